@@ -1,0 +1,119 @@
+//! The command-line contract (clap definitions). Flags here are public API: change them
+//! only on purpose and record it in CHANGELOG.md.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Disaster-recovery console for LANrev / Absolute Manage, Symantec ITMS and McAfee ePO servers.
+#[derive(Debug, Parser)]
+#[command(name = "drconsole", version, about, long_about = None)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command; none opens the full-screen console.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options that say where and when drconsole works.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Built-in profile name or a profile TOML file [default: lanrev-macos]
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// Root the profile's paths are relative to (a live server is `/`, a mounted disk `/mnt/old`)
+    #[arg(long, global = true, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// Another folder holding backup sets (repeatable)
+    #[arg(long = "backups", global = true, value_name = "DIR")]
+    pub backups: Vec<PathBuf>,
+    /// State folder for the cache and the undo journal [default: /var/lib/drconsole as root]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Console theme: built-in name or a theme TOML file
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+    /// Fix the clock for every age and expiry (RFC 3339, e.g. 2026-11-22T08:00:00Z)
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Host name to compare with the server certificate instead of this machine's
+    #[arg(long, global = true, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// File holding the password of PKCS#12 (.pfx/.p12) files
+    #[arg(long, global = true, value_name = "FILE")]
+    pub pfx_password_file: Option<PathBuf>,
+    /// Hide and refuse every action that changes files
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// No colours (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Ignore cached check results and check everything again
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+    /// Console: enable mouse (click to select, wheel to scroll)
+    #[arg(long, global = true)]
+    pub mouse: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan everything and print findings (exit 0 ok, 1 warning, 2 error, 3 could not run)
+    Check(CheckArgs),
+    /// List backup sets with verdicts, newest first, the recommended one marked
+    Backups(JsonArg),
+    /// Build a demo installation (and open the console on it)
+    Demo(DemoArgs),
+    /// List the built-in profiles
+    Profiles(JsonArg),
+}
+
+/// `--json`.
+#[derive(Debug, Clone, Args)]
+pub struct JsonArg {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Completeness and quick checks only (no full integrity check)
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    /// Full integrity check of every database and set, content hashes of payloads
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// Options of `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// What to do; none builds a demo in a temporary folder and opens the console on it
+    #[command(subcommand)]
+    pub action: Option<DemoAction>,
+    /// Scenario to build (see `drconsole demo list`)
+    #[arg(long, global = true, default_value = "corrupt-db")]
+    pub scenario: String,
+    /// Seed for the generator (same seed, same bytes)
+    #[arg(long, global = true, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Sub-actions of `demo`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DemoAction {
+    /// Write a demo installation into DIR (created if missing, must be empty)
+    Init {
+        /// Target folder
+        dir: PathBuf,
+    },
+    /// List the scenarios
+    List,
+}

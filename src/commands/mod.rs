@@ -1,0 +1,83 @@
+//! The command-line face: one file per command, each turning arguments into a core call and
+//! a rendering, and returning the process exit code.
+
+mod backups;
+mod check;
+mod demo;
+mod profiles;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::clock::Clock;
+use crate::context::{Context, default_state_dir};
+use anyhow::{Context as _, bail};
+
+/// Exit code for usage errors (BSD sysexits `EX_USAGE`).
+pub const EXIT_USAGE: i32 = 64;
+/// Exit code when a check could not run (Nagios UNKNOWN).
+pub const EXIT_UNKNOWN: i32 = 3;
+
+/// Run the parsed command line and return the exit code.
+pub fn run(cli: Cli) -> i32 {
+    let result = match &cli.command {
+        Some(Command::Check(args)) => check::run(&cli.global, args),
+        Some(Command::Backups(args)) => backups::run(&cli.global, args),
+        Some(Command::Demo(args)) => demo::run(&cli.global, args),
+        Some(Command::Profiles(args)) => profiles::run(args),
+        None => {
+            eprintln!(
+                "drconsole: the full-screen console is not available in this build yet; use `drconsole check` (see --help)"
+            );
+            Ok(EXIT_USAGE)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("drconsole: {err:#}");
+            EXIT_UNKNOWN
+        }
+    }
+}
+
+/// Build the core's `Context` from the global options.
+pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
+    let name = g
+        .profile
+        .as_deref()
+        .unwrap_or(crate::profile::DEFAULT_PROFILE);
+    let profile = crate::profile::load(name)?;
+    let root = g.root.canonicalize().with_context(|| {
+        format!(
+            "root {} cannot be opened: give the folder the server's files are under with --root DIR",
+            g.root.display()
+        )
+    })?;
+    if !root.is_dir() {
+        bail!("root {} is not a folder", root.display());
+    }
+    let mut ctx = Context::new(profile, root);
+    for dir in &g.backups {
+        let abs = dir.canonicalize().with_context(|| {
+            format!(
+                "backup folder {} cannot be opened: check the path given with --backups",
+                dir.display()
+            )
+        })?;
+        ctx.extra_backup_roots.push(abs);
+    }
+    ctx.state_dir = g.state.clone().unwrap_or_else(default_state_dir);
+    if let Some(now) = &g.now {
+        ctx.clock = Clock::parse_fixed(now).with_context(|| {
+            format!("--now '{now}' is not an RFC 3339 instant such as 2026-11-22T08:00:00Z")
+        })?;
+    }
+    ctx.hostname = g.hostname.clone();
+    if let Some(file) = &g.pfx_password_file {
+        let text = std::fs::read_to_string(file).with_context(|| {
+            format!("cannot read the PKCS#12 password file {}", file.display())
+        })?;
+        ctx.pfx_password = Some(text.trim_end_matches(['\r', '\n']).to_string());
+    }
+    ctx.no_cache = g.no_cache;
+    Ok(ctx)
+}

@@ -1,0 +1,16 @@
+//! `drconsole profiles`: list the built-in profiles.
+
+use crate::cli::JsonArg;
+
+/// Print the built-in profiles.
+pub fn run(args: &JsonArg) -> anyhow::Result<i32> {
+    let profiles = crate::profile::builtins();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&profiles)?);
+    } else {
+        for p in profiles {
+            println!("{:<16} {:<10} {}", p.name, p.platform, p.description);
+        }
+    }
+    Ok(0)
+}

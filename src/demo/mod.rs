@@ -1,0 +1,1 @@
+//! Generators for demo and test installations (scenarios, seeds, scale).

@@ -1,0 +1,308 @@
+//! Findings: facts worth the operator's attention, with a stable code catalogue.
+//! Codes are public API (JSON consumers match on them); severity and hint live beside
+//! each code in one `match` so the catalogue stays one screen long.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How bad a finding is; ordered from harmless to worst.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Checked and fine.
+    #[default]
+    Ok,
+    /// Worth knowing, nothing to do.
+    Info,
+    /// Something to look at soon.
+    Warning,
+    /// Something is broken.
+    Error,
+    /// Recovery is at risk.
+    Critical,
+}
+
+impl Severity {
+    /// Lower-case name as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Ok => "ok",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Nagios-style exit code for a run whose worst finding has this severity.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Severity::Ok | Severity::Info => 0,
+            Severity::Warning => 1,
+            Severity::Error | Severity::Critical => 2,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The stable finding codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    DbMissing,
+    DbNotSqlite,
+    DbCorrupt,
+    DbUnreadable,
+    DbHotJournal,
+    BackupNone,
+    BackupIncomplete,
+    BackupCorrupt,
+    BackupNoneRestorable,
+    BackupStale,
+    BackupRecommended,
+    PathUnsafe,
+    PathLoop,
+    PathUnreadable,
+    PathNotUtf8,
+    CertExpired,
+    CertExpiring,
+    CertNotYetValid,
+    CertKeyMismatch,
+    CertKeyMissing,
+    CertChainBroken,
+    CertUnreadable,
+    PfxLocked,
+    KeyPermissions,
+    CertBackupMismatch,
+    MdmTrustMissing,
+    SettingsMissing,
+    SettingsUnreadable,
+    SettingsDiffer,
+    MdmHostnameMismatch,
+    FolderDiffers,
+    ServerRunning,
+    HostnameDiffers,
+    DiskSpaceLow,
+    DpNoMaster,
+    DpMultipleMasters,
+    DpUnreachable,
+    DpOutOfSync,
+    DpSingle,
+}
+
+impl Code {
+    /// Every code, in catalogue order.
+    pub const ALL: &'static [Code] = &[
+        Code::DbMissing,
+        Code::DbNotSqlite,
+        Code::DbCorrupt,
+        Code::DbUnreadable,
+        Code::DbHotJournal,
+        Code::BackupNone,
+        Code::BackupIncomplete,
+        Code::BackupCorrupt,
+        Code::BackupNoneRestorable,
+        Code::BackupStale,
+        Code::BackupRecommended,
+        Code::PathUnsafe,
+        Code::PathLoop,
+        Code::PathUnreadable,
+        Code::PathNotUtf8,
+        Code::CertExpired,
+        Code::CertExpiring,
+        Code::CertNotYetValid,
+        Code::CertKeyMismatch,
+        Code::CertKeyMissing,
+        Code::CertChainBroken,
+        Code::CertUnreadable,
+        Code::PfxLocked,
+        Code::KeyPermissions,
+        Code::CertBackupMismatch,
+        Code::MdmTrustMissing,
+        Code::SettingsMissing,
+        Code::SettingsUnreadable,
+        Code::SettingsDiffer,
+        Code::MdmHostnameMismatch,
+        Code::FolderDiffers,
+        Code::ServerRunning,
+        Code::HostnameDiffers,
+        Code::DiskSpaceLow,
+        Code::DpNoMaster,
+        Code::DpMultipleMasters,
+        Code::DpUnreachable,
+        Code::DpOutOfSync,
+        Code::DpSingle,
+    ];
+
+    /// Default severity and the operator's next step.
+    pub fn catalogue(self) -> (Severity, &'static str) {
+        use Severity::*;
+        match self {
+            Code::DbMissing => (Critical, "Restore the database from the recommended backup set"),
+            Code::DbNotSqlite => (Critical, "The file is not a SQLite database: restore it from the recommended backup set"),
+            Code::DbCorrupt => (Error, "Restart the server once (it runs database maintenance); if the error stays, restore from the recommended backup set"),
+            Code::DbUnreadable => (Error, "Check the file's permissions and the disk; run drconsole as a user that can read it"),
+            Code::DbHotJournal => (Warning, "A leftover -journal/-wal means the server stopped mid-write: keep it beside the database until the server has started once, and never copy the database without it"),
+            Code::BackupNone => (Critical, "No backup set was found: pass the folder holding your .dbbackup sets with --backups DIR"),
+            Code::BackupIncomplete => (Warning, "This set lacks a database: do not restore it; use a complete set"),
+            Code::BackupCorrupt => (Warning, "This set fails its integrity check: do not restore it; use an older set"),
+            Code::BackupNoneRestorable => (Critical, "No backup set passes a full integrity check: look for other backup media (--backups DIR) or contact the vendor"),
+            Code::BackupStale => (Warning, "The newest restorable set is older than the recovery-point objective: check that scheduled backups run"),
+            Code::BackupRecommended => (Info, "Restore from this set if the live databases are damaged"),
+            Code::PathUnsafe => (Warning, "A symbolic link points outside the root and was skipped: inspect it by hand"),
+            Code::PathLoop => (Warning, "A symbolic link loop was skipped: remove or fix the link"),
+            Code::PathUnreadable => (Warning, "A path could not be read: check its permissions and run drconsole as a user that can read it"),
+            Code::PathNotUtf8 => (Warning, "A file name is not valid UTF-8: it was inspected by its raw name; rename it if the server cannot use it"),
+            Code::CertExpired => (Error, "Renew the certificate, or restore a valid one from a backup set"),
+            Code::CertExpiring => (Warning, "Renew the certificate before it expires"),
+            Code::CertNotYetValid => (Warning, "Check the system clock and the certificate's validity dates"),
+            Code::CertKeyMismatch => (Error, "Put the private key that belongs to this certificate beside it (restore the store from a backup set)"),
+            Code::CertKeyMissing => (Critical, "Restore the private key from a backup set: without it every agent and mobile device must enrol again"),
+            Code::CertChainBroken => (Warning, "Add the missing intermediate or root certificate to the store or bundle"),
+            Code::CertUnreadable => (Warning, "The file is not a readable certificate or key: replace it from a backup set"),
+            Code::PfxLocked => (Warning, "Give the PKCS#12 password with --pfx-password-file FILE so the file can be checked"),
+            Code::KeyPermissions => (Error, "Make the private key readable by its owner only: chmod 600"),
+            Code::CertBackupMismatch => (Critical, "Agents will reject this server until the Certificates folder is restored from the backup set"),
+            Code::MdmTrustMissing => (Error, "Add the LANrev server certificate to TrustedCertificates.pem"),
+            Code::SettingsMissing => (Warning, "Import the settings from a backup set (--ImportPreferences)"),
+            Code::SettingsUnreadable => (Error, "The settings file is damaged: restore it from a backup set"),
+            Code::SettingsDiffer => (Info, "Review the difference before importing the settings from the backup set"),
+            Code::MdmHostnameMismatch => (Error, "Set LANrevServerHostname to a name on the LANrev server certificate"),
+            Code::FolderDiffers => (Info, "Review the difference before restoring the folder from the backup set"),
+            Code::ServerRunning => (Info, "Stop the server before any restore"),
+            Code::HostnameDiffers => (Warning, "The new server must answer at the old server's DNS name: rename the host or fix DNS"),
+            Code::DiskSpaceLow => (Error, "Free space on the volume before restoring: the restore needs room for the set and the stash"),
+            Code::DpNoMaster => (Error, "Promote one distribution point to master"),
+            Code::DpMultipleMasters => (Error, "Demote all but one master distribution point"),
+            Code::DpUnreachable => (Error, "Mount or reconnect the distribution point's payload folder, or replace the point"),
+            Code::DpOutOfSync => (Warning, "Sync the mirror from the master"),
+            Code::DpSingle => (Warning, "Add a mirror distribution point: best practice is one master and at least one mirror"),
+        }
+    }
+
+    /// Default severity of this code.
+    pub fn severity(self) -> Severity {
+        self.catalogue().0
+    }
+
+    /// What the operator should do.
+    pub fn hint(self) -> &'static str {
+        self.catalogue().1
+    }
+
+    /// The code as written in JSON (`DB_CORRUPT`).
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable code.
+    pub code: Code,
+    /// Severity (the code's default unless a rule raised or lowered it).
+    pub severity: Severity,
+    /// Component id, e.g. `database:ServerDatabase`, `backup:2026-11-20`.
+    pub component: String,
+    /// What was found, naming the path.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+    /// The path concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<std::path::PathBuf>,
+}
+
+impl Finding {
+    /// A finding with the code's default severity and hint.
+    pub fn new(code: Code, component: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            code,
+            severity: code.severity(),
+            component: component.into(),
+            message: message.into(),
+            hint: code.hint().to_string(),
+            path: None,
+        }
+    }
+
+    /// Attach the path concerned.
+    pub fn at(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Override the severity.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Override the hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+}
+
+/// Sort findings worst first, then by component and code, so output is stable.
+pub fn sort_worst_first(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.component.cmp(&b.component))
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// The worst severity among findings (`Ok` when there are none).
+pub fn worst(findings: &[Finding]) -> Severity {
+    findings.iter().map(|f| f.severity).max().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_screaming_snake_case() {
+        assert_eq!(Code::DbHotJournal.as_str(), "DB_HOT_JOURNAL");
+        assert_eq!(Code::PfxLocked.as_str(), "PFX_LOCKED");
+        assert_eq!(Code::DpOutOfSync.as_str(), "DP_OUT_OF_SYNC");
+    }
+
+    #[test]
+    fn catalogue_lists_every_code_once_with_a_hint() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(*c));
+            assert!(!c.hint().is_empty());
+        }
+        assert_eq!(seen.len(), Code::ALL.len());
+    }
+
+    #[test]
+    fn exit_codes_follow_nagios() {
+        assert_eq!(Severity::Info.exit_code(), 0);
+        assert_eq!(Severity::Warning.exit_code(), 1);
+        assert_eq!(Severity::Critical.exit_code(), 2);
+    }
+}

@@ -1,0 +1,391 @@
+//! The inventory's plain data: what a scan found, serialisable for JSON, cache and console.
+//! Every rendering (text report, JSON, panes) reads these types; none re-reads the disk.
+
+use crate::findings::Finding;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Everything one scan found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Profile name.
+    pub profile: String,
+    /// Root the profile's paths were resolved against.
+    pub root: PathBuf,
+    /// Instant of the scan (from the context's clock).
+    pub scanned_at: DateTime<Utc>,
+    /// How deep the database checks went.
+    pub depth: CheckDepth,
+    /// Live databases, in profile order.
+    pub databases: Vec<LiveDatabase>,
+    /// Backup sets, newest first.
+    pub backup_sets: Vec<BackupSet>,
+    /// Certificates found in live stores and in backup sets.
+    pub certificates: Vec<Certificate>,
+    /// Private keys found (never their material).
+    pub keys: Vec<PrivateKey>,
+    /// Settings files.
+    pub settings: Vec<SettingsFile>,
+    /// Folder components.
+    pub folders: Vec<FolderState>,
+    /// Distribution points.
+    pub distribution_points: Vec<DistributionPoint>,
+    /// Host state (processes, host name, disk space).
+    pub host: HostState,
+    /// Every finding, worst first.
+    pub findings: Vec<Finding>,
+}
+
+impl Inventory {
+    /// The recommended backup set, if any.
+    pub fn recommended_set(&self) -> Option<&BackupSet> {
+        self.backup_sets.iter().find(|s| s.recommended)
+    }
+}
+
+/// How far database checks go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckDepth {
+    /// Completeness and `quick_check` only.
+    Quick,
+    /// Quick everywhere, full checks on live databases and sets newest first until one is restorable.
+    #[default]
+    Standard,
+    /// Full `integrity_check` of everything.
+    Full,
+}
+
+/// How far a single database file has been checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckLevel {
+    /// Not opened as a database.
+    #[default]
+    None,
+    /// `PRAGMA quick_check`.
+    Quick,
+    /// `PRAGMA integrity_check`.
+    Full,
+}
+
+/// The state of one database file after its checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DbState {
+    /// No file.
+    #[default]
+    Missing,
+    /// Zero bytes.
+    Empty,
+    /// Could not be opened or read.
+    Unreadable,
+    /// Not a SQLite database.
+    NotSqlite,
+    /// Fails an integrity check.
+    Corrupt,
+    /// Passes `quick_check`; full check not run.
+    QuickOk,
+    /// Passes a full `integrity_check`.
+    Ok,
+}
+
+/// One database file and what its checks said.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DbFile {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time.
+    pub modified: Option<DateTime<Utc>>,
+    /// Result of the deepest check run.
+    pub state: DbState,
+    /// Deepest check run.
+    pub level: CheckLevel,
+    /// SQLite page size.
+    pub page_size: Option<u64>,
+    /// SQLite page count.
+    pub page_count: Option<u64>,
+    /// The first messages SQLite gave (integrity errors) or the open error.
+    pub messages: Vec<String>,
+    /// Whether this result came from the cache.
+    pub cached: bool,
+}
+
+/// A live database of the profile.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LiveDatabase {
+    /// Name from the profile (`ServerDatabase`).
+    pub name: String,
+    /// Component id (`database:ServerDatabase`).
+    pub component: String,
+    /// The file and its checks.
+    pub file: DbFile,
+    /// Leftover companion files beside it (`-journal`, `-wal`, `-shm`), by suffix.
+    pub leftovers: Vec<String>,
+}
+
+/// Verdict on a backup set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Complete and every database passes a full integrity check.
+    Restorable,
+    /// Complete and passes the quick check; full check not run yet.
+    Unverified,
+    /// A required database is missing or empty.
+    Incomplete,
+    /// A member fails its integrity check.
+    Corrupt,
+}
+
+impl Verdict {
+    /// Lower-case name as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Restorable => "restorable",
+            Verdict::Unverified => "unverified",
+            Verdict::Incomplete => "incomplete",
+            Verdict::Corrupt => "corrupt",
+        }
+    }
+}
+
+/// How a set's files are laid out under its backup root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SetLayout {
+    /// A folder per set.
+    Folder,
+    /// Time-stamped files directly in the backup root.
+    Flat,
+}
+
+/// Where a set's time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TakenFrom {
+    /// A timestamp in the set's name.
+    Name,
+    /// The newest modification time of its members.
+    Mtime,
+}
+
+/// One backup set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupSet {
+    /// Folder name, or the timestamp for flat sets.
+    pub id: String,
+    /// Component id (`backup:<id>`).
+    pub component: String,
+    /// The backup root it was found under.
+    pub root: PathBuf,
+    /// The set's folder (flat layout: the backup root).
+    pub path: PathBuf,
+    /// Folder or flat.
+    pub layout: SetLayout,
+    /// When the set was taken.
+    pub taken_at: DateTime<Utc>,
+    /// Where `taken_at` came from.
+    pub taken_from: TakenFrom,
+    /// Age in hours at scan time.
+    pub age_hours: f64,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Whether this is the newest restorable set.
+    pub recommended: bool,
+    /// Database members found.
+    pub members: Vec<BackupMember>,
+    /// Required databases not found (or empty).
+    pub missing: Vec<String>,
+    /// Other components the set carries (`Certificates`, `CustomFieldScriptFiles`, `MDM`, plists).
+    pub extras: Vec<String>,
+    /// Total bytes of its database members.
+    pub bytes: u64,
+}
+
+/// A database inside a backup set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupMember {
+    /// Database name from the profile.
+    pub database: String,
+    /// The file and its checks.
+    pub file: DbFile,
+}
+
+/// Where a certificate, key or settings file was found.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The live server.
+    #[default]
+    Live,
+    /// The backup set with this id.
+    Set(String),
+}
+
+/// Whether a certificate chains to an issuer that is present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainStatus {
+    /// Not evaluated.
+    #[default]
+    Unknown,
+    /// Self-signed and its own signature verifies.
+    SelfSigned,
+    /// The issuer is present and its signature verifies.
+    Verified,
+    /// No issuer present, or the signature does not verify.
+    Broken,
+}
+
+/// One certificate (public data only).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Certificate {
+    /// Store name from the profile.
+    pub store: String,
+    /// Component id (`certificates:NAME`).
+    pub component: String,
+    /// Live or a backup set.
+    pub source: Source,
+    /// File it was read from.
+    pub file: PathBuf,
+    /// Position within the file (0 for single-object files).
+    pub index: usize,
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Common name, if any.
+    pub common_name: Option<String>,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Subject alternative names (DNS and IP).
+    pub sans: Vec<String>,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: Option<DateTime<Utc>>,
+    /// End of validity.
+    pub not_after: Option<DateTime<Utc>>,
+    /// SHA-256 fingerprint, upper-case hex with colons.
+    pub fingerprint_sha256: String,
+    /// Key algorithm (`RSA`, `EC`, `Ed25519`).
+    pub key_type: String,
+    /// Key size in bits.
+    pub key_bits: Option<u32>,
+    /// Whether it is a CA certificate.
+    pub is_ca: bool,
+    /// File of the matching private key, when one was found.
+    pub key_file: Option<PathBuf>,
+    /// Chain verification.
+    pub chain: ChainStatus,
+    /// Unix mode of the file.
+    pub mode: Option<u32>,
+}
+
+/// One private key: where it is and what it pairs with, never its material.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PrivateKey {
+    /// Store name.
+    pub store: String,
+    /// Live or a backup set.
+    pub source: Source,
+    /// File holding it.
+    pub file: PathBuf,
+    /// Key algorithm.
+    pub key_type: String,
+    /// Fingerprint of the certificate it pairs with, if any.
+    pub paired_with: Option<String>,
+    /// Unix mode of the file.
+    pub mode: Option<u32>,
+}
+
+/// One settings file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SettingsFile {
+    /// Name from the profile.
+    pub name: String,
+    /// Component id (`settings:NAME`).
+    pub component: String,
+    /// Live or a backup set.
+    pub source: Source,
+    /// The file found (first existing candidate), if any.
+    pub path: Option<PathBuf>,
+    /// `xml` or `binary`.
+    pub format: Option<String>,
+    /// Number of top-level keys.
+    pub keys: usize,
+    /// Parser error, when unreadable.
+    pub error: Option<String>,
+}
+
+/// One folder component.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FolderState {
+    /// Name from the profile.
+    pub name: String,
+    /// Component id (`folder:NAME`).
+    pub component: String,
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Whether it exists.
+    pub present: bool,
+    /// Regular files inside.
+    pub files: u64,
+    /// Bytes inside.
+    pub bytes: u64,
+    /// Files that differ from the recommended set (missing + extra + changed), when compared.
+    pub differs_from_set: Option<u64>,
+}
+
+/// One distribution point.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DistributionPoint {
+    /// Id in the definitions table.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Network address.
+    pub address: String,
+    /// Payload folder as reachable from this machine.
+    pub path: PathBuf,
+    /// Whether it is a master.
+    pub is_master: bool,
+    /// Whether the payload folder could be read.
+    pub reachable: bool,
+    /// Files in the payload.
+    pub files: u64,
+    /// Bytes in the payload.
+    pub bytes: u64,
+    /// Files the master has and this mirror lacks.
+    pub missing: u64,
+    /// Files this mirror has and the master lacks.
+    pub extra: u64,
+    /// Files present on both that differ.
+    pub changed: u64,
+    /// Up to a few example paths of missing/extra/changed files.
+    pub samples: Vec<String>,
+}
+
+/// The machine drconsole runs on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HostState {
+    /// Host name (detected or `--hostname`).
+    pub hostname: String,
+    /// Server processes of the profile that are running, with their pids.
+    pub running: Vec<RunningProcess>,
+    /// Free bytes on the volume of the live components.
+    pub free_bytes: Option<u64>,
+    /// Bytes a restore of the recommended set would need.
+    pub needed_bytes: Option<u64>,
+}
+
+/// A running server process.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunningProcess {
+    /// Process name.
+    pub name: String,
+    /// Process id.
+    pub pid: u32,
+}

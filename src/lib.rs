@@ -1,0 +1,24 @@
+//! drconsole: a disaster-recovery console for endpoint-management servers.
+//!
+//! The core (`profile`, `inventory`, `findings`, `diff`, `plan`, `journal`, `report`) knows
+//! nothing of terminals; `tui` and `commands` (the CLI) are faces over it.
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod context;
+pub mod demo;
+pub mod diff;
+pub mod findings;
+pub mod inventory;
+pub mod journal;
+pub mod plan;
+pub mod profile;
+pub mod report;
+pub mod tui;
+
+pub use clock::Clock;
+pub use context::Context;
+pub use findings::{Code, Finding, Severity};
+pub use inventory::Inventory;
+pub use profile::Profile;

@@ -1,0 +1,1 @@
+//! Plans: the ordered, printable steps and preconditions of every mutating action.

@@ -1,0 +1,156 @@
+//! Profiles: the TOML description of one product's layout on one platform.
+//! Built-in profiles are embedded from `profiles/`; users may load their own file.
+//! Loading validates everything up front so scanning code can trust a `Profile`.
+
+mod schema;
+
+pub use schema::{
+    BackupLayout, CertStoreKind, CertificateStore, DatabaseSpec, DistributionPointSource,
+    FolderSpec, Profile, SettingsSpec,
+};
+
+use std::path::{Path, PathBuf};
+
+/// Built-in profiles: (name, TOML text), embedded at compile time.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("lanrev-macos", include_str!("../../profiles/lanrev-macos.toml")),
+    ("lanrev-windows", include_str!("../../profiles/lanrev-windows.toml")),
+];
+
+/// The profile used when none is given.
+pub const DEFAULT_PROFILE: &str = "lanrev-macos";
+
+/// Why a profile could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The name is neither a built-in profile nor an existing file.
+    #[error("unknown profile '{name}': not a built-in profile ({known}) and no such file")]
+    Unknown { name: String, known: String },
+    /// The file exists but could not be read.
+    #[error("cannot read profile {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// TOML syntax or schema error, with line and column.
+    #[error("invalid profile {origin}, line {line}, column {column}: {message}")]
+    Parse {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// Well-formed TOML whose content makes no sense.
+    #[error("invalid profile {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// Load a profile by built-in name or by file path.
+pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
+    if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+        return parse(text, &format!("built-in '{name_or_path}'"));
+    }
+    let path = Path::new(name_or_path);
+    if path.exists() || name_or_path.contains('/') || name_or_path.ends_with(".toml") {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        return parse(&text, &path.display().to_string());
+    }
+    Err(ProfileError::Unknown {
+        name: name_or_path.to_string(),
+        known: BUILTIN
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// Parse and validate profile text; `origin` names the file in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+    let raw: schema::RawProfile = toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|s| line_col(text, s.start))
+            .unwrap_or((0, 0));
+        ProfileError::Parse {
+            origin: origin.to_string(),
+            line,
+            column,
+            message: e.message().to_string(),
+        }
+    })?;
+    raw.resolve().map_err(|message| ProfileError::Invalid {
+        origin: origin.to_string(),
+        message,
+    })
+}
+
+/// All built-in profiles, parsed.
+pub fn builtins() -> Vec<Profile> {
+    BUILTIN
+        .iter()
+        .filter_map(|(name, text)| parse(text, name).ok())
+        .collect()
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_all_parse() {
+        for (name, text) in BUILTIN {
+            let p = parse(text, name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&p.name, name);
+            assert_eq!(p.databases.len(), 6);
+        }
+    }
+
+    #[test]
+    fn macos_profile_expands_server_folder() {
+        let p = load("lanrev-macos").unwrap();
+        let db = p.database("ServerDatabase").unwrap();
+        assert_eq!(
+            db.path,
+            Path::new("Library/Application Support/LANrev Server/ServerDatabase.db")
+        );
+        assert_eq!(p.rpo_hours, 26);
+        assert!(p.processes.iter().any(|n| n == "LANrev MDM Server"));
+        let s = p.settings.iter().find(|s| s.name == "lanrev_server").unwrap();
+        assert_eq!(s.paths.len(), 2);
+    }
+
+    #[test]
+    fn malformed_profile_names_line_and_problem() {
+        let text = "name = \"x\"\nrpo_hours = \"soon\"\n";
+        let err = parse(text, "my.toml").unwrap_err().to_string();
+        assert!(err.contains("my.toml"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn unknown_template_variable_is_rejected() {
+        let text = "name = \"x\"\n[[databases]]\nname = \"A\"\npath = \"{nowhere}/A.db\"\n";
+        let err = parse(text, "p.toml").unwrap_err().to_string();
+        assert!(err.contains("nowhere"), "{err}");
+    }
+
+    #[test]
+    fn absolute_or_escaping_paths_are_rejected() {
+        for bad in ["/etc/passwd", "../up.db", "a/../../b.db"] {
+            let text = format!("name = \"x\"\n[[databases]]\nname = \"A\"\npath = \"{bad}\"\n");
+            assert!(parse(&text, "p.toml").is_err(), "{bad} accepted");
+        }
+    }
+}

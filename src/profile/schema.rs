@@ -1,0 +1,422 @@
+//! The profile schema: the raw TOML shape and the resolved, validated `Profile`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// A validated profile; every path is relative to the root and free of `..`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// Short name, e.g. `lanrev-macos`.
+    pub name: String,
+    /// Product family shown to the operator.
+    pub product: String,
+    /// Platform the layout belongs to (`macos`, `windows`, `linux`).
+    pub platform: String,
+    /// One-line description.
+    pub description: String,
+    /// Recovery-point objective: the newest restorable set must be younger than this.
+    pub rpo_hours: u32,
+    /// What the operator should do to stop the server.
+    pub stop_hint: String,
+    /// Process names that mean "the server is running".
+    pub processes: Vec<String>,
+    /// Live databases.
+    pub databases: Vec<DatabaseSpec>,
+    /// Certificate stores.
+    pub certificates: Vec<CertificateStore>,
+    /// Settings files.
+    pub settings: Vec<SettingsSpec>,
+    /// Plain folders (scripts and the like).
+    pub folders: Vec<FolderSpec>,
+    /// Where backup sets live and how their members are named.
+    pub backups: BackupLayout,
+    /// Where distribution-point definitions are kept, if anywhere.
+    pub distribution_points: Option<DistributionPointSource>,
+    /// Password for PKCS#12 files, if the profile carries one.
+    pub pfx_password: Option<String>,
+}
+
+/// One live database.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseSpec {
+    /// Name without extension, as used in component ids (`database:NAME`).
+    pub name: String,
+    /// Root-relative path of the live file.
+    pub path: PathBuf,
+    /// Whether a backup set without it is incomplete.
+    pub required: bool,
+}
+
+/// How a certificate store is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertStoreKind {
+    /// A folder of certificate and key files.
+    Folder,
+    /// One PEM file holding many certificates (a trust bundle).
+    Bundle,
+    /// One file holding a certificate and its private key.
+    IdentityFile,
+}
+
+/// One certificate store.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateStore {
+    /// Component name (`certificates:NAME`).
+    pub name: String,
+    /// Layout of the store.
+    pub kind: CertStoreKind,
+    /// Root-relative live path.
+    pub path: PathBuf,
+    /// Path inside a backup set.
+    pub backup: PathBuf,
+    /// Whether the store holds an identity whose private key must exist.
+    pub identity: bool,
+}
+
+/// One settings file (a plist).
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsSpec {
+    /// Component name (`settings:NAME`).
+    pub name: String,
+    /// Root-relative candidate paths, first existing wins.
+    pub paths: Vec<PathBuf>,
+    /// Path inside a backup set; default: the first path's file name.
+    pub backup: PathBuf,
+    /// Key holding the server host name the MDM server talks to, if any.
+    pub mdm_hostname_key: Option<String>,
+}
+
+/// One folder component.
+#[derive(Debug, Clone, Serialize)]
+pub struct FolderSpec {
+    /// Component name (`folder:NAME`).
+    pub name: String,
+    /// Root-relative path.
+    pub path: PathBuf,
+    /// Path inside a backup set; default: the folder's name.
+    pub backup: PathBuf,
+    /// False for folders that are only inspected, never restored (program folders).
+    pub restorable: bool,
+}
+
+/// Where backup sets are found.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupLayout {
+    /// Root-relative default backup roots (more come from `--backups`).
+    pub roots: Vec<PathBuf>,
+    /// Extension of database backup files, without the dot.
+    pub extension: String,
+}
+
+/// The adapter that reads distribution-point definitions from a database table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionPointSource {
+    /// Name of the database (a `DatabaseSpec::name`) holding the table.
+    pub database: String,
+    /// Table name.
+    pub table: String,
+    /// Column with the point's id.
+    #[serde(default = "default_id_column")]
+    pub id_column: String,
+    /// Column with the point's name.
+    #[serde(default = "default_name_column")]
+    pub name_column: String,
+    /// Column with the point's network address.
+    #[serde(default = "default_address_column")]
+    pub address_column: String,
+    /// Column with the payload folder as reachable from this machine.
+    #[serde(default = "default_path_column")]
+    pub path_column: String,
+    /// Column that is non-zero for the master.
+    #[serde(default = "default_master_column")]
+    pub master_column: String,
+}
+
+fn default_id_column() -> String {
+    "id".into()
+}
+fn default_name_column() -> String {
+    "name".into()
+}
+fn default_address_column() -> String {
+    "address".into()
+}
+fn default_path_column() -> String {
+    "path".into()
+}
+fn default_master_column() -> String {
+    "is_master".into()
+}
+
+impl Profile {
+    /// The database spec with this name.
+    pub fn database(&self, name: &str) -> Option<&DatabaseSpec> {
+        self.databases.iter().find(|d| d.name == name)
+    }
+}
+
+// ---- raw TOML shape ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProfile {
+    name: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    platform: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_rpo")]
+    rpo_hours: u32,
+    #[serde(default)]
+    stop_hint: String,
+    #[serde(default)]
+    processes: Vec<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+    #[serde(default)]
+    databases: Vec<RawDatabase>,
+    #[serde(default)]
+    certificates: Vec<RawCertStore>,
+    #[serde(default)]
+    settings: Vec<RawSettings>,
+    #[serde(default)]
+    folders: Vec<RawFolder>,
+    #[serde(default)]
+    backups: Option<RawBackups>,
+    #[serde(default)]
+    distribution_points: Option<DistributionPointSource>,
+    #[serde(default)]
+    pfx_password: Option<String>,
+}
+
+fn default_rpo() -> u32 {
+    26
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    name: String,
+    path: String,
+    #[serde(default = "yes")]
+    required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCertStore {
+    name: String,
+    kind: CertStoreKind,
+    path: String,
+    backup: Option<String>,
+    #[serde(default)]
+    identity: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    name: String,
+    paths: Vec<String>,
+    backup: Option<String>,
+    mdm_hostname_key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFolder {
+    name: String,
+    path: String,
+    backup: Option<String>,
+    #[serde(default = "yes")]
+    restorable: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBackups {
+    #[serde(default)]
+    roots: Vec<String>,
+    #[serde(default = "default_ext")]
+    extension: String,
+}
+
+fn default_ext() -> String {
+    "dbbackup".into()
+}
+
+impl RawProfile {
+    pub(super) fn resolve(self) -> Result<Profile, String> {
+        let vars = &self.vars;
+        let path = |field: &str, s: &str| -> Result<PathBuf, String> {
+            let expanded = expand(s, vars).map_err(|e| format!("{field}: {e}"))?;
+            relative_path(&expanded).map_err(|e| format!("{field}: {e}"))
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        let mut unique = |kind: &str, name: &str| -> Result<(), String> {
+            if name.is_empty() || name.contains(':') || name.contains('/') {
+                return Err(format!("{kind} name '{name}' must be non-empty without ':' or '/'"));
+            }
+            if !seen.insert(format!("{kind}:{name}")) {
+                return Err(format!("{kind} '{name}' is defined twice"));
+            }
+            Ok(())
+        };
+        let mut databases = Vec::new();
+        for d in &self.databases {
+            unique("database", &d.name)?;
+            databases.push(DatabaseSpec {
+                name: d.name.clone(),
+                path: path(&format!("databases '{}' path", d.name), &d.path)?,
+                required: d.required,
+            });
+        }
+        let mut certificates = Vec::new();
+        for c in &self.certificates {
+            unique("certificates", &c.name)?;
+            let live = path(&format!("certificates '{}' path", c.name), &c.path)?;
+            let backup = match &c.backup {
+                Some(b) => path(&format!("certificates '{}' backup", c.name), b)?,
+                None => file_name(&live),
+            };
+            certificates.push(CertificateStore {
+                name: c.name.clone(),
+                kind: c.kind,
+                path: live,
+                backup,
+                identity: c.identity,
+            });
+        }
+        let mut settings = Vec::new();
+        for s in &self.settings {
+            unique("settings", &s.name)?;
+            if s.paths.is_empty() {
+                return Err(format!("settings '{}' needs at least one path", s.name));
+            }
+            let paths = s
+                .paths
+                .iter()
+                .map(|p| path(&format!("settings '{}' paths", s.name), p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let backup = match &s.backup {
+                Some(b) => path(&format!("settings '{}' backup", s.name), b)?,
+                None => file_name(&paths[0]),
+            };
+            settings.push(SettingsSpec {
+                name: s.name.clone(),
+                paths,
+                backup,
+                mdm_hostname_key: s.mdm_hostname_key.clone(),
+            });
+        }
+        let mut folders = Vec::new();
+        for f in &self.folders {
+            unique("folder", &f.name)?;
+            let live = path(&format!("folders '{}' path", f.name), &f.path)?;
+            let backup = match &f.backup {
+                Some(b) => path(&format!("folders '{}' backup", f.name), b)?,
+                None => file_name(&live),
+            };
+            folders.push(FolderSpec {
+                name: f.name.clone(),
+                path: live,
+                backup,
+                restorable: f.restorable,
+            });
+        }
+        let raw_backups = self.backups.unwrap_or(RawBackups {
+            roots: Vec::new(),
+            extension: default_ext(),
+        });
+        let backups = BackupLayout {
+            roots: raw_backups
+                .roots
+                .iter()
+                .map(|r| path("backups roots", r))
+                .collect::<Result<_, _>>()?,
+            extension: raw_backups.extension.trim_start_matches('.').to_string(),
+        };
+        if backups.extension.is_empty() {
+            return Err("backups extension must not be empty".into());
+        }
+        if let Some(dp) = &self.distribution_points
+            && !databases.iter().any(|d| d.name == dp.database)
+        {
+            return Err(format!(
+                "distribution_points database '{}' is not one of the profile's databases",
+                dp.database
+            ));
+        }
+        if self.rpo_hours == 0 {
+            return Err("rpo_hours must be at least 1".into());
+        }
+        Ok(Profile {
+            name: self.name,
+            product: self.product,
+            platform: self.platform,
+            description: self.description,
+            rpo_hours: self.rpo_hours,
+            stop_hint: self.stop_hint,
+            processes: self.processes,
+            databases,
+            certificates,
+            settings,
+            folders,
+            backups,
+            distribution_points: self.distribution_points,
+            pfx_password: self.pfx_password,
+        })
+    }
+}
+
+fn file_name(p: &Path) -> PathBuf {
+    p.file_name().map(PathBuf::from).unwrap_or_default()
+}
+
+/// Replace `{var}` with its value from `[vars]`.
+fn expand(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed '{{' in '{s}'"))?;
+        let key = &after[..end];
+        let value = vars
+            .get(key)
+            .ok_or_else(|| format!("unknown variable '{{{key}}}' in '{s}' (define it in [vars])"))?;
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A root-relative path: not absolute, no `..`, not empty.
+fn relative_path(s: &str) -> Result<PathBuf, String> {
+    let p = Path::new(s);
+    if s.is_empty() {
+        return Err("path is empty".into());
+    }
+    for c in p.components() {
+        match c {
+            Component::Normal(_) | Component::CurDir => {}
+            _ => {
+                return Err(format!(
+                    "'{s}' must be relative to the root, without '..' (the root is given with --root)"
+                ));
+            }
+        }
+    }
+    Ok(p.components().collect())
+}

@@ -1,0 +1,1 @@
+//! Text and JSON renderings of an `Inventory` (and later of plans).
