@@ -21,7 +21,9 @@ impl Clock {
 
     /// Parse an RFC 3339 instant (`2026-11-22T08:00:00Z`) into a fixed clock.
     pub fn parse_fixed(s: &str) -> Result<Self, chrono::ParseError> {
-        Ok(Self::fixed(DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc)))
+        Ok(Self::fixed(
+            DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc),
+        ))
     }
 
     /// The current instant.

@@ -145,45 +145,147 @@ impl Code {
     pub fn catalogue(self) -> (Severity, &'static str) {
         use Severity::*;
         match self {
-            Code::DbMissing => (Critical, "Restore the database from the recommended backup set"),
-            Code::DbNotSqlite => (Critical, "The file is not a SQLite database: restore it from the recommended backup set"),
-            Code::DbCorrupt => (Error, "Restart the server once (it runs database maintenance); if the error stays, restore from the recommended backup set"),
-            Code::DbUnreadable => (Error, "Check the file's permissions and the disk; run drconsole as a user that can read it"),
-            Code::DbHotJournal => (Warning, "A leftover -journal/-wal means the server stopped mid-write: keep it beside the database until the server has started once, and never copy the database without it"),
-            Code::BackupNone => (Critical, "No backup set was found: pass the folder holding your .dbbackup sets with --backups DIR"),
-            Code::BackupIncomplete => (Warning, "This set lacks a database: do not restore it; use a complete set"),
-            Code::BackupCorrupt => (Warning, "This set fails its integrity check: do not restore it; use an older set"),
-            Code::BackupNoneRestorable => (Critical, "No backup set passes a full integrity check: look for other backup media (--backups DIR) or contact the vendor"),
-            Code::BackupStale => (Warning, "The newest restorable set is older than the recovery-point objective: check that scheduled backups run"),
-            Code::BackupRecommended => (Info, "Restore from this set if the live databases are damaged"),
-            Code::PathUnsafe => (Warning, "A symbolic link points outside the root and was skipped: inspect it by hand"),
-            Code::PathLoop => (Warning, "A symbolic link loop was skipped: remove or fix the link"),
-            Code::PathUnreadable => (Warning, "A path could not be read: check its permissions and run drconsole as a user that can read it"),
-            Code::PathNotUtf8 => (Warning, "A file name is not valid UTF-8: it was inspected by its raw name; rename it if the server cannot use it"),
-            Code::CertExpired => (Error, "Renew the certificate, or restore a valid one from a backup set"),
+            Code::DbMissing => (
+                Critical,
+                "Restore the database from the recommended backup set",
+            ),
+            Code::DbNotSqlite => (
+                Critical,
+                "The file is not a SQLite database: restore it from the recommended backup set",
+            ),
+            Code::DbCorrupt => (
+                Error,
+                "Restart the server once (it runs database maintenance); if the error stays, restore from the recommended backup set",
+            ),
+            Code::DbUnreadable => (
+                Error,
+                "Check the file's permissions and the disk; run drconsole as a user that can read it",
+            ),
+            Code::DbHotJournal => (
+                Warning,
+                "A leftover -journal/-wal means the server stopped mid-write: keep it beside the database until the server has started once, and never copy the database without it",
+            ),
+            Code::BackupNone => (
+                Critical,
+                "No backup set was found: pass the folder holding your .dbbackup sets with --backups DIR",
+            ),
+            Code::BackupIncomplete => (
+                Warning,
+                "This set lacks a database: do not restore it; use a complete set",
+            ),
+            Code::BackupCorrupt => (
+                Warning,
+                "This set fails its integrity check: do not restore it; use an older set",
+            ),
+            Code::BackupNoneRestorable => (
+                Critical,
+                "No backup set passes a full integrity check: look for other backup media (--backups DIR) or contact the vendor",
+            ),
+            Code::BackupStale => (
+                Warning,
+                "The newest restorable set is older than the recovery-point objective: check that scheduled backups run",
+            ),
+            Code::BackupRecommended => (
+                Info,
+                "Restore from this set if the live databases are damaged",
+            ),
+            Code::PathUnsafe => (
+                Warning,
+                "A symbolic link points outside the root and was skipped: inspect it by hand",
+            ),
+            Code::PathLoop => (
+                Warning,
+                "A symbolic link loop was skipped: remove or fix the link",
+            ),
+            Code::PathUnreadable => (
+                Warning,
+                "A path could not be read: check its permissions and run drconsole as a user that can read it",
+            ),
+            Code::PathNotUtf8 => (
+                Warning,
+                "A file name is not valid UTF-8: it was inspected by its raw name; rename it if the server cannot use it",
+            ),
+            Code::CertExpired => (
+                Error,
+                "Renew the certificate, or restore a valid one from a backup set",
+            ),
             Code::CertExpiring => (Warning, "Renew the certificate before it expires"),
-            Code::CertNotYetValid => (Warning, "Check the system clock and the certificate's validity dates"),
-            Code::CertKeyMismatch => (Error, "Put the private key that belongs to this certificate beside it (restore the store from a backup set)"),
-            Code::CertKeyMissing => (Critical, "Restore the private key from a backup set: without it every agent and mobile device must enrol again"),
-            Code::CertChainBroken => (Warning, "Add the missing intermediate or root certificate to the store or bundle"),
-            Code::CertUnreadable => (Warning, "The file is not a readable certificate or key: replace it from a backup set"),
-            Code::PfxLocked => (Warning, "Give the PKCS#12 password with --pfx-password-file FILE so the file can be checked"),
-            Code::KeyPermissions => (Error, "Make the private key readable by its owner only: chmod 600"),
-            Code::CertBackupMismatch => (Critical, "Agents will reject this server until the Certificates folder is restored from the backup set"),
-            Code::MdmTrustMissing => (Error, "Add the LANrev server certificate to TrustedCertificates.pem"),
-            Code::SettingsMissing => (Warning, "Import the settings from a backup set (--ImportPreferences)"),
-            Code::SettingsUnreadable => (Error, "The settings file is damaged: restore it from a backup set"),
-            Code::SettingsDiffer => (Info, "Review the difference before importing the settings from the backup set"),
-            Code::MdmHostnameMismatch => (Error, "Set LANrevServerHostname to a name on the LANrev server certificate"),
-            Code::FolderDiffers => (Info, "Review the difference before restoring the folder from the backup set"),
+            Code::CertNotYetValid => (
+                Warning,
+                "Check the system clock and the certificate's validity dates",
+            ),
+            Code::CertKeyMismatch => (
+                Error,
+                "Put the private key that belongs to this certificate beside it (restore the store from a backup set)",
+            ),
+            Code::CertKeyMissing => (
+                Critical,
+                "Restore the private key from a backup set: without it every agent and mobile device must enrol again",
+            ),
+            Code::CertChainBroken => (
+                Warning,
+                "Add the missing intermediate or root certificate to the store or bundle",
+            ),
+            Code::CertUnreadable => (
+                Warning,
+                "The file is not a readable certificate or key: replace it from a backup set",
+            ),
+            Code::PfxLocked => (
+                Warning,
+                "Give the PKCS#12 password with --pfx-password-file FILE so the file can be checked",
+            ),
+            Code::KeyPermissions => (
+                Error,
+                "Make the private key readable by its owner only: chmod 600",
+            ),
+            Code::CertBackupMismatch => (
+                Critical,
+                "Agents will reject this server until the Certificates folder is restored from the backup set",
+            ),
+            Code::MdmTrustMissing => (
+                Error,
+                "Add the LANrev server certificate to TrustedCertificates.pem",
+            ),
+            Code::SettingsMissing => (
+                Warning,
+                "Import the settings from a backup set (--ImportPreferences)",
+            ),
+            Code::SettingsUnreadable => (
+                Error,
+                "The settings file is damaged: restore it from a backup set",
+            ),
+            Code::SettingsDiffer => (
+                Info,
+                "Review the difference before importing the settings from the backup set",
+            ),
+            Code::MdmHostnameMismatch => (
+                Error,
+                "Set LANrevServerHostname to a name on the LANrev server certificate",
+            ),
+            Code::FolderDiffers => (
+                Info,
+                "Review the difference before restoring the folder from the backup set",
+            ),
             Code::ServerRunning => (Info, "Stop the server before any restore"),
-            Code::HostnameDiffers => (Warning, "The new server must answer at the old server's DNS name: rename the host or fix DNS"),
-            Code::DiskSpaceLow => (Error, "Free space on the volume before restoring: the restore needs room for the set and the stash"),
+            Code::HostnameDiffers => (
+                Warning,
+                "The new server must answer at the old server's DNS name: rename the host or fix DNS",
+            ),
+            Code::DiskSpaceLow => (
+                Error,
+                "Free space on the volume before restoring: the restore needs room for the set and the stash",
+            ),
             Code::DpNoMaster => (Error, "Promote one distribution point to master"),
             Code::DpMultipleMasters => (Error, "Demote all but one master distribution point"),
-            Code::DpUnreachable => (Error, "Mount or reconnect the distribution point's payload folder, or replace the point"),
+            Code::DpUnreachable => (
+                Error,
+                "Mount or reconnect the distribution point's payload folder, or replace the point",
+            ),
             Code::DpOutOfSync => (Warning, "Sync the mirror from the master"),
-            Code::DpSingle => (Warning, "Add a mirror distribution point: best practice is one master and at least one mirror"),
+            Code::DpSingle => (
+                Warning,
+                "Add a mirror distribution point: best practice is one master and at least one mirror",
+            ),
         }
     }
 
@@ -275,7 +377,11 @@ pub fn sort_worst_first(findings: &mut [Finding]) {
 
 /// The worst severity among findings (`Ok` when there are none).
 pub fn worst(findings: &[Finding]) -> Severity {
-    findings.iter().map(|f| f.severity).max().unwrap_or_default()
+    findings
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod component;
 pub mod context;
 pub mod demo;
 pub mod diff;

@@ -73,9 +73,8 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
     }
     ctx.hostname = g.hostname.clone();
     if let Some(file) = &g.pfx_password_file {
-        let text = std::fs::read_to_string(file).with_context(|| {
-            format!("cannot read the PKCS#12 password file {}", file.display())
-        })?;
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the PKCS#12 password file {}", file.display()))?;
         ctx.pfx_password = Some(text.trim_end_matches(['\r', '\n']).to_string());
     }
     ctx.no_cache = g.no_cache;

@@ -13,8 +13,14 @@ use std::path::{Path, PathBuf};
 
 /// Built-in profiles: (name, TOML text), embedded at compile time.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("lanrev-macos", include_str!("../../profiles/lanrev-macos.toml")),
-    ("lanrev-windows", include_str!("../../profiles/lanrev-windows.toml")),
+    (
+        "lanrev-macos",
+        include_str!("../../profiles/lanrev-macos.toml"),
+    ),
+    (
+        "lanrev-windows",
+        include_str!("../../profiles/lanrev-windows.toml"),
+    ),
 ];
 
 /// The profile used when none is given.
@@ -72,10 +78,7 @@ pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
 /// Parse and validate profile text; `origin` names the file in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
     let raw: schema::RawProfile = toml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| line_col(text, s.start))
-            .unwrap_or((0, 0));
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
         ProfileError::Parse {
             origin: origin.to_string(),
             line,
@@ -127,7 +130,11 @@ mod tests {
         );
         assert_eq!(p.rpo_hours, 26);
         assert!(p.processes.iter().any(|n| n == "LANrev MDM Server"));
-        let s = p.settings.iter().find(|s| s.name == "lanrev_server").unwrap();
+        let s = p
+            .settings
+            .iter()
+            .find(|s| s.name == "lanrev_server")
+            .unwrap();
         assert_eq!(s.paths.len(), 2);
     }
 

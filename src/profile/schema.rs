@@ -263,7 +263,9 @@ impl RawProfile {
         let mut seen = std::collections::BTreeSet::new();
         let mut unique = |kind: &str, name: &str| -> Result<(), String> {
             if name.is_empty() || name.contains(':') || name.contains('/') {
-                return Err(format!("{kind} name '{name}' must be non-empty without ':' or '/'"));
+                return Err(format!(
+                    "{kind} name '{name}' must be non-empty without ':' or '/'"
+                ));
             }
             if !seen.insert(format!("{kind}:{name}")) {
                 return Err(format!("{kind} '{name}' is defined twice"));
@@ -392,9 +394,9 @@ fn expand(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
             .find('}')
             .ok_or_else(|| format!("unclosed '{{' in '{s}'"))?;
         let key = &after[..end];
-        let value = vars
-            .get(key)
-            .ok_or_else(|| format!("unknown variable '{{{key}}}' in '{s}' (define it in [vars])"))?;
+        let value = vars.get(key).ok_or_else(|| {
+            format!("unknown variable '{{{key}}}' in '{s}' (define it in [vars])")
+        })?;
         out.push_str(value);
         rest = &after[end + 1..];
     }
