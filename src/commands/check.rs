@@ -1,9 +1,35 @@
 //! `drconsole check`: scan everything, print findings, exit with the Nagios code.
 
 use crate::cli::{CheckArgs, GlobalArgs};
+use crate::context::Context;
+use crate::findings;
+use crate::inventory::{self, CheckDepth, ScanOptions};
+use crate::report;
 
 /// Run `check`.
-pub fn run(g: &GlobalArgs, _args: &CheckArgs) -> anyhow::Result<i32> {
-    let _ctx = super::context(g)?;
-    anyhow::bail!("check: under construction")
+pub fn run(g: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<i32> {
+    let ctx = super::context(g)?;
+    Ok(print(&ctx, args))
+}
+
+/// Scan `ctx` and print the report; returns the exit code. Shared with `demo`.
+pub fn print(ctx: &Context, args: &CheckArgs) -> i32 {
+    let depth = if args.full {
+        CheckDepth::Full
+    } else if args.quick {
+        CheckDepth::Quick
+    } else {
+        CheckDepth::Standard
+    };
+    let progress = super::stderr_progress(args.json);
+    let inv = inventory::scan(ctx, &ScanOptions { depth }, &progress);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::json::check(&inv)).unwrap_or_default()
+        );
+    } else {
+        print!("{}", report::text::check(&inv));
+    }
+    findings::worst(&inv.findings).exit_code()
 }

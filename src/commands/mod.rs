@@ -80,3 +80,40 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
     ctx.no_cache = g.no_cache;
     Ok(ctx)
 }
+
+/// A progress sink for command-line runs: one self-overwriting line on stderr when stderr is a
+/// terminal (never in JSON mode, never when piped, so logs and tests stay clean).
+pub fn stderr_progress(quiet: bool) -> impl crate::inventory::ProgressSink {
+    use std::io::{IsTerminal, Write};
+    let live = !quiet && std::io::stderr().is_terminal();
+    move |p: crate::inventory::Progress| {
+        if !live {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        if p.finished {
+            let _ = write!(err, "\r\x1b[2K");
+        } else {
+            let label: String = p
+                .label
+                .chars()
+                .rev()
+                .take(60)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let _ = write!(
+                err,
+                "\r\x1b[2K{} {}/{} {} of {} {}",
+                p.job,
+                p.done,
+                p.total,
+                crate::report::format::bytes(p.bytes_done),
+                crate::report::format::bytes(p.bytes_total),
+                label
+            );
+        }
+        let _ = err.flush();
+    }
+}

@@ -83,6 +83,8 @@ pub enum DbState {
     Unreadable,
     /// Not a SQLite database.
     NotSqlite,
+    /// Present, not opened yet.
+    Unchecked,
     /// Fails an integrity check.
     Corrupt,
     /// Passes `quick_check`; full check not run.

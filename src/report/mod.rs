@@ -1,1 +1,6 @@
-//! Text and JSON renderings of an `Inventory` (and later of plans).
+//! Text and JSON renderings of an `Inventory`. Nothing here touches the disk: every report is a
+//! pure function of the inventory, so the console, the CLI and tests all see the same facts.
+
+pub mod format;
+pub mod json;
+pub mod text;

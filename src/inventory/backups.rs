@@ -1,0 +1,529 @@
+//! Backup sets: discovery under the backup roots (folder-per-set and flat time-stamped
+//! layouts), verdicts, the recommended set, and their findings.
+
+use super::model::{BackupMember, BackupSet, DbState, Inventory, SetLayout, TakenFrom, Verdict};
+use super::safepath::{self, Entry, EntryKind};
+use super::sqlite;
+use super::timestamp;
+use crate::context::Context;
+use crate::findings::{Code, Finding};
+use crate::profile::Profile;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Files of one flat-layout set: its instant and (database, file) pairs.
+type FlatGroup = (DateTime<Utc>, Vec<(String, PathBuf)>);
+
+/// Find every backup set under the context's backup roots, newest first (nothing opened yet).
+pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
+    let now = ctx.clock.now();
+    let mut sets = Vec::new();
+    let profile_roots = ctx.profile.backups.roots.len();
+    for (i, root) in ctx.backup_roots().iter().enumerate() {
+        // Profile roots live under the root; `--backups` roots are their own boundary.
+        let boundary = if i < profile_roots {
+            ctx.root.clone()
+        } else {
+            root.clone()
+        };
+        let component = format!("backups:{}", root.display());
+        match safepath::resolve(root, &boundary, &component) {
+            safepath::Resolved::Ok(m) if m.is_dir() => {}
+            safepath::Resolved::Ok(_) | safepath::Resolved::Missing => continue,
+            safepath::Resolved::Problem(f) => {
+                findings.push(f);
+                continue;
+            }
+        }
+        let entries = match safepath::list_dir(root, &boundary, &component, findings) {
+            Ok(e) => e,
+            Err(f) => {
+                findings.push(f);
+                continue;
+            }
+        };
+        scan_root(ctx, root, &boundary, &entries, now, &mut sets, findings);
+    }
+    // Ids must be unique across roots (the same set may be reachable twice, e.g. a copy).
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &mut sets {
+        let n = seen.entry(s.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            s.id = format!("{}#{}", s.id, n);
+            s.component = format!("backup:{}", s.id);
+        }
+    }
+    sets.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
+    sets
+}
+
+fn scan_root(
+    ctx: &Context,
+    root: &Path,
+    boundary: &Path,
+    entries: &[Entry],
+    now: DateTime<Utc>,
+    sets: &mut Vec<BackupSet>,
+    findings: &mut Vec<Finding>,
+) {
+    let profile = &ctx.profile;
+    let ext = &profile.backups.extension;
+    // Folder layout: every sub-folder holding database backups is a set.
+    for e in entries {
+        if !matches!(e.kind, EntryKind::Dir) {
+            continue;
+        }
+        let component = format!("backup:{}", e.name_lossy);
+        let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
+            Ok(i) => i,
+            Err(f) => {
+                findings.push(f);
+                continue;
+            }
+        };
+        let files: Vec<(&Entry, String)> = inner
+            .iter()
+            .filter(|i| matches!(i.kind, EntryKind::File(_)))
+            .filter_map(|i| member_name(profile, &i.name_lossy, ext).map(|n| (i, n)))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let extras = extras_of(profile, &e.path, &inner);
+        let stamp = timestamp::find(&e.name_lossy).map(|t| t.at);
+        sets.push(build_set(
+            profile,
+            &e.name_lossy,
+            root,
+            &e.path,
+            SetLayout::Folder,
+            stamp,
+            files.iter().map(|(i, n)| (n.clone(), i.path.clone())),
+            extras,
+            now,
+        ));
+    }
+    // Flat layout: time-stamped backups directly in the root, grouped by their timestamp.
+    // Un-stamped backups directly in the root mean the root is itself one set (an operator
+    // pointing --backups at a single set's folder).
+    let mut flat: BTreeMap<String, FlatGroup> = BTreeMap::new();
+    let mut loose: Vec<(String, PathBuf)> = Vec::new();
+    for e in entries {
+        if !matches!(e.kind, EntryKind::File(_)) {
+            continue;
+        }
+        let Some(stem) = strip_ext(&e.name_lossy, ext) else {
+            continue;
+        };
+        match timestamp::find(stem) {
+            Some(t) => {
+                let db = stem[..t.start].trim_end_matches(['_', '-', ' ', '.']);
+                if let Some(name) = match_database(profile, db) {
+                    flat.entry(t.text(stem).to_string())
+                        .or_insert_with(|| (t.at, Vec::new()))
+                        .1
+                        .push((name, e.path.clone()));
+                }
+            }
+            None => {
+                if let Some(name) = member_name(profile, &e.name_lossy, ext) {
+                    loose.push((name, e.path.clone()));
+                }
+            }
+        }
+    }
+    for (id, (at, members)) in flat {
+        sets.push(build_set(
+            profile,
+            &id,
+            root,
+            root,
+            SetLayout::Flat,
+            Some(at),
+            members.into_iter(),
+            Vec::new(),
+            now,
+        ));
+    }
+    if !loose.is_empty() {
+        let id = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| root.display().to_string());
+        let stamp = timestamp::find(&id).map(|t| t.at);
+        let extras = extras_of(profile, root, entries);
+        sets.push(build_set(
+            profile,
+            &id,
+            root,
+            root,
+            SetLayout::Folder,
+            stamp,
+            loose.into_iter(),
+            extras,
+            now,
+        ));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_set(
+    profile: &Profile,
+    id: &str,
+    root: &Path,
+    path: &Path,
+    layout: SetLayout,
+    stamp: Option<DateTime<Utc>>,
+    files: impl Iterator<Item = (String, PathBuf)>,
+    extras: Vec<String>,
+    now: DateTime<Utc>,
+) -> BackupSet {
+    let mut by_db: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for (name, p) in files {
+        // `X.dbbackup` and `X.db.dbbackup` both present: the first (sorted) wins.
+        by_db.entry(name).or_insert(p);
+    }
+    let mut members = Vec::new();
+    let mut missing = Vec::new();
+    for spec in &profile.databases {
+        match by_db.get(&spec.name) {
+            Some(p) => members.push(BackupMember {
+                database: spec.name.clone(),
+                file: sqlite::stat(p),
+            }),
+            None if spec.required => missing.push(spec.name.clone()),
+            None => {}
+        }
+    }
+    let newest_mtime = members.iter().filter_map(|m| m.file.modified).max();
+    let (taken_at, taken_from) = match (stamp, newest_mtime) {
+        (Some(t), _) => (t, TakenFrom::Name),
+        (None, Some(m)) => (m, TakenFrom::Mtime),
+        (None, None) => (DateTime::<Utc>::UNIX_EPOCH, TakenFrom::Mtime),
+    };
+    let bytes = members.iter().map(|m| m.file.size).sum();
+    let mut set = BackupSet {
+        id: id.to_string(),
+        component: format!("backup:{id}"),
+        root: root.to_path_buf(),
+        path: path.to_path_buf(),
+        layout,
+        taken_at,
+        taken_from,
+        age_hours: (now - taken_at).num_seconds() as f64 / 3600.0,
+        verdict: Verdict::Unverified,
+        recommended: false,
+        members,
+        missing,
+        extras,
+        bytes,
+    };
+    set.verdict = verdict(&set);
+    set
+}
+
+/// The verdict the members' current check results support.
+pub fn verdict(set: &BackupSet) -> Verdict {
+    let empty = set.members.iter().any(|m| m.file.state == DbState::Empty);
+    if !set.missing.is_empty() || empty {
+        return Verdict::Incomplete;
+    }
+    let states = || set.members.iter().map(|m| m.file.state);
+    if states().any(|s| {
+        matches!(
+            s,
+            DbState::Corrupt | DbState::NotSqlite | DbState::Unreadable | DbState::Missing
+        )
+    }) {
+        return Verdict::Corrupt;
+    }
+    if !set.members.is_empty() && states().all(|s| s == DbState::Ok) {
+        Verdict::Restorable
+    } else {
+        Verdict::Unverified
+    }
+}
+
+/// Whether a set is worth a full check: complete and nothing failed so far.
+pub fn is_candidate(set: &BackupSet) -> bool {
+    matches!(verdict(set), Verdict::Unverified | Verdict::Restorable)
+}
+
+/// Recompute verdicts, mark the recommended set and add the backup findings.
+pub fn judge(inv: &mut Inventory, rpo_hours: u32, findings: &mut Vec<Finding>) {
+    for s in &mut inv.backup_sets {
+        s.verdict = verdict(s);
+        s.recommended = false;
+    }
+    if inv.backup_sets.is_empty() {
+        findings.push(Finding::new(
+            Code::BackupNone,
+            "backups",
+            "no backup set was found under the backup roots",
+        ));
+        return;
+    }
+    for s in &inv.backup_sets {
+        match s.verdict {
+            Verdict::Incomplete => {
+                let mut what: Vec<String> =
+                    s.missing.iter().map(|m| format!("{m} missing")).collect();
+                what.extend(
+                    s.members
+                        .iter()
+                        .filter(|m| m.file.state == DbState::Empty)
+                        .map(|m| format!("{} empty", m.database)),
+                );
+                findings.push(
+                    Finding::new(
+                        Code::BackupIncomplete,
+                        &s.component,
+                        format!("set {} is incomplete: {}", s.id, what.join(", ")),
+                    )
+                    .at(&s.path),
+                );
+            }
+            Verdict::Corrupt => {
+                let bad: Vec<String> = s
+                    .members
+                    .iter()
+                    .filter(|m| {
+                        !matches!(
+                            m.file.state,
+                            DbState::Ok | DbState::QuickOk | DbState::Unchecked
+                        )
+                    })
+                    .map(|m| {
+                        format!(
+                            "{} ({})",
+                            m.file
+                                .path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                            m.file
+                                .messages
+                                .first()
+                                .cloned()
+                                .unwrap_or_else(|| "unreadable".into())
+                        )
+                    })
+                    .collect();
+                findings.push(
+                    Finding::new(
+                        Code::BackupCorrupt,
+                        &s.component,
+                        format!("set {} fails its integrity check: {}", s.id, bad.join("; ")),
+                    )
+                    .at(&s.path),
+                );
+            }
+            Verdict::Restorable | Verdict::Unverified => {}
+        }
+    }
+    let recommended = inv
+        .backup_sets
+        .iter()
+        .position(|s| s.verdict == Verdict::Restorable);
+    match recommended {
+        Some(i) => {
+            let s = &mut inv.backup_sets[i];
+            s.recommended = true;
+            findings.push(
+                Finding::new(
+                    Code::BackupRecommended,
+                    &s.component,
+                    format!(
+                        "set {} (taken {}, {}) is complete and passes a full integrity check",
+                        s.id,
+                        s.taken_at.format("%Y-%m-%d %H:%M UTC"),
+                        age_text(s.age_hours)
+                    ),
+                )
+                .at(&s.path),
+            );
+            if s.age_hours > f64::from(rpo_hours) {
+                findings.push(
+                    Finding::new(
+                        Code::BackupStale,
+                        &s.component,
+                        format!(
+                            "the newest restorable set {} is {} old, beyond the {} h recovery-point objective",
+                            s.id,
+                            age_text(s.age_hours),
+                            rpo_hours
+                        ),
+                    )
+                    .at(&s.path),
+                );
+            }
+        }
+        None => {
+            let unverified = inv
+                .backup_sets
+                .iter()
+                .filter(|s| s.verdict == Verdict::Unverified)
+                .count();
+            if unverified == 0 {
+                findings.push(Finding::new(
+                    Code::BackupNoneRestorable,
+                    "backups",
+                    format!(
+                        "none of the {} backup sets is complete and passes its integrity check",
+                        inv.backup_sets.len()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// "6 h" / "3 d 4 h".
+pub fn age_text(hours: f64) -> String {
+    if hours < 0.0 {
+        return "in the future".into();
+    }
+    let h = hours.round() as i64;
+    if h < 48 {
+        format!("{h} h")
+    } else {
+        format!("{} d {} h", h / 24, h % 24)
+    }
+}
+
+fn strip_ext<'a>(name: &'a str, ext: &str) -> Option<&'a str> {
+    let stem = name.strip_suffix(ext)?.strip_suffix('.')?;
+    (!stem.is_empty()).then_some(stem)
+}
+
+/// The database a backup file name stands for (`X.dbbackup`, `X.db.dbbackup`).
+fn member_name(profile: &Profile, file_name: &str, ext: &str) -> Option<String> {
+    let stem = strip_ext(file_name, ext)?;
+    match_database(profile, stem)
+}
+
+fn match_database(profile: &Profile, stem: &str) -> Option<String> {
+    let stem = stem.strip_suffix(".db").unwrap_or(stem);
+    profile
+        .databases
+        .iter()
+        .find(|d| d.name == stem)
+        .or_else(|| {
+            profile
+                .databases
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(stem))
+        })
+        .map(|d| d.name.clone())
+}
+
+/// Other components a set folder carries, by their names in the set.
+fn extras_of(profile: &Profile, dir: &Path, inner: &[Entry]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut wanted: Vec<PathBuf> = Vec::new();
+    wanted.extend(profile.certificates.iter().map(|c| c.backup.clone()));
+    wanted.extend(profile.folders.iter().map(|f| f.backup.clone()));
+    wanted.extend(profile.settings.iter().map(|s| s.backup.clone()));
+    for w in wanted {
+        // Only the first component is listed (e.g. `MDM/lighttpd.pem` shows as `MDM`).
+        let first = w
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let present = inner.iter().any(|e| e.name_lossy == first) && dir.join(&w).exists();
+        if present && !out.contains(&first) {
+            out.push(first);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::model::{CheckLevel, DbFile};
+
+    fn set_with(states: &[DbState], missing: &[&str]) -> BackupSet {
+        BackupSet {
+            id: "s".into(),
+            component: "backup:s".into(),
+            root: PathBuf::new(),
+            path: PathBuf::new(),
+            layout: SetLayout::Folder,
+            taken_at: DateTime::<Utc>::UNIX_EPOCH,
+            taken_from: TakenFrom::Name,
+            age_hours: 1.0,
+            verdict: Verdict::Unverified,
+            recommended: false,
+            members: states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| BackupMember {
+                    database: format!("D{i}"),
+                    file: DbFile {
+                        state: *s,
+                        level: CheckLevel::Full,
+                        ..DbFile::default()
+                    },
+                })
+                .collect(),
+            missing: missing.iter().map(|s| s.to_string()).collect(),
+            extras: vec![],
+            bytes: 0,
+        }
+    }
+
+    #[test]
+    fn restorable_needs_every_member_fully_checked() {
+        assert_eq!(
+            verdict(&set_with(&[DbState::Ok, DbState::Ok], &[])),
+            Verdict::Restorable
+        );
+        assert_eq!(
+            verdict(&set_with(&[DbState::Ok, DbState::QuickOk], &[])),
+            Verdict::Unverified
+        );
+    }
+
+    #[test]
+    fn a_missing_or_empty_member_makes_a_set_incomplete() {
+        assert_eq!(
+            verdict(&set_with(&[DbState::Ok], &["X"])),
+            Verdict::Incomplete
+        );
+        assert_eq!(
+            verdict(&set_with(&[DbState::Ok, DbState::Empty], &[])),
+            Verdict::Incomplete
+        );
+    }
+
+    #[test]
+    fn any_failing_member_makes_a_set_corrupt() {
+        assert_eq!(
+            verdict(&set_with(&[DbState::Ok, DbState::Corrupt], &[])),
+            Verdict::Corrupt
+        );
+        assert_eq!(
+            verdict(&set_with(&[DbState::QuickOk, DbState::NotSqlite], &[])),
+            Verdict::Corrupt
+        );
+    }
+
+    #[test]
+    fn member_names_accept_both_spellings() {
+        let p = crate::profile::load("lanrev-macos").unwrap();
+        assert_eq!(
+            member_name(&p, "ServerDatabase.dbbackup", "dbbackup").as_deref(),
+            Some("ServerDatabase")
+        );
+        assert_eq!(
+            member_name(&p, "ServerDatabase.db.dbbackup", "dbbackup").as_deref(),
+            Some("ServerDatabase")
+        );
+        assert_eq!(member_name(&p, "Other.dbbackup", "dbbackup"), None);
+        assert_eq!(member_name(&p, ".dbbackup", "dbbackup"), None);
+    }
+}

@@ -1,0 +1,229 @@
+//! The check cache: results of integrity checks kept in the state folder, keyed by path, size,
+//! modification time and inode, so an unchanged multi-GB database is not read again.
+
+use super::model::{CheckLevel, DbFile, DbState};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Bump when the meaning of a cached result changes.
+const VERSION: u32 = 1;
+
+/// What identifies a file's content cheaply.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileKey {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i128,
+    /// Inode number (0 where unknown).
+    pub inode: u64,
+    /// Device number (0 where unknown).
+    pub dev: u64,
+}
+
+impl FileKey {
+    /// The key of the file at `path` now, if it can be stat'ed.
+    pub fn of(path: &Path) -> Option<FileKey> {
+        let m = std::fs::metadata(path).ok()?;
+        let mtime_ns = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0);
+        #[cfg(unix)]
+        let (inode, dev) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.ino(), m.dev())
+        };
+        #[cfg(not(unix))]
+        let (inode, dev) = (0, 0);
+        Some(FileKey {
+            path: path.to_path_buf(),
+            size: m.len(),
+            mtime_ns,
+            inode,
+            dev,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    key: FileKey,
+    state: DbState,
+    level: CheckLevel,
+    page_size: Option<u64>,
+    page_count: Option<u64>,
+    messages: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct OnDisk {
+    version: u32,
+    entries: Vec<Entry>,
+}
+
+/// A cache of check results, shared by worker threads.
+#[derive(Debug, Default)]
+pub struct CheckCache {
+    file: Option<PathBuf>,
+    entries: Mutex<HashMap<PathBuf, Entry>>,
+    dirty: Mutex<bool>,
+}
+
+impl CheckCache {
+    /// A cache that remembers nothing and saves nothing (`--no-cache` still saves fresh results).
+    pub fn disabled() -> Self {
+        CheckCache::default()
+    }
+
+    /// Load the cache file in `dir`; a missing or unreadable cache is simply empty.
+    pub fn load(dir: &Path, read_existing: bool) -> Self {
+        let file = dir.join("integrity.json");
+        let mut map = HashMap::new();
+        if read_existing
+            && let Ok(text) = std::fs::read_to_string(&file)
+            && let Ok(disk) = serde_json::from_str::<OnDisk>(&text)
+            && disk.version == VERSION
+        {
+            for e in disk.entries {
+                map.insert(e.key.path.clone(), e);
+            }
+        }
+        CheckCache {
+            file: Some(file),
+            entries: Mutex::new(map),
+            dirty: Mutex::new(false),
+        }
+    }
+
+    /// A cached result for `file` at least as deep as `level`, if the file is unchanged.
+    /// A cached failure at any level also answers (a file that fails quick fails full).
+    pub fn lookup(&self, file: &DbFile, level: CheckLevel) -> Option<DbFile> {
+        let key = FileKey::of(&file.path)?;
+        let entries = self.entries.lock().ok()?;
+        let e = entries.get(&file.path)?;
+        if e.key != key {
+            return None;
+        }
+        let failed = matches!(e.state, DbState::Corrupt | DbState::NotSqlite);
+        if e.level < level && !failed {
+            return None;
+        }
+        let mut out = file.clone();
+        out.state = e.state;
+        out.level = e.level;
+        out.page_size = e.page_size;
+        out.page_count = e.page_count;
+        out.messages = e.messages.clone();
+        out.cached = true;
+        Some(out)
+    }
+
+    /// Remember a fresh result (only definite ones: unreadable files are tried again next time).
+    pub fn store(&self, file: &DbFile, key_before: Option<FileKey>) {
+        if !matches!(
+            file.state,
+            DbState::Ok | DbState::QuickOk | DbState::Corrupt | DbState::NotSqlite
+        ) {
+            return;
+        }
+        // If the file changed while it was being checked, the result describes neither version.
+        let (Some(before), Some(after)) = (key_before, FileKey::of(&file.path)) else {
+            return;
+        };
+        if before != after {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(
+                file.path.clone(),
+                Entry {
+                    key: after,
+                    state: file.state,
+                    level: file.level,
+                    page_size: file.page_size,
+                    page_count: file.page_count,
+                    messages: file.messages.clone(),
+                },
+            );
+            if let Ok(mut d) = self.dirty.lock() {
+                *d = true;
+            }
+        }
+    }
+
+    /// Write the cache back atomically (temp file + rename). Failing to save is not an error
+    /// worth stopping for: the next run just checks again.
+    pub fn save(&self) -> std::io::Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        if !self.dirty.lock().map(|d| *d).unwrap_or(false) {
+            return Ok(());
+        }
+        let entries: Vec<Entry> = match self.entries.lock() {
+            Ok(m) => {
+                let mut v: Vec<Entry> = m
+                    .values()
+                    .filter(|e| e.key.path.exists())
+                    .cloned()
+                    .collect();
+                v.sort_by(|a, b| a.key.path.cmp(&b.key.path));
+                v
+            }
+            Err(_) => return Ok(()),
+        };
+        let disk = OnDisk {
+            version: VERSION,
+            entries,
+        };
+        let dir = file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".integrity.json.{}", std::process::id()));
+        std::fs::write(&tmp, serde_json::to_vec(&disk)?)?;
+        std::fs::rename(&tmp, file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_file_misses_the_cache() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let cache = CheckCache::load(&t.path().join("cache"), true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        assert!(cache.lookup(&f, CheckLevel::Full).is_some());
+        cache.save().unwrap();
+        let again = CheckCache::load(&t.path().join("cache"), true);
+        assert!(again.lookup(&f, CheckLevel::Quick).unwrap().cached);
+        std::fs::write(&p, b"xy").unwrap();
+        assert!(again.lookup(&f, CheckLevel::Quick).is_none());
+    }
+
+    #[test]
+    fn a_quick_result_does_not_answer_a_full_question() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let cache = CheckCache::load(t.path(), true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::QuickOk;
+        f.level = CheckLevel::Quick;
+        cache.store(&f, FileKey::of(&p));
+        assert!(cache.lookup(&f, CheckLevel::Full).is_none());
+        assert!(cache.lookup(&f, CheckLevel::Quick).is_some());
+    }
+}

@@ -1,0 +1,161 @@
+//! Plain-text reports for the terminal and for logs: worst first, one fact per line.
+
+use super::format::{age, bytes};
+use crate::findings::Severity;
+use crate::inventory::{BackupSet, CheckLevel, DbFile, DbState, Inventory, Verdict};
+use std::fmt::Write;
+
+/// The `check` report: findings worst first, then databases and backup sets.
+pub fn check(inv: &Inventory) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "drconsole check: profile {}, root {}, at {}",
+        inv.profile,
+        inv.root.display(),
+        inv.scanned_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    out.push('\n');
+    findings(inv, &mut out);
+    out.push('\n');
+    databases(inv, &mut out);
+    out.push('\n');
+    backup_sets(inv, &mut out);
+    out
+}
+
+/// The `backups` report.
+pub fn backups(inv: &Inventory) -> String {
+    let mut out = String::new();
+    backup_sets(inv, &mut out);
+    out
+}
+
+fn findings(inv: &Inventory, out: &mut String) {
+    let count = |s: Severity| inv.findings.iter().filter(|f| f.severity == s).count();
+    let _ = writeln!(
+        out,
+        "FINDINGS  {} critical, {} error, {} warning, {} info",
+        count(Severity::Critical),
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    if inv.findings.is_empty() {
+        let _ = writeln!(out, "  nothing to report");
+    }
+    for f in &inv.findings {
+        let _ = writeln!(
+            out,
+            "  {:<8}  {:<22} {}",
+            f.severity.as_str().to_uppercase(),
+            f.code.as_str(),
+            f.component
+        );
+        let _ = writeln!(out, "            {}", f.message);
+        let _ = writeln!(out, "            -> {}", f.hint);
+    }
+}
+
+fn databases(inv: &Inventory, out: &mut String) {
+    let _ = writeln!(out, "DATABASES");
+    let width = inv
+        .databases
+        .iter()
+        .map(|d| d.name.len())
+        .max()
+        .unwrap_or(0);
+    for d in &inv.databases {
+        let mut line = format!(
+            "  {} {:<width$}  {:>10}  {}",
+            glyph_db(d.file.state),
+            d.name,
+            size_of(&d.file),
+            state_text(&d.file)
+        );
+        if !d.leftovers.is_empty() {
+            let _ = write!(line, "  leftover {}", d.leftovers.join(" "));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn backup_sets(inv: &Inventory, out: &mut String) {
+    let _ = writeln!(out, "BACKUP SETS  newest first, * = recommended");
+    if inv.backup_sets.is_empty() {
+        let _ = writeln!(out, "  none found");
+    }
+    let width = inv
+        .backup_sets
+        .iter()
+        .map(|s| s.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    for s in &inv.backup_sets {
+        let _ = writeln!(
+            out,
+            "  {} {:<width$}  {:<10}  {:>8} old  {:>10}  {}",
+            if s.recommended { '*' } else { ' ' },
+            s.id,
+            s.verdict.as_str(),
+            age(s.age_hours),
+            bytes(s.bytes),
+            set_detail(s)
+        );
+    }
+}
+
+fn set_detail(s: &BackupSet) -> String {
+    match s.verdict {
+        Verdict::Incomplete => format!("missing {}", s.missing.join(", ")).replace("missing ,", ""),
+        Verdict::Corrupt => s
+            .members
+            .iter()
+            .filter(|m| {
+                !matches!(
+                    m.file.state,
+                    DbState::Ok | DbState::QuickOk | DbState::Unchecked
+                )
+            })
+            .map(|m| format!("{}: {}", m.database, state_text(&m.file)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Verdict::Unverified => "quick check passed, full check not run".into(),
+        Verdict::Restorable => s.path.display().to_string(),
+    }
+}
+
+fn size_of(f: &DbFile) -> String {
+    if f.state == DbState::Missing {
+        "-".into()
+    } else {
+        bytes(f.size)
+    }
+}
+
+/// One-line state of a database file, e.g. `ok (full check)`.
+pub fn state_text(f: &DbFile) -> String {
+    let level = match f.level {
+        CheckLevel::Full => " (full check)",
+        CheckLevel::Quick => " (quick check)",
+        CheckLevel::None => "",
+    };
+    let first = f.messages.first().map(String::as_str).unwrap_or("");
+    match f.state {
+        DbState::Missing => "missing".into(),
+        DbState::Empty => "empty (0 bytes)".into(),
+        DbState::Unreadable => format!("unreadable: {first}"),
+        DbState::NotSqlite => format!("not SQLite: {first}"),
+        DbState::Corrupt => format!("corrupt{level}: {first}"),
+        DbState::Unchecked => "not checked".into(),
+        DbState::QuickOk | DbState::Ok => format!("ok{level}"),
+    }
+}
+
+fn glyph_db(s: DbState) -> char {
+    match s {
+        DbState::Ok | DbState::QuickOk => '+',
+        DbState::Unchecked => '?',
+        _ => '!',
+    }
+}
