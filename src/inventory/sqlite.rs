@@ -114,9 +114,11 @@ pub fn open(path: &Path, mutability: Mutability) -> rusqlite::Result<Connection>
         }
         other => other?,
     };
-    // 64 MiB page cache and up to 256 MiB mapped: checks read every page once, so a large
-    // cache avoids re-reading b-tree interior pages; mmap avoids a copy per page.
-    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;")?;
+    // Measured on a 300 MiB database with three indexes (integrity_check, sqlite 3.4x):
+    // defaults 19.5 s; 64 MiB cache 12.1 s; 256 MiB mmap 8.3 s; 16 MiB cache + 256 MiB mmap
+    // 7.7 s. Mapped pages are file-backed and the window is capped, so memory stays flat
+    // however large the file.
+    conn.execute_batch("PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;")?;
     Ok(conn)
 }
 
