@@ -104,6 +104,9 @@ pub struct DemoArgs {
     /// Seed for the generator (same seed, same bytes)
     #[arg(long, global = true, default_value_t = 1)]
     pub seed: u64,
+    /// Approximate size in MiB of the big databases (for benchmarks)
+    #[arg(long, global = true, value_name = "N")]
+    pub db_size_mb: Option<u64>,
 }
 
 /// Sub-actions of `demo`.
