@@ -1,5 +1,6 @@
 //! The demo generator: determinism, and every scenario's planted faults checked directly with
 //! SQLite, x509-parser and the plist crate (not through drconsole's own scanner).
+#![cfg(unix)]
 
 use drconsole::demo::{self, DemoInstallation, DemoOptions, Scenario};
 use drconsole::profile::{self, Profile};

@@ -394,8 +394,8 @@ fn generic_database(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<()> {
 
 /// Rows added per transaction while filling; large enough that commits are rare.
 const FILL_BATCH: usize = 20_000;
-/// Approximate bytes a filler row takes on disk (a 256–511-byte blob plus its columns).
-const FILL_ROW_BYTES: u64 = 450;
+/// Approximate bytes a filler row takes on disk (a 512–1535-byte blob plus its columns).
+const FILL_ROW_BYTES: u64 = 1_100;
 
 /// Append older history to the big table of `name` until the file reaches `target` bytes.
 fn fill(conn: &mut Connection, name: &str, s: &Snapshot<'_>, target: u64) -> rusqlite::Result<()> {
@@ -429,11 +429,11 @@ fn fill(conn: &mut Connection, name: &str, s: &Snapshot<'_>, target: u64) -> rus
                 )?,
                 _ => return Ok(()),
             };
-            let mut blob = vec![0u8; 512];
+            let mut blob = vec![0u8; 1536];
             for _ in 0..rows {
                 when -= Duration::seconds(r.random_range(1..240));
                 let computer = r.random_range(1..=computers);
-                let len = r.random_range(256..512);
+                let len = r.random_range(512..1536);
                 r.fill_bytes(&mut blob[..len]);
                 let stamp = ts(when);
                 match name {

@@ -19,6 +19,7 @@ pub use scenario::{Scenario, UnknownScenario};
 
 use crate::profile::Profile;
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -238,7 +239,6 @@ pub fn generate(
             seed,
         };
         databases::write(&path, &db.name, &snap, fill)?;
-        use rand::Rng;
         let minutes = live_rng.random_range(1..30);
         tree.stamp(&db.path, now - Duration::minutes(minutes));
     }
