@@ -523,4 +523,15 @@ fn demo_cli_lists_scenarios_and_prints_the_check_command() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(64));
+    let again = std::process::Command::new(bin)
+        .args(["demo", "init"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(64),
+        "a used folder is a usage error"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
 }

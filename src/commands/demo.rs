@@ -29,9 +29,19 @@ pub fn run(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
                 seed: args.seed,
                 db_size_mb: args.db_size_mb,
             };
-            let inst = demo::generate(dir, &profile, &opts).with_context(|| {
-                format!("cannot build the demo installation in {}", dir.display())
-            })?;
+            let inst = match demo::generate(dir, &profile, &opts) {
+                Ok(inst) => inst,
+                // A folder that is in use is the caller's mistake, not a failure to run.
+                Err(e @ demo::DemoError::NotEmpty { .. }) => {
+                    eprintln!("drconsole: {e}");
+                    return Ok(super::EXIT_USAGE);
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("cannot build the demo installation in {}", dir.display())
+                    });
+                }
+            };
             println!(
                 "Demo installation '{}' (profile {}, seed {}) written to {}",
                 inst.scenario,
