@@ -329,6 +329,7 @@ pub struct Finding {
     pub hint: String,
     /// The path concerned, when there is one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(serialize_with = "crate::pathser::option::serialize")]
     pub path: Option<std::path::PathBuf>,
 }
 

@@ -76,6 +76,24 @@ fn scan_root(
             continue;
         }
         let component = format!("backup:{}", e.name_lossy);
+        // A folder link back to the backup root (or above) would list the root as a set.
+        if let Ok(real) = e.path.canonicalize()
+            && root.canonicalize().is_ok_and(|r| r.starts_with(&real))
+        {
+            findings.push(
+                Finding::new(
+                    Code::PathLoop,
+                    &component,
+                    format!(
+                        "{} leads back to {}: skipped",
+                        e.path.display(),
+                        real.display()
+                    ),
+                )
+                .at(&e.path),
+            );
+            continue;
+        }
         let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
             Ok(i) => i,
             Err(f) => {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Bump when the meaning of a cached result changes.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// What identifies a file's content cheaply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

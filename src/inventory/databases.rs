@@ -88,7 +88,7 @@ pub fn judge(dbs: &[LiveDatabase], findings: &mut Vec<Finding>) {
                     "{} fails its {} check: {}",
                     p.display(),
                     level_name(db.file.level),
-                    db.file.messages.join("; ")
+                    summary(&db.file.messages)
                 ),
             )),
             DbState::Ok | DbState::QuickOk | DbState::Unchecked => None,
@@ -117,6 +117,21 @@ pub fn judge(dbs: &[LiveDatabase], findings: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// The first few messages on one line, with a count of the rest.
+pub fn summary(messages: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut s = messages
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if messages.len() > SHOWN {
+        s.push_str(&format!(" (and {} more)", messages.len() - SHOWN));
+    }
+    s
 }
 
 /// Human name of a check level.

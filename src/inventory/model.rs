@@ -12,6 +12,7 @@ pub struct Inventory {
     /// Profile name.
     pub profile: String,
     /// Root the profile's paths were resolved against.
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub root: PathBuf,
     /// Instant of the scan (from the context's clock).
     pub scanned_at: DateTime<Utc>,
@@ -97,6 +98,7 @@ pub enum DbState {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DbFile {
     /// Absolute path.
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub path: PathBuf,
     /// Size in bytes.
     pub size: u64,
@@ -183,8 +185,10 @@ pub struct BackupSet {
     /// Component id (`backup:<id>`).
     pub component: String,
     /// The backup root it was found under.
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub root: PathBuf,
     /// The set's folder (flat layout: the backup root).
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub path: PathBuf,
     /// Folder or flat.
     pub layout: SetLayout,
@@ -253,6 +257,7 @@ pub struct Certificate {
     /// Live or a backup set.
     pub source: Source,
     /// File it was read from.
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub file: PathBuf,
     /// Position within the file (0 for single-object files).
     pub index: usize,
@@ -279,6 +284,7 @@ pub struct Certificate {
     /// Whether it is a CA certificate.
     pub is_ca: bool,
     /// File of the matching private key, when one was found.
+    #[serde(serialize_with = "crate::pathser::option::serialize")]
     pub key_file: Option<PathBuf>,
     /// Chain verification.
     pub chain: ChainStatus,
@@ -294,6 +300,7 @@ pub struct PrivateKey {
     /// Live or a backup set.
     pub source: Source,
     /// File holding it.
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub file: PathBuf,
     /// Key algorithm.
     pub key_type: String,
@@ -313,6 +320,7 @@ pub struct SettingsFile {
     /// Live or a backup set.
     pub source: Source,
     /// The file found (first existing candidate), if any.
+    #[serde(serialize_with = "crate::pathser::option::serialize")]
     pub path: Option<PathBuf>,
     /// `xml` or `binary`.
     pub format: Option<String>,
@@ -330,6 +338,7 @@ pub struct FolderState {
     /// Component id (`folder:NAME`).
     pub component: String,
     /// Absolute path.
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub path: PathBuf,
     /// Whether it exists.
     pub present: bool,
@@ -351,6 +360,7 @@ pub struct DistributionPoint {
     /// Network address.
     pub address: String,
     /// Payload folder as reachable from this machine.
+    #[serde(serialize_with = "crate::pathser::serialize")]
     pub path: PathBuf,
     /// Whether it is a master.
     pub is_master: bool,

@@ -175,10 +175,17 @@ fn run_check(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("PRAGMA {pragma}({MAX_MESSAGES})"))?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
-    for r in rows {
-        out.push(r?);
-        if out.len() >= MAX_MESSAGES {
-            break;
+    'rows: for r in rows {
+        // One row may hold several lines, under a "*** in database main ***" banner.
+        for line in r?.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with("*** in database") {
+                continue;
+            }
+            out.push(line.to_string());
+            if out.len() >= MAX_MESSAGES {
+                break 'rows;
+            }
         }
     }
     if out.is_empty() {

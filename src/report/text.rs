@@ -52,7 +52,10 @@ fn findings(inv: &Inventory, out: &mut String) {
             f.code.as_str(),
             f.component
         );
-        let _ = writeln!(out, "            {}", f.message);
+        // SQLite's messages may span lines: keep every line under the finding.
+        for line in f.message.lines() {
+            let _ = writeln!(out, "            {line}");
+        }
         let _ = writeln!(out, "            -> {}", f.hint);
     }
 }
@@ -107,7 +110,16 @@ fn backup_sets(inv: &Inventory, out: &mut String) {
 
 fn set_detail(s: &BackupSet) -> String {
     match s.verdict {
-        Verdict::Incomplete => format!("missing {}", s.missing.join(", ")).replace("missing ,", ""),
+        Verdict::Incomplete => {
+            let mut what: Vec<String> = s.missing.iter().map(|m| format!("{m} missing")).collect();
+            what.extend(
+                s.members
+                    .iter()
+                    .filter(|m| m.file.state == DbState::Empty)
+                    .map(|m| format!("{} empty", m.database)),
+            );
+            what.join(", ")
+        }
         Verdict::Corrupt => s
             .members
             .iter()

@@ -1,0 +1,23 @@
+//! Serialising paths that may not be UTF-8: JSON has no bytes, so such names are written with
+//! U+FFFD in place of the bad bytes instead of failing the whole report (serde's default).
+
+use serde::Serializer;
+use std::path::{Path, PathBuf};
+
+/// Serialise a path lossily.
+pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+/// Serialise an optional path lossily.
+pub mod option {
+    use super::*;
+
+    /// Serialise `Some(path)` lossily, `None` as null.
+    pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+        match path {
+            Some(p) => s.serialize_str(&p.to_string_lossy()),
+            None => s.serialize_none(),
+        }
+    }
+}
