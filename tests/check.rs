@@ -24,6 +24,16 @@ fn corrupt_db_recommends_the_newest_set_that_passes_a_full_check() {
     );
     assert_eq!(rec[0]["verdict"], "restorable");
     assert_eq!(json["summary"]["recommended_set"], s[1]["id"]);
+    // The search stops at the first restorable set: older complete sets are not fully checked.
+    let older_complete: Vec<_> = s[2..]
+        .iter()
+        .filter(|x| x["verdict"] != "incomplete")
+        .collect();
+    assert!(!older_complete.is_empty());
+    assert!(
+        older_complete.iter().all(|x| x["verdict"] == "unverified"),
+        "{older_complete:#?}"
+    );
     let corrupt = with_code(&json, "DB_CORRUPT");
     assert!(
         corrupt
