@@ -5,10 +5,16 @@
 
 pub mod backups;
 pub mod cache;
+pub mod certificates;
+pub mod compare;
 pub mod databases;
+pub mod distribution;
+pub mod folders;
+pub mod host;
 mod model;
 pub mod progress;
 pub mod safepath;
+pub mod settings;
 pub mod sqlite;
 pub mod timestamp;
 
@@ -49,6 +55,11 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
 
     databases::judge(&inv.databases, &mut findings);
     backups::judge(&mut inv, ctx.profile.rpo_hours, &mut findings);
+
+    // The other components compare with the recommended set, so they come after the verdicts.
+    inv.findings.append(&mut findings);
+    scan_components(ctx, opts, &mut inv, progress);
+    findings = std::mem::take(&mut inv.findings);
 
     findings::sort_worst_first(&mut findings);
     findings.dedup();
@@ -208,4 +219,19 @@ fn file_has_failed(f: &DbFile) -> bool {
             | DbState::NotSqlite
             | DbState::Corrupt
     )
+}
+
+/// Certificates, settings, folders, distribution points and host state: they run once
+/// databases and backup sets are known, since they compare with the recommended set.
+pub fn scan_components(
+    ctx: &Context,
+    opts: &ScanOptions,
+    inv: &mut Inventory,
+    progress: &dyn ProgressSink,
+) {
+    certificates::scan(ctx, opts, inv, progress);
+    settings::scan(ctx, opts, inv, progress);
+    folders::scan(ctx, opts, inv, progress);
+    distribution::scan(ctx, opts, inv, progress);
+    host::scan(ctx, opts, inv, progress);
 }
