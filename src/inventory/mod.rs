@@ -17,6 +17,7 @@ pub mod safepath;
 pub mod settings;
 pub mod sqlite;
 pub mod timestamp;
+pub mod tree;
 
 pub use model::*;
 pub use progress::{Progress, ProgressSink};

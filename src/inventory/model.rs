@@ -36,6 +36,9 @@ pub struct Inventory {
     pub host: HostState,
     /// Every finding, worst first.
     pub findings: Vec<Finding>,
+    /// What the scan skipped and why, where no finding applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Inventory {
@@ -328,6 +331,9 @@ pub struct SettingsFile {
     pub keys: usize,
     /// Parser error, when unreadable.
     pub error: Option<String>,
+    /// Top-level keys that differ from the compared backup set's copy, when compared.
+    #[serde(default)]
+    pub differs_from_set: Option<u64>,
 }
 
 /// One folder component.

@@ -1,11 +1,205 @@
-//! placeholder
+//! Settings plists (XML or binary): found, parsed, compared with the backup set's copy, and
+//! the MDM server's host name checked against the LANrev server certificate.
+
+use crate::component::Component;
 use crate::context::Context;
-use crate::inventory::{Inventory, ProgressSink, ScanOptions};
-/// Scan.
-pub fn scan(
-    _ctx: &Context,
-    _opts: &ScanOptions,
-    _inv: &mut Inventory,
-    _progress: &dyn ProgressSink,
-) {
+use crate::findings::{Code, Finding};
+use crate::inventory::certificates::{host_matches, names, server_identity};
+use crate::inventory::compare::comparison_set;
+use crate::inventory::{Inventory, ProgressSink, ScanOptions, SettingsFile, Source};
+use crate::profile::SettingsSpec;
+use plist::{Dictionary, Value};
+use std::path::{Path, PathBuf};
+
+/// Settings files larger than this are not settings files.
+const MAX_PLIST_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Read every settings file of the profile into `inv` and judge the live ones.
+pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: &dyn ProgressSink) {
+    let mut findings = Vec::new();
+    for spec in &ctx.profile.settings {
+        let component = Component::Settings(spec.name.clone());
+        let id = component.to_string();
+        let found = spec
+            .paths
+            .iter()
+            .map(|p| ctx.live(p))
+            .find(|p| std::fs::symlink_metadata(p).is_ok());
+        let mut live = SettingsFile {
+            name: spec.name.clone(),
+            component: id.clone(),
+            source: Source::Live,
+            path: found.clone(),
+            ..SettingsFile::default()
+        };
+        let Some(path) = found else {
+            let tried: Vec<String> = spec
+                .paths
+                .iter()
+                .map(|p| ctx.live(p).display().to_string())
+                .collect();
+            findings.push(
+                Finding::new(
+                    Code::SettingsMissing,
+                    &id,
+                    format!("no settings file for {}: looked for {}", spec.name, tried.join(", ")),
+                )
+                .at(ctx.live(&spec.paths[0])),
+            );
+            inv.settings.push(live);
+            continue;
+        };
+        let live_dict = read_into(&path, &mut live);
+        if let Some(err) = &live.error {
+            findings.push(
+                Finding::new(Code::SettingsUnreadable, &id, format!("{}: {err}", path.display()))
+                    .at(&path),
+            );
+        }
+
+        if let Some((set, set_path)) = comparison_set(inv, &ctx.profile, &component) {
+            let mut copy = SettingsFile {
+                name: spec.name.clone(),
+                component: id.clone(),
+                source: Source::Set(set.id.clone()),
+                path: Some(set_path.clone()),
+                ..SettingsFile::default()
+            };
+            let set_dict = read_into(&set_path, &mut copy);
+            if let (Some(a), Some(b)) = (&live_dict, &set_dict) {
+                let n = differing_keys(a, b);
+                live.differs_from_set = Some(n);
+                if n > 0 {
+                    findings.push(
+                        Finding::new(
+                            Code::SettingsDiffer,
+                            &id,
+                            format!(
+                                "{} differs from backup set {}'s copy in {n} top-level key{}",
+                                path.display(),
+                                set.id,
+                                if n == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .at(&path),
+                    );
+                }
+            }
+            inv.settings.push(live);
+            inv.settings.push(copy);
+        } else {
+            inv.settings.push(live);
+        }
+
+        if let Some(dict) = &live_dict {
+            findings.extend(mdm_hostname(ctx, inv, spec, dict, &path));
+        }
+    }
+    inv.findings.extend(findings);
+}
+
+/// Parse `path` into `file` (format, keys, error); the dictionary when readable.
+fn read_into(path: &Path, file: &mut SettingsFile) -> Option<Dictionary> {
+    match read(path) {
+        Ok((format, dict)) => {
+            file.format = Some(format.into());
+            file.keys = dict.len();
+            Some(dict)
+        }
+        Err(e) => {
+            file.error = Some(e);
+            None
+        }
+    }
+}
+
+/// Read a plist whose top level is a dictionary; the format is `xml` or `binary`.
+pub fn read(path: &Path) -> Result<(&'static str, Dictionary), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.is_dir() {
+        return Err("is a folder, not a plist file".into());
+    }
+    if meta.len() > MAX_PLIST_BYTES {
+        return Err(format!("{} bytes is too large for a settings file", meta.len()));
+    }
+    let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    if data.is_empty() {
+        return Err("the file is empty".into());
+    }
+    let format = if data.starts_with(b"bplist") {
+        "binary"
+    } else {
+        "xml"
+    };
+    let value = Value::from_reader(std::io::Cursor::new(&data)).map_err(|e| e.to_string())?;
+    match value {
+        Value::Dictionary(d) => Ok((format, d)),
+        other => Err(format!(
+            "the top level is {}, not a dictionary",
+            kind_of(&other)
+        )),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "an array",
+        Value::Boolean(_) => "a boolean",
+        Value::Data(_) => "data",
+        Value::Date(_) => "a date",
+        Value::Real(_) | Value::Integer(_) => "a number",
+        Value::String(_) => "a string",
+        _ => "not a dictionary",
+    }
+}
+
+/// Top-level keys present in only one of the dictionaries or with different values.
+pub fn differing_keys(a: &Dictionary, b: &Dictionary) -> u64 {
+    let only_or_changed = a
+        .iter()
+        .filter(|(k, v)| b.get(k.as_str()) != Some(*v))
+        .count();
+    let only_b = b.keys().filter(|k| !a.contains_key(k.as_str())).count();
+    (only_or_changed + only_b) as u64
+}
+
+/// `MDM_HOSTNAME_MISMATCH`: the MDM plist's server host name is not on the server certificate.
+fn mdm_hostname(
+    ctx: &Context,
+    inv: &Inventory,
+    spec: &SettingsSpec,
+    dict: &Dictionary,
+    path: &PathBuf,
+) -> Option<Finding> {
+    let key = spec.mdm_hostname_key.as_ref()?;
+    let id = format!("settings:{}", spec.name);
+    // The certificate agents will see: the live one, or the backup's when none is live.
+    let mut certs = server_identity(inv, &ctx.profile, &Source::Live);
+    if certs.is_empty() {
+        let store = crate::inventory::certificates::server_identity_store(&ctx.profile)?;
+        let (set, _) = comparison_set(
+            inv,
+            &ctx.profile,
+            &Component::Certificates(store.name.clone()),
+        )?;
+        certs = server_identity(inv, &ctx.profile, &Source::Set(set.id.clone()));
+    }
+    if certs.is_empty() {
+        return None;
+    }
+    let all_names: Vec<String> = certs.iter().flat_map(|c| names(c)).collect();
+    let shown = all_names.join(", ");
+    let message = match dict.get(key) {
+        Some(Value::String(host)) if host_matches(host, &all_names) => return None,
+        Some(Value::String(host)) => format!(
+            "{key} in {} is '{host}', which is not a name on the LANrev server certificate ({shown})",
+            path.display()
+        ),
+        Some(_) => format!("{key} in {} is not a string", path.display()),
+        None => format!(
+            "{} does not define {key}; the MDM server needs the LANrev server's name ({shown})",
+            path.display()
+        ),
+    };
+    Some(Finding::new(Code::MdmHostnameMismatch, id, message).at(path))
 }
