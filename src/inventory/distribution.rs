@@ -4,9 +4,7 @@
 
 use crate::context::Context;
 use crate::findings::{Code, Finding};
-use crate::inventory::{
-    CheckDepth, DistributionPoint, Inventory, ProgressSink, ScanOptions, tree,
-};
+use crate::inventory::{CheckDepth, DistributionPoint, Inventory, ProgressSink, ScanOptions, tree};
 use crate::profile::DistributionPointSource;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

@@ -88,9 +88,12 @@ pub fn running_processes(wanted: &[String]) -> Vec<RunningProcess> {
                 p.exe().and_then(Path::file_name),
                 p.cmd().first().and_then(|a| Path::new(a).file_name()),
             ];
-            let hit = wanted
-                .iter()
-                .find(|w| candidates.iter().flatten().any(|c| *c == OsStr::new(w.as_str())))?;
+            let hit = wanted.iter().find(|w| {
+                candidates
+                    .iter()
+                    .flatten()
+                    .any(|c| *c == OsStr::new(w.as_str()))
+            })?;
             Some(RunningProcess {
                 name: hit.clone(),
                 pid: pid.as_u32(),
@@ -108,9 +111,13 @@ fn hostname(ctx: &Context, inv: &Inventory, host: &str) -> Option<Finding> {
         return None;
     }
     let store = server_identity_store(&ctx.profile)?;
-    let from_set = comparison_set(inv, &ctx.profile, &Component::Certificates(store.name.clone()))
-        .map(|(set, _)| server_identity(inv, &ctx.profile, &Source::Set(set.id.clone())))
-        .unwrap_or_default();
+    let from_set = comparison_set(
+        inv,
+        &ctx.profile,
+        &Component::Certificates(store.name.clone()),
+    )
+    .map(|(set, _)| server_identity(inv, &ctx.profile, &Source::Set(set.id.clone())))
+    .unwrap_or_default();
     let (certs, whose) = if from_set.is_empty() {
         (server_identity(inv, &ctx.profile, &Source::Live), "live")
     } else {

@@ -42,7 +42,11 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
                 Finding::new(
                     Code::SettingsMissing,
                     &id,
-                    format!("no settings file for {}: looked for {}", spec.name, tried.join(", ")),
+                    format!(
+                        "no settings file for {}: looked for {}",
+                        spec.name,
+                        tried.join(", ")
+                    ),
                 )
                 .at(ctx.live(&spec.paths[0])),
             );
@@ -52,8 +56,12 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
         let live_dict = read_into(&path, &mut live);
         if let Some(err) = &live.error {
             findings.push(
-                Finding::new(Code::SettingsUnreadable, &id, format!("{}: {err}", path.display()))
-                    .at(&path),
+                Finding::new(
+                    Code::SettingsUnreadable,
+                    &id,
+                    format!("{}: {err}", path.display()),
+                )
+                .at(&path),
             );
         }
 
@@ -120,7 +128,10 @@ pub fn read(path: &Path) -> Result<(&'static str, Dictionary), String> {
         return Err("is a folder, not a plist file".into());
     }
     if meta.len() > MAX_PLIST_BYTES {
-        return Err(format!("{} bytes is too large for a settings file", meta.len()));
+        return Err(format!(
+            "{} bytes is too large for a settings file",
+            meta.len()
+        ));
     }
     let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     if data.is_empty() {

@@ -65,7 +65,8 @@ impl TreeDiff {
 /// `root`; links out, loops and unreadable entries become findings. Fails when `root` itself
 /// cannot be listed.
 pub fn list(root: &Path, component: &str, findings: &mut Vec<Finding>) -> Result<Tree, Finding> {
-    let boundary = std::fs::canonicalize(root).map_err(|e| safepath::unreadable(root, component, &e))?;
+    let boundary =
+        std::fs::canonicalize(root).map_err(|e| safepath::unreadable(root, component, &e))?;
     let mut tree = Tree::default();
     let mut visited = BTreeSet::new();
     let mut stack = vec![(root.to_path_buf(), PathBuf::new())];

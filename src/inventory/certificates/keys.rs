@@ -166,14 +166,14 @@ fn pkcs8(der: &[u8]) -> Result<KeyInfo, String> {
         // ring checks the private scalar against the public point.
         let signing = signing_alg(curve.as_ref()).ok_or("EC key on an unsupported curve")?;
         let kp = EcdsaKeyPair::from_pkcs8(signing, der, &SystemRandom::new())
-            .map_err(|e| format!("damaged EC key ({})", e.to_string()))?;
+            .map_err(|e| format!("damaged EC key ({e})"))?;
         if PublicId::Ec(kp.public_key().as_ref().to_vec()) != info.public {
             return Err("damaged EC key (public point does not match)".into());
         }
         Ok(info)
     } else if *oid == OID_SIG_ED25519 {
         let kp = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
-            .map_err(|e| format!("damaged Ed25519 key ({})", e.to_string()))?;
+            .map_err(|e| format!("damaged Ed25519 key ({e})"))?;
         Ok(KeyInfo {
             key_type: "Ed25519".into(),
             bits: Some(256),
@@ -231,7 +231,7 @@ fn validate_rsa(result: Result<RsaKeyPair, ring::error::KeyRejected>) -> Result<
         {
             Ok(())
         }
-        Err(e) => Err(format!("damaged RSA key ({})", e.to_string())),
+        Err(e) => Err(format!("damaged RSA key ({e})")),
     }
 }
 
@@ -269,7 +269,7 @@ fn sec1(der: &[u8], outer_curve: Option<&Oid<'_>>) -> Result<KeyInfo, String> {
         .ok_or_else(|| format!("EC key on an unsupported curve {}", curve.to_id_string()))?;
     let public = public.ok_or("EC key without its public point")?;
     EcdsaKeyPair::from_private_key_and_public_key(signing, scalar, &public, &SystemRandom::new())
-        .map_err(|e| format!("damaged EC key ({})", e.to_string()))?;
+        .map_err(|e| format!("damaged EC key ({e})"))?;
     Ok(KeyInfo {
         key_type: "EC".into(),
         bits: curve_bits(&curve),
