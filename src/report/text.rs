@@ -5,7 +5,7 @@ use crate::findings::Severity;
 use crate::inventory::{BackupSet, CheckLevel, DbFile, DbState, Inventory, Verdict};
 use std::fmt::Write;
 
-/// The `check` report: findings worst first, then databases and backup sets.
+/// The `check` report: findings worst first, then databases, backup sets and the other components.
 pub fn check(inv: &Inventory) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -21,6 +21,8 @@ pub fn check(inv: &Inventory) -> String {
     databases(inv, &mut out);
     out.push('\n');
     backup_sets(inv, &mut out);
+    out.push('\n');
+    super::components::write(inv, &mut out);
     out
 }
 

@@ -1,0 +1,203 @@
+//! Text sections for the components beside the databases: certificates, settings and folders,
+//! host state and distribution points, plus what the scan skipped.
+
+use super::format::bytes;
+use crate::inventory::{Certificate, ChainStatus, Inventory, Source};
+use std::fmt::Write;
+
+/// Append every component section to `out`.
+pub fn write(inv: &Inventory, out: &mut String) {
+    certificates(inv, out);
+    out.push('\n');
+    settings(inv, out);
+    out.push('\n');
+    host(inv, out);
+    out.push('\n');
+    distribution_points(inv, out);
+    if !inv.notes.is_empty() {
+        out.push('\n');
+        let _ = writeln!(out, "NOTES");
+        for n in &inv.notes {
+            let _ = writeln!(out, "  {n}");
+        }
+    }
+}
+
+fn certificates(inv: &Inventory, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "CERTIFICATES  live stores; key = private key found beside it"
+    );
+    let live: Vec<&Certificate> = inv
+        .certificates
+        .iter()
+        .filter(|c| c.source == Source::Live)
+        .collect();
+    if live.is_empty() {
+        let _ = writeln!(out, "  none found");
+    }
+    let now = inv.scanned_at;
+    let store_w = live.iter().map(|c| c.store.len()).max().unwrap_or(0);
+    let name_w = live
+        .iter()
+        .map(|c| name(c).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    for c in &live {
+        let expired = c.not_after.is_some_and(|t| t < now);
+        let glyph = if expired || c.chain == ChainStatus::Broken {
+            '!'
+        } else {
+            '+'
+        };
+        let _ = writeln!(
+            out,
+            "  {glyph} {:<store_w$}  {:<name_w$}  {}  until {}  {:<10}  {}  {}",
+            c.store,
+            name(c),
+            if c.is_ca { "CA  " } else { "leaf" },
+            c.not_after
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "?".into()),
+            chain(c.chain),
+            if c.key_file.is_some() {
+                "key   "
+            } else {
+                "no key"
+            },
+            c.fingerprint_sha256.chars().take(23).collect::<String>(),
+        );
+    }
+    let in_sets = inv.certificates.len() - live.len();
+    if in_sets > 0 {
+        let sets: std::collections::BTreeSet<&str> = inv
+            .certificates
+            .iter()
+            .filter_map(|c| match &c.source {
+                Source::Set(id) => Some(id.as_str()),
+                Source::Live => None,
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  + {in_sets} more in {} backup set{} (see --json)",
+            sets.len(),
+            if sets.len() == 1 { "" } else { "s" }
+        );
+    }
+}
+
+fn name(c: &Certificate) -> String {
+    let n = c.common_name.clone().unwrap_or_else(|| c.subject.clone());
+    if n.chars().count() > 40 {
+        format!("{}…", n.chars().take(39).collect::<String>())
+    } else {
+        n
+    }
+}
+
+fn chain(s: ChainStatus) -> &'static str {
+    match s {
+        ChainStatus::Unknown => "chain ?",
+        ChainStatus::SelfSigned => "self-signed",
+        ChainStatus::Verified => "verified",
+        ChainStatus::Broken => "BROKEN",
+    }
+}
+
+fn settings(inv: &Inventory, out: &mut String) {
+    let _ = writeln!(out, "SETTINGS AND FOLDERS");
+    for s in inv.settings.iter().filter(|s| s.source == Source::Live) {
+        let state = match (&s.path, &s.error) {
+            (None, _) => "missing".to_string(),
+            (Some(_), Some(e)) => format!("unreadable: {e}"),
+            (Some(_), None) => format!(
+                "{} plist, {} keys{}",
+                s.format.as_deref().unwrap_or("?"),
+                s.keys,
+                match s.differs_from_set {
+                    Some(0) => ", same as backup".to_string(),
+                    Some(n) => format!(", {n} differ from backup"),
+                    None => String::new(),
+                }
+            ),
+        };
+        let _ = writeln!(out, "  {:<32}  {state}", s.component);
+    }
+    for f in &inv.folders {
+        let state = if f.present {
+            format!(
+                "{} files, {}{}",
+                f.files,
+                bytes(f.bytes),
+                match f.differs_from_set {
+                    Some(0) => ", same as backup".to_string(),
+                    Some(n) => format!(", {n} differ from backup"),
+                    None => String::new(),
+                }
+            )
+        } else {
+            "missing".into()
+        };
+        let _ = writeln!(out, "  {:<32}  {state}", f.component);
+    }
+}
+
+fn host(inv: &Inventory, out: &mut String) {
+    let h = &inv.host;
+    let _ = writeln!(
+        out,
+        "HOST  {}",
+        if h.hostname.is_empty() {
+            "?"
+        } else {
+            &h.hostname
+        }
+    );
+    if h.running.is_empty() {
+        let _ = writeln!(out, "  server stopped");
+    }
+    for p in &h.running {
+        let _ = writeln!(out, "  running: {} (pid {})", p.name, p.pid);
+    }
+    if let (Some(free), Some(needed)) = (h.free_bytes, h.needed_bytes) {
+        let _ = writeln!(
+            out,
+            "  free space {} (a restore of the recommended set needs {})",
+            bytes(free),
+            bytes(needed)
+        );
+    }
+}
+
+fn distribution_points(inv: &Inventory, out: &mut String) {
+    let _ = writeln!(out, "DISTRIBUTION POINTS");
+    if inv.distribution_points.is_empty() {
+        let _ = writeln!(out, "  none checked");
+    }
+    let w = inv
+        .distribution_points
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for p in &inv.distribution_points {
+        let role = if p.is_master { "master" } else { "mirror" };
+        let detail = if !p.reachable {
+            format!("UNREACHABLE {}", p.path.display())
+        } else if p.is_master {
+            format!("{} files, {}", p.files, bytes(p.bytes))
+        } else {
+            format!(
+                "{} files, {}; {} missing, {} extra, {} changed",
+                p.files,
+                bytes(p.bytes),
+                p.missing,
+                p.extra,
+                p.changed
+            )
+        };
+        let _ = writeln!(out, "  {:<w$}  {role}  {:<24}  {detail}", p.name, p.address);
+    }
+}
