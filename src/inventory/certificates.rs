@@ -763,3 +763,29 @@ fn mdm_trust(ctx: &Context, live: &SourceScan) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_match_exactly_by_wildcard_or_by_short_name() {
+        let names = vec![
+            "lanrev.example.com".to_string(),
+            "*.dp.example.com".to_string(),
+        ];
+        assert!(host_matches("LANrev.Example.com.", &names));
+        assert!(host_matches("lanrev", &names));
+        assert!(host_matches("a.dp.example.com", &names));
+        assert!(!host_matches("a.b.dp.example.com", &names));
+        assert!(!host_matches("lanrev.other.org", &names));
+        assert!(!host_matches("", &names));
+    }
+
+    #[test]
+    fn fingerprints_are_upper_case_hex_with_colons() {
+        let f = fingerprint(b"abc");
+        assert!(f.starts_with("BA:78:16:BF"), "{f}");
+        assert_eq!(f.len(), 32 * 3 - 1);
+    }
+}

@@ -332,3 +332,55 @@ fn bit_len(n: &[u8]) -> u32 {
         None => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P384_SHA384, PKCS_ED25519};
+
+    fn cert_identity(key: &KeyPair) -> PublicId {
+        let cert = CertificateParams::new(vec!["x.example".into()])
+            .unwrap()
+            .self_signed(key)
+            .unwrap();
+        let (_, x509) = x509_parser::parse_x509_certificate(cert.der()).unwrap();
+        spki_identity(x509.public_key()).2.unwrap()
+    }
+
+    #[test]
+    fn ed25519_and_p384_keys_match_their_certificates() {
+        for alg in [&PKCS_ED25519, &PKCS_ECDSA_P384_SHA384] {
+            let key = KeyPair::generate_for(alg).unwrap();
+            let der = key.serialize_der();
+            assert_eq!(sniff(&der), Some(KeyFormat::Pkcs8));
+            let info = identify(&KeyMaterial::new(KeyFormat::Pkcs8, der)).unwrap();
+            assert_eq!(info.public, cert_identity(&key));
+            let other = KeyPair::generate_for(alg).unwrap();
+            assert_ne!(info.public, cert_identity(&other));
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics_and_is_refused() {
+        let mut state = 0x1234_5678_u32;
+        for len in 0..300 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    if i == 0 { 0x30 } else { (state >> 16) as u8 }
+                })
+                .collect();
+            for format in [KeyFormat::Pkcs8, KeyFormat::Pkcs1, KeyFormat::Sec1] {
+                assert!(identify(&KeyMaterial::new(format, bytes.clone())).is_err());
+            }
+            let _ = sniff(&bytes);
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_key_bytes() {
+        let key = KeyPair::generate().unwrap();
+        let m = KeyMaterial::new(KeyFormat::Pkcs8, key.serialize_der());
+        assert_eq!(format!("{m:?}"), "KeyMaterial(Pkcs8, <redacted>)");
+    }
+}

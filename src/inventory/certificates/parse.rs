@@ -262,3 +262,53 @@ fn pkcs12_problem(e: &p12_keystore::error::Error, had_password: bool) -> Problem
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(data: &[u8]) -> FileObjects {
+        let mut out = FileObjects::default();
+        parse_bytes(data, false, None, true, &mut out);
+        out
+    }
+
+    #[test]
+    fn binary_garbage_around_pem_markers_is_a_problem_not_a_hang() {
+        let cases: Vec<Vec<u8>> = vec![
+            b"\xff\xfe\x00-----BEGIN CERTIFICATE-----\n\xff\xff\xff\n-----END CERTIFICATE-----\n"
+                .to_vec(),
+            b"-----BEGIN CERTIFICATE-----\n\xc3\x28\n".to_vec(),
+            b"\xc3\x28\n\xc3\x28 -----BEGIN ".to_vec(),
+            b"-----BEGIN -----\n-----END -----\n".to_vec(),
+            b"-----BEGIN".to_vec(),
+        ];
+        for data in cases {
+            let out = parse(&data);
+            assert!(out.certs.is_empty() && out.keys.is_empty());
+            assert!(
+                !out.problems.is_empty(),
+                "{:?}",
+                String::from_utf8_lossy(&data)
+            );
+        }
+    }
+
+    #[test]
+    fn several_pem_objects_are_read_in_order() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["a".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let text = format!(
+            "comment\n{}{}{}",
+            cert.pem(),
+            key.serialize_pem(),
+            cert.pem()
+        );
+        let out = parse(text.as_bytes());
+        assert_eq!((out.certs.len(), out.keys.len()), (2, 1));
+        assert!(out.problems.is_empty());
+    }
+}
