@@ -202,6 +202,37 @@ fn links_out_of_a_payload_folder_are_not_followed() {
     assert_eq!(inv.distribution_points[1].extra, 0);
 }
 
+#[test]
+fn with_two_masters_mirrors_are_still_compared_with_the_first_reachable_one() {
+    let dir = tempfile::tempdir().unwrap();
+    define(
+        dir.path(),
+        &[
+            ("gone", "dp/gone", true),
+            ("a", "dp/a", true),
+            ("m", "dp/m", false),
+        ],
+    );
+    payload(dir.path(), "dp/a", FILES);
+    payload(dir.path(), "dp/m", &FILES[..1]);
+    let inv = run(dir.path(), CheckDepth::Standard);
+    assert_eq!(
+        codes(&inv),
+        vec![
+            Code::DpMultipleMasters,
+            Code::DpUnreachable,
+            Code::DpOutOfSync
+        ]
+    );
+    let f = inv
+        .findings
+        .iter()
+        .find(|f| f.code == Code::DpOutOfSync)
+        .unwrap();
+    assert!(f.message.contains("master a"), "{}", f.message);
+    assert_eq!(inv.distribution_points[2].missing, 1);
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from) {
         let e = e.unwrap();

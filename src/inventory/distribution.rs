@@ -110,11 +110,14 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
         ));
     }
 
-    // Mirrors are compared only against an unambiguous, reachable master.
-    if let [m] = masters[..]
+    // Every other reachable point is compared with the master; with several masters, with the
+    // first reachable one in definition order (the others are compared with it too).
+    let reference = masters.iter().copied().find(|&i| trees[i].is_some());
+    if let Some(m) = reference
         && let Some(master_tree) = trees[m].take()
     {
         let content = opts.depth == CheckDepth::Full;
+        let master_name = points[m].name.clone();
         for (i, p) in points.iter_mut().enumerate() {
             let Some(mirror) = trees[i].as_ref().filter(|_| i != m) else {
                 continue;
@@ -131,12 +134,17 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
                         Code::DpOutOfSync,
                         &id,
                         format!(
-                            "mirror {} differs from the master: {} missing, {} extra, {} changed ({})",
+                            "{} differs from the master {master_name}: {} missing, {} extra, {} changed ({}){}",
                             p.name,
                             p.missing,
                             p.extra,
                             p.changed,
-                            if content { "by content" } else { "by size and time" }
+                            if content { "by content" } else { "by size and time" },
+                            if p.samples.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; e.g. {}", p.samples.join(", "))
+                            }
                         ),
                     )
                     .at(&p.path),

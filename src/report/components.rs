@@ -53,7 +53,7 @@ fn certificates(inv: &Inventory, out: &mut String) {
         };
         let _ = writeln!(
             out,
-            "  {glyph} {:<store_w$}  {:<name_w$}  {}  until {}  {:<10}  {}  {}",
+            "  {glyph} {:<store_w$}  {:<name_w$}  {}  until {}  {:<11}  {}  {}",
             c.store,
             name(c),
             if c.is_ca { "CA  " } else { "leaf" },
@@ -186,7 +186,7 @@ fn distribution_points(inv: &Inventory, out: &mut String) {
         let role = if p.is_master { "master" } else { "mirror" };
         let detail = if !p.reachable {
             format!("UNREACHABLE {}", p.path.display())
-        } else if p.is_master {
+        } else if p.is_master && p.missing + p.extra + p.changed == 0 {
             format!("{} files, {}", p.files, bytes(p.bytes))
         } else {
             format!(
