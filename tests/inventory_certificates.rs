@@ -647,3 +647,18 @@ fn copy_dir(from: &Path, to: &Path) {
         fs::copy(e.path(), to.join(e.file_name())).unwrap();
     }
 }
+
+#[test]
+fn a_stray_key_does_not_hide_a_missing_identity_key() {
+    let dir = tempfile::tempdir().unwrap();
+    healthy(dir.path());
+    let certs = dir.path().join(SERVER).join("Certificates");
+    fs::remove_file(certs.join("server.key")).unwrap();
+    let (_, stray) = self_signed("unrelated");
+    write(&certs.join("old.key"), stray.serialize_pem());
+    chmod(&certs.join("old.key"), 0o600);
+    let inv = scan(dir.path());
+    let c = codes(&inv);
+    assert!(c.contains(&Code::CertKeyMismatch), "{c:?}");
+    assert!(c.contains(&Code::CertKeyMissing), "{c:?}");
+}

@@ -535,7 +535,8 @@ fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc>) -> Vec<F
     }
 
     // Keys with no certificate for them in their own store.
-    let mut mismatched_stores = BTreeSet::new();
+    // Files of keys that match nothing: their companion certificate's key is "wrong", not missing.
+    let mut mismatched_keys: Vec<&Path> = Vec::new();
     for k in &live.keys {
         let in_store = live
             .certs
@@ -544,7 +545,7 @@ fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc>) -> Vec<F
         if in_store {
             continue;
         }
-        mismatched_stores.insert(k.key.store.clone());
+        mismatched_keys.push(&k.key.file);
         let companion = live
             .certs
             .iter()
@@ -573,8 +574,8 @@ fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc>) -> Vec<F
             .problems
             .iter()
             .any(|(s, _, p)| s == &store.name && matches!(p, Problem::Locked(_)));
-        if locked || mismatched_stores.contains(&store.name) {
-            // A locked archive may hold the key; a mismatch is already reported.
+        if locked {
+            // A locked archive may hold the key.
             continue;
         }
         let certs = identity_certs(
@@ -584,6 +585,10 @@ fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc>) -> Vec<F
                 .filter(|c| c.store == store.name),
         );
         for c in certs.into_iter().filter(|c| c.key_file.is_none()) {
+            if mismatched_keys.iter().any(|k| same_stem(&c.file, k)) {
+                // Reported as CERT_KEY_MISMATCH on the companion key.
+                continue;
+            }
             out.push(
                 Finding::new(
                     Code::CertKeyMissing,
