@@ -251,7 +251,7 @@ fn leaf_without_its_intermediate_has_a_broken_chain() {
         .collect();
     assert_eq!(broken.len(), 1, "{:#?}", inv.findings);
     assert!(
-        broken[0].message.contains("not present"),
+        broken[0].message.contains("in no store"),
         "{}",
         broken[0].message
     );
@@ -661,4 +661,27 @@ fn a_stray_key_does_not_hide_a_missing_identity_key() {
     let c = codes(&inv);
     assert!(c.contains(&Code::CertKeyMismatch), "{c:?}");
     assert!(c.contains(&Code::CertKeyMissing), "{c:?}");
+}
+
+#[test]
+fn a_root_left_out_of_the_bundle_is_found_among_the_systems_trusted_roots() {
+    let dir = tempfile::tempdir().unwrap();
+    let mdm = healthy(dir.path());
+    let bundle = dir
+        .path()
+        .join("etc/lighttpd/certs/TrustedCertificates.pem");
+    let text = fs::read_to_string(&bundle).unwrap().replace(&mdm.root, "");
+    write(&bundle, text);
+    let inv = scan(dir.path());
+    assert!(
+        codes(&inv).contains(&Code::CertChainBroken),
+        "{:#?}",
+        inv.findings
+    );
+    // The inspected system trusts the root: the intermediate now chains.
+    write(&dir.path().join("etc/ssl/cert.pem"), &mdm.root);
+    let inv = scan(dir.path());
+    assert!(inv.findings.is_empty(), "{:#?}", inv.findings);
+    // The system roots are only issuers: they are not inventoried.
+    assert_eq!(inv.certificates.len(), 4);
 }

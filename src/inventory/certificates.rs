@@ -71,6 +71,8 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
         });
     };
 
+    let anchor_der = pair::system_anchors(&ctx.root);
+    let anchors = pair::parse_all(&anchor_der);
     let mut live = SourceScan::default();
     for store in &profile.certificates {
         store::read_store(
@@ -82,7 +84,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
         );
         tick(format!("certificates:{}", store.name));
     }
-    pair::finish_source(&mut live);
+    pair::finish_source(&mut live, &anchors);
 
     let mut sets: Vec<SourceScan> = Vec::new();
     let mut seen_paths = BTreeSet::new();
@@ -105,7 +107,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
             }
             tick(format!("{}:certificates:{}", set.component, store.name));
         }
-        pair::finish_source(&mut scan);
+        pair::finish_source(&mut scan, &anchors);
         sets.push(scan);
     }
 

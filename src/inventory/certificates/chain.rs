@@ -5,9 +5,12 @@ use crate::inventory::ChainStatus;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::error::X509Error;
 
-/// Chain status of `cert` given the certificates that may have issued it, with a reason
+/// Chain status of `cert` given the certificates that may have issued it (searched in order), with a reason
 /// when the chain is broken or cannot be judged.
-pub fn verify(cert: &X509Certificate<'_>, pool: &[X509Certificate<'_>]) -> (ChainStatus, String) {
+pub fn verify(
+    cert: &X509Certificate<'_>,
+    pool: &[&[X509Certificate<'_>]],
+) -> (ChainStatus, String) {
     let issuer = cert.issuer();
     if cert.subject().as_raw() == issuer.as_raw() {
         return match cert.verify_signature(None) {
@@ -25,13 +28,13 @@ pub fn verify(cert: &X509Certificate<'_>, pool: &[X509Certificate<'_>]) -> (Chai
 
 fn from_pool(
     cert: &X509Certificate<'_>,
-    pool: &[X509Certificate<'_>],
+    pool: &[&[X509Certificate<'_>]],
     self_issued: bool,
 ) -> (ChainStatus, String) {
     let issuer = cert.issuer();
     let mut candidates = 0;
     let mut unsupported = false;
-    for candidate in pool {
+    for candidate in pool.iter().flat_map(|p| p.iter()) {
         if candidate.subject().as_raw() != issuer.as_raw() {
             continue;
         }
@@ -61,7 +64,7 @@ fn from_pool(
     if candidates == 0 {
         (
             ChainStatus::Broken,
-            format!("its issuer '{issuer}' is not present"),
+            format!("its issuer '{issuer}' is in no store nor the system's trusted roots"),
         )
     } else {
         (
