@@ -4,7 +4,9 @@
 
 use crate::context::Context;
 use crate::findings::{Code, Finding};
-use crate::inventory::{CheckDepth, DistributionPoint, Inventory, ProgressSink, ScanOptions, tree};
+use crate::inventory::{
+    CheckDepth, DistributionPoint, Inventory, Progress, ProgressSink, ScanOptions, tree,
+};
 use crate::profile::DistributionPointSource;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -45,8 +47,18 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
     }
     let mut findings = Vec::new();
     let mut trees = Vec::with_capacity(points.len());
-    for p in &mut points {
+    let total = points.len() as u64;
+    for (n, p) in points.iter_mut().enumerate() {
         let id = format!("dp:{}", p.name);
+        progress.report(Progress {
+            job: "distribution points".into(),
+            label: id.clone(),
+            done: n as u64,
+            total,
+            bytes_done: 0,
+            bytes_total: 0,
+            finished: false,
+        });
         let listed = if p.path.is_dir() {
             tree::list(&p.path, &id, &mut findings).map_err(|f| f.message)
         } else if p.path.exists() {
@@ -77,6 +89,16 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
             }
         }
     }
+
+    progress.report(Progress {
+        job: "distribution points".into(),
+        label: "listed".into(),
+        done: total,
+        total,
+        bytes_done: 0,
+        bytes_total: 0,
+        finished: true,
+    });
 
     let masters: Vec<usize> = (0..points.len()).filter(|&i| points[i].is_master).collect();
     match masters.len() {
