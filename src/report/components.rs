@@ -26,7 +26,7 @@ pub fn write(inv: &Inventory, out: &mut String) {
 fn certificates(inv: &Inventory, out: &mut String) {
     let _ = writeln!(
         out,
-        "CERTIFICATES  live stores; key = private key found beside it"
+        "CERTIFICATES  live stores; ! = expired, expiring, not yet valid or chain broken"
     );
     let live: Vec<&Certificate> = inv
         .certificates
@@ -45,12 +45,12 @@ fn certificates(inv: &Inventory, out: &mut String) {
         .unwrap_or(0)
         .min(40);
     for c in &live {
-        let expired = c.not_after.is_some_and(|t| t < now);
-        let glyph = if expired || c.chain == ChainStatus::Broken {
-            '!'
-        } else {
-            '+'
-        };
+        // Expired, expiring, not yet valid or unchained: worth a look.
+        let soon = now + chrono::Duration::days(crate::inventory::certificates::EXPIRING_DAYS);
+        let attention = c.not_after.is_some_and(|t| t < soon)
+            || c.not_before.is_some_and(|t| t > now)
+            || c.chain == ChainStatus::Broken;
+        let glyph = if attention { '!' } else { '+' };
         let _ = writeln!(
             out,
             "  {glyph} {:<store_w$}  {:<name_w$}  {}  until {}  {:<11}  {}  {}",
@@ -118,7 +118,8 @@ fn settings(inv: &Inventory, out: &mut String) {
                 s.keys,
                 match s.differs_from_set {
                     Some(0) => ", same as backup".to_string(),
-                    Some(n) => format!(", {n} differ from backup"),
+                    Some(1) => ", 1 key differs from backup".to_string(),
+                    Some(n) => format!(", {n} keys differ from backup"),
                     None => String::new(),
                 }
             ),
@@ -133,7 +134,7 @@ fn settings(inv: &Inventory, out: &mut String) {
                 bytes(f.bytes),
                 match f.differs_from_set {
                     Some(0) => ", same as backup".to_string(),
-                    Some(n) => format!(", {n} differ from backup"),
+                    Some(n) => format!(", {n} files differ from backup"),
                     None => String::new(),
                 }
             )
