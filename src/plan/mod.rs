@@ -1,1 +1,261 @@
 //! Plans: the ordered, printable steps and preconditions of every mutating action.
+//! A plan is plain data (`Serialize`): built without writing anything, shown before anything
+//! is touched, and executed only by the journal. A plan never executes itself.
+
+pub mod hash;
+pub mod integrity;
+pub mod preconditions;
+pub mod probe;
+pub mod restore;
+mod text;
+pub use text::bytes as format_bytes;
+
+use crate::component::Component;
+use serde::{Deserialize, Serialize};
+use std::path::{Component as PathPart, Path, PathBuf};
+
+pub use preconditions::check_preconditions;
+pub use probe::{DiskProbe, Entry, EntryKind, Probe};
+pub use restore::{RestoreError, build_restore_plan};
+
+/// What a plan does, as the journal lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// Put components back from a backup set.
+    Restore {
+        /// The backup set's id.
+        set: String,
+    },
+    /// Revert a committed transaction.
+    Undo {
+        /// The transaction being reverted.
+        txid: String,
+    },
+}
+
+impl Action {
+    /// Short name (`restore`, `undo`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Restore { .. } => "restore",
+            Action::Undo { .. } => "undo",
+        }
+    }
+}
+
+/// The ordered steps and the preconditions of one mutating action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// What the plan does.
+    pub action: Action,
+    /// The root every step's target is relative to (absolute).
+    pub root: PathBuf,
+    /// Component ids the plan touches (`database:ServerDatabase`, ...).
+    pub components: Vec<String>,
+    /// The steps, in execution order.
+    pub steps: Vec<Step>,
+    /// Databases (root-relative) that must pass a full integrity check before the commit.
+    pub verify: Vec<PathBuf>,
+    /// What must hold before the first change; filled in by `check_preconditions`.
+    pub preconditions: Vec<Precondition>,
+    /// Notes for the operator (skipped symbolic links and the like).
+    pub notes: Vec<String>,
+}
+
+/// One step: what happens to one target path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Component id the step belongs to.
+    pub component: String,
+    /// Target, relative to the plan's root.
+    pub target: PathBuf,
+    /// What happens to the target.
+    pub kind: StepKind,
+    /// Bytes of new content the step writes (0 for renames).
+    pub bytes: u64,
+    /// What is at the target now, moved into the stash before the change.
+    pub replaces: Option<Entry>,
+}
+
+/// How a step changes its target. Whatever the target held is first renamed into the stash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum StepKind {
+    /// Copy a file to a temporary name beside the target, then rename it into place.
+    CopyFile {
+        /// Absolute source file.
+        source: PathBuf,
+    },
+    /// Copy a folder tree to a temporary folder beside the target, then rename it into place.
+    CopyTree {
+        /// Absolute source folder.
+        source: PathBuf,
+    },
+    /// Rename a file or folder (from an earlier transaction's stash) into place.
+    MoveBack {
+        /// Absolute path of the stashed entry.
+        from: PathBuf,
+    },
+    /// Only move the target into the stash (a stale `-wal`, or content an undo takes away).
+    Stash,
+    /// Create a missing folder.
+    CreateDir,
+}
+
+impl StepKind {
+    /// Verb for listings.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            StepKind::CopyFile { .. } => "copy file",
+            StepKind::CopyTree { .. } => "copy folder",
+            StepKind::MoveBack { .. } => "put back",
+            StepKind::Stash => "move aside",
+            StepKind::CreateDir => "create folder",
+        }
+    }
+}
+
+/// Whether a precondition holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not checked yet.
+    #[default]
+    Pending,
+    /// Holds.
+    Pass,
+    /// Does not hold, but the operator overrode it (`--force`).
+    Overridden,
+    /// Does not hold: the plan must not run.
+    Fail,
+}
+
+/// What a precondition is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case")]
+pub enum Check {
+    /// No server process of the profile is running.
+    ServerStopped,
+    /// Enough free space on the volume holding this (root-relative) folder.
+    FreeSpace {
+        /// A folder on the volume.
+        folder: PathBuf,
+        /// Bytes of new content written there.
+        needed: u64,
+    },
+    /// A source file or folder can be read (and, for a database, passes a full integrity check).
+    SourceReadable {
+        /// Absolute source path.
+        source: PathBuf,
+        /// Whether it is a database that must pass `integrity_check`.
+        database: bool,
+    },
+    /// Every target lies inside the root with no symbolic link on the way.
+    TargetsInsideRoot,
+    /// No other drconsole holds the journal lock.
+    JournalLock,
+    /// A stashed entry an undo puts back still exists.
+    StashPresent {
+        /// Absolute stash path.
+        path: PathBuf,
+    },
+    /// A file an undo replaces is unchanged since the commit.
+    UnchangedSinceCommit {
+        /// Root-relative target.
+        target: PathBuf,
+        /// Hash recorded at commit (`None`: the path was absent).
+        hash: Option<String>,
+        /// Whether `--force` overrides a change.
+        force: bool,
+    },
+}
+
+/// One precondition with its result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Precondition {
+    /// What is checked.
+    pub check: Check,
+    /// One line saying what must hold.
+    pub description: String,
+    /// The result.
+    pub status: Status,
+    /// Why it failed (or what was seen), with what to do.
+    pub detail: String,
+}
+
+impl Precondition {
+    /// A precondition not checked yet.
+    pub fn pending(check: Check, description: impl Into<String>) -> Self {
+        Precondition {
+            check,
+            description: description.into(),
+            status: Status::Pending,
+            detail: String::new(),
+        }
+    }
+}
+
+impl Plan {
+    /// An empty plan for `action` under `root`.
+    pub fn new(action: Action, root: impl Into<PathBuf>) -> Self {
+        Plan {
+            action,
+            root: root.into(),
+            components: Vec::new(),
+            steps: Vec::new(),
+            verify: Vec::new(),
+            preconditions: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Absolute path of a root-relative target.
+    pub fn abs(&self, target: &Path) -> PathBuf {
+        self.root.join(target)
+    }
+
+    /// Bytes of new content all steps write.
+    pub fn bytes_written(&self) -> u64 {
+        self.steps.iter().map(|s| s.bytes).sum()
+    }
+
+    /// Bytes moved into the stash (by rename: they stay where they are on disk).
+    pub fn bytes_stashed(&self) -> u64 {
+        self.steps
+            .iter()
+            .filter_map(|s| s.replaces.as_ref())
+            .map(|e| e.bytes)
+            .sum()
+    }
+
+    /// True when every precondition passed (or was overridden).
+    pub fn ready(&self) -> bool {
+        self.preconditions
+            .iter()
+            .all(|p| matches!(p.status, Status::Pass | Status::Overridden))
+    }
+
+    /// The preconditions that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &Precondition> {
+        self.preconditions
+            .iter()
+            .filter(|p| p.status == Status::Fail)
+    }
+
+    /// The component ids as parsed components (unparseable ones skipped).
+    pub fn parsed_components(&self) -> Vec<Component> {
+        self.components
+            .iter()
+            .filter_map(|c| Component::parse(c).ok())
+            .collect()
+    }
+}
+
+/// True when `rel` is a plain relative path (no root, no `..`, not empty).
+pub fn is_plain_relative(rel: &Path) -> bool {
+    !rel.as_os_str().is_empty()
+        && rel
+            .components()
+            .all(|c| matches!(c, PathPart::Normal(_) | PathPart::CurDir))
+}

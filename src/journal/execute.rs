@@ -1,0 +1,386 @@
+//! Executing a plan as a transaction: the plan is journaled before the first change, each step
+//! is journaled as intent before it runs and as done after; databases are checked before the
+//! commit; any failure rolls the whole transaction back from its stash.
+
+use super::fsops::{self, Attrs};
+use super::record::{Log, Record};
+use super::{JournalError, JournalLock, Transaction, recover};
+use crate::context::Context;
+use crate::inventory::{Progress, ProgressSink};
+use crate::plan::{DiskProbe, EntryKind, Plan, Probe, Step, StepKind, hash, integrity};
+use std::path::{Path, PathBuf};
+
+/// A committed transaction.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Committed {
+    /// Its id (give it to `undo`).
+    pub txid: String,
+    /// Steps run.
+    pub steps: usize,
+    /// Bytes of new content written.
+    pub bytes_written: u64,
+    /// Bytes moved into the stash.
+    pub bytes_stashed: u64,
+    /// Symbolic links and special files inside copied folders that were not copied.
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Why a plan did not commit.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// Preconditions failed or were not checked.
+    #[error("not run, nothing changed: {0}")]
+    NotReady(String),
+    /// The journal could not be written before any change.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// A step failed; everything was put back.
+    #[error("{cause}; transaction {txid} was rolled back: every path holds what it held before")]
+    RolledBack {
+        /// The transaction.
+        txid: String,
+        /// What failed.
+        cause: String,
+    },
+    /// A database failed its check after the restore; everything was put back.
+    #[error(
+        "{} fails the integrity check after the restore ({}); transaction {txid} was rolled back: every path holds what it held before",
+        database.display(),
+        messages.join("; ")
+    )]
+    VerifyFailed {
+        /// The transaction.
+        txid: String,
+        /// The database that failed.
+        database: PathBuf,
+        /// SQLite's messages.
+        messages: Vec<String>,
+    },
+    /// A step failed and the rollback could not finish either.
+    #[error(
+        "{cause}; rolling back transaction {txid} did not finish ({rollback}): fix that, then run any drconsole command to finish the rollback (the originals are safe in the stash)"
+    )]
+    RollbackIncomplete {
+        /// The transaction.
+        txid: String,
+        /// What failed first.
+        cause: String,
+        /// What stopped the rollback.
+        rollback: String,
+    },
+}
+
+/// Run `plan` as one journaled transaction. The plan's preconditions must have been checked
+/// and hold; `lock` proves this process holds the journal lock.
+pub fn execute(
+    ctx: &Context,
+    lock: &JournalLock,
+    plan: &Plan,
+    progress: &dyn ProgressSink,
+) -> Result<Committed, ExecError> {
+    if plan.preconditions.is_empty() || !plan.ready() {
+        let failed: Vec<String> = plan
+            .preconditions
+            .iter()
+            .filter(|p| {
+                !matches!(
+                    p.status,
+                    crate::plan::Status::Pass | crate::plan::Status::Overridden
+                )
+            })
+            .map(|p| p.description.clone())
+            .collect();
+        return Err(ExecError::NotReady(if failed.is_empty() {
+            "the plan has no checked preconditions".into()
+        } else {
+            format!("preconditions not met: {}", failed.join("; "))
+        }));
+    }
+    // A crash may have left a transaction behind: it must be rolled back before a new one.
+    let report = recover::recover_locked(lock, ctx.clock.now())?;
+    if let Some((txid, why)) = report.failed.first() {
+        return Err(ExecError::NotReady(format!(
+            "transaction {txid} from an earlier run could not be rolled back yet: {why}"
+        )));
+    }
+    let journal = lock.journal();
+    let at = ctx.clock.now();
+    let txid = journal.next_txid(at)?;
+    let dir = journal.dir().join(&txid);
+    std::fs::create_dir(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
+    fsops::fsync_dir(journal.dir()).map_err(|e| JournalError::io(e, "fsync", journal.dir()))?;
+    let mut log = Log::create(&dir.join("log"))?;
+    log.append(&Record::Begin {
+        txid: txid.clone(),
+        at,
+        plan: plan.clone(),
+    })?;
+    fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
+
+    let mut run = Run {
+        txid: &txid,
+        dir: &dir,
+        journal_dir: journal.dir(),
+        plan,
+        log: &mut log,
+        skipped: Vec::new(),
+        written: 0,
+        stashed: 0,
+    };
+    let job = plan.action.name();
+    let total_bytes = plan.bytes_written();
+    for (i, step) in plan.steps.iter().enumerate() {
+        progress.report(Progress {
+            job: job.into(),
+            label: step.target.display().to_string(),
+            done: i as u64,
+            total: plan.steps.len() as u64,
+            bytes_done: run.written,
+            bytes_total: total_bytes,
+            finished: false,
+        });
+        if let Err(cause) = run.step(i, step) {
+            return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
+        }
+    }
+    for db in &plan.verify {
+        let path = plan.abs(db);
+        progress.report(Progress {
+            job: "integrity".into(),
+            label: db.display().to_string(),
+            done: plan.steps.len() as u64,
+            total: plan.steps.len() as u64,
+            bytes_done: run.written,
+            bytes_total: total_bytes,
+            finished: false,
+        });
+        if let Err(messages) = integrity::full_check(&path) {
+            let cause = format!("{} fails the integrity check", path.display());
+            return Err(abort(
+                &dir,
+                &mut log,
+                ctx,
+                &txid,
+                cause,
+                Some((path, messages)),
+            ));
+        }
+    }
+    let mut hashes: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for step in &plan.steps {
+        if hashes.iter().any(|(t, _)| *t == step.target) {
+            continue;
+        }
+        let path = plan.abs(&step.target);
+        match hash::content_hash(&path) {
+            Ok(h) => hashes.push((step.target.clone(), h)),
+            Err(e) => {
+                let cause = format!("cannot read back {}: {e}", path.display());
+                return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
+            }
+        }
+    }
+    let (written, stashed, skipped) = (run.written, run.stashed, run.skipped);
+    if let Err(e) = log.append(&Record::Commit {
+        at: ctx.clock.now(),
+        hashes,
+    }) {
+        return Err(abort(&dir, &mut log, ctx, &txid, e.to_string(), None));
+    }
+    progress.report(Progress {
+        job: job.into(),
+        label: txid.clone(),
+        done: plan.steps.len() as u64,
+        total: plan.steps.len() as u64,
+        bytes_done: written,
+        bytes_total: total_bytes,
+        finished: true,
+    });
+    Ok(Committed {
+        txid,
+        steps: plan.steps.len(),
+        bytes_written: written,
+        bytes_stashed: stashed,
+        skipped,
+    })
+}
+
+/// Roll the transaction back after `cause` and say how that went.
+fn abort(
+    dir: &Path,
+    log: &mut Log,
+    ctx: &Context,
+    txid: &str,
+    cause: String,
+    verify: Option<(PathBuf, Vec<String>)>,
+) -> ExecError {
+    // Re-read what is durable: rollback works from the journal, exactly as after a crash.
+    let result = Transaction::load(dir)
+        .map_err(|e| e.to_string())
+        .and_then(|tx| recover::rollback(&tx));
+    if let Err(rollback) = result {
+        return ExecError::RollbackIncomplete {
+            txid: txid.into(),
+            cause,
+            rollback,
+        };
+    }
+    if let Err(e) = log.append(&Record::RolledBack {
+        at: ctx.clock.now(),
+        reason: cause.clone(),
+    }) {
+        return ExecError::RollbackIncomplete {
+            txid: txid.into(),
+            cause,
+            rollback: format!("the paths are back, but the journal could not record it: {e}"),
+        };
+    }
+    match verify {
+        Some((database, messages)) => ExecError::VerifyFailed {
+            txid: txid.into(),
+            database,
+            messages,
+        },
+        None => ExecError::RolledBack {
+            txid: txid.into(),
+            cause,
+        },
+    }
+}
+
+struct Run<'a> {
+    txid: &'a str,
+    dir: &'a Path,
+    journal_dir: &'a Path,
+    plan: &'a Plan,
+    log: &'a mut Log,
+    skipped: Vec<PathBuf>,
+    written: u64,
+    stashed: u64,
+}
+
+impl Run<'_> {
+    fn step(&mut self, i: usize, step: &Step) -> Result<(), String> {
+        // Checked again right before the change: the tree may have moved since the preview.
+        crate::plan::preconditions::check_inside_root(&self.plan.root, &step.target)?;
+        let target = self.plan.abs(&step.target);
+        let before = DiskProbe.entry(&target);
+        let had = before.map(|e| e.kind);
+        let parent = target
+            .parent()
+            .ok_or_else(|| format!("{} has no parent folder", target.display()))?
+            .to_path_buf();
+        let name = target
+            .file_name()
+            .ok_or_else(|| format!("{} has no file name", target.display()))?
+            .to_string_lossy()
+            .into_owned();
+        let stash = self.stash_dir(&parent).join(format!("{i:04}-{name}"));
+        let temp = parent.join(format!(".{name}.drconsole-{}-{i}.tmp", self.txid));
+        self.log
+            .append(&Record::Intent {
+                step: i,
+                had,
+                stash: stash.clone(),
+                temp: temp.clone(),
+            })
+            .map_err(|e| e.to_string())?;
+        let io = |e: std::io::Error| e.to_string();
+        let mut written = 0;
+        // New content is complete and durable under its temporary name before the old one moves.
+        match &step.kind {
+            StepKind::CreateDir => {
+                if had.is_none() {
+                    fsops::create_dir_durable(&target, 0o755).map_err(io)?;
+                } else if had != Some(EntryKind::Dir) {
+                    return Err(format!(
+                        "{} should be a folder but is a {:?}",
+                        target.display(),
+                        had
+                    ));
+                }
+                return self.done(i, 0, 0);
+            }
+            StepKind::CopyFile { source } => {
+                let like = (had == Some(EntryKind::File))
+                    .then(|| fsops::attrs(&target))
+                    .flatten();
+                let like = like.or_else(|| parent_owner(&parent, source));
+                written = fsops::copy_file(source, &temp, like).map_err(io)?;
+            }
+            StepKind::CopyTree { source } => {
+                let like = (had == Some(EntryKind::Dir)).then_some(target.as_path());
+                let (n, skipped) = fsops::copy_tree(source, &temp, like).map_err(io)?;
+                written = n;
+                self.skipped.extend(skipped);
+            }
+            StepKind::MoveBack { .. } | StepKind::Stash => {}
+        }
+        if had.is_some() {
+            let stash_dir = stash.parent().unwrap_or(self.journal_dir);
+            private_dirs(stash_dir).map_err(io)?;
+            fsops::rename_durable(&target, &stash).map_err(io)?;
+        }
+        match &step.kind {
+            StepKind::CopyFile { .. } | StepKind::CopyTree { .. } => {
+                fsops::rename_durable(&temp, &target).map_err(io)?
+            }
+            StepKind::MoveBack { from } => fsops::rename_durable(from, &target).map_err(io)?,
+            StepKind::Stash | StepKind::CreateDir => {}
+        }
+        self.done(i, before.map_or(0, |e| e.bytes), written)
+    }
+
+    fn done(&mut self, i: usize, stashed: u64, written: u64) -> Result<(), String> {
+        self.written += written;
+        self.stashed += stashed;
+        self.log
+            .append(&Record::Done {
+                step: i,
+                stashed,
+                written,
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// The stash must be on the target's file system so moving aside is a rename, never a
+    /// copy: the journal's own folder when it is, else a hidden folder at the root (or beside
+    /// the target) of that file system.
+    fn stash_dir(&self, parent: &Path) -> PathBuf {
+        let dev = |p: &Path| device(p);
+        let target_dev = dev(parent);
+        if target_dev.is_some() && dev(self.journal_dir) == target_dev {
+            return self.dir.join("stash");
+        }
+        if target_dev.is_some() && dev(&self.plan.root) == target_dev {
+            return self.plan.root.join(".drconsole-stash").join(self.txid);
+        }
+        parent.join(".drconsole-stash").join(self.txid)
+    }
+}
+
+/// A new file takes the owner of the folder it lands in and the source's mode.
+fn parent_owner(parent: &Path, source: &Path) -> Option<Attrs> {
+    let dir = fsops::attrs(parent)?;
+    let src = fsops::attrs(source)?;
+    Some(Attrs {
+        mode: src.mode,
+        owner: dir.owner,
+    })
+}
+
+/// Create the stash folder and its missing parents, each private (0700) and durable.
+fn private_dirs(dir: &Path) -> std::io::Result<()> {
+    fsops::create_dirs_durable(dir, 0o700)
+}
+
+#[cfg(unix)]
+fn device(p: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| m.dev())
+}
+
+#[cfg(not(unix))]
+fn device(_p: &Path) -> Option<u64> {
+    Some(0)
+}

@@ -1,0 +1,413 @@
+//! Durable file operations the journal is built from: copy to a private temporary name,
+//! fsync, give the original owner and mode, rename, fsync the folder. Links are never
+//! followed: sources are opened with `O_NOFOLLOW`, temporary files are created exclusively.
+
+use super::faults;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Size of one copy chunk (also one crash point).
+const CHUNK: usize = 1 << 20;
+
+/// Owner and mode a new file or folder should get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attrs {
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner and group, when they should be set.
+    pub owner: Option<(u32, u32)>,
+}
+
+#[cfg(unix)]
+fn attrs_of(meta: &std::fs::Metadata) -> Attrs {
+    use std::os::unix::fs::MetadataExt;
+    Attrs {
+        mode: meta.mode() & 0o7777,
+        owner: Some((meta.uid(), meta.gid())),
+    }
+}
+
+#[cfg(not(unix))]
+fn attrs_of(_meta: &std::fs::Metadata) -> Attrs {
+    Attrs {
+        mode: 0o644,
+        owner: None,
+    }
+}
+
+/// The attributes of what is at `path` now (not following links), if anything.
+pub fn attrs(path: &Path) -> Option<Attrs> {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| !m.file_type().is_symlink())
+        .map(|m| attrs_of(&m))
+}
+
+/// Whether a file is private-key material: by name or by a PEM marker in its first bytes.
+fn is_private_key(path: &Path, head: &[u8]) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    matches!(ext.as_deref(), Some("key" | "p12" | "pfx"))
+        || head.windows(11).any(|w| w == b"PRIVATE KEY")
+}
+
+fn open_source(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    o.open(path)
+}
+
+fn create_private(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // 0600 from the first byte: key material is never readable by others, not even
+        // while it is being written. The final mode is set once the content is durable.
+        o.mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    o.open(path)
+}
+
+/// Copy `source` to the new file `temp` (which must not exist), fsync it, and give it the
+/// attributes of `like` (the file it will replace) or else the source's; private keys never
+/// get more than 0600. Returns the bytes copied.
+pub fn copy_file(source: &Path, temp: &Path, like: Option<Attrs>) -> io::Result<u64> {
+    let mut src = open_source(source).map_err(|e| annotate(e, "read", source))?;
+    let src_attrs = attrs_of(&src.metadata().map_err(|e| annotate(e, "read", source))?);
+    let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
+    let mut buf = vec![0u8; CHUNK];
+    let mut total = 0u64;
+    let mut key = false;
+    loop {
+        let n = src
+            .read(&mut buf)
+            .map_err(|e| annotate(e, "read", source))?;
+        if n == 0 {
+            break;
+        }
+        if total == 0 {
+            key = is_private_key(source, &buf[..n]);
+        }
+        faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
+        dst.write_all(&buf[..n])
+            .map_err(|e| annotate(e, "write", temp))?;
+        total += n as u64;
+        faults::point();
+    }
+    if total == 0 {
+        key = is_private_key(source, &[]);
+    }
+    let mut want = like.unwrap_or(Attrs {
+        owner: None,
+        ..src_attrs
+    });
+    if key {
+        want.mode &= 0o600;
+    }
+    set_attrs(&dst, temp, want)?;
+    dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
+    faults::point();
+    Ok(total)
+}
+
+/// Copy the folder `source` to the new folder `temp`, files and folders only: symbolic links
+/// and special files are skipped (returned) so nothing outside the set is ever read through
+/// them. Attributes come from the same path under `like` (the folder being replaced) when it
+/// exists there. Returns the bytes copied and the skipped paths.
+pub fn copy_tree(
+    source: &Path,
+    temp: &Path,
+    like: Option<&Path>,
+) -> io::Result<(u64, Vec<PathBuf>)> {
+    let mut total = 0u64;
+    let mut skipped = Vec::new();
+    let mut dirs: Vec<(PathBuf, Attrs)> = Vec::new();
+    let like_root = like.and_then(attrs);
+    for entry in walkdir::WalkDir::new(source)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(source).to_path_buf();
+            annotate(e.into(), "read", &path)
+        })?;
+        let rel = entry.path().strip_prefix(source).unwrap_or(Path::new(""));
+        let dst = if rel.as_os_str().is_empty() {
+            temp.to_path_buf()
+        } else {
+            temp.join(rel)
+        };
+        let reference = like.map(|l| l.join(rel)).and_then(|p| {
+            std::fs::symlink_metadata(&p)
+                .ok()
+                .filter(|m| m.file_type() == entry.file_type())
+                .map(|m| attrs_of(&m))
+        });
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            create_dir_private(&dst)?;
+            let meta = entry
+                .metadata()
+                .map_err(|e| annotate(e.into(), "read", entry.path()))?;
+            let own = attrs_of(&meta);
+            let want = reference.unwrap_or(Attrs {
+                mode: own.mode,
+                owner: like_root.and_then(|a| a.owner),
+            });
+            dirs.push((dst, want));
+        } else if ft.is_file() {
+            let like_file = reference.or_else(|| {
+                // A new file takes the owner of the folder it lands in, keeping its own mode.
+                like_root.map(|a| Attrs {
+                    mode: entry.metadata().map(|m| attrs_of(&m).mode).unwrap_or(0o600),
+                    owner: a.owner,
+                })
+            });
+            total += copy_file(entry.path(), &dst, like_file)?;
+        } else {
+            skipped.push(entry.path().to_path_buf());
+        }
+    }
+    // Deepest first, so a folder's final (possibly read-only) mode never blocks its children.
+    for (dir, want) in dirs.iter().rev() {
+        let f = File::open(dir).map_err(|e| annotate(e, "open", dir))?;
+        set_attrs(&f, dir, *want)?;
+        f.sync_all().map_err(|e| annotate(e, "fsync", dir))?;
+        faults::point();
+    }
+    Ok((total, skipped))
+}
+
+/// Create a folder readable only by its owner until its final mode is set.
+pub fn create_dir_private(path: &Path) -> io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(path)
+        .map_err(|e| annotate(e, "create folder", path))
+}
+
+/// Create a folder with `mode` and fsync its parent.
+pub fn create_dir_durable(path: &Path, mode: u32) -> io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    b.create(path)
+        .map_err(|e| annotate(e, "create folder", path))?;
+    fsync_parent(path)?;
+    faults::point();
+    Ok(())
+}
+
+/// Create `path` and its missing parents with `mode`, fsyncing each new one's parent.
+pub fn create_dirs_durable(path: &Path, mode: u32) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => return Ok(()),
+        // A planted link here could carry the stash outside the root: never go through it.
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} is in the way (not a real folder); move it away and try again",
+                    path.display()
+                ),
+            ));
+        }
+        Err(_) => {}
+    }
+    if let Some(parent) = path.parent() {
+        create_dirs_durable(parent, mode)?;
+    }
+    create_dir_durable(path, mode)
+}
+
+#[cfg(unix)]
+fn set_attrs(f: &File, path: &Path, want: Attrs) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = f.metadata().map_err(|e| annotate(e, "stat", path))?;
+    if let Some((uid, gid)) = want.owner
+        && (meta.uid() != uid || meta.gid() != gid)
+    {
+        std::os::unix::fs::fchown(f, Some(uid), Some(gid)).map_err(|e| {
+            annotate(
+                e,
+                &format!("give owner {uid}:{gid} (run as root to keep owners) to"),
+                path,
+            )
+        })?;
+    }
+    f.set_permissions(std::fs::Permissions::from_mode(want.mode))
+        .map_err(|e| annotate(e, "set the mode of", path))
+}
+
+#[cfg(not(unix))]
+fn set_attrs(_f: &File, _path: &Path, _want: Attrs) -> io::Result<()> {
+    Ok(())
+}
+
+/// fsync a folder so a rename or creation inside it survives a power cut.
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| annotate(e, "fsync", dir))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+fn fsync_parent(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => fsync_dir(p),
+        _ => Ok(()),
+    }
+}
+
+/// Rename `from` to `to` and fsync both folders.
+pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot rename {} to {}: {e}", from.display(), to.display()),
+        )
+    })?;
+    fsync_parent(to)?;
+    if from.parent() != to.parent() {
+        fsync_parent(from)?;
+    }
+    faults::point();
+    Ok(())
+}
+
+/// Remove a file, link or whole folder (links are removed, never followed), then fsync the
+/// parent. Absent is fine.
+pub fn remove_durable(path: &Path) -> io::Result<()> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(annotate(e, "inspect", path)),
+    };
+    if meta.is_dir() {
+        make_writable(path);
+        std::fs::remove_dir_all(path).map_err(|e| annotate(e, "remove", path))?;
+    } else {
+        std::fs::remove_file(path).map_err(|e| annotate(e, "remove", path))?;
+    }
+    fsync_parent(path)?;
+    faults::point();
+    Ok(())
+}
+
+/// Folders copied read-only must become writable again before they can be removed.
+fn make_writable(dir: &Path) {
+    #[cfg(unix)]
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = entry.metadata()
+            && m.permissions().mode() & 0o700 != 0o700
+        {
+            let _ = std::fs::set_permissions(
+                entry.path(),
+                std::fs::Permissions::from_mode(m.permissions().mode() | 0o700),
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Whether anything (even a dangling link) is at `path`.
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// An I/O error that names the operation and the path.
+pub fn annotate(e: io::Error, op: &str, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot {op} {}: {e}", path.display()))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn copied_private_keys_never_get_more_than_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("server.pem");
+        std::fs::write(&src, b"-----BEGIN PRIVATE KEY-----\nxx\n").unwrap();
+        std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let dst = dir.path().join("tmp");
+        copy_file(&src, &dst, None).unwrap();
+        assert_eq!(mode(&dst), 0o600);
+        assert_eq!(std::fs::read(&dst).unwrap(), std::fs::read(&src).unwrap());
+    }
+
+    #[test]
+    fn tree_copy_skips_links_and_keeps_the_replaced_files_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(src.join("sub")).unwrap();
+        std::fs::write(src.join("sub/a.crt"), b"cert").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", src.join("evil")).unwrap();
+        let old = dir.path().join("old");
+        std::fs::create_dir_all(old.join("sub")).unwrap();
+        std::fs::write(old.join("sub/a.crt"), b"old").unwrap();
+        std::fs::set_permissions(
+            old.join("sub/a.crt"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
+        let dst = dir.path().join("tmp");
+        let (bytes, skipped) = copy_tree(&src, &dst, Some(&old)).unwrap();
+        assert_eq!(bytes, 4);
+        assert_eq!(skipped, vec![src.join("evil")]);
+        assert!(!exists(&dst.join("evil")));
+        assert_eq!(mode(&dst.join("sub/a.crt")), 0o640);
+    }
+
+    #[test]
+    fn a_temp_name_that_exists_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, b"keep").unwrap();
+        let temp = dir.path().join("tmp");
+        std::os::unix::fs::symlink(&outside, &temp).unwrap();
+        let src = dir.path().join("src");
+        std::fs::write(&src, b"new").unwrap();
+        assert!(copy_file(&src, &temp, None).is_err());
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+    }
+}

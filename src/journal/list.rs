@@ -1,0 +1,126 @@
+//! The journal as a list of transactions with their states: plain data for `drconsole journal`,
+//! its JSON and the console's journal view.
+
+use super::{Journal, JournalError, Transaction};
+use crate::plan::Action;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where a transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxState {
+    /// Committed and in effect.
+    Committed,
+    /// Failed or interrupted, and put back.
+    RolledBack,
+    /// Reverted by a later committed undo.
+    Undone,
+    /// Interrupted and not rolled back yet (recovery does it at the next start).
+    Unfinished,
+}
+
+impl TxState {
+    /// Name as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxState::Committed => "committed",
+            TxState::RolledBack => "rolled back",
+            TxState::Undone => "undone",
+            TxState::Unfinished => "unfinished",
+        }
+    }
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, Serialize)]
+pub struct TxSummary {
+    /// Transaction id.
+    pub id: String,
+    /// When it began (context clock).
+    pub at: DateTime<Utc>,
+    /// `restore` or `undo`.
+    pub action: String,
+    /// The backup set a restore came from.
+    pub set: Option<String>,
+    /// The transaction an undo reverted.
+    pub undoes: Option<String>,
+    /// Component ids touched.
+    pub components: Vec<String>,
+    /// Where it stands.
+    pub state: TxState,
+    /// The committed undo that reverted it.
+    pub undone_by: Option<String>,
+    /// Steps in its plan.
+    pub steps: usize,
+    /// Bytes of new content written.
+    pub bytes_written: u64,
+    /// Bytes held in its stash (0 once pruned).
+    pub bytes_stashed: u64,
+    /// Whether its stash was freed.
+    pub pruned: bool,
+    /// Why it was rolled back.
+    pub reason: Option<String>,
+}
+
+/// Every transaction, newest first.
+pub fn list(journal: &Journal) -> Result<Vec<TxSummary>, JournalError> {
+    Ok(summarize(&journal.transactions()?))
+}
+
+/// Summaries of `txs` (oldest first in), newest first out.
+pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
+    // Newest first, so an undo's own state is known before it counts against its target.
+    let mut undone_by: BTreeMap<&str, &str> = BTreeMap::new();
+    for tx in txs.iter().rev() {
+        if tx.commit.is_none() || undone_by.contains_key(tx.txid.as_str()) {
+            continue;
+        }
+        if let Action::Undo { txid } = &tx.plan.action {
+            undone_by.entry(txid.as_str()).or_insert(tx.txid.as_str());
+        }
+    }
+    txs.iter()
+        .rev()
+        .map(|tx| {
+            let by = undone_by.get(tx.txid.as_str()).map(|s| s.to_string());
+            let state = if tx.commit.is_some() {
+                if by.is_some() {
+                    TxState::Undone
+                } else {
+                    TxState::Committed
+                }
+            } else if tx.rolled_back.is_some() {
+                TxState::RolledBack
+            } else {
+                TxState::Unfinished
+            };
+            let (set, undoes) = match &tx.plan.action {
+                Action::Restore { set } => (Some(set.clone()), None),
+                Action::Undo { txid } => (None, Some(txid.clone())),
+            };
+            // An undo moves the stashed originals back out, so an undone stash is empty.
+            let stashed = if tx.pruned.is_some() || state != TxState::Committed {
+                0
+            } else {
+                tx.done.values().map(|(s, _)| s).sum()
+            };
+            TxSummary {
+                id: tx.txid.clone(),
+                at: tx.at,
+                action: tx.plan.action.name().to_string(),
+                set,
+                undoes,
+                components: tx.plan.components.clone(),
+                state,
+                undone_by: if state == TxState::Undone { by } else { None },
+                steps: tx.plan.steps.len(),
+                bytes_written: tx.done.values().map(|(_, w)| w).sum(),
+                bytes_stashed: stashed,
+                pruned: tx.pruned.is_some(),
+                reason: tx.rolled_back.as_ref().map(|(_, r)| r.clone()),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,240 @@
+//! The journal's on-disk records: one transaction log per folder, an append-only file of
+//! checksummed lines `LLLLLLLL HHHHHHHHHHHHHHHH {json}\n` (hex length and xxh3-64 of the JSON),
+//! fsynced after each record. A torn last record (a crash mid-append) is ignored and cut off;
+//! a bad record anywhere else is corruption and is reported, never guessed around.
+
+use super::JournalError;
+use super::faults;
+use crate::plan::{EntryKind, Plan};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// One journal record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+pub enum Record {
+    /// The transaction and its whole plan, before the first change.
+    Begin {
+        /// Transaction id.
+        txid: String,
+        /// When it started (context clock).
+        at: DateTime<Utc>,
+        /// The plan being executed.
+        plan: Plan,
+    },
+    /// A step is about to run; what was at its target and where things will go.
+    Intent {
+        /// Index into the plan's steps.
+        step: usize,
+        /// What was at the target before the step (`None`: nothing).
+        had: Option<EntryKind>,
+        /// Where the old content goes.
+        stash: PathBuf,
+        /// The temporary name the new content is written to.
+        temp: PathBuf,
+    },
+    /// A step is durable.
+    Done {
+        /// Index into the plan's steps.
+        step: usize,
+        /// Bytes moved into the stash.
+        stashed: u64,
+        /// Bytes of new content written.
+        written: u64,
+    },
+    /// Every step is durable and verified; the hash of each target as left.
+    Commit {
+        /// When.
+        at: DateTime<Utc>,
+        /// Root-relative target and the hash of what it holds (`None`: absent).
+        hashes: Vec<(PathBuf, Option<String>)>,
+    },
+    /// The transaction was rolled back: every target holds what it held before.
+    RolledBack {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
+    /// The stash was freed; the transaction can no longer be undone.
+    Pruned {
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+/// Encode one record as a checksummed line.
+pub fn encode(record: &Record) -> Result<Vec<u8>, serde_json::Error> {
+    let json = serde_json::to_vec(record)?;
+    let mut line = format!(
+        "{:08x} {:016x} ",
+        json.len(),
+        xxhash_rust::xxh3::xxh3_64(&json)
+    )
+    .into_bytes();
+    line.extend_from_slice(&json);
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// Decode a log: the records and the length of the valid prefix (a torn tail is dropped).
+pub fn decode(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, usize), JournalError> {
+    let mut records = Vec::new();
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        match decode_one(&bytes[pos..]) {
+            Ok((record, used)) => {
+                records.push(record);
+                pos += used;
+            }
+            Err(why) => {
+                // Only the last record may be torn: nothing is appended after an unfinished one.
+                let rest = &bytes[pos..];
+                let is_tail = !rest[..rest.len().saturating_sub(1)].contains(&b'\n');
+                if is_tail {
+                    break;
+                }
+                return Err(JournalError::Corrupt {
+                    path: path.to_path_buf(),
+                    offset: pos as u64,
+                    why,
+                });
+            }
+        }
+    }
+    Ok((records, pos))
+}
+
+fn decode_one(bytes: &[u8]) -> Result<(Record, usize), String> {
+    const HEAD: usize = 8 + 1 + 16 + 1;
+    if bytes.len() < HEAD {
+        return Err("short header".into());
+    }
+    let head = std::str::from_utf8(&bytes[..HEAD]).map_err(|_| "header is not text")?;
+    let len = usize::from_str_radix(&head[..8], 16).map_err(|_| "bad length")?;
+    let sum = u64::from_str_radix(&head[9..25], 16).map_err(|_| "bad checksum field")?;
+    let end = HEAD + len;
+    if bytes.len() < end + 1 || bytes[end] != b'\n' {
+        return Err("record cut short".into());
+    }
+    let json = &bytes[HEAD..end];
+    if xxhash_rust::xxh3::xxh3_64(json) != sum {
+        return Err("checksum mismatch".into());
+    }
+    let record = serde_json::from_slice(json).map_err(|e| format!("unreadable record: {e}"))?;
+    Ok((record, end + 1))
+}
+
+/// An open transaction log, appended to with an fsync per record.
+#[derive(Debug)]
+pub struct Log {
+    file: File,
+    path: PathBuf,
+}
+
+impl Log {
+    /// Create a new log (must not exist), readable only by its owner.
+    pub fn create(path: &Path) -> Result<Log, JournalError> {
+        let mut o = OpenOptions::new();
+        o.append(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let file = o
+            .open(path)
+            .map_err(|e| JournalError::io(e, "create", path))?;
+        Ok(Log {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Open an existing log for appending after its `valid` first bytes (a torn tail is cut).
+    pub fn reopen(path: &Path, valid: u64) -> Result<Log, JournalError> {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| JournalError::io(e, "open", path))?;
+        let len = file
+            .metadata()
+            .map_err(|e| JournalError::io(e, "stat", path))?
+            .len();
+        if len != valid {
+            file.set_len(valid)
+                .map_err(|e| JournalError::io(e, "truncate the torn record of", path))?;
+            file.sync_all()
+                .map_err(|e| JournalError::io(e, "fsync", path))?;
+        }
+        drop(file);
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| JournalError::io(e, "open", path))?;
+        Ok(Log {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Append one record and make it durable before returning.
+    pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
+        let line = encode(record).map_err(|e| JournalError::Encode {
+            path: self.path.clone(),
+            why: e.to_string(),
+        })?;
+        self.file
+            .write_all(&line)
+            .map_err(|e| JournalError::io(e, "append to", &self.path))?;
+        self.file
+            .sync_data()
+            .map_err(|e| JournalError::io(e, "fsync", &self.path))?;
+        faults::point();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(n: u64) -> Record {
+        Record::Done {
+            step: n as usize,
+            stashed: n,
+            written: n,
+        }
+    }
+
+    #[test]
+    fn a_torn_last_record_is_dropped_and_cut_on_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut log = Log::create(&path).unwrap();
+        log.append(&rec(1)).unwrap();
+        log.append(&rec(2)).unwrap();
+        drop(log);
+        let full = std::fs::read(&path).unwrap();
+        let torn = &full[..full.len() - 5];
+        std::fs::write(&path, torn).unwrap();
+        let (records, valid) = decode(torn, &path).unwrap();
+        assert_eq!(records, vec![rec(1)]);
+        let mut log = Log::reopen(&path, valid as u64).unwrap();
+        log.append(&rec(3)).unwrap();
+        let (records, _) = decode(&std::fs::read(&path).unwrap(), &path).unwrap();
+        assert_eq!(records, vec![rec(1), rec(3)]);
+    }
+
+    #[test]
+    fn a_damaged_record_in_the_middle_is_corruption() {
+        let mut bytes = encode(&rec(1)).unwrap();
+        bytes.extend(encode(&rec(2)).unwrap());
+        bytes[30] ^= 0x01;
+        let err = decode(&bytes, Path::new("log")).unwrap_err().to_string();
+        assert!(err.contains("offset 0"), "{err}");
+    }
+}

@@ -1,0 +1,346 @@
+//! Engine tests on temporary folders: execute, roll back, undo, redo, recover, prune.
+
+use super::*;
+use crate::plan::{self, Action, Check, DiskProbe, Precondition, Status, Step, StepKind};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    src: PathBuf,
+    ctx: Context,
+}
+
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let src = tmp.path().join("set");
+    std::fs::create_dir_all(root.join("srv/Certs")).unwrap();
+    std::fs::create_dir_all(src.join("Certs")).unwrap();
+    std::fs::write(root.join("srv/Main.db"), b"old database").unwrap();
+    std::fs::write(root.join("srv/Main.db-wal"), b"stale wal").unwrap();
+    std::fs::write(root.join("srv/Certs/server.crt"), b"old cert").unwrap();
+    std::fs::write(root.join("srv/Certs/server.key"), b"old key").unwrap();
+    std::fs::set_permissions(
+        root.join("srv/Certs/server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    std::fs::write(src.join("Main.dbbackup"), b"new database bytes").unwrap();
+    std::fs::write(src.join("Certs/server.crt"), b"new cert").unwrap();
+    std::fs::write(
+        src.join("Certs/server.key"),
+        b"-----BEGIN PRIVATE KEY-----\nnew\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        src.join("Certs/server.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let mut ctx = Context::new(crate::profile::load("lanrev-macos").unwrap(), &root);
+    ctx.state_dir = tmp.path().join("state");
+    ctx.clock = crate::Clock::parse_fixed("2026-11-22T08:00:00Z").unwrap();
+    Fixture {
+        _tmp: tmp,
+        root,
+        src,
+        ctx,
+    }
+}
+
+fn step(target: &str, kind: StepKind) -> Step {
+    Step {
+        component: "test:x".into(),
+        target: target.into(),
+        kind,
+        bytes: 0,
+        replaces: None,
+    }
+}
+
+fn plan(f: &Fixture, steps: Vec<Step>) -> Plan {
+    let mut p = Plan::new(Action::Restore { set: "s1".into() }, &f.root);
+    p.components = vec!["test:x".into()];
+    p.steps = steps;
+    p.preconditions
+        .push(Precondition::pending(Check::TargetsInsideRoot, "inside"));
+    p
+}
+
+fn restore_plan(f: &Fixture) -> Plan {
+    plan(
+        f,
+        vec![
+            step("srv/Main.db-wal", StepKind::Stash),
+            step(
+                "srv/Main.db",
+                StepKind::CopyFile {
+                    source: f.src.join("Main.dbbackup"),
+                },
+            ),
+            step(
+                "srv/Certs",
+                StepKind::CopyTree {
+                    source: f.src.join("Certs"),
+                },
+            ),
+            step("srv/New", StepKind::CreateDir),
+            step(
+                "srv/New/copy.crt",
+                StepKind::CopyFile {
+                    source: f.src.join("Certs/server.crt"),
+                },
+            ),
+        ],
+    )
+}
+
+/// Every path under `dir` with its bytes (or link target) and mode.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let e = e.unwrap();
+        let m = std::fs::symlink_metadata(e.path()).unwrap();
+        let bytes = if m.is_file() {
+            std::fs::read(e.path()).unwrap()
+        } else if m.file_type().is_symlink() {
+            std::fs::read_link(e.path())
+                .unwrap()
+                .into_os_string()
+                .into_encoded_bytes()
+        } else {
+            Vec::new()
+        };
+        let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+        // The stash lives outside the root here (same file system as the journal).
+        out.push((rel, bytes, m.permissions().mode() & 0o7777));
+    }
+    out
+}
+
+fn run(f: &Fixture, mut p: Plan) -> Result<Committed, ExecError> {
+    let lock = Journal::of(&f.ctx).lock(Duration::ZERO).unwrap();
+    plan::check_preconditions(&f.ctx, &mut p, Ok(()));
+    assert!(p.ready(), "{p}");
+    execute(&f.ctx, &lock, &p, &())
+}
+
+fn undo(f: &Fixture, force: bool) -> Result<Committed, String> {
+    let journal = Journal::of(&f.ctx);
+    let tx = default_undo_target(&journal).map_err(|e| e.to_string())?;
+    let mut p = build_undo_plan(&journal, &tx, force, &DiskProbe).map_err(|e| e.to_string())?;
+    let lock = journal.lock(Duration::ZERO).unwrap();
+    plan::check_preconditions(&f.ctx, &mut p, Ok(()));
+    if !p.ready() {
+        return Err(p.to_string());
+    }
+    execute(&f.ctx, &lock, &p, &()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn restore_then_undo_then_redo_round_trips_every_byte_and_mode() {
+    let f = fixture();
+    let before = snapshot(&f.root);
+    let done = run(&f, restore_plan(&f)).unwrap();
+    assert_eq!(
+        std::fs::read(f.root.join("srv/Main.db")).unwrap(),
+        b"new database bytes"
+    );
+    assert!(
+        !f.root.join("srv/Main.db-wal").exists(),
+        "stale wal left beside the database"
+    );
+    let key = f.root.join("srv/Certs/server.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::read(f.root.join("srv/New/copy.crt")).unwrap(),
+        b"new cert"
+    );
+    let after = snapshot(&f.root);
+    assert!(done.bytes_stashed > 0);
+
+    undo(&f, false).unwrap();
+    assert_eq!(snapshot(&f.root), before);
+    // Undoing the undo redoes.
+    undo(&f, false).unwrap();
+    assert_eq!(snapshot(&f.root), after);
+
+    let states: Vec<_> = list(&Journal::of(&f.ctx))
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.action, s.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("undo".to_string(), TxState::Committed),
+            ("undo".to_string(), TxState::Undone),
+            ("restore".to_string(), TxState::Committed),
+        ]
+    );
+}
+
+#[test]
+fn a_failing_step_rolls_back_every_earlier_step() {
+    let f = fixture();
+    let before = snapshot(&f.root);
+    let mut p = restore_plan(&f);
+    p.steps.push(step(
+        "srv/Other.db",
+        StepKind::CopyFile {
+            source: f.src.join("does-not-exist"),
+        },
+    ));
+    let err = run(&f, p).unwrap_err().to_string();
+    assert!(err.contains("does-not-exist"), "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    assert_eq!(snapshot(&f.root), before);
+    let s = &list(&Journal::of(&f.ctx)).unwrap()[0];
+    assert_eq!(s.state, TxState::RolledBack);
+}
+
+#[test]
+fn a_database_that_fails_its_check_after_the_restore_rolls_everything_back() {
+    let f = fixture();
+    let before = snapshot(&f.root);
+    let mut p = restore_plan(&f);
+    // "new database bytes" is not SQLite.
+    p.verify.push("srv/Main.db".into());
+    match run(&f, p) {
+        Err(ExecError::VerifyFailed { database, .. }) => {
+            assert!(database.ends_with("srv/Main.db"))
+        }
+        other => panic!("expected a failed check, got {other:?}"),
+    }
+    assert_eq!(snapshot(&f.root), before);
+}
+
+#[test]
+fn undo_refuses_a_file_changed_since_the_commit_unless_forced() {
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    std::fs::write(f.root.join("srv/Main.db"), b"the server wrote since").unwrap();
+    let err = undo(&f, false).unwrap_err();
+    assert!(
+        err.contains("srv/Main.db changed since the commit"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    undo(&f, true).unwrap();
+    assert_eq!(
+        std::fs::read(f.root.join("srv/Main.db")).unwrap(),
+        b"old database"
+    );
+}
+
+#[test]
+fn recovery_rolls_back_an_unfinished_transaction_and_is_idempotent() {
+    let f = fixture();
+    let before = snapshot(&f.root);
+    run(&f, restore_plan(&f)).unwrap();
+    // Make the committed transaction look interrupted: drop its commit record.
+    let journal = Journal::of(&f.ctx);
+    let tx = &journal.transactions().unwrap()[0];
+    let log = tx.dir.join("log");
+    let bytes = std::fs::read(&log).unwrap();
+    let (records, _) = record::decode(&bytes, &log).unwrap();
+    let mut kept = Vec::new();
+    for r in records
+        .iter()
+        .filter(|r| !matches!(r, record::Record::Commit { .. }))
+    {
+        kept.extend(record::encode(r).unwrap());
+    }
+    // Plus a torn half-record at the end, as a crash mid-append leaves.
+    kept.extend_from_slice(b"0000004f 12");
+    std::fs::write(&log, kept).unwrap();
+    let report = recover(&f.ctx).unwrap();
+    assert_eq!(report.rolled_back, vec![tx.txid.clone()]);
+    assert_eq!(snapshot(&f.root), before);
+    assert!(recover(&f.ctx).unwrap().rolled_back.is_empty());
+    assert_eq!(list(&journal).unwrap()[0].state, TxState::RolledBack);
+}
+
+#[test]
+fn a_second_process_cannot_take_the_lock_and_recovery_skips() {
+    let f = fixture();
+    let journal = Journal::of(&f.ctx);
+    let _held = journal.lock(Duration::ZERO).unwrap();
+    // flock is per open file: a second open in this process conflicts like another process.
+    let err = journal.lock(Duration::ZERO).unwrap_err().to_string();
+    assert!(err.contains("holds the journal lock"), "{err}");
+}
+
+#[test]
+fn a_planted_symlink_at_the_target_is_moved_aside_not_written_through() {
+    let f = fixture();
+    let outside = f._tmp.path().join("outside.txt");
+    std::fs::write(&outside, b"secret").unwrap();
+    std::fs::remove_file(f.root.join("srv/Main.db")).unwrap();
+    std::os::unix::fs::symlink(&outside, f.root.join("srv/Main.db")).unwrap();
+    run(&f, restore_plan(&f)).unwrap();
+    assert_eq!(std::fs::read(&outside).unwrap(), b"secret");
+    let meta = std::fs::symlink_metadata(f.root.join("srv/Main.db")).unwrap();
+    assert!(meta.is_file());
+    undo(&f, false).unwrap();
+    assert!(
+        std::fs::symlink_metadata(f.root.join("srv/Main.db"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn a_symlinked_folder_on_the_way_refuses_the_step() {
+    let f = fixture();
+    let outside = f._tmp.path().join("elsewhere");
+    std::fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, f.root.join("linked")).unwrap();
+    let mut p = plan(
+        &f,
+        vec![step(
+            "linked/Main.db",
+            StepKind::CopyFile {
+                source: f.src.join("Main.dbbackup"),
+            },
+        )],
+    );
+    plan::check_preconditions(&f.ctx, &mut p, Ok(()));
+    assert!(!p.ready());
+    assert_eq!(p.preconditions[0].status, Status::Fail);
+    assert!(std::fs::read_dir(&outside).unwrap().next().is_none());
+}
+
+#[test]
+fn prune_frees_old_stashes_and_then_undo_is_refused() {
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let journal = Journal::of(&f.ctx);
+    let lock = journal.lock(Duration::ZERO).unwrap();
+    let report = prune(&lock, 0, f.ctx.clock.now()).unwrap();
+    drop(lock);
+    assert_eq!(report.pruned.len(), 1);
+    assert!(report.freed_bytes > 0);
+    let s = &list(&journal).unwrap()[0];
+    assert!(s.pruned);
+    assert_eq!(s.bytes_stashed, 0);
+    let err = undo(&f, false).unwrap_err();
+    assert!(err.contains("pruned"), "{err}");
+}
+
+#[test]
+fn the_journal_folder_is_private() {
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let mode = std::fs::metadata(f.ctx.journal_dir())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+}

@@ -1,0 +1,146 @@
+//! Planning an undo: the reverse of a committed transaction, as a new plan of renames that put
+//! each stashed original back and move the transaction's content into the new stash. Undoing
+//! an undo therefore redoes, and an undo is as crash-safe as any transaction.
+
+use super::list::{TxState, summarize};
+use super::{Journal, JournalError, Transaction};
+use crate::plan::{Action, Check, Plan, Precondition, Probe, Step, StepKind};
+use std::path::PathBuf;
+
+/// Why an undo cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum UndoError {
+    /// No such transaction.
+    #[error("no transaction '{0}' in the journal; see `drconsole journal`")]
+    NotFound(String),
+    /// Nothing committed to undo.
+    #[error("nothing to undo: the journal holds no committed transaction")]
+    Nothing,
+    /// The transaction is not in effect.
+    #[error("transaction {txid} is {state}{extra}: only a committed transaction can be undone")]
+    NotCommitted {
+        /// The transaction.
+        txid: String,
+        /// Its state.
+        state: &'static str,
+        /// More detail (who undid it).
+        extra: String,
+    },
+    /// Its stash was freed.
+    #[error("transaction {0} was pruned: its originals are gone, so it cannot be undone")]
+    Pruned(String),
+    /// The journal could not be read.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// The newest transaction in effect (committed and not undone).
+pub fn default_undo_target(journal: &Journal) -> Result<Transaction, UndoError> {
+    let txs = journal.transactions()?;
+    let summaries = summarize(&txs);
+    let id = summaries
+        .iter()
+        .find(|s| s.state == TxState::Committed)
+        .map(|s| s.id.clone())
+        .ok_or(UndoError::Nothing)?;
+    txs.into_iter()
+        .find(|t| t.txid == id)
+        .ok_or(UndoError::NotFound(id))
+}
+
+/// Find a transaction by id or sequence number.
+pub fn find_undo_target(journal: &Journal, id: &str) -> Result<Transaction, UndoError> {
+    journal
+        .find(id)?
+        .ok_or_else(|| UndoError::NotFound(id.to_string()))
+}
+
+/// The plan that reverts `tx`. `force` lets the undo go ahead over files changed since the
+/// commit (their current content is stashed, not lost).
+pub fn build_undo_plan(
+    journal: &Journal,
+    tx: &Transaction,
+    force: bool,
+    probe: &dyn Probe,
+) -> Result<Plan, UndoError> {
+    let txs = journal.transactions()?;
+    let summary = summarize(&txs)
+        .into_iter()
+        .find(|s| s.id == tx.txid)
+        .ok_or_else(|| UndoError::NotFound(tx.txid.clone()))?;
+    if summary.state != TxState::Committed {
+        return Err(UndoError::NotCommitted {
+            txid: tx.txid.clone(),
+            state: summary.state.as_str(),
+            extra: summary
+                .undone_by
+                .map(|by| format!(" (by {by}; undo {by} to redo it)"))
+                .unwrap_or_default(),
+        });
+    }
+    if tx.pruned.is_some() {
+        return Err(UndoError::Pruned(tx.txid.clone()));
+    }
+    let mut plan = Plan::new(
+        Action::Undo {
+            txid: tx.txid.clone(),
+        },
+        tx.plan.root.clone(),
+    );
+    plan.components = tx.plan.components.clone();
+    let mut sources: Vec<PathBuf> = Vec::new();
+    for (i, intent) in tx.intents.iter().rev() {
+        let Some(step) = tx.plan.steps.get(*i) else {
+            continue;
+        };
+        let kind = match (&step.kind, intent.had) {
+            // The step found its folder already there and changed nothing.
+            (StepKind::CreateDir, Some(_)) | (StepKind::Stash, None) => continue,
+            (_, Some(_)) => {
+                sources.push(intent.stash.clone());
+                StepKind::MoveBack {
+                    from: intent.stash.clone(),
+                }
+            }
+            (_, None) => StepKind::Stash,
+        };
+        plan.steps.push(Step {
+            component: step.component.clone(),
+            target: step.target.clone(),
+            kind,
+            bytes: 0,
+            replaces: probe.entry(&plan.abs(&step.target)),
+        });
+    }
+    plan.preconditions.push(Precondition::pending(
+        Check::ServerStopped,
+        "no server process running",
+    ));
+    plan.preconditions.push(Precondition::pending(
+        Check::JournalLock,
+        "no other drconsole holds the journal lock",
+    ));
+    plan.preconditions.push(Precondition::pending(
+        Check::TargetsInsideRoot,
+        format!("every target inside the root {}", plan.root.display()),
+    ));
+    for path in sources {
+        plan.preconditions.push(Precondition::pending(
+            Check::StashPresent { path: path.clone() },
+            format!("stashed original {} still there", path.display()),
+        ));
+    }
+    if let Some((_, hashes)) = &tx.commit {
+        for (target, hash) in hashes {
+            plan.preconditions.push(Precondition::pending(
+                Check::UnchangedSinceCommit {
+                    target: target.clone(),
+                    hash: hash.clone(),
+                    force,
+                },
+                format!("{} unchanged since {} committed", target.display(), tx.txid),
+            ));
+        }
+    }
+    Ok(plan)
+}

@@ -1,0 +1,105 @@
+//! The plain-text rendering of a plan: what `--dry-run` prints and the confirmation shows.
+
+use super::{Action, Plan, Status, StepKind};
+use std::fmt;
+
+/// Human byte count (`12.0 MiB`).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.action {
+            Action::Restore { set } => writeln!(
+                f,
+                "Restore {} from backup set {set}",
+                self.components.join(", ")
+            )?,
+            Action::Undo { txid } => writeln!(f, "Undo transaction {txid}")?,
+        }
+        writeln!(f, "Root: {}", self.root.display())?;
+        if !self.preconditions.is_empty() {
+            writeln!(f, "\nPreconditions:")?;
+            for p in &self.preconditions {
+                let mark = match p.status {
+                    Status::Pending => "[ .. ]",
+                    Status::Pass => "[ ok ]",
+                    Status::Overridden => "[FORCE]",
+                    Status::Fail => "[FAIL]",
+                };
+                writeln!(f, "  {mark} {}", p.description)?;
+                if !p.detail.is_empty() {
+                    writeln!(f, "         {}", p.detail)?;
+                }
+            }
+        }
+        writeln!(f, "\nSteps:")?;
+        for (i, s) in self.steps.iter().enumerate() {
+            write!(
+                f,
+                "  {:>3}. {:<13} {}",
+                i + 1,
+                s.kind.verb(),
+                s.target.display()
+            )?;
+            match &s.kind {
+                StepKind::CopyFile { source } | StepKind::CopyTree { source } => write!(
+                    f,
+                    "\n         from {} ({})",
+                    source.display(),
+                    bytes(s.bytes)
+                )?,
+                StepKind::MoveBack { from } => write!(f, "\n         from {}", from.display())?,
+                StepKind::Stash | StepKind::CreateDir => {}
+            }
+            if let Some(old) = &s.replaces {
+                write!(
+                    f,
+                    "\n         the current {:?} ({}) moves into the stash",
+                    old.kind,
+                    bytes(old.bytes)
+                )?;
+            }
+            writeln!(f)?;
+        }
+        if !self.verify.is_empty() {
+            writeln!(
+                f,
+                "\nAfter the steps: full integrity check of {} database(s); any failure rolls everything back.",
+                self.verify.len()
+            )?;
+        }
+        for n in &self.notes {
+            writeln!(f, "Note: {n}")?;
+        }
+        writeln!(
+            f,
+            "\nWrites {} of new content; moves {} aside into the stash (renamed, never deleted).",
+            bytes(self.bytes_written()),
+            bytes(self.bytes_stashed())
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_human() {
+        assert_eq!(bytes(12), "12 B");
+        assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
+    }
+}
