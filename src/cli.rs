@@ -68,6 +68,78 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the built-in profiles
     Profiles(JsonArg),
+    /// Restore components from a backup set as one journaled, undoable transaction
+    Restore(RestoreArgs),
+    /// Revert the last (or given) committed transaction; undoing an undo redoes
+    Undo(UndoArgs),
+    /// List the undo journal's transactions, or free old stashes
+    Journal(JournalArgs),
+}
+
+/// Options of `restore`.
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// Components: database:NAME, certificates:NAME, settings:NAME, folder:NAME, or the groups
+    /// databases, certificates, settings, folders, all
+    #[arg(required = true, value_name = "COMPONENT")]
+    pub components: Vec<String>,
+    /// Backup set to restore from [default: the recommended set]
+    #[arg(long, value_name = "ID")]
+    pub set: Option<String>,
+    /// Print the plan and its preconditions; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `undo`.
+#[derive(Debug, Clone, Args)]
+pub struct UndoArgs {
+    /// Transaction id or number [default: the last committed one]
+    #[arg(value_name = "TXID")]
+    pub txid: Option<String>,
+    /// Print the plan and its preconditions; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Undo even over files changed since the commit (their content is stashed, not lost)
+    #[arg(long)]
+    pub force: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `journal`.
+#[derive(Debug, Clone, Args)]
+pub struct JournalArgs {
+    /// What to do; none lists the transactions
+    #[command(subcommand)]
+    pub action: Option<JournalAction>,
+    /// Print JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// Sub-actions of `journal`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum JournalAction {
+    /// Free the stashes of all but the newest N transactions (they can no longer be undone)
+    Prune {
+        /// How many of the newest transactions stay undoable
+        #[arg(long, value_name = "N")]
+        keep: usize,
+        /// Do not ask for confirmation (required without a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `--json`.

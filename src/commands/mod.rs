@@ -4,7 +4,10 @@
 mod backups;
 mod check;
 mod demo;
+mod journal;
 mod profiles;
+mod restore;
+mod undo;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::clock::Clock;
@@ -23,6 +26,9 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Backups(args)) => backups::run(&cli.global, args),
         Some(Command::Demo(args)) => demo::run(&cli.global, args),
         Some(Command::Profiles(args)) => profiles::run(args),
+        Some(Command::Restore(args)) => restore::run(&cli.global, args),
+        Some(Command::Undo(args)) => undo::run(&cli.global, args),
+        Some(Command::Journal(args)) => journal::run(&cli.global, args),
         None => {
             eprintln!(
                 "drconsole: the full-screen console is not available in this build yet; use `drconsole check` (see --help)"
@@ -78,6 +84,7 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
         ctx.pfx_password = Some(text.trim_end_matches(['\r', '\n']).to_string());
     }
     ctx.no_cache = g.no_cache;
+    recover_at_startup(&ctx, g.read_only);
     Ok(ctx)
 }
 
@@ -115,5 +122,31 @@ pub fn stderr_progress(quiet: bool) -> impl crate::inventory::ProgressSink {
             );
         }
         let _ = err.flush();
+    }
+}
+
+/// Start-up recovery: roll back any transaction a crash left unfinished, before anything else
+/// looks at the files. Never fails the command; what it did goes to stderr.
+pub fn recover_at_startup(ctx: &Context, read_only: bool) {
+    if read_only {
+        // Recovery writes; in read-only mode only say that it is pending.
+        let pending = crate::journal::Journal::of(ctx)
+            .transactions()
+            .map(|t| t.iter().filter(|t| t.unfinished()).count())
+            .unwrap_or(0);
+        if pending > 0 {
+            eprintln!(
+                "drconsole: {pending} interrupted transaction(s) wait to be rolled back; run without --read-only to recover"
+            );
+        }
+        return;
+    }
+    match crate::journal::recover(ctx) {
+        Ok(report) => {
+            for line in report.lines() {
+                eprintln!("drconsole: {line}");
+            }
+        }
+        Err(e) => eprintln!("drconsole: start-up recovery could not read the journal: {e}"),
     }
 }

@@ -1,72 +1,30 @@
 //! The full SQLite `integrity_check` a restore runs on its sources before and on the live
-//! databases after: opened read-only and immutable, so checking never creates `-wal`/`-shm`.
+//! databases after, through the scanner's own checker (read-only, never creating `-shm`).
 
-use rusqlite::{Connection, OpenFlags};
+use crate::inventory::sqlite::{self, Mutability};
+use crate::inventory::{CheckLevel, DbState};
 use std::path::Path;
 
-/// How many SQLite messages to keep from a failing check.
-const MAX_MESSAGES: usize = 5;
-
-/// Run a full `PRAGMA integrity_check` on `path`; `Err` carries SQLite's first messages.
+/// Run a full `PRAGMA integrity_check` on `path` now (never from the cache); `Err` carries
+/// SQLite's first messages.
 pub fn full_check(path: &Path) -> Result<(), Vec<String>> {
-    let conn = open(path).map_err(|e| vec![e])?;
-    let mut stmt = conn
-        .prepare("PRAGMA integrity_check")
-        .map_err(|e| vec![e.to_string()])?;
-    let rows = stmt
-        .query_map([], |row| row.get::<_, String>(0))
-        .map_err(|e| vec![e.to_string()])?;
-    let mut messages = Vec::new();
-    for row in rows {
-        match row {
-            Ok(m) if m == "ok" => {}
-            Ok(m) => messages.push(m),
-            Err(e) => messages.push(e.to_string()),
-        }
-        if messages.len() >= MAX_MESSAGES {
-            break;
-        }
-    }
-    if messages.is_empty() {
-        Ok(())
-    } else {
-        Err(messages)
-    }
-}
-
-fn open(path: &Path) -> Result<Connection, String> {
-    let Some(text) = path.to_str() else {
-        return Err(format!(
-            "{} has a name that is not UTF-8; SQLite cannot open it",
-            path.display()
-        ));
-    };
-    // A -wal beside the file holds committed pages: immutable mode would ignore it.
+    let mut file = sqlite::stat(path);
+    // A -wal beside the file holds committed pages: immutable mode would ignore them.
     let wal = super::restore::with_suffix(path, "-wal");
-    let immutable = !wal.exists();
-    let uri = format!(
-        "file:{}{}",
-        uri_escape(text),
-        if immutable { "?immutable=1" } else { "" }
-    );
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    Connection::open_with_flags(&uri, flags).map_err(|e| format!("cannot open: {e}"))
-}
-
-/// Escape the characters SQLite's URI parser treats specially.
-fn uri_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '%' => out.push_str("%25"),
-            '?' => out.push_str("%3f"),
-            '#' => out.push_str("%23"),
-            c => out.push(c),
-        }
+    let mutability = if wal.exists() {
+        Mutability::Live
+    } else {
+        Mutability::Frozen
+    };
+    sqlite::check(&mut file, CheckLevel::Full, mutability);
+    if file.state == DbState::Ok {
+        return Ok(());
     }
-    out
+    let mut messages = file.messages;
+    if messages.is_empty() {
+        messages.push(format!("state {:?}", file.state).to_lowercase());
+    }
+    Err(messages)
 }
 
 #[cfg(test)]
@@ -77,7 +35,7 @@ mod tests {
     fn a_good_database_passes_and_garbage_fails() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("odd name ?#%.db");
-        let conn = Connection::open(&db).unwrap();
+        let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
             .unwrap();
         drop(conn);

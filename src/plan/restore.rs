@@ -12,6 +12,17 @@ use std::path::{Path, PathBuf};
 /// Companion files SQLite keeps beside a database; they travel with it.
 pub const DB_COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
 
+/// How a missing source is worded (and recognised when a group member may be skipped).
+const ABSENT: &str = "the set does not carry";
+
+/// The components named one by one (`KIND:NAME`), as opposed to brought in by a group.
+pub fn explicit_components(selectors: &[String]) -> Vec<Component> {
+    selectors
+        .iter()
+        .filter_map(|s| Component::parse(s).ok())
+        .collect()
+}
+
 /// Why a restore plan cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RestoreError {
@@ -20,6 +31,12 @@ pub enum RestoreError {
         "nothing to restore: name components (databases, certificates, settings, folders, all or KIND:NAME)"
     )]
     NothingSelected,
+    /// The set carries none of the components asked for.
+    #[error("backup set '{set}' carries none of the components asked for")]
+    NothingInSet {
+        /// The set's id.
+        set: String,
+    },
     /// No set is restorable and none was named.
     #[error(
         "no backup set is restorable: run `drconsole backups` and pick one with --set ID if you accept its problems"
@@ -54,12 +71,15 @@ pub enum RestoreError {
 }
 
 /// Build the plan that restores `components` from the set `set_id` (default: the recommended
-/// set) of `inventory`. Reads nothing but what `probe` answers.
+/// set) of `inventory`. Reads nothing but what `probe` answers. Components in `optional` (those
+/// a group such as `all` brought in) are skipped with a note when the set does not carry them;
+/// any other problem refuses the whole plan.
 pub fn build_restore_plan(
     profile: &Profile,
     root: &Path,
     inventory: &Inventory,
     components: &[Component],
+    optional: &[Component],
     set_id: Option<&str>,
     probe: &dyn Probe,
 ) -> Result<Plan, RestoreError> {
@@ -79,8 +99,24 @@ pub fn build_restore_plan(
         probe,
     };
     for c in components {
-        b.plan.components.push(c.to_string());
-        b.component(c)?;
+        let steps = b.plan.steps.len();
+        match b.component(c) {
+            Ok(()) => b.plan.components.push(c.to_string()),
+            Err(RestoreError::NotRestorable { why, .. })
+                if optional.contains(c) && why.starts_with(ABSENT) =>
+            {
+                b.plan.steps.truncate(steps);
+                b.plan
+                    .notes
+                    .push(format!("{c} skipped: the set does not carry it"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if b.plan.steps.is_empty() {
+        return Err(RestoreError::NothingInSet {
+            set: b.set.id.clone(),
+        });
     }
     b.preconditions();
     Ok(b.plan)
@@ -218,7 +254,8 @@ impl Builder<'_> {
                     .first()
                     .map_or("no details", |m| m.as_str())
             )),
-            DbState::QuickOk | DbState::Ok => None,
+            // Checked in full right before the restore, whatever the scan got to.
+            DbState::Unchecked | DbState::QuickOk | DbState::Ok => None,
         };
         if let Some(why) = bad {
             return Err(self.refuse(c, why));
@@ -302,10 +339,7 @@ impl Builder<'_> {
                 ));
             }
             None => {
-                return Err(self.refuse(
-                    c,
-                    format!("the set has no {} (looked for it there)", source.display()),
-                ));
+                return Err(self.refuse(c, format!("{ABSENT} {}", source.display())));
             }
         }
         self.parents(c, target);

@@ -1,0 +1,266 @@
+//! `drconsole restore`: build the plan, check its preconditions, show it, ask, then run it as
+//! one journaled transaction. Exit 0 committed (or a clean dry run), 1 refused or declined
+//! (nothing changed), 2 failed and rolled back, 3 could not run, 64 usage.
+
+use crate::cli::{GlobalArgs, RestoreArgs};
+use crate::context::Context;
+use crate::inventory::{self, CheckDepth, Inventory, ScanOptions};
+use crate::journal::{self, ExecError, Journal, JournalError, JournalLock};
+use crate::plan::{self, DiskProbe, Plan};
+use serde_json::json;
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+/// Nothing changed: a precondition failed, the operator said no, or no terminal to ask on.
+pub const EXIT_REFUSED: i32 = 1;
+/// The transaction failed and was rolled back.
+pub const EXIT_FAILED: i32 = 2;
+
+/// How long a mutating command waits for another drconsole to release the journal.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Run `restore`.
+pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
+    let ctx = super::context(g)?;
+    let out = Output { json: args.json };
+    if g.read_only {
+        return Ok(out.refused(None, "--read-only refuses every action that changes files"));
+    }
+    let components = match crate::component::resolve(&ctx.profile, &args.components) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("drconsole: {e}");
+            return Ok(super::EXIT_USAGE);
+        }
+    };
+    let progress = super::stderr_progress(args.json);
+    let inv = inventory::scan(
+        &ctx,
+        &ScanOptions {
+            depth: CheckDepth::Standard,
+        },
+        &progress,
+    );
+    let explicit = plan::restore::explicit_components(&args.components);
+    let optional: Vec<_> = components
+        .iter()
+        .filter(|c| !explicit.contains(c))
+        .cloned()
+        .collect();
+    let mut plan = match plan::build_restore_plan(
+        &ctx.profile,
+        &ctx.root,
+        &inv,
+        &components,
+        &optional,
+        args.set.as_deref(),
+        &DiskProbe,
+    ) {
+        Ok(p) => p,
+        Err(e) => return Ok(out.refused(None, &e.to_string())),
+    };
+    let lock = prepare(&ctx, &mut plan, args.dry_run)?;
+    let what = format!(
+        "Restore {} from backup set {}",
+        plan.components.join(", "),
+        set_of(&plan)
+    );
+    run_plan(
+        &ctx,
+        plan,
+        lock,
+        args.dry_run,
+        args.yes,
+        &out,
+        &what,
+        Some(&inv),
+    )
+}
+
+/// Take the journal lock (a dry run only peeks) and check the plan's preconditions.
+pub(super) fn prepare(
+    ctx: &Context,
+    plan: &mut Plan,
+    dry_run: bool,
+) -> anyhow::Result<Option<JournalLock>> {
+    let journal = Journal::of(ctx);
+    let (lock, status) = if dry_run && !journal.dir().is_dir() {
+        (None, Ok(()))
+    } else {
+        match journal.lock(if dry_run { Duration::ZERO } else { LOCK_WAIT }) {
+            Ok(l) => (Some(l), Ok(())),
+            Err(e @ JournalError::Busy { .. }) => (None, Err(e.to_string())),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    plan::check_preconditions(ctx, plan, status);
+    Ok(if dry_run { None } else { lock })
+}
+
+/// Show the plan, ask, execute, report. Shared by `restore` and `undo`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_plan(
+    ctx: &Context,
+    plan: Plan,
+    lock: Option<JournalLock>,
+    dry_run: bool,
+    yes: bool,
+    out: &Output,
+    what: &str,
+    inv: Option<&Inventory>,
+) -> anyhow::Result<i32> {
+    if !out.json {
+        println!("{plan}");
+    }
+    if dry_run {
+        out.finish(&plan, "dry_run", None, None);
+        return Ok(if plan.ready() { 0 } else { EXIT_REFUSED });
+    }
+    if !plan.ready() {
+        let n = plan.failed().count();
+        return Ok(out.refused(
+            Some(&plan),
+            &format!("{n} precondition(s) failed (see above); nothing was changed"),
+        ));
+    }
+    let Some(lock) = lock else {
+        return Ok(out.refused(Some(&plan), "the journal lock is not held"));
+    };
+    match confirm(&format!("{what}?"), yes) {
+        Confirm::Yes => {}
+        Confirm::No => return Ok(out.refused(Some(&plan), "cancelled; nothing was changed")),
+        Confirm::NoTerminal => {
+            return Ok(out.refused(
+                Some(&plan),
+                "no terminal to ask for confirmation on: pass --yes to go ahead",
+            ));
+        }
+    }
+    let progress = super::stderr_progress(out.json);
+    match journal::execute(ctx, &lock, &plan, &progress) {
+        Ok(done) => {
+            if !out.json {
+                println!(
+                    "Committed transaction {}: {} step(s), {} written, {} moved into the stash.",
+                    done.txid,
+                    done.steps,
+                    plan::format_bytes(done.bytes_written),
+                    plan::format_bytes(done.bytes_stashed)
+                );
+                for s in &done.skipped {
+                    println!(
+                        "Not copied (symbolic link or special file): {}",
+                        s.display()
+                    );
+                }
+                println!("Undo it with: drconsole undo {}", done.txid);
+            }
+            out.finish(&plan, "committed", Some(json!(done)), None);
+            Ok(0)
+        }
+        Err(e) => {
+            let mut message = e.to_string();
+            if let (ExecError::VerifyFailed { .. }, Some(inv), plan::Action::Restore { set }) =
+                (&e, inv, &plan.action)
+            {
+                message.push_str(&match plan::restore::next_older_set(inv, set) {
+                    Some(older) => format!(
+                        ". Try the next older set: drconsole restore {} --set {}",
+                        plan.components.join(" "),
+                        older.id
+                    ),
+                    None => ". No older set is left to try: contact the vendor's support".into(),
+                });
+            }
+            let (status, code) = match e {
+                ExecError::NotReady(_) => ("refused", EXIT_REFUSED),
+                ExecError::Journal(_) => ("error", super::EXIT_UNKNOWN),
+                ExecError::RollbackIncomplete { .. } => ("rollback_incomplete", EXIT_FAILED),
+                _ => ("rolled_back", EXIT_FAILED),
+            };
+            eprintln!("drconsole: {message}");
+            out.finish(&plan, status, None, Some(&message));
+            Ok(code)
+        }
+    }
+}
+
+fn set_of(plan: &Plan) -> String {
+    match &plan.action {
+        plan::Action::Restore { set } => set.clone(),
+        plan::Action::Undo { txid } => txid.clone(),
+    }
+}
+
+/// The operator's answer.
+pub(super) enum Confirm {
+    Yes,
+    No,
+    NoTerminal,
+}
+
+/// Ask `question` on the terminal, default no; `--yes` answers for the operator.
+pub(super) fn confirm(question: &str, yes: bool) -> Confirm {
+    if yes {
+        return Confirm::Yes;
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Confirm::NoTerminal;
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    match stdin.lock().read_line(&mut line) {
+        Ok(_) if matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") => Confirm::Yes,
+        _ => Confirm::No,
+    }
+}
+
+/// Where results go: text on stdout as they come, or one JSON object at the end.
+pub(super) struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// Report a refusal and return its exit code.
+    pub fn refused(&self, plan: Option<&Plan>, why: &str) -> i32 {
+        eprintln!("drconsole: refused: {why}");
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "plan": plan,
+                    "status": "refused",
+                    "error": why,
+                }))
+                .unwrap_or_default()
+            );
+        }
+        EXIT_REFUSED
+    }
+
+    /// Print the JSON result (text mode printed as it went).
+    pub fn finish(
+        &self,
+        plan: &Plan,
+        status: &str,
+        result: Option<serde_json::Value>,
+        error: Option<&str>,
+    ) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "plan": plan,
+                    "ready": plan.ready(),
+                    "status": status,
+                    "transaction": result,
+                    "error": error,
+                }))
+                .unwrap_or_default()
+            );
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Shared helpers for the restore, undo and crash tests: an installation on disk, running the
+//! real binary, and byte-for-byte snapshots of every path (with modes).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The LANrev server folder, root-relative.
+pub const SERVER: &str = "Library/Application Support/LANrev Server";
+/// The fixed clock every test uses.
+pub const NOW: &str = "2026-11-22T08:00:00Z";
+
+/// A LANrev installation in a temporary folder, with its state folder beside it.
+pub struct Install {
+    pub tmp: tempfile::TempDir,
+    pub root: PathBuf,
+    pub state: PathBuf,
+}
+
+/// The six databases of the lanrev-macos profile.
+pub const DATABASES: [&str; 6] = [
+    "ServerCommandDatabase",
+    "ServerDatabase",
+    "AgentRequestCache",
+    "SoftwareLicenseControl",
+    "MobileDevices",
+    "EnumValues",
+];
+
+/// Write a SQLite database of about `kib` KiB whose content depends on `tag`.
+pub fn write_db(path: &Path, tag: &str, kib: usize) {
+    let _ = std::fs::remove_file(path);
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode = DELETE; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);",
+    )
+    .unwrap();
+    let row = format!("{tag}-{}", "x".repeat(200));
+    let tx = conn.unchecked_transaction().unwrap();
+    for i in 0..(kib * 1024 / 220).max(1) {
+        tx.execute("INSERT INTO t(v) VALUES (?1)", [format!("{row}-{i}")])
+            .unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+/// Build an installation: live databases (the ServerDatabase corrupt when `corrupt_live`), a
+/// Certificates folder with a 0600 key, and two backup sets (the newer one restorable).
+pub fn install(db_kib: usize, corrupt_live: bool) -> Install {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let state = tmp.path().join("state");
+    let server = root.join(SERVER);
+    std::fs::create_dir_all(server.join("Certificates")).unwrap();
+    for (i, name) in DATABASES.iter().enumerate() {
+        write_db(
+            &server.join(format!("{name}.db")),
+            &format!("live{i}"),
+            db_kib,
+        );
+    }
+    if corrupt_live {
+        let p = server.join("ServerDatabase.db");
+        let mut bytes = std::fs::read(&p).unwrap();
+        for b in bytes.iter_mut().skip(4096).take(4096) {
+            *b = 0xEE;
+        }
+        std::fs::write(&p, bytes).unwrap();
+    }
+    // A stale -wal from the dead server, which must not survive beside a restored database.
+    std::fs::write(server.join("ServerDatabase.db-wal"), vec![1u8; 3000]).unwrap();
+    write_cert_folder(&server.join("Certificates"), "live");
+    for (set, tag) in [
+        ("2026-11-21 02-00-00", "new"),
+        ("2026-11-20 02-00-00", "old"),
+    ] {
+        let dir = server.join("Database Backups").join(set);
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in DATABASES {
+            write_db(
+                &dir.join(format!("{name}.dbbackup")),
+                &format!("{tag}-{name}"),
+                db_kib,
+            );
+        }
+        write_cert_folder(&dir.join("Certificates"), tag);
+    }
+    Install { tmp, root, state }
+}
+
+fn write_cert_folder(dir: &Path, tag: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("server.crt"),
+        format!("-----BEGIN CERTIFICATE-----\n{tag}\n"),
+    )
+    .unwrap();
+    let key = dir.join("server.key");
+    std::fs::write(&key, format!("-----BEGIN PRIVATE KEY-----\n{tag}\n")).unwrap();
+    // Backups on removable media often lose the mode: the restore must not.
+    let mode = if tag == "live" { 0o600 } else { 0o644 };
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+impl Install {
+    /// The newest set's folder.
+    pub fn set_dir(&self, id: &str) -> PathBuf {
+        self.root.join(SERVER).join("Database Backups").join(id)
+    }
+
+    /// A live path under the server folder.
+    pub fn live(&self, name: &str) -> PathBuf {
+        self.root.join(SERVER).join(name)
+    }
+
+    /// Run the real binary with the installation's root, state and clock.
+    pub fn run(&self, args: &[&str], env: &[(&str, String)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_drconsole"));
+        cmd.arg("--root")
+            .arg(&self.root)
+            .arg("--state")
+            .arg(&self.state)
+            .arg("--now")
+            .arg(NOW)
+            .args(args)
+            .env_remove("DRCONSOLE_CRASH_AFTER")
+            .env_remove("DRCONSOLE_FAIL_WRITE_AFTER_BYTES")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// Run one `check` first: scanning a live database that has a `-wal` lets SQLite create its
+    /// `-shm`, which is the scan's doing, not the restore's. Returns the snapshot after it.
+    pub fn settled(&self) -> Snapshot {
+        let o = self.run(&["check"], &[]);
+        assert!(o.status.code().is_some(), "{}", text(&o));
+        self.snapshot()
+    }
+
+    /// Snapshot of everything under the root except the backup sets and drconsole's stash.
+    pub fn snapshot(&self) -> Snapshot {
+        snapshot(&self.root, &["Database Backups", ".drconsole-stash"])
+    }
+}
+
+/// Path → (kind+bytes, mode) of every entry under a folder.
+pub type Snapshot = BTreeMap<PathBuf, (Vec<u8>, u32)>;
+
+/// Snapshot every entry under `dir`, skipping folders named in `skip`.
+pub fn snapshot(dir: &Path, skip: &[&str]) -> Snapshot {
+    let mut out = BTreeMap::new();
+    let walker = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+    for e in walker.filter_entry(|e| !skip.iter().any(|s| e.file_name() == *s)) {
+        let e = e.unwrap();
+        let m = std::fs::symlink_metadata(e.path()).unwrap();
+        let mut bytes = Vec::new();
+        if m.is_file() {
+            bytes.push(b'F');
+            bytes.extend(std::fs::read(e.path()).unwrap());
+        } else if m.file_type().is_symlink() {
+            bytes.push(b'L');
+            bytes.extend(
+                std::fs::read_link(e.path())
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            );
+        } else {
+            bytes.push(b'D');
+        }
+        let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+        out.insert(rel, (bytes, m.permissions().mode() & 0o7777));
+    }
+    out
+}
+
+/// The paths whose entries differ between two snapshots.
+pub fn differences(a: &Snapshot, b: &Snapshot) -> Vec<PathBuf> {
+    let mut keys: Vec<&PathBuf> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// stdout and stderr of a run, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

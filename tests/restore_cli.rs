@@ -1,0 +1,222 @@
+//! Restore, undo and the journal through the real binary on an installation on disk.
+
+mod journal_support;
+
+use journal_support::*;
+use std::os::unix::fs::PermissionsExt;
+
+const NEW: &str = "2026-11-21 02-00-00";
+
+fn ok(o: &std::process::Output) {
+    assert_eq!(o.status.code(), Some(0), "{}", text(o));
+}
+
+#[test]
+fn restore_of_databases_makes_every_live_database_identical_to_the_recommended_sets_copy() {
+    let inst = install(64, true);
+    let o = inst.run(&["restore", "databases", "--yes"], &[]);
+    ok(&o);
+    for name in DATABASES {
+        let live = std::fs::read(inst.live(&format!("{name}.db"))).unwrap();
+        let set = std::fs::read(inst.set_dir(NEW).join(format!("{name}.dbbackup"))).unwrap();
+        assert!(live == set, "{name} differs from the set's copy");
+    }
+    assert!(
+        !inst.live("ServerDatabase.db-wal").exists(),
+        "a stale -wal was left beside the restored database"
+    );
+    let check = inst.run(&["check", "--json"], &[]);
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(out.contains("\"databases\""), "{}", text(&check));
+    assert!(!out.contains("DB_CORRUPT"), "{}", text(&check));
+}
+
+#[test]
+fn undo_makes_every_touched_path_byte_identical_to_before_with_mode() {
+    let inst = install(64, true);
+    let before = inst.settled();
+    ok(&inst.run(&["restore", "all", "--yes"], &[]));
+    let after = inst.snapshot();
+    assert!(!differences(&before, &after).is_empty());
+    ok(&inst.run(&["undo", "--yes"], &[]));
+    assert_eq!(
+        differences(&before, &inst.snapshot()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    // Undoing the undo redoes.
+    ok(&inst.run(&["undo", "--yes"], &[]));
+    assert_eq!(
+        differences(&after, &inst.snapshot()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    let list = inst.run(&["journal", "--json"], &[]);
+    ok(&list);
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let states: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["committed", "undone", "committed"]);
+}
+
+#[test]
+fn restore_of_certificates_keeps_private_keys_0600() {
+    let inst = install(16, false);
+    ok(&inst.run(&["restore", "certificates:Certificates", "--yes"], &[]));
+    let key = inst.live("Certificates/server.key");
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        "-----BEGIN PRIVATE KEY-----\nnew\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn a_planted_symlink_in_a_target_folder_is_not_followed() {
+    let inst = install(16, false);
+    let outside = inst.tmp.path().join("outside-secret");
+    std::fs::write(&outside, b"do not touch").unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // In the live folder (replaced) and in the set (copied): neither may be followed.
+    std::os::unix::fs::symlink(&outside, inst.live("Certificates/server.crt.link")).unwrap();
+    std::fs::remove_file(inst.live("Certificates/server.crt")).unwrap();
+    std::os::unix::fs::symlink(&outside, inst.live("Certificates/server.crt")).unwrap();
+    std::os::unix::fs::symlink(&outside, inst.set_dir(NEW).join("Certificates/evil")).unwrap();
+    let before = inst.settled();
+    let o = inst.run(&["restore", "certificates:Certificates", "--yes"], &[]);
+    ok(&o);
+    assert!(text(&o).contains("Not copied"), "{}", text(&o));
+    assert_eq!(std::fs::read(&outside).unwrap(), b"do not touch");
+    let meta = std::fs::metadata(&outside).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert!(!inst.live("Certificates/evil").exists());
+    assert!(
+        std::fs::symlink_metadata(inst.live("Certificates/server.crt"))
+            .unwrap()
+            .is_file()
+    );
+    ok(&inst.run(&["undo", "--yes"], &[]));
+    assert!(differences(&before, &inst.snapshot()).is_empty());
+}
+
+#[test]
+fn a_target_folder_that_is_a_symlink_is_moved_aside_not_written_through() {
+    let inst = install(16, false);
+    let elsewhere = inst.tmp.path().join("elsewhere");
+    std::fs::rename(inst.live("Certificates"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, inst.live("Certificates")).unwrap();
+    // The folder itself is a link: it is moved aside, never written through.
+    let before = snapshot(&elsewhere, &[]);
+    ok(&inst.run(&["restore", "certificates:Certificates", "--yes"], &[]));
+    assert!(differences(&before, &snapshot(&elsewhere, &[])).is_empty());
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let inst = install(16, true);
+    let before = inst.settled();
+    let o = inst.run(&["restore", "databases", "--dry-run"], &[]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("Restore database:ServerCommandDatabase"),
+        "{out}"
+    );
+    assert!(out.contains("move aside"), "{out}");
+    assert!(out.contains("[ ok ] no server process running"), "{out}");
+    assert!(differences(&before, &inst.snapshot()).is_empty());
+    assert!(!inst.state.join("journal").exists());
+    let json = inst.run(&["restore", "databases", "--dry-run", "--json"], &[]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["status"], "dry_run");
+    assert_eq!(v["plan"]["action"]["set"], NEW);
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_restore_refuses() {
+    let inst = install(16, true);
+    let before = inst.settled();
+    let o = inst.run(&["restore", "databases"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("--yes"), "{}", text(&o));
+    assert!(differences(&before, &inst.snapshot()).is_empty());
+}
+
+#[test]
+fn a_write_failure_mid_restore_rolls_back_cleanly_with_a_clear_error() {
+    let inst = install(64, true);
+    let before = inst.settled();
+    let o = inst.run(
+        &["restore", "all", "--yes"],
+        &[("DRCONSOLE_FAIL_WRITE_AFTER_BYTES", "200000".into())],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no space left on device"), "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(differences(&before, &inst.snapshot()).is_empty());
+    let list = inst.run(&["journal"], &[]);
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("rolled back"),
+        "{}",
+        text(&list)
+    );
+}
+
+#[test]
+fn undo_refuses_a_file_changed_since_the_commit_naming_it_unless_forced() {
+    let inst = install(16, true);
+    ok(&inst.run(&["restore", "database:EnumValues", "--yes"], &[]));
+    write_db(
+        &inst.live("EnumValues.db"),
+        "written by the server later",
+        16,
+    );
+    let o = inst.run(&["undo", "--yes"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("EnumValues.db changed since the commit"),
+        "{}",
+        text(&o)
+    );
+    ok(&inst.run(&["undo", "--yes", "--force"], &[]));
+}
+
+#[test]
+fn a_corrupt_set_is_refused_with_why() {
+    let inst = install(16, false);
+    let p = inst
+        .set_dir("2026-11-20 02-00-00")
+        .join("ServerDatabase.dbbackup");
+    std::fs::write(&p, b"this is not a database at all").unwrap();
+    let o = inst.run(
+        &[
+            "restore",
+            "database:ServerDatabase",
+            "--set",
+            "2026-11-20 02-00-00",
+            "--yes",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("ServerDatabase.dbbackup"), "{}", text(&o));
+}
+
+#[test]
+fn journal_prune_frees_old_stashes_after_confirmation() {
+    let inst = install(16, true);
+    ok(&inst.run(&["restore", "database:EnumValues", "--yes"], &[]));
+    ok(&inst.run(&["restore", "database:MobileDevices", "--yes"], &[]));
+    let o = inst.run(&["journal", "prune", "--keep", "1"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    ok(&inst.run(&["journal", "prune", "--keep", "1", "--yes"], &[]));
+    let list = String::from_utf8_lossy(&inst.run(&["journal"], &[]).stdout).to_string();
+    assert!(list.contains("committed (pruned)"), "{list}");
+}
