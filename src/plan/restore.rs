@@ -547,21 +547,29 @@ mod tests {
             .dir(format!("/r/{SERVER}/Certificates"), 2000)
     }
 
-    fn build(sel: &[&str], set: Option<&str>) -> Result<Plan, RestoreError> {
+    fn build_with(sel: &[&str], set: Option<&str>, probe: &MapProbe) -> Result<Plan, RestoreError> {
         let inv = inventory();
-        let comps = crate::component::resolve(
-            &profile(),
-            &sel.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        )
-        .unwrap();
+        let sel: Vec<String> = sel.iter().map(|s| s.to_string()).collect();
+        let comps = crate::component::resolve(&profile(), &sel).unwrap();
+        let explicit = explicit_components(&sel);
+        let optional: Vec<Component> = comps
+            .iter()
+            .filter(|c| !explicit.contains(c))
+            .cloned()
+            .collect();
         build_restore_plan(
             &profile(),
             Path::new("/r"),
             &inv,
             &comps,
+            &optional,
             set,
-            &probe_for(&inv),
+            probe,
         )
+    }
+
+    fn build(sel: &[&str], set: Option<&str>) -> Result<Plan, RestoreError> {
+        build_with(sel, set, &probe_for(&inventory()))
     }
 
     #[test]
@@ -604,16 +612,49 @@ mod tests {
 
     #[test]
     fn missing_parent_folders_become_create_steps_and_new_targets_replace_nothing() {
-        let plan = build(&["certificates:TrustedCertificates"], None);
-        // The set carries no MDM folder in this probe.
+        let err = build(&["certificates:TrustedCertificates"], None).unwrap_err();
         assert!(
-            plan.unwrap_err()
-                .to_string()
-                .contains("MDM/TrustedCertificates.pem")
+            err.to_string().contains("MDM/TrustedCertificates.pem"),
+            "{err}"
         );
-        let plan = build(&["database:EnumValues"], None).unwrap();
-        assert_eq!(plan.steps.len(), 1);
-        assert_eq!(plan.steps[0].replaces, None);
+        let inv = inventory();
+        let probe = probe_for(&inv).file(
+            format!("/r/{SERVER}/Database Backups/2026-11-21/MDM/TrustedCertificates.pem"),
+            900,
+        );
+        let plan = build_with(&["certificates:TrustedCertificates"], None, &probe).unwrap();
+        let kinds: Vec<(&StepKind, &Path)> = plan
+            .steps
+            .iter()
+            .map(|s| (&s.kind, s.target.as_path()))
+            .collect();
+        assert_eq!(kinds.len(), 4, "{kinds:?}");
+        assert_eq!(kinds[0], (&StepKind::CreateDir, Path::new("etc")));
+        assert_eq!(
+            kinds[2],
+            (&StepKind::CreateDir, Path::new("etc/lighttpd/certs"))
+        );
+        assert_eq!(plan.steps[3].replaces, None);
+        assert_eq!(plan.bytes_written(), 900);
+    }
+
+    #[test]
+    fn group_members_the_set_lacks_are_skipped_with_a_note_but_named_ones_refuse() {
+        let plan = build(&["all"], None).unwrap();
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("certificates:lighttpd skipped"))
+        );
+        assert!(
+            plan.components
+                .contains(&"certificates:Certificates".to_string())
+        );
+        assert!(
+            !plan
+                .components
+                .contains(&"certificates:lighttpd".to_string())
+        );
     }
 
     #[test]
