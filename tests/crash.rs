@@ -1,0 +1,272 @@
+//! Crash safety: the real binary is killed (SIGKILL) at many points of a restore and of an
+//! undo, started again, and every path under the root must then hold exactly all its
+//! before-bytes or all its after-bytes — never a mix, never a missing or partial file.
+//! `DRCONSOLE_CRASH_AFTER=N` kills the process at its Nth durability point (journal record,
+//! fsync, rename, copied chunk); a few kills are also timed from outside.
+
+mod common;
+
+use common::*;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An installation plus a saved copy of its mutable parts (root without the backup sets, and
+/// the state folder), restored at the same absolute paths before every run because the journal
+/// records absolute paths.
+struct Bench {
+    inst: Install,
+    template: PathBuf,
+    /// Transactions in the saved journal.
+    known: usize,
+}
+
+const BACKUPS: &str = "Database Backups";
+
+impl Bench {
+    fn new(db_kib: usize) -> Bench {
+        let inst = install(db_kib, true);
+        // Let the scan create its -shm once, so it is part of "before".
+        inst.settled();
+        let template = inst.tmp.path().join("template");
+        Bench {
+            inst,
+            template,
+            known: 0,
+        }
+    }
+
+    fn save(&mut self) {
+        self.known = states(&self.inst).len();
+        let _ = std::fs::remove_dir_all(&self.template);
+        copy_dir(&self.inst.root, &self.template.join("root"));
+        if self.inst.state.exists() {
+            copy_dir(&self.inst.state, &self.template.join("state"));
+        }
+    }
+
+    fn reset(&self) {
+        clear_dir(&self.inst.root);
+        let _ = std::fs::remove_dir_all(&self.inst.state);
+        copy_dir(&self.template.join("root"), &self.inst.root);
+        if self.template.join("state").exists() {
+            copy_dir(&self.template.join("state"), &self.inst.state);
+        }
+    }
+}
+
+/// Copy a tree (files, folders, links, modes), skipping the backup sets, which never change.
+fn copy_dir(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() == BACKUPS {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let m = std::fs::symlink_metadata(&src).unwrap();
+        if m.file_type().is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if m.is_dir() {
+            copy_dir(&src, &dst);
+            std::fs::set_permissions(&dst, m.permissions()).unwrap();
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+            std::fs::set_permissions(
+                &dst,
+                std::fs::Permissions::from_mode(m.permissions().mode()),
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Empty a folder except the backup sets.
+fn clear_dir(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() == BACKUPS {
+            continue;
+        }
+        let p = e.path();
+        if std::fs::symlink_metadata(&p).unwrap().is_dir() {
+            clear_dir(&p);
+            if std::fs::read_dir(&p).unwrap().next().is_none() {
+                std::fs::remove_dir(&p).unwrap();
+            }
+        } else {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
+}
+
+/// The states in the journal, newest first.
+fn states(inst: &Install) -> Vec<String> {
+    let o = inst.run(&["journal", "--json"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The state of the transaction the killed run began, if it got that far.
+fn new_state(inst: &Install, known: usize) -> Option<String> {
+    let all = states(inst);
+    (all.len() > known).then(|| all[0].clone())
+}
+
+/// After a crash and a restart: all-before (and not committed) or all-after (and committed).
+fn assert_all_or_nothing(
+    inst: &Install,
+    known: usize,
+    before: &Snapshot,
+    after: &Snapshot,
+    what: &str,
+) {
+    // Starting drconsole again runs the recovery; `journal` then reports the outcome.
+    let state = new_state(inst, known);
+    let now = inst.snapshot();
+    let to_before = differences(before, &now);
+    let to_after = differences(after, &now);
+    if to_before.is_empty() {
+        assert_ne!(
+            state.as_deref(),
+            Some("committed"),
+            "{what}: before-bytes but committed"
+        );
+        assert_ne!(
+            state.as_deref(),
+            Some("unfinished"),
+            "{what}: not recovered"
+        );
+    } else if to_after.is_empty() {
+        assert_eq!(
+            state.as_deref(),
+            Some("committed"),
+            "{what}: after-bytes but not committed"
+        );
+    } else {
+        panic!(
+            "{what}: a mix after recovery; differs from before at {to_before:?} and from after at {to_after:?}"
+        );
+    }
+}
+
+/// Run `args` with the crash hook at `n`; true when the process was killed.
+fn crash_at(inst: &Install, args: &[&str], n: u64) -> bool {
+    let o = inst.run(args, &[("DRCONSOLE_CRASH_AFTER", n.to_string())]);
+    match o.status.signal() {
+        Some(9) => true,
+        None if o.status.code() == Some(0) => false,
+        _ => panic!("{args:?} with crash point {n}: {}", text(&o)),
+    }
+}
+
+/// Kill `args` at crash points 1, 2, ... (every `stride`th) until one run completes;
+/// returns how many runs were killed.
+fn sweep(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot, stride: u64) -> usize {
+    let mut killed = 0;
+    let mut n = 1;
+    loop {
+        bench.reset();
+        let died = crash_at(&bench.inst, args, n);
+        if died && n % 7 == 3 {
+            // Kill the recovery itself too, at its first points, before letting it finish.
+            for m in 1..=2 {
+                let _ = crash_at(&bench.inst, &["journal"], m);
+            }
+        }
+        assert_all_or_nothing(
+            &bench.inst,
+            bench.known,
+            before,
+            after,
+            &format!("{args:?} killed at point {n}"),
+        );
+        if !died {
+            return killed;
+        }
+        killed += 1;
+        n += stride;
+    }
+}
+
+/// Kill runs of `args` from outside after each delay.
+fn timed_kills(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot, delays: &[u64]) {
+    for ms in delays {
+        bench.reset();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_drconsole"));
+        cmd.arg("--root")
+            .arg(&bench.inst.root)
+            .arg("--state")
+            .arg(&bench.inst.state)
+            .arg("--now")
+            .arg(NOW)
+            .args(args)
+            .env_remove("DRCONSOLE_CRASH_AFTER")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(*ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        assert_all_or_nothing(
+            &bench.inst,
+            bench.known,
+            before,
+            after,
+            &format!("{args:?} killed after {ms} ms"),
+        );
+    }
+}
+
+fn crash_test(db_kib: usize, stride: u64, delays: &[u64], min_points: usize) {
+    let mut bench = Bench::new(db_kib);
+    bench.save();
+    let before = bench.inst.snapshot();
+    // The after-state of a clean restore.
+    let restore = ["restore", "all", "--yes"];
+    let o = bench.inst.run(&restore, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let after = bench.inst.snapshot();
+    assert!(!differences(&before, &after).is_empty());
+
+    let killed = sweep(&bench, &restore, &before, &after, stride);
+    timed_kills(&bench, &restore, &before, &after, delays);
+
+    // Undo: from the committed restore back to before.
+    bench.reset();
+    let o = bench.inst.run(&restore, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    bench.save();
+    let undo = ["undo", "--yes"];
+    let killed_undo = sweep(&bench, &undo, &after, &before, stride);
+    timed_kills(&bench, &undo, &after, &before, delays);
+
+    eprintln!("killed a restore at {killed} points and an undo at {killed_undo} points");
+    assert!(
+        killed + killed_undo >= min_points,
+        "only {killed} + {killed_undo} kill points"
+    );
+}
+
+#[test]
+fn a_restore_and_an_undo_killed_at_any_point_are_all_or_nothing_after_restart() {
+    crash_test(2048, 1, &[30, 120, 400], 50);
+}
+
+#[test]
+#[ignore = "long: hundreds of kill points on bigger databases (cargo test -- --ignored)"]
+fn crash_safety_long_run() {
+    crash_test(
+        16 * 1024,
+        1,
+        &[10, 50, 100, 200, 300, 500, 800, 1200, 2000],
+        200,
+    );
+}
