@@ -4,9 +4,9 @@
 //! `DRCONSOLE_CRASH_AFTER=N` kills the process at its Nth durability point (journal record,
 //! fsync, rename, copied chunk); a few kills are also timed from outside.
 
-mod common;
+mod journal_support;
 
-use common::*;
+use journal_support::*;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,11 +21,11 @@ struct Bench {
     known: usize,
 }
 
-const BACKUPS: &str = "Database Backups";
-
 impl Bench {
-    fn new(db_kib: usize) -> Bench {
-        let inst = install(db_kib, true);
+    fn new(db_size_mb: u64) -> Bench {
+        let inst = demo_install(drconsole::demo::Scenario::CorruptDb, Some(db_size_mb));
+        // A stale -wal beside the damaged database, as a crashed server leaves it.
+        std::fs::write(inst.live("ServerDatabase.db-wal"), vec![7u8; 64 * 1024]).unwrap();
         // Let the scan create its -shm once, so it is part of "before".
         inst.settled();
         let template = inst.tmp.path().join("template");
@@ -61,7 +61,7 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
-        if e.file_name() == BACKUPS {
+        if BACKUP_FOLDERS.iter().any(|b| e.file_name() == *b) {
             continue;
         }
         let (src, dst) = (e.path(), to.join(e.file_name()));
@@ -86,7 +86,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn clear_dir(dir: &Path) {
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
-        if e.file_name() == BACKUPS {
+        if BACKUP_FOLDERS.iter().any(|b| e.file_name() == *b) {
             continue;
         }
         let p = e.path();
@@ -205,8 +205,11 @@ fn timed_kills(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot
             .arg("--state")
             .arg(&bench.inst.state)
             .arg("--now")
-            .arg(NOW)
-            .args(args)
+            .arg(&bench.inst.now);
+        for b in &bench.inst.backups {
+            cmd.arg("--backups").arg(b);
+        }
+        cmd.args(args)
             .env_remove("DRCONSOLE_CRASH_AFTER")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -225,8 +228,8 @@ fn timed_kills(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot
     }
 }
 
-fn crash_test(db_kib: usize, stride: u64, delays: &[u64], min_points: usize) {
-    let mut bench = Bench::new(db_kib);
+fn crash_test(db_size_mb: u64, stride: u64, delays: &[u64], min_points: usize) {
+    let mut bench = Bench::new(db_size_mb);
     bench.save();
     let before = bench.inst.snapshot();
     // The after-state of a clean restore.
@@ -257,7 +260,7 @@ fn crash_test(db_kib: usize, stride: u64, delays: &[u64], min_points: usize) {
 
 #[test]
 fn a_restore_and_an_undo_killed_at_any_point_are_all_or_nothing_after_restart() {
-    crash_test(2048, 1, &[30, 120, 400], 50);
+    crash_test(8, 2, &[30, 120, 400], 50);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod journal_support;
 
+use drconsole::demo::Scenario;
 use journal_support::*;
 use std::os::unix::fs::PermissionsExt;
 
@@ -11,29 +12,57 @@ fn ok(o: &std::process::Output) {
     assert_eq!(o.status.code(), Some(0), "{}", text(o));
 }
 
+fn demo(s: Scenario) -> Install {
+    demo_install(s, None)
+}
+
+/// (target, source) of every file copy in a plan.
+fn copies(plan: &serde_json::Value) -> Vec<(String, String)> {
+    plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"]["op"] == "copy_file")
+        .map(|s| {
+            (
+                s["target"].as_str().unwrap().to_string(),
+                s["kind"]["source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn restore_of_databases_makes_every_live_database_identical_to_the_recommended_sets_copy() {
-    let inst = install(64, true);
-    let o = inst.run(&["restore", "databases", "--yes"], &[]);
-    ok(&o);
-    for name in DATABASES {
-        let live = std::fs::read(inst.live(&format!("{name}.db"))).unwrap();
-        let set = std::fs::read(inst.set_dir(NEW).join(format!("{name}.dbbackup"))).unwrap();
-        assert!(live == set, "{name} differs from the set's copy");
+    let inst = demo(Scenario::CorruptDb);
+    // A stale -wal of the damaged database must not stay beside the restored one.
+    std::fs::write(inst.live("ServerDatabase.db-wal"), vec![0u8; 4096]).unwrap();
+    let plan = inst.plan(&["databases"]);
+    // The newest set fails only the full check: the one before is recommended.
+    assert_eq!(plan["action"]["set"], NEW, "{plan:#}");
+    let copies = copies(&plan);
+    assert_eq!(copies.len(), 6);
+    ok(&inst.run(&["restore", "databases", "--yes"], &[]));
+    for (target, source) in &copies {
+        let live = std::fs::read(inst.root.join(target)).unwrap();
+        let set = std::fs::read(source).unwrap();
+        assert!(live == set, "{target} differs from {source}");
     }
-    assert!(
-        !inst.live("ServerDatabase.db-wal").exists(),
-        "a stale -wal was left beside the restored database"
-    );
+    assert!(!inst.live("ServerDatabase.db-wal").exists());
     let check = inst.run(&["check", "--json"], &[]);
-    let out = String::from_utf8_lossy(&check.stdout);
-    assert!(out.contains("\"databases\""), "{}", text(&check));
-    assert!(!out.contains("DB_CORRUPT"), "{}", text(&check));
+    let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"DB_CORRUPT"), "{codes:?}");
 }
 
 #[test]
 fn undo_makes_every_touched_path_byte_identical_to_before_with_mode() {
-    let inst = install(64, true);
+    let inst = demo(Scenario::CorruptDb);
     let before = inst.settled();
     ok(&inst.run(&["restore", "all", "--yes"], &[]));
     let after = inst.snapshot();
@@ -63,6 +92,41 @@ fn undo_makes_every_touched_path_byte_identical_to_before_with_mode() {
 
 #[test]
 fn restore_of_certificates_keeps_private_keys_0600() {
+    let inst = demo(Scenario::NewServer);
+    let plan = inst.plan(&["certificates"]);
+    ok(&inst.run(&["restore", "certificates", "--yes"], &[]));
+    let set = std::path::PathBuf::from(
+        copies(&plan)[0]
+            .1
+            .rsplit_once("/MDM/")
+            .unwrap()
+            .0
+            .to_string(),
+    );
+    let mut keys = 0;
+    for (live, backup) in [
+        (
+            inst.live("Certificates/server.key"),
+            set.join("Certificates/server.key"),
+        ),
+        (
+            inst.root.join("etc/lighttpd/certs/lighttpd.pem"),
+            set.join("MDM/lighttpd.pem"),
+        ),
+    ] {
+        assert_eq!(
+            std::fs::read(&live).unwrap(),
+            std::fs::read(&backup).unwrap()
+        );
+        let mode = std::fs::metadata(&live).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", live.display());
+        keys += 1;
+    }
+    assert_eq!(keys, 2);
+}
+
+#[test]
+fn a_key_readable_by_others_in_the_set_is_restored_0600() {
     let inst = install(16, false);
     ok(&inst.run(&["restore", "certificates:Certificates", "--yes"], &[]));
     let key = inst.live("Certificates/server.key");
@@ -78,7 +142,7 @@ fn restore_of_certificates_keeps_private_keys_0600() {
 
 #[test]
 fn a_planted_symlink_in_a_target_folder_is_not_followed() {
-    let inst = install(16, false);
+    let inst = demo(Scenario::CorruptDb);
     let outside = inst.tmp.path().join("outside-secret");
     std::fs::write(&outside, b"do not touch").unwrap();
     std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o640)).unwrap();
@@ -118,7 +182,8 @@ fn a_target_folder_that_is_a_symlink_is_moved_aside_not_written_through() {
 
 #[test]
 fn dry_run_prints_the_plan_and_changes_nothing() {
-    let inst = install(16, true);
+    let inst = demo(Scenario::CorruptDb);
+    std::fs::write(inst.live("ServerDatabase.db-wal"), vec![0u8; 4096]).unwrap();
     let before = inst.settled();
     let o = inst.run(&["restore", "databases", "--dry-run"], &[]);
     ok(&o);
@@ -128,6 +193,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
         "{out}"
     );
     assert!(out.contains("move aside"), "{out}");
+    assert!(out.contains("ServerDatabase.db-wal"), "{out}");
     assert!(out.contains("[ ok ] no server process running"), "{out}");
     assert!(differences(&before, &inst.snapshot()).is_empty());
     assert!(!inst.state.join("journal").exists());
@@ -139,7 +205,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
 
 #[test]
 fn without_yes_and_without_a_terminal_restore_refuses() {
-    let inst = install(16, true);
+    let inst = demo(Scenario::CorruptDb);
     let before = inst.settled();
     let o = inst.run(&["restore", "databases"], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
@@ -149,7 +215,7 @@ fn without_yes_and_without_a_terminal_restore_refuses() {
 
 #[test]
 fn a_write_failure_mid_restore_rolls_back_cleanly_with_a_clear_error() {
-    let inst = install(64, true);
+    let inst = demo(Scenario::CorruptDb);
     let before = inst.settled();
     let o = inst.run(
         &["restore", "all", "--yes"],
@@ -171,7 +237,7 @@ fn a_write_failure_mid_restore_rolls_back_cleanly_with_a_clear_error() {
 
 #[test]
 fn undo_refuses_a_file_changed_since_the_commit_naming_it_unless_forced() {
-    let inst = install(16, true);
+    let inst = demo(Scenario::CorruptDb);
     ok(&inst.run(&["restore", "database:EnumValues", "--yes"], &[]));
     write_db(
         &inst.live("EnumValues.db"),
@@ -190,7 +256,7 @@ fn undo_refuses_a_file_changed_since_the_commit_naming_it_unless_forced() {
 
 #[test]
 fn a_corrupt_set_is_refused_with_why() {
-    let inst = install(16, false);
+    let inst = demo(Scenario::CorruptDb);
     let p = inst
         .set_dir("2026-11-20 02-00-00")
         .join("ServerDatabase.dbbackup");
@@ -207,11 +273,24 @@ fn a_corrupt_set_is_refused_with_why() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("ServerDatabase.dbbackup"), "{}", text(&o));
+    // The newest set of the scenario fails only the full integrity check.
+    let o = inst.run(
+        &[
+            "restore",
+            "databases",
+            "--set",
+            "2026-11-22 02-00-00",
+            "--yes",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("integrity"), "{}", text(&o));
 }
 
 #[test]
 fn journal_prune_frees_old_stashes_after_confirmation() {
-    let inst = install(16, true);
+    let inst = demo(Scenario::CorruptDb);
     ok(&inst.run(&["restore", "database:EnumValues", "--yes"], &[]));
     ok(&inst.run(&["restore", "database:MobileDevices", "--yes"], &[]));
     let o = inst.run(&["journal", "prune", "--keep", "1"], &[]);

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 
 #[test]
 fn restore_is_refused_while_a_server_process_runs_and_nothing_changes() {
-    let inst = install(16, true);
+    let inst = demo_install(drconsole::demo::Scenario::CorruptDb, None);
     let bin = inst.tmp.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     let fake = bin.join("LANrev Server");

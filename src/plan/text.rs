@@ -65,10 +65,15 @@ impl fmt::Display for Plan {
                 StepKind::Stash | StepKind::CreateDir => {}
             }
             if let Some(old) = &s.replaces {
+                let kind = match old.kind {
+                    super::EntryKind::File => "file",
+                    super::EntryKind::Dir => "folder",
+                    super::EntryKind::Symlink => "symbolic link",
+                    super::EntryKind::Other => "special file",
+                };
                 write!(
                     f,
-                    "\n         the current {:?} ({}) moves into the stash",
-                    old.kind,
+                    "\n         the current {kind} ({}) moves into the stash",
                     bytes(old.bytes)
                 )?;
             }

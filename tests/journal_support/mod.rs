@@ -18,6 +18,35 @@ pub struct Install {
     pub tmp: tempfile::TempDir,
     pub root: PathBuf,
     pub state: PathBuf,
+    /// `--now` for every run.
+    pub now: String,
+    /// `--backups` roots beyond the profile's.
+    pub backups: Vec<PathBuf>,
+    /// `--hostname`, when the installation has one.
+    pub hostname: Option<String>,
+}
+
+/// Folders under the root that hold backup sets (never changed by a restore).
+pub const BACKUP_FOLDERS: [&str; 2] = ["Database Backups", "Volumes"];
+
+/// A demo installation of `scenario` (seed 1), databases of about `db_size_mb` when given.
+pub fn demo_install(scenario: drconsole::demo::Scenario, db_size_mb: Option<u64>) -> Install {
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = drconsole::profile::load("lanrev-macos").unwrap();
+    let opts = drconsole::demo::DemoOptions {
+        scenario,
+        seed: 1,
+        db_size_mb,
+    };
+    let demo = drconsole::demo::generate(&tmp.path().join("root"), &profile, &opts).unwrap();
+    Install {
+        root: demo.root.clone(),
+        state: tmp.path().join("state"),
+        now: demo.now.to_rfc3339(),
+        backups: demo.backup_roots.clone(),
+        hostname: Some(demo.hostname.clone()),
+        tmp,
+    }
 }
 
 /// The six databases of the lanrev-macos profile.
@@ -88,7 +117,14 @@ pub fn install(db_kib: usize, corrupt_live: bool) -> Install {
         }
         write_cert_folder(&dir.join("Certificates"), tag);
     }
-    Install { tmp, root, state }
+    Install {
+        tmp,
+        root,
+        state,
+        now: NOW.to_string(),
+        backups: Vec::new(),
+        hostname: None,
+    }
 }
 
 fn write_cert_folder(dir: &Path, tag: &str) {
@@ -106,7 +142,18 @@ fn write_cert_folder(dir: &Path, tag: &str) {
 }
 
 impl Install {
-    /// The newest set's folder.
+    /// The plan `restore ARGS --dry-run --json` would run.
+    pub fn plan(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["restore"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--dry-run", "--json"]);
+        let o = self.run(&all, &[]);
+        let v: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+        v["plan"].clone()
+    }
+
+    /// A set's folder under the profile's backup root.
     pub fn set_dir(&self, id: &str) -> PathBuf {
         self.root.join(SERVER).join("Database Backups").join(id)
     }
@@ -124,8 +171,14 @@ impl Install {
             .arg("--state")
             .arg(&self.state)
             .arg("--now")
-            .arg(NOW)
-            .args(args)
+            .arg(&self.now);
+        for b in &self.backups {
+            cmd.arg("--backups").arg(b);
+        }
+        if let Some(h) = &self.hostname {
+            cmd.arg("--hostname").arg(h);
+        }
+        cmd.args(args)
             .env_remove("DRCONSOLE_CRASH_AFTER")
             .env_remove("DRCONSOLE_FAIL_WRITE_AFTER_BYTES")
             .stdin(std::process::Stdio::null());
@@ -145,7 +198,10 @@ impl Install {
 
     /// Snapshot of everything under the root except the backup sets and drconsole's stash.
     pub fn snapshot(&self) -> Snapshot {
-        snapshot(&self.root, &["Database Backups", ".drconsole-stash"])
+        snapshot(
+            &self.root,
+            &[BACKUP_FOLDERS[0], BACKUP_FOLDERS[1], ".drconsole-stash"],
+        )
     }
 }
 
