@@ -299,3 +299,30 @@ fn journal_prune_frees_old_stashes_after_confirmation() {
     let list = String::from_utf8_lossy(&inst.run(&["journal"], &[]).stdout).to_string();
     assert!(list.contains("committed (pruned)"), "{list}");
 }
+
+#[test]
+fn a_state_folder_on_another_file_system_keeps_the_stash_beside_the_root() {
+    let Ok(shm) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("no /dev/shm: skipped");
+        return;
+    };
+    let mut inst = demo(Scenario::CorruptDb);
+    inst.state = shm.path().join("state");
+    let before = inst.settled();
+    ok(&inst.run(&["restore", "databases", "--yes"], &[]));
+    // Moving aside must stay a rename: the stash is on the root's file system, not in /dev/shm.
+    let stash = inst.root.join(".drconsole-stash");
+    assert!(stash.is_dir());
+    let mode = std::fs::metadata(&stash).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    ok(&inst.run(&["undo", "--yes"], &[]));
+    assert!(differences(&before, &inst.snapshot()).is_empty());
+    ok(&inst.run(&["journal", "prune", "--keep", "0", "--yes"], &[]));
+    let left: Vec<_> = walkdir::WalkDir::new(&stash)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

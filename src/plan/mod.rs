@@ -10,7 +10,6 @@ pub mod restore;
 mod text;
 pub use text::bytes as format_bytes;
 
-use crate::component::Component;
 use serde::{Deserialize, Serialize};
 use std::path::{Component as PathPart, Path, PathBuf};
 
@@ -241,14 +240,6 @@ impl Plan {
         self.preconditions
             .iter()
             .filter(|p| p.status == Status::Fail)
-    }
-
-    /// The component ids as parsed components (unparseable ones skipped).
-    pub fn parsed_components(&self) -> Vec<Component> {
-        self.components
-            .iter()
-            .filter_map(|c| Component::parse(c).ok())
-            .collect()
     }
 }
 

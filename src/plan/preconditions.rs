@@ -2,7 +2,7 @@
 //! space, readable (and intact) sources, targets inside the root, the journal lock.
 //! Nothing here writes; a failed precondition says what is wrong and what to do.
 
-use super::{Check, Plan, Precondition, Status, hash, integrity};
+use super::{Check, Plan, Status, hash, integrity};
 use crate::context::Context;
 use std::path::{Component as PathPart, Path, PathBuf};
 
@@ -262,12 +262,7 @@ fn unchanged(root: &Path, target: &Path, expected: &Option<String>) -> Result<()
     })
 }
 
-/// A precondition's one-line state, for logs.
-pub fn summary(p: &Precondition) -> String {
-    format!("{:?}: {} {}", p.status, p.description, p.detail)
-}
-
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
