@@ -326,3 +326,11 @@ fn a_state_folder_on_another_file_system_keeps_the_stash_beside_the_root() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn an_unknown_component_is_a_usage_error_naming_the_known_ones() {
+    let inst = demo(Scenario::Healthy);
+    let o = inst.run(&["restore", "database:Nope", "--yes"], &[]);
+    assert_eq!(o.status.code(), Some(64), "{}", text(&o));
+    assert!(text(&o).contains("ServerDatabase"), "{}", text(&o));
+}

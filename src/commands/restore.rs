@@ -5,19 +5,15 @@
 use crate::cli::{GlobalArgs, RestoreArgs};
 use crate::context::Context;
 use crate::inventory::{self, CheckDepth, Inventory, ScanOptions};
-use crate::journal::{self, ExecError, Journal, JournalError, JournalLock};
-use crate::plan::{self, DiskProbe, Plan};
+use crate::journal::{self, ExecError, JournalLock};
+use crate::plan::{self, Plan};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
-use std::time::Duration;
 
 /// Nothing changed: a precondition failed, the operator said no, or no terminal to ask on.
 pub const EXIT_REFUSED: i32 = 1;
 /// The transaction failed and was rolled back.
 pub const EXIT_FAILED: i32 = 2;
-
-/// How long a mutating command waits for another drconsole to release the journal.
-const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Run `restore`.
 pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
@@ -26,13 +22,11 @@ pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
     if g.read_only {
         return Ok(out.refused(None, "--read-only refuses every action that changes files"));
     }
-    let components = match crate::component::resolve(&ctx.profile, &args.components) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("drconsole: {e}");
-            return Ok(super::EXIT_USAGE);
-        }
-    };
+    // A typo is a usage error, told before the (possibly long) scan.
+    if let Err(e) = crate::component::resolve(&ctx.profile, &args.components) {
+        eprintln!("drconsole: {e}");
+        return Ok(super::EXIT_USAGE);
+    }
     let progress = super::stderr_progress(args.json);
     let inv = inventory::scan(
         &ctx,
@@ -41,25 +35,16 @@ pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
         },
         &progress,
     );
-    let explicit = plan::restore::explicit_components(&args.components);
-    let optional: Vec<_> = components
-        .iter()
-        .filter(|c| !explicit.contains(c))
-        .cloned()
-        .collect();
-    let mut plan = match plan::build_restore_plan(
-        &ctx.profile,
-        &ctx.root,
-        &inv,
-        &components,
-        &optional,
-        args.set.as_deref(),
-        &DiskProbe,
-    ) {
-        Ok(p) => p,
-        Err(e) => return Ok(out.refused(None, &e.to_string())),
-    };
-    let lock = prepare(&ctx, &mut plan, args.dry_run)?;
+    let mut plan =
+        match plan::restore::plan_restore(&ctx, &inv, &args.components, args.set.as_deref()) {
+            Ok(p) => p,
+            Err(plan::restore::RequestError::Component(e)) => {
+                eprintln!("drconsole: {e}");
+                return Ok(super::EXIT_USAGE);
+            }
+            Err(e) => return Ok(out.refused(None, &e.to_string())),
+        };
+    let lock = journal::prepare(&ctx, &mut plan, args.dry_run)?;
     let what = format!(
         "Restore {} from backup set {}",
         plan.components.join(", "),
@@ -75,26 +60,6 @@ pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
         &what,
         Some(&inv),
     )
-}
-
-/// Take the journal lock (a dry run only peeks) and check the plan's preconditions.
-pub(super) fn prepare(
-    ctx: &Context,
-    plan: &mut Plan,
-    dry_run: bool,
-) -> anyhow::Result<Option<JournalLock>> {
-    let journal = Journal::of(ctx);
-    let (lock, status) = if dry_run && !journal.dir().is_dir() {
-        (None, Ok(()))
-    } else {
-        match journal.lock(if dry_run { Duration::ZERO } else { LOCK_WAIT }) {
-            Ok(l) => (Some(l), Ok(())),
-            Err(e @ JournalError::Busy { .. }) => (None, Err(e.to_string())),
-            Err(e) => return Err(e.into()),
-        }
-    };
-    plan::check_preconditions(ctx, plan, status);
-    Ok(if dry_run { None } else { lock })
 }
 
 /// Show the plan, ask, execute, report. Shared by `restore` and `undo`.

@@ -1,7 +1,7 @@
 //! `drconsole undo [TXID]`: revert the last (or given) committed transaction as a new
 //! journaled transaction. Exit codes as for `restore`.
 
-use super::restore::{Output, prepare, run_plan};
+use super::restore::{Output, run_plan};
 use crate::cli::{GlobalArgs, UndoArgs};
 use crate::journal::{self, Journal};
 use crate::plan::DiskProbe;
@@ -24,7 +24,7 @@ pub fn run(g: &GlobalArgs, args: &UndoArgs) -> anyhow::Result<i32> {
         Ok(p) => p,
         Err(e) => return Ok(out.refused(None, &e.to_string())),
     };
-    let lock = prepare(&ctx, &mut plan, args.dry_run)?;
+    let lock = journal::prepare(&ctx, &mut plan, args.dry_run)?;
     let what = match &plan.action {
         crate::plan::Action::Undo { txid } => format!("Undo transaction {txid}"),
         crate::plan::Action::Restore { .. } => "Run this plan".to_string(),

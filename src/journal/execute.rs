@@ -215,9 +215,11 @@ fn abort(
     verify: Option<(PathBuf, Vec<String>)>,
 ) -> ExecError {
     // Re-read what is durable: rollback works from the journal, exactly as after a crash.
-    let result = Transaction::load(dir)
-        .map_err(|e| e.to_string())
-        .and_then(|tx| recover::rollback(&tx));
+    let result = match Transaction::load(dir) {
+        Ok(Some(tx)) => recover::rollback(&tx),
+        Ok(None) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    };
     if let Err(rollback) = result {
         return ExecError::RollbackIncomplete {
             txid: txid.into(),

@@ -221,7 +221,11 @@ impl Journal {
                 // A folder without a log never began: nothing was changed for it.
                 continue;
             }
-            out.push(Transaction::load(&entry.path())?);
+            // A crash between creating the log and its first record leaves it empty: that
+            // transaction never began and changed nothing.
+            if let Some(tx) = Transaction::load(&entry.path())? {
+                out.push(tx);
+            }
         }
         out.sort_by_key(|t| seq_of(&t.txid));
         Ok(out)
@@ -247,6 +251,31 @@ impl Journal {
         }
         Ok(format!("{:04}-{}", max + 1, at.format("%Y%m%dT%H%M%SZ")))
     }
+}
+
+/// How long a mutating action waits for another drconsole to release the journal.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Check `plan`'s preconditions now, taking the journal lock for it. A preview only peeks at
+/// the lock (and creates nothing) and returns `None`; otherwise the lock is returned when it
+/// was taken, to be handed to `execute` if the plan is ready.
+pub fn prepare(
+    ctx: &Context,
+    plan: &mut Plan,
+    preview: bool,
+) -> Result<Option<JournalLock>, JournalError> {
+    let journal = Journal::of(ctx);
+    let (lock, status) = if preview && !journal.dir().is_dir() {
+        (None, Ok(()))
+    } else {
+        match journal.lock(if preview { Duration::ZERO } else { LOCK_WAIT }) {
+            Ok(l) => (Some(l), Ok(())),
+            Err(e @ JournalError::Busy { .. }) => (None, Err(e.to_string())),
+            Err(e) => return Err(e),
+        }
+    };
+    crate::plan::check_preconditions(ctx, plan, status);
+    Ok(if preview { None } else { lock })
 }
 
 /// The sequence number of a transaction id (`0003-20261122T080000Z` is 3).
@@ -297,12 +326,16 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    fn load(dir: &Path) -> Result<Transaction, JournalError> {
+    /// Read a transaction folder; `None` when its log holds no complete record.
+    fn load(dir: &Path) -> Result<Option<Transaction>, JournalError> {
         let log = dir.join("log");
         let bytes = std::fs::read(&log).map_err(|e| JournalError::io(e, "read", &log))?;
         let (records, valid) = record::decode(&bytes, &log)?;
         let mut it = records.into_iter();
-        let Some(Record::Begin { txid, at, plan }) = it.next() else {
+        let Some(first) = it.next() else {
+            return Ok(None);
+        };
+        let Record::Begin { txid, at, plan } = first else {
             return Err(JournalError::NoBegin { path: log });
         };
         let mut tx = Transaction {
@@ -346,7 +379,7 @@ impl Transaction {
                 Record::Pruned { at } => tx.pruned = Some(at),
             }
         }
-        Ok(tx)
+        Ok(Some(tx))
     }
 
     /// Neither committed nor rolled back: a crash interrupted it.

@@ -344,3 +344,18 @@ fn the_journal_folder_is_private() {
         .mode();
     assert_eq!(mode & 0o777, 0o700);
 }
+
+#[test]
+fn a_transaction_folder_with_an_empty_log_never_began_and_is_ignored() {
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let journal = Journal::of(&f.ctx);
+    let dir = journal.dir().join("0002-20261122T080000Z");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("log"), b"").unwrap();
+    assert_eq!(journal.transactions().unwrap().len(), 1);
+    assert!(recover(&f.ctx).unwrap().rolled_back.is_empty());
+    // The next transaction does not reuse the id.
+    undo(&f, false).unwrap();
+    assert_eq!(list(&journal).unwrap()[0].id, "0003-20261122T080000Z");
+}

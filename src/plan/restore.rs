@@ -122,6 +122,44 @@ pub fn build_restore_plan(
     Ok(b.plan)
 }
 
+/// Why the operator's restore request cannot become a plan.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// A selector is not a component of the profile (a usage error).
+    #[error(transparent)]
+    Component(#[from] crate::component::ComponentError),
+    /// The plan cannot be built.
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
+}
+
+/// The restore plan for what an operator typed (`databases`, `certificates:Certificates`, ...)
+/// against a scanned inventory, reading the disk through `DiskProbe`. The CLI and the console
+/// both start here; preconditions are still pending (see `journal::prepare`).
+pub fn plan_restore(
+    ctx: &crate::context::Context,
+    inventory: &Inventory,
+    selectors: &[String],
+    set_id: Option<&str>,
+) -> Result<Plan, RequestError> {
+    let components = crate::component::resolve(&ctx.profile, selectors)?;
+    let explicit = explicit_components(selectors);
+    let optional: Vec<Component> = components
+        .iter()
+        .filter(|c| !explicit.contains(c))
+        .cloned()
+        .collect();
+    Ok(build_restore_plan(
+        &ctx.profile,
+        &ctx.root,
+        inventory,
+        &components,
+        &optional,
+        set_id,
+        &super::DiskProbe,
+    )?)
+}
+
 /// The named set, or the recommended one.
 pub fn choose_set<'a>(
     inventory: &'a Inventory,
