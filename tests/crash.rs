@@ -267,9 +267,9 @@ fn a_restore_and_an_undo_killed_at_any_point_are_all_or_nothing_after_restart() 
 #[ignore = "long: hundreds of kill points on bigger databases (cargo test -- --ignored)"]
 fn crash_safety_long_run() {
     crash_test(
-        16 * 1024,
+        48,
         1,
-        &[10, 50, 100, 200, 300, 500, 800, 1200, 2000],
+        &[10, 50, 100, 200, 300, 500, 800, 1200, 2000, 3000],
         200,
     );
 }

@@ -334,3 +334,21 @@ fn an_unknown_component_is_a_usage_error_naming_the_known_ones() {
     assert_eq!(o.status.code(), Some(64), "{}", text(&o));
     assert!(text(&o).contains("ServerDatabase"), "{}", text(&o));
 }
+
+#[test]
+fn restored_files_get_the_owner_and_mode_of_the_files_they_replace() {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: owners cannot be given away, skipped");
+        return;
+    }
+    let inst = demo(Scenario::CorruptDb);
+    let db = inst.live("EnumValues.db");
+    std::os::unix::fs::chown(&db, Some(4321), Some(4322)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ok(&inst.run(&["restore", "database:EnumValues", "--yes"], &[]));
+    let meta = std::fs::metadata(&db).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
+}
