@@ -18,8 +18,8 @@ pub fn run(g: &GlobalArgs, args: &UndoArgs) -> anyhow::Result<i32> {
         Some(id) => journal::find_undo_target(&journal, id),
         None => journal::default_undo_target(&journal),
     };
-    let plan =
-        target.and_then(|tx| journal::build_undo_plan(&journal, &tx, args.force, &DiskProbe));
+    let plan = target
+        .and_then(|tx| journal::build_undo_plan(&journal, &tx, &ctx.root, args.force, &DiskProbe));
     let mut plan = match plan {
         Ok(p) => p,
         Err(e) => return Ok(out.refused(None, &e.to_string())),

@@ -130,7 +130,8 @@ fn run(f: &Fixture, mut p: Plan) -> Result<Committed, ExecError> {
 fn undo(f: &Fixture, force: bool) -> Result<Committed, String> {
     let journal = Journal::of(&f.ctx);
     let tx = default_undo_target(&journal).map_err(|e| e.to_string())?;
-    let mut p = build_undo_plan(&journal, &tx, force, &DiskProbe).map_err(|e| e.to_string())?;
+    let mut p =
+        build_undo_plan(&journal, &tx, &f.root, force, &DiskProbe).map_err(|e| e.to_string())?;
     let lock = journal.lock(Duration::ZERO).unwrap();
     plan::check_preconditions(&f.ctx, &mut p, Ok(()));
     if !p.ready() {
@@ -358,4 +359,16 @@ fn a_transaction_folder_with_an_empty_log_never_began_and_is_ignored() {
     // The next transaction does not reuse the id.
     undo(&f, false).unwrap();
     assert_eq!(list(&journal).unwrap()[0].id, "0003-20261122T080000Z");
+}
+
+#[test]
+fn undo_refuses_a_transaction_made_under_another_root() {
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let journal = Journal::of(&f.ctx);
+    let tx = default_undo_target(&journal).unwrap();
+    let err = build_undo_plan(&journal, &tx, Path::new("/elsewhere"), false, &DiskProbe)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--root"), "{err}");
 }

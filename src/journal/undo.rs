@@ -26,6 +26,16 @@ pub enum UndoError {
         /// More detail (who undid it).
         extra: String,
     },
+    /// The transaction was made under another root.
+    #[error(
+        "transaction {txid} changed files under {root}, not under this root: run undo with --root {root}"
+    )]
+    OtherRoot {
+        /// The transaction.
+        txid: String,
+        /// Its root.
+        root: String,
+    },
     /// Its stash was freed.
     #[error("transaction {0} was pruned: its originals are gone, so it cannot be undone")]
     Pruned(String),
@@ -55,14 +65,21 @@ pub fn find_undo_target(journal: &Journal, id: &str) -> Result<Transaction, Undo
         .ok_or_else(|| UndoError::NotFound(id.to_string()))
 }
 
-/// The plan that reverts `tx`. `force` lets the undo go ahead over files changed since the
-/// commit (their current content is stashed, not lost).
+/// The plan that reverts `tx`, which must have been made under `root`. `force` lets the undo
+/// go ahead over files changed since the commit (their current content is stashed, not lost).
 pub fn build_undo_plan(
     journal: &Journal,
     tx: &Transaction,
+    root: &std::path::Path,
     force: bool,
     probe: &dyn Probe,
 ) -> Result<Plan, UndoError> {
+    if tx.plan.root != root {
+        return Err(UndoError::OtherRoot {
+            txid: tx.txid.clone(),
+            root: tx.plan.root.display().to_string(),
+        });
+    }
     let txs = journal.transactions()?;
     let summary = summarize(&txs)
         .into_iter()
