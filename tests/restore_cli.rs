@@ -63,6 +63,13 @@ fn restore_of_databases_makes_every_live_database_identical_to_the_recommended_s
 #[test]
 fn undo_makes_every_touched_path_byte_identical_to_before_with_mode() {
     let inst = demo(Scenario::CorruptDb);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Owners other than ours, so putting them back is tested too.
+        std::os::unix::fs::chown(inst.live("ServerDatabase.db"), Some(501), Some(20)).unwrap();
+        std::os::unix::fs::chown(inst.live("Certificates/server.key"), Some(502), Some(20))
+            .unwrap();
+    }
     let before = inst.settled();
     ok(&inst.run(&["restore", "all", "--yes"], &[]));
     let after = inst.snapshot();

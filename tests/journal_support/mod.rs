@@ -205,8 +205,8 @@ impl Install {
     }
 }
 
-/// Path → (kind+bytes, mode) of every entry under a folder.
-pub type Snapshot = BTreeMap<PathBuf, (Vec<u8>, u32)>;
+/// Path → (kind+bytes, mode, owner, group) of every entry under a folder.
+pub type Snapshot = BTreeMap<PathBuf, (Vec<u8>, u32, u32, u32)>;
 
 /// Snapshot every entry under `dir`, skipping folders named in `skip`.
 pub fn snapshot(dir: &Path, skip: &[&str]) -> Snapshot {
@@ -231,7 +231,11 @@ pub fn snapshot(dir: &Path, skip: &[&str]) -> Snapshot {
             bytes.push(b'D');
         }
         let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
-        out.insert(rel, (bytes, m.permissions().mode() & 0o7777));
+        use std::os::unix::fs::MetadataExt;
+        out.insert(
+            rel,
+            (bytes, m.permissions().mode() & 0o7777, m.uid(), m.gid()),
+        );
     }
     out
 }
