@@ -9,15 +9,6 @@ use std::path::{Component as PathPart, Path, PathBuf};
 /// Safety margin on top of the bytes a plan writes, per volume.
 const SPACE_MARGIN: u64 = 1 << 20;
 
-/// A server process of the profile found running.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Running {
-    /// The profile's name for it.
-    pub name: String,
-    /// Its process id.
-    pub pid: u32,
-}
-
 /// Evaluate every precondition of `plan`. `lock` says whether this process holds the journal
 /// lock (`Err` names who does).
 pub fn check_preconditions(ctx: &Context, plan: &mut Plan, lock: Result<(), String>) {
@@ -101,48 +92,9 @@ pub fn check_preconditions(ctx: &Context, plan: &mut Plan, lock: Result<(), Stri
     }
 }
 
-/// Server processes of the profile running now. Names match exactly; on Linux the kernel's
-/// process name is cut at 15 bytes, so the executable's and the command's file names count too.
-pub fn running_server_processes(names: &[String]) -> Vec<Running> {
-    use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
-    if names.is_empty() {
-        return Vec::new();
-    }
-    let Ok(mut sys) = System::new_with_specifics(sysinfo::RefreshKind::nothing()) else {
-        return Vec::new();
-    };
-    sys.refresh_processes_specifics(
-        ProcessesToUpdate::All,
-        true,
-        ProcessRefreshKind::nothing()
-            .without_tasks()
-            .with_exe(UpdateKind::OnlyIfNotSet)
-            .with_cmd(UpdateKind::OnlyIfNotSet),
-    );
-    let mut found: Vec<Running> = Vec::new();
-    for (pid, proc_) in sys.processes() {
-        if proc_.thread_kind().is_some() {
-            continue;
-        }
-        let exe = proc_.exe().and_then(Path::file_name);
-        let cmd0 = proc_.cmd().first().and_then(|c| Path::new(c).file_name());
-        for name in names {
-            let n = std::ffi::OsStr::new(name);
-            if proc_.name() == n || exe == Some(n) || cmd0 == Some(n) {
-                found.push(Running {
-                    name: name.clone(),
-                    pid: pid.as_u32(),
-                });
-                break;
-            }
-        }
-    }
-    found.sort_by_key(|r| r.pid);
-    found
-}
-
 fn server_stopped(ctx: &Context) -> Result<(), String> {
-    let running = running_server_processes(&ctx.profile.processes);
+    // Asked now, not taken from the scan: the server may have been started since.
+    let running = crate::inventory::host::running_processes(&ctx.profile.processes);
     if running.is_empty() {
         return Ok(());
     }
@@ -277,10 +229,5 @@ mod tests {
         assert!(check_inside_root(dir.path(), Path::new("real/file")).is_ok());
         assert!(check_inside_root(dir.path(), Path::new("real/new/file")).is_ok());
         assert!(check_inside_root(dir.path(), Path::new("../etc/passwd")).is_err());
-    }
-
-    #[test]
-    fn no_process_matches_a_name_nobody_runs() {
-        assert!(running_server_processes(&["drconsole-no-such-process-name".into()]).is_empty());
     }
 }
