@@ -159,6 +159,11 @@ fn a_planted_symlink_in_a_target_folder_is_not_followed() {
     std::os::unix::fs::symlink(&outside, inst.live("Certificates/server.crt")).unwrap();
     std::os::unix::fs::symlink(&outside, inst.set_dir(NEW).join("Certificates/evil")).unwrap();
     let before = inst.settled();
+    let plan = inst.plan(&["certificates:Certificates"]);
+    assert!(
+        plan["notes"][0].as_str().unwrap().contains("evil"),
+        "{plan:#}"
+    );
     let o = inst.run(&["restore", "certificates:Certificates", "--yes"], &[]);
     ok(&o);
     assert!(text(&o).contains("Not copied"), "{}", text(&o));

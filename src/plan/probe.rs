@@ -31,6 +31,11 @@ pub struct Entry {
 pub trait Probe {
     /// The entry at `path`, without following a final symbolic link; `None` when absent.
     fn entry(&self, path: &Path) -> Option<Entry>;
+
+    /// Symbolic links and special files inside the folder `dir` (a copy skips them).
+    fn skipped_inside(&self, _dir: &Path) -> Vec<std::path::PathBuf> {
+        Vec::new()
+    }
 }
 
 /// The real file system.
@@ -62,6 +67,23 @@ impl Probe for DiskProbe {
                 bytes: 0,
             }
         })
+    }
+
+    fn skipped_inside(&self, dir: &Path) -> Vec<std::path::PathBuf> {
+        Self::walk(dir)
+            .filter(|e| !e.file_type().is_file() && !e.file_type().is_dir())
+            .map(|e| e.path().to_path_buf())
+            .collect()
+    }
+}
+
+impl DiskProbe {
+    fn walk(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
+        walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
     }
 }
 

@@ -380,6 +380,14 @@ impl Builder<'_> {
                 return Err(self.refuse(c, format!("{ABSENT} {}", source.display())));
             }
         }
+        if tree {
+            for link in self.probe.skipped_inside(&source) {
+                self.plan.notes.push(format!(
+                    "{} is a symbolic link or special file: it is not copied",
+                    link.display()
+                ));
+            }
+        }
         self.parents(c, target);
         self.push_copy(c, target, source, entry.map_or(0, |e| e.bytes), tree);
         Ok(())
