@@ -716,6 +716,18 @@ mod tests {
     }
 
     #[test]
+    fn plan_text_shows_preconditions_steps_and_bytes() {
+        let mut plan = build(
+            &["database:ServerDatabase", "certificates:Certificates"],
+            None,
+        )
+        .unwrap();
+        plan.preconditions[0].status = crate::plan::Status::Fail;
+        plan.preconditions[0].detail = "the server is running: LANrev Server (pid 42)".into();
+        insta::assert_snapshot!(plan.to_string());
+    }
+
+    #[test]
     fn unknown_set_lists_the_known_ones() {
         let err = build(&["databases"], Some("nope")).unwrap_err().to_string();
         assert!(err.contains("2026-11-20"), "{err}");
