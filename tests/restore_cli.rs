@@ -364,3 +364,20 @@ fn restored_files_get_the_owner_and_mode_of_the_files_they_replace() {
     assert_eq!((meta.uid(), meta.gid()), (4321, 4322));
     assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
 }
+
+#[test]
+fn a_second_drconsole_waits_then_refuses_while_the_journal_is_locked() {
+    let inst = demo(Scenario::CorruptDb);
+    let journal = inst.state.join("journal");
+    std::fs::create_dir_all(&journal).unwrap();
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let lock = std::fs::File::create(journal.join("lock")).unwrap();
+    lock.try_lock().unwrap();
+    let before = inst.settled();
+    let o = inst.run(&["restore", "databases", "--yes"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("holds the journal lock"), "{}", text(&o));
+    assert!(differences(&before, &inst.snapshot()).is_empty());
+    drop(lock);
+    ok(&inst.run(&["restore", "databases", "--yes"], &[]));
+}
