@@ -48,6 +48,8 @@ pub struct TxSummary {
     pub undoes: Option<String>,
     /// Component ids touched.
     pub components: Vec<String>,
+    /// The root it changed files under (undo must run with the same `--root`).
+    pub root: std::path::PathBuf,
     /// Where it stands.
     pub state: TxState,
     /// The committed undo that reverted it.
@@ -113,6 +115,7 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
                 set,
                 undoes,
                 components: tx.plan.components.clone(),
+                root: tx.plan.root.clone(),
                 state,
                 undone_by: if state == TxState::Undone { by } else { None },
                 steps: tx.plan.steps.len(),
