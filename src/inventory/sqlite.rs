@@ -105,6 +105,14 @@ pub fn open(path: &Path, mutability: Mutability) -> rusqlite::Result<Connection>
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    // Reading a WAL database, or one with companions beside it, through the normal path
+    // would let SQLite create or update `-shm` files in the live tree. A check must never
+    // write there, so such files are read as they are on disk.
+    let mutability = if mutability == Mutability::Live && has_wal_or_companions(path) {
+        Mutability::Frozen
+    } else {
+        mutability
+    };
     let uri = file_uri(path, mutability);
     let conn = match Connection::open_with_flags(&uri, flags) {
         // A live file with a hot journal or a WAL without -shm cannot be opened read-only
@@ -120,6 +128,23 @@ pub fn open(path: &Path, mutability: Mutability) -> rusqlite::Result<Connection>
     // however large the file.
     conn.execute_batch("PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;")?;
     Ok(conn)
+}
+
+/// Whether the database is in WAL mode (header bytes 18/19 = 2) or has companion files.
+fn has_wal_or_companions(path: &Path) -> bool {
+    let companion = ["-wal", "-shm", "-journal"].iter().any(|suffix| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        std::fs::symlink_metadata(&p).is_ok()
+    });
+    if companion {
+        return true;
+    }
+    let mut head = [0u8; 20];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map(|_| head[18] == 2 || head[19] == 2)
+        .unwrap_or(false)
 }
 
 fn file_uri(path: &Path, mutability: Mutability) -> String {
@@ -287,6 +312,32 @@ mod tests {
         let f = checked(&p, CheckLevel::Quick);
         assert_eq!(f.state, DbState::Corrupt);
         assert!(f.messages.len() <= MAX_MESSAGES);
+    }
+
+    #[test]
+    fn checking_a_live_wal_database_writes_nothing_beside_it() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("live.db");
+        make_db(&p, 50);
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch("PRAGMA journal_mode=WAL;").unwrap();
+        }
+        let mut wal = p.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::write(&wal, b"").unwrap();
+        let before: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let mut f = stat(&p);
+        check(&mut f, CheckLevel::Full, Mutability::Live);
+        assert_eq!(f.state, DbState::Ok, "{:?}", f.messages);
+        let after: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(before.len(), after.len(), "{after:?}");
     }
 
     #[test]
