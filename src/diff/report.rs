@@ -1,0 +1,370 @@
+//! Text rendering of a diff (JSON is the `Serialize` form of the same `DiffReport`):
+//! one section per component, a one-line summary, then the details an operator reads.
+
+use super::certificates::{CertInfo, CertificatesDiff};
+use super::databases::{DatabaseDiff, Method, Presence};
+use super::folders::{EntryKind, FolderDiff};
+use super::settings::SettingsDiff;
+use super::{Change, ComponentDiff, Detail, DiffReport, Status};
+use std::fmt::Write;
+
+/// One line on a database diff.
+pub fn database_summary(d: &DatabaseDiff) -> String {
+    let t = &d.totals;
+    if !d.differs() && !d.has_problems() {
+        return format!("identical ({} tables, {} rows)", t.tables, t.live_rows);
+    }
+    format!(
+        "{} schema change{}, {} of {} tables differ; rows +{} added, -{} removed, ~{} changed",
+        d.schema.len(),
+        plural(d.schema.len()),
+        t.tables_differing,
+        t.tables,
+        t.rows_added,
+        t.rows_removed,
+        t.rows_changed
+    )
+}
+
+/// One line on a settings diff.
+pub fn settings_summary(d: &SettingsDiff) -> String {
+    if d.changes.is_empty() {
+        return "identical".into();
+    }
+    let n = |c: Change| d.changes.iter().filter(|x| x.change == c).count();
+    format!(
+        "{} key{} differ: +{} added, -{} removed, ~{} changed, {} type changed",
+        d.changes.len(),
+        if d.changes.len() == 1 { "" } else { "s" },
+        n(Change::Added),
+        n(Change::Removed),
+        n(Change::Changed),
+        n(Change::TypeChanged)
+    )
+}
+
+/// One line on a certificate-store diff.
+pub fn certificates_summary(d: &CertificatesDiff) -> String {
+    let mut s = format!(
+        "certificates: {} only live, {} only in set, {} in both; keys: {} only live, {} only in set, {} in both",
+        d.only_live.len(),
+        d.only_set.len(),
+        d.both.len(),
+        d.keys_only_live.len(),
+        d.keys_only_set.len(),
+        d.keys_both.len()
+    );
+    if let Some(id) = &d.identity
+        && !id.same
+    {
+        s.push_str("; identity certificate differs");
+    }
+    s
+}
+
+/// One line on a folder diff.
+pub fn folder_summary(d: &FolderDiff) -> String {
+    let t = &d.totals;
+    if !d.differs() {
+        return format!(
+            "identical ({} files, {})",
+            t.live_files,
+            bytes(t.live_bytes)
+        );
+    }
+    format!(
+        "{} missing ({}), {} extra ({}), {} changed, {} identical",
+        t.missing,
+        bytes(t.missing_bytes),
+        t.extra,
+        bytes(t.extra_bytes),
+        t.changed,
+        t.identical
+    )
+}
+
+/// The whole report as text for a terminal or a log.
+pub fn render_text(r: &DiffReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Diff of backup set {} (taken {}) against live — set is old, live is new",
+        r.set,
+        r.taken_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    let _ = writeln!(out, "  set folder: {}", r.set_path.display());
+    for c in &r.components {
+        out.push('\n');
+        render_component(&mut out, c);
+    }
+    let _ = writeln!(out, "\nResult: {}", status_word(r.status));
+    out
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Identical => "identical",
+        Status::Different => "different",
+        Status::Error => "error",
+    }
+}
+
+/// One component's section.
+pub fn render_component(out: &mut String, c: &ComponentDiff) {
+    let _ = writeln!(
+        out,
+        "== {} [{}] {}",
+        c.component,
+        status_word(c.status),
+        c.summary
+    );
+    if let Some(p) = &c.set_path {
+        let _ = writeln!(out, "   set:  {}", p.display());
+    }
+    if let Some(p) = &c.live_path {
+        let _ = writeln!(out, "   live: {}", p.display());
+    }
+    for e in &c.errors {
+        let _ = writeln!(out, "   ! {e}");
+    }
+    match &c.detail {
+        Some(Detail::Database(d)) => render_database(out, d),
+        Some(Detail::Settings(d)) => render_settings(out, d),
+        Some(Detail::Certificates(d)) => render_certificates(out, d),
+        Some(Detail::Folder(d)) | Some(Detail::Dp(d)) => render_folder(out, d),
+        None => {}
+    }
+}
+
+fn sign(c: Change) -> char {
+    match c {
+        Change::Added => '+',
+        Change::Removed => '-',
+        Change::Changed | Change::TypeChanged => '~',
+    }
+}
+
+fn render_database(out: &mut String, d: &DatabaseDiff) {
+    if !d.schema.is_empty() {
+        let _ = writeln!(out, "   schema:");
+        for s in &d.schema {
+            let what = match &s.table {
+                Some(t) if s.object == "column" => format!("column {t}.{}", s.name),
+                _ => format!("{} {}", s.object, s.name),
+            };
+            let def = match (&s.set, &s.live) {
+                (Some(a), Some(b)) => format!("{a} → {b}"),
+                (Some(a), None) => a.clone(),
+                (None, Some(b)) => b.clone(),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(out, "     {} {what}: {def}", sign(s.change));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "   {:<28} {:>10} {:>10} {:>8} {:>8} {:>8}  compared",
+        "table", "set rows", "live rows", "added", "removed", "changed"
+    );
+    let n = |v: Option<u64>| v.map_or("-".to_string(), |x| x.to_string());
+    for t in &d.tables {
+        let how = match (t.presence, t.method) {
+            (Presence::OnlyLive, _) => "only live",
+            (Presence::OnlySet, _) => "only in set",
+            (_, Method::IdenticalPages) => "identical pages",
+            (_, Method::RowWalk) => "row by row",
+            (_, Method::Counted) => "counted",
+            (_, Method::NotCompared) => "not compared",
+        };
+        let _ = writeln!(
+            out,
+            "   {:<28} {:>10} {:>10} {:>8} {:>8} {:>8}  {how}",
+            t.name,
+            n(t.set_rows),
+            n(t.live_rows),
+            t.rows_added,
+            t.rows_removed,
+            t.rows_changed
+        );
+        for row in &t.sample_changed {
+            let cols: Vec<String> = row
+                .columns
+                .iter()
+                .map(|c| format!("{}: {} → {}", c.column, c.set, c.live))
+                .collect();
+            let _ = writeln!(out, "     ~ {}: {}", row.key, cols.join("; "));
+        }
+        if !t.sample_added.is_empty() {
+            let _ = writeln!(out, "     + {}", t.sample_added.join(" | "));
+        }
+        if !t.sample_removed.is_empty() {
+            let _ = writeln!(out, "     - {}", t.sample_removed.join(" | "));
+        }
+        if let Some(note) = &t.note {
+            let _ = writeln!(out, "     note: {note}");
+        }
+    }
+}
+
+fn render_settings(out: &mut String, d: &SettingsDiff) {
+    if d.set_format != d.live_format {
+        let _ = writeln!(
+            out,
+            "   formats: set {}, live {} (the format alone is no difference)",
+            d.set_format.as_deref().unwrap_or("?"),
+            d.live_format.as_deref().unwrap_or("?")
+        );
+    }
+    for c in &d.changes {
+        let v = |t: &Option<super::settings::TypedValue>| {
+            t.as_ref()
+                .map_or(String::new(), |t| format!("({}) {}", t.ty, t.value))
+        };
+        let line = match c.change {
+            Change::Added => v(&c.live),
+            Change::Removed => v(&c.set),
+            _ => format!("{} → {}", v(&c.set), v(&c.live)),
+        };
+        let _ = writeln!(out, "   {} {}: {line}", sign(c.change), c.path_text());
+    }
+}
+
+fn cert_line(c: &CertInfo) -> String {
+    format!(
+        "{} [{}] expires {}",
+        c.common_name.as_deref().unwrap_or(&c.subject),
+        c.fingerprint_sha256,
+        c.not_after
+            .map_or("?".into(), |t| t.format("%Y-%m-%d").to_string())
+    )
+}
+
+fn render_certificates(out: &mut String, d: &CertificatesDiff) {
+    if let Some(id) = &d.identity {
+        let _ = writeln!(out, "   identity: {}", id.meaning);
+        if let Some(s) = &id.set {
+            let _ = writeln!(out, "     set:  {}", cert_line(s));
+        }
+        if let Some(l) = &id.live {
+            let _ = writeln!(out, "     live: {}", cert_line(l));
+        }
+    }
+    for c in &d.only_set {
+        let _ = writeln!(out, "   - only in set: {}", cert_line(c));
+    }
+    for c in &d.only_live {
+        let _ = writeln!(out, "   + only live:   {}", cert_line(c));
+    }
+    for k in &d.keys_only_set {
+        let _ = writeln!(out, "   - key only in set: {}", key_line(k));
+    }
+    for k in &d.keys_only_live {
+        let _ = writeln!(out, "   + key only live:   {}", key_line(k));
+    }
+    for u in &d.unparsed {
+        let _ = writeln!(out, "   ? {u}");
+    }
+}
+
+fn key_line(k: &super::certificates::KeyInfo) -> String {
+    let file = k
+        .set_file
+        .as_ref()
+        .or(k.live_file.as_ref())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    match &k.paired_with {
+        Some(fp) => format!("{file} (pairs with {fp})"),
+        None => format!("{file} (no certificate of the store pairs with it)"),
+    }
+}
+
+fn render_folder(out: &mut String, d: &FolderDiff) {
+    let t = &d.totals;
+    let _ = writeln!(
+        out,
+        "   set: {} files ({}), live: {} files ({}), {} touched (same content, new mtime)",
+        t.set_files,
+        bytes(t.set_bytes),
+        t.live_files,
+        bytes(t.live_bytes),
+        t.touched
+    );
+    for e in &d.missing {
+        let _ = writeln!(
+            out,
+            "   - missing live: {}{}",
+            e.path,
+            link(e.kind, &e.target)
+        );
+    }
+    for e in &d.extra {
+        let _ = writeln!(
+            out,
+            "   + extra live:   {}{}",
+            e.path,
+            link(e.kind, &e.target)
+        );
+    }
+    for c in &d.changed {
+        let mut why = Vec::new();
+        if c.set.kind != c.live.kind {
+            why.push(format!("{:?} → {:?}", c.set.kind, c.live.kind).to_lowercase());
+        }
+        if c.set.size != c.live.size {
+            why.push(format!("size {} → {}", c.set.size, c.live.size));
+        }
+        if c.set.target != c.live.target {
+            why.push(format!(
+                "link {} → {}",
+                c.set.target.as_deref().unwrap_or("-"),
+                c.live.target.as_deref().unwrap_or("-")
+            ));
+        }
+        if c.set_hash != c.live_hash
+            && let (Some(a), Some(b)) = (&c.set_hash, &c.live_hash)
+        {
+            why.push(format!("content {a} → {b}"));
+        }
+        let _ = writeln!(out, "   ~ changed:      {} ({})", c.path, why.join(", "));
+        if let Some(u) = &c.unified {
+            for line in u.lines() {
+                let _ = writeln!(out, "       {line}");
+            }
+        }
+    }
+    for s in &d.symlinks {
+        let _ = writeln!(
+            out,
+            "   symlink ({}): {} -> {} (not followed)",
+            s.side, s.path, s.target
+        );
+    }
+}
+
+fn link(kind: EntryKind, target: &Option<String>) -> String {
+    match (kind, target) {
+        (EntryKind::Symlink, Some(t)) => format!(" -> {t} (symlink, not followed)"),
+        _ => String::new(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Bytes in the largest unit that keeps a number above 1 (binary units).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
