@@ -16,13 +16,14 @@ pub(crate) struct PageFile {
     page_count: u32,
 }
 
-/// What the page comparison of one table proved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PageVerdict {
-    /// Every page of both trees is byte-identical; the tree holds this many rows.
-    Identical { rows: u64 },
-    /// Not proven identical (a page differs, or the tree could not be walked): walk the rows.
-    NotIdentical,
+/// What the page comparison of one table proved: rows in subtrees that are byte-identical
+/// on both sides, and the rowid ranges whose pages differ (only those need a row walk).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TablePlan {
+    /// Rows in the identical subtrees (the same on both sides).
+    pub clean_rows: u64,
+    /// Inclusive rowid ranges whose pages differ, ascending, adjacent ones merged.
+    pub dirty: Vec<(i64, i64)>,
 }
 
 impl PageFile {
@@ -63,46 +64,157 @@ impl PageFile {
     }
 }
 
-/// Compare the table b-tree rooted at `root_a` in `a` with the one at `root_b` in `b`.
-pub(crate) fn compare_tables(a: &PageFile, root_a: u32, b: &PageFile, root_b: u32) -> PageVerdict {
+/// Compare the table b-tree rooted at `root_a` in `a` with the one at `root_b` in `b`, page by
+/// page. `None` when the trees cannot be compared that way (the caller walks every row).
+pub(crate) fn plan_table(
+    a: &PageFile,
+    root_a: u32,
+    b: &PageFile,
+    root_b: u32,
+) -> Option<TablePlan> {
     if root_a != root_b || a.page_size != b.page_size || a.usable != b.usable {
-        return PageVerdict::NotIdentical;
+        return None;
     }
-    walk(a, Some(b), root_a).map_or(PageVerdict::NotIdentical, |rows| PageVerdict::Identical {
-        rows,
-    })
-}
-
-/// Count the rows of the table b-tree rooted at `root` by reading its pages only.
-pub(crate) fn count_rows(a: &PageFile, root: u32) -> Option<u64> {
-    walk(a, None, root)
-}
-
-/// Walk one table b-tree (and, when given, check every page against `b`); the row count,
-/// or `None` when a page differs or the tree is not what a table b-tree should be.
-fn walk(a: &PageFile, b: Option<&PageFile>, root: u32) -> Option<u64> {
     let mut buf_a = vec![0u8; a.page_size];
     let mut buf_b = vec![0u8; a.page_size];
     let mut over_a = vec![0u8; a.page_size];
     let mut over_b = vec![0u8; a.page_size];
+    // (page, exclusive lower rowid bound, inclusive upper bound); None = unbounded.
+    let mut stack: Vec<(u32, Option<i64>, Option<i64>)> = vec![(root_a, None, None)];
+    let mut plan = TablePlan {
+        clean_rows: 0,
+        dirty: Vec::new(),
+    };
+    let mut budget = a.page_count.max(b.page_count) as u64;
+    // Subtrees pushed from the same identical parent page have the same bounds on both
+    // sides, because the parent's keys are the same bytes: by the b-tree invariant every row
+    // of that rowid range lives in that subtree on both sides.
+    while let Some((pgno, lo, hi)) = stack.pop() {
+        budget = budget.checked_sub(1)?;
+        if !(a.read(pgno, &mut buf_a) && b.read(pgno, &mut buf_b)) {
+            plan.dirty.push(range(lo, hi));
+            continue;
+        }
+        let off = if pgno == 1 { 100 } else { 0 };
+        if buf_a != buf_b {
+            // Differing interior pages usually still share most children (a leaf split adds
+            // one cell): compare those, walk rows only in the ranges of the others.
+            let ca = children(&buf_a[..a.usable], off, lo, hi);
+            let cb = children(&buf_b[..b.usable], off, lo, hi);
+            match (ca, cb) {
+                (Some(ca), Some(cb)) => {
+                    for c in &ca {
+                        if cb.contains(c) {
+                            stack.push(*c);
+                        } else {
+                            plan.dirty.push(range(c.1, c.2));
+                        }
+                    }
+                    for c in cb.iter().filter(|c| !ca.contains(c)) {
+                        plan.dirty.push(range(c.1, c.2));
+                    }
+                }
+                _ => plan.dirty.push(range(lo, hi)),
+            }
+            continue;
+        }
+        let page = &buf_a[..a.usable];
+        let kind = *page.get(off)?;
+        let cells = u16::from_be_bytes([*page.get(off + 3)?, *page.get(off + 4)?]) as usize;
+        match kind {
+            // Reversed so the leftmost child is popped first: pages are read in ascending
+            // order, which is how SQLite usually lays a table out (kernel read-ahead helps).
+            0x05 => stack.extend(children(page, off, lo, hi)?.into_iter().rev()),
+            0x0d => {
+                let mut clean = true;
+                'cells: for i in 0..cells {
+                    let cell = cell_offset(page, off + 8, i)?;
+                    let mut next = overflow_head(page, cell, a.usable)?;
+                    while next != 0 {
+                        budget = budget.checked_sub(1)?;
+                        if !(a.read(next, &mut over_a)
+                            && b.read(next, &mut over_b)
+                            && over_a == over_b)
+                        {
+                            clean = false;
+                            break 'cells;
+                        }
+                        next = be_u32(&over_a, 0)?;
+                    }
+                }
+                if clean {
+                    plan.clean_rows += cells as u64;
+                } else {
+                    plan.dirty.push(range(lo, hi));
+                }
+            }
+            _ => return None,
+        }
+    }
+    plan.dirty.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(plan.dirty.len());
+    for (from, to) in plan.dirty.drain(..) {
+        match merged.last_mut() {
+            Some(last) if last.1.checked_add(1).is_none_or(|n| n >= from) => {
+                last.1 = last.1.max(to);
+            }
+            _ => merged.push((from, to)),
+        }
+    }
+    plan.dirty = merged;
+    Some(plan)
+}
+
+/// The children of an interior table page with their (exclusive, inclusive) rowid bounds;
+/// `None` when the page is not an interior table page.
+fn children(
+    page: &[u8],
+    off: usize,
+    lo: Option<i64>,
+    hi: Option<i64>,
+) -> Option<Vec<(u32, Option<i64>, Option<i64>)>> {
+    if *page.get(off)? != 0x05 {
+        return None;
+    }
+    let cells = u16::from_be_bytes([*page.get(off + 3)?, *page.get(off + 4)?]) as usize;
+    let mut out = Vec::with_capacity(cells + 1);
+    let mut prev = lo;
+    for i in 0..cells {
+        let cell = cell_offset(page, off + 12, i)?;
+        let child = be_u32(page, cell)?;
+        let (key, _) = varint(page.get(cell + 4..)?)?;
+        let key = key as i64;
+        out.push((child, prev, Some(key)));
+        prev = Some(key);
+    }
+    out.push((be_u32(page, off + 8)?, prev, hi));
+    Some(out)
+}
+
+/// The inclusive rowid range of a subtree from its (exclusive, inclusive) bounds.
+fn range(lo: Option<i64>, hi: Option<i64>) -> (i64, i64) {
+    let from = lo.map_or(i64::MIN, |l| l.saturating_add(1));
+    (from, hi.unwrap_or(i64::MAX))
+}
+
+/// Count the rows of the table b-tree rooted at `root` by reading its pages only.
+pub(crate) fn count_rows(a: &PageFile, root: u32) -> Option<u64> {
+    walk(a, root)
+}
+
+/// Walk one table b-tree's interior and leaf pages; the row count, or `None` when the tree is
+/// not what a table b-tree should be.
+fn walk(a: &PageFile, root: u32) -> Option<u64> {
+    let mut buf_a = vec![0u8; a.page_size];
     let mut stack = vec![root];
     let mut rows = 0u64;
     // A corrupt file may point back into the tree; no tree has more pages than the file.
     let mut budget = a.page_count as u64;
-    let mut load = |pgno: u32, buf_a: &mut [u8], buf_b: &mut [u8]| -> Option<()> {
-        budget = budget.checked_sub(1)?;
-        if !a.read(pgno, buf_a) {
-            return None;
-        }
-        if let Some(b) = b
-            && (!b.read(pgno, buf_b) || buf_a != buf_b)
-        {
-            return None;
-        }
-        Some(())
-    };
     while let Some(pgno) = stack.pop() {
-        load(pgno, &mut buf_a, &mut buf_b)?;
+        budget = budget.checked_sub(1)?;
+        if !a.read(pgno, &mut buf_a) {
+            return None;
+        }
         let page = &buf_a[..a.usable];
         let off = if pgno == 1 { 100 } else { 0 };
         let kind = *page.get(off)?;
@@ -110,25 +222,14 @@ fn walk(a: &PageFile, b: Option<&PageFile>, root: u32) -> Option<u64> {
         match kind {
             // Interior table page: left-child pointers in cells, plus the right-most child.
             0x05 => {
-                let right = be_u32(page, off + 8)?;
-                stack.push(right);
-                for i in 0..cells {
+                stack.push(be_u32(page, off + 8)?);
+                for i in (0..cells).rev() {
                     let cell = cell_offset(page, off + 12, i)?;
                     stack.push(be_u32(page, cell)?);
                 }
             }
-            // Leaf table page: one row per cell; large rows continue on overflow pages.
-            0x0d => {
-                rows += cells as u64;
-                for i in 0..cells {
-                    let cell = cell_offset(page, off + 8, i)?;
-                    let mut next = overflow_head(page, cell, a.usable)?;
-                    while next != 0 {
-                        load(next, &mut over_a, &mut over_b)?;
-                        next = be_u32(&over_a, 0)?;
-                    }
-                }
-            }
+            // Leaf table page: one row per cell (overflow pages hold no further rows).
+            0x0d => rows += cells as u64,
             _ => return None,
         }
     }
@@ -235,8 +336,11 @@ mod tests {
         std::fs::copy(&path, &copy).unwrap();
         let pc = PageFile::open(&copy).unwrap();
         assert_eq!(
-            compare_tables(&pf, root, &pc, root),
-            PageVerdict::Identical { rows: 500 }
+            plan_table(&pf, root, &pc, root),
+            Some(TablePlan {
+                clean_rows: 500,
+                dirty: vec![]
+            })
         );
         let conn = rusqlite::Connection::open(&copy).unwrap();
         // Change the last byte of the biggest row: only an overflow page differs.
@@ -247,9 +351,11 @@ mod tests {
         .unwrap();
         drop(conn);
         let pc = PageFile::open(&copy).unwrap();
-        assert_eq!(
-            compare_tables(&pf, root, &pc, root),
-            PageVerdict::NotIdentical
-        );
+        // Only the leaf holding row 500 (the last, rightmost) needs a row walk.
+        let plan = plan_table(&pf, root, &pc, root).unwrap();
+        assert_eq!(plan.dirty.len(), 1);
+        let (from, to) = plan.dirty[0];
+        assert!(from > 1 && from <= 500 && to == i64::MAX, "{plan:?}");
+        assert!(plan.clean_rows > 0 && plan.clean_rows < 500);
     }
 }

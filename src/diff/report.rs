@@ -173,6 +173,7 @@ fn render_database(out: &mut String, d: &DatabaseDiff) {
             (Presence::OnlySet, _) => "only in set",
             (_, Method::IdenticalPages) => "identical pages",
             (_, Method::RowWalk) => "row by row",
+            (_, Method::ChangedPages) => "changed pages, row by row",
             (_, Method::Counted) => "counted",
             (_, Method::NotCompared) => "not compared",
         };
