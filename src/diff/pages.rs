@@ -103,7 +103,7 @@ pub(crate) fn plan_table(
             let cb = children(&buf_b[..b.usable], off, lo, hi);
             match (ca, cb) {
                 (Some(ca), Some(cb)) => {
-                    for c in &ca {
+                    for c in ca.iter().rev() {
                         if cb.contains(c) {
                             stack.push(*c);
                         } else {
