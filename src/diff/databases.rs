@@ -863,7 +863,7 @@ fn merge(
                 if let Some(a) = rs.get() {
                     t.rows_removed += 1;
                     if t.sample_removed.len() < sample {
-                        t.sample_removed.push(key_text(a, &key_names));
+                        t.sample_removed.push(key_text(a, key_names));
                     }
                 }
                 *set_rows += 1;
@@ -873,7 +873,7 @@ fn merge(
                 if let Some(b) = rl.get() {
                     t.rows_added += 1;
                     if t.sample_added.len() < sample {
-                        t.sample_added.push(key_text(b, &key_names));
+                        t.sample_added.push(key_text(b, key_names));
                     }
                 }
                 *live_rows += 1;
@@ -906,7 +906,7 @@ fn merge(
                                 }
                             }
                             t.sample_changed.push(ChangedRow {
-                                key: key_text(a, &key_names),
+                                key: key_text(a, key_names),
                                 columns,
                             });
                         }

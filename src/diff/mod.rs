@@ -127,6 +127,8 @@ pub struct ComponentDiff {
     pub set_path: Option<PathBuf>,
     /// The live copy.
     pub live_path: Option<PathBuf>,
+    /// For `dp:NAME`: what the payload was compared with (the set's copy or the master's).
+    pub reference: Option<String>,
     /// One line for the operator.
     pub summary: String,
     /// What could not be read (each names the path).
@@ -198,6 +200,7 @@ pub fn diff_component(
         sides: Sides::Both,
         set_path: None,
         live_path: None,
+        reference: None,
         summary: String::new(),
         errors: Vec::new(),
         detail: None,
@@ -287,11 +290,23 @@ pub fn diff_component(
             }
         }
         Component::Dp(name) => match dp_paths(ctx, set, name) {
-            Ok((reference, payload)) => {
+            Ok((reference, what, payload)) => {
                 out.set_path = Some(reference.clone());
                 out.live_path = Some(payload.clone());
+                out.reference = Some(what);
                 let d = folders::diff_folders(&reference, &payload, opts.unified);
                 finish_folder(&mut out, d, true);
+                // An unreachable payload is not an empty one: say so instead of listing
+                // every file as missing.
+                for (side, p) in [("reference", &reference), ("payload", &payload)] {
+                    if !p.is_dir() {
+                        out.errors.push(format!(
+                            "{side} folder {} is not reachable from this machine",
+                            p.display()
+                        ));
+                        out.status = Status::Error;
+                    }
+                }
             }
             Err(e) => {
                 out.errors.push(e);
@@ -366,8 +381,12 @@ fn finish_folder(out: &mut ComponentDiff, d: FolderDiff, dp: bool) {
 }
 
 /// For `dp:NAME`: the reference payload (the set's copy under `DistributionPoints/NAME`
-/// when the set carries one, else the master's payload) and the point's own payload.
-fn dp_paths(ctx: &Context, set: &BackupSet, name: &str) -> Result<(PathBuf, PathBuf), String> {
+/// when the set carries one, else the master's payload), what it is, and the point's payload.
+fn dp_paths(
+    ctx: &Context,
+    set: &BackupSet,
+    name: &str,
+) -> Result<(PathBuf, String, PathBuf), String> {
     let points = read_points(ctx)?;
     let point = points.iter().find(|p| p.0 == name).ok_or_else(|| {
         let known: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();
@@ -378,7 +397,8 @@ fn dp_paths(ctx: &Context, set: &BackupSet, name: &str) -> Result<(PathBuf, Path
     })?;
     let in_set = set.path.join("DistributionPoints").join(name);
     if in_set.is_dir() {
-        return Ok((in_set, point.1.clone()));
+        let what = format!("the set's copy of '{name}'");
+        return Ok((in_set, what, point.1.clone()));
     }
     let master = points
         .iter()
@@ -388,7 +408,8 @@ fn dp_paths(ctx: &Context, set: &BackupSet, name: &str) -> Result<(PathBuf, Path
                 "'{name}' has no reference to compare with: the set has no DistributionPoints/{name} and there is no other master"
             )
         })?;
-    Ok((master.1.clone(), point.1.clone()))
+    let what = format!("the master '{}'", master.0);
+    Ok((master.1.clone(), what, point.1.clone()))
 }
 
 /// (name, payload path, is_master) of every distribution point in the live database.

@@ -80,7 +80,7 @@ pub(crate) fn plan_table(
     let mut over_a = vec![0u8; a.page_size];
     let mut over_b = vec![0u8; a.page_size];
     // (page, exclusive lower rowid bound, inclusive upper bound); None = unbounded.
-    let mut stack: Vec<(u32, Option<i64>, Option<i64>)> = vec![(root_a, None, None)];
+    let mut stack: Vec<Subtree> = vec![(root_a, None, None)];
     let mut plan = TablePlan {
         clean_rows: 0,
         dirty: Vec::new(),
@@ -165,14 +165,12 @@ pub(crate) fn plan_table(
     Some(plan)
 }
 
+/// A subtree to visit: its page, exclusive lower and inclusive upper rowid bound (None = open).
+type Subtree = (u32, Option<i64>, Option<i64>);
+
 /// The children of an interior table page with their (exclusive, inclusive) rowid bounds;
 /// `None` when the page is not an interior table page.
-fn children(
-    page: &[u8],
-    off: usize,
-    lo: Option<i64>,
-    hi: Option<i64>,
-) -> Option<Vec<(u32, Option<i64>, Option<i64>)>> {
+fn children(page: &[u8], off: usize, lo: Option<i64>, hi: Option<i64>) -> Option<Vec<Subtree>> {
     if *page.get(off)? != 0x05 {
         return None;
     }

@@ -33,9 +33,10 @@ pub fn settings_summary(d: &SettingsDiff) -> String {
     }
     let n = |c: Change| d.changes.iter().filter(|x| x.change == c).count();
     format!(
-        "{} key{} differ: +{} added, -{} removed, ~{} changed, {} type changed",
+        "{} key{} differ{}: +{} added, -{} removed, ~{} changed, {} type changed",
         d.changes.len(),
         if d.changes.len() == 1 { "" } else { "s" },
+        if d.changes.len() == 1 { "s" } else { "" },
         n(Change::Added),
         n(Change::Removed),
         n(Change::Changed),
@@ -118,11 +119,20 @@ pub fn render_component(out: &mut String, c: &ComponentDiff) {
         status_word(c.status),
         c.summary
     );
+    let (a, b) = if c.kind == "dp" {
+        ("reference", "payload")
+    } else {
+        ("set", "live")
+    };
     if let Some(p) = &c.set_path {
-        let _ = writeln!(out, "   set:  {}", p.display());
+        let what = c
+            .reference
+            .as_deref()
+            .map_or(String::new(), |r| format!(" ({r})"));
+        let _ = writeln!(out, "   {a}: {}{what}", p.display());
     }
     if let Some(p) = &c.live_path {
-        let _ = writeln!(out, "   live: {}", p.display());
+        let _ = writeln!(out, "   {b}: {}", p.display());
     }
     for e in &c.errors {
         let _ = writeln!(out, "   ! {e}");
