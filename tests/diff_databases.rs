@@ -187,6 +187,12 @@ fn a_corrupt_table_is_reported_and_the_other_tables_still_compared() {
     let s = table(&d.tables, "software");
     let err = s.error.as_deref().unwrap();
     assert!(err.starts_with("set: "), "{err}");
+    // Only the damaged leaves' rowid ranges are lost; the rest of the table was compared.
+    assert!(
+        err.contains("could not be compared, the counts cover the rest"),
+        "{err}"
+    );
+    assert_eq!(s.method, Method::ChangedPages);
     assert!(d.has_problems());
     let c = table(&d.tables, "computers");
     assert_eq!((c.rows_added, c.rows_removed, c.rows_changed), (10, 2, 3));

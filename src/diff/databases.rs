@@ -773,10 +773,10 @@ fn diff_both(
     t.set_rows = Some(set_rows);
     t.live_rows = Some(live_rows);
     if let Err((side, e)) = result {
-        t.error = Some(format!(
-            "{}: {e} (compared up to there: {set_rows} set rows, {live_rows} live rows)",
-            side.as_str()
-        ));
+        t.error = Some(format!("{}: {e}", side.as_str()));
+        // The walk stopped in places: count each side on its own, as far as it can be read.
+        t.set_rows = count(set, name, s).ok().flatten();
+        t.live_rows = count(live, name, l).ok().flatten();
     }
     t
 }
@@ -793,7 +793,7 @@ fn walk_rows(
     t: &mut TableDiff,
     set_rows: &mut u64,
     live_rows: &mut u64,
-) -> Result<(), (Side, rusqlite::Error)> {
+) -> Result<(), (Side, String)> {
     let keys = key.exprs();
     let mut select: Vec<String> = keys.clone();
     select.extend(values.iter().map(|c| quote(c)));
@@ -810,12 +810,21 @@ fn walk_rows(
     );
     let nk = keys.len();
     let key_names = key.names();
-    let mut stmt_s = set.conn.prepare(&sql).map_err(|e| (Side::Set, e))?;
-    let mut stmt_l = live.conn.prepare(&sql).map_err(|e| (Side::Live, e))?;
+    let mut stmt_s = set
+        .conn
+        .prepare(&sql)
+        .map_err(|e| (Side::Set, e.to_string()))?;
+    let mut stmt_l = live
+        .conn
+        .prepare(&sql)
+        .map_err(|e| (Side::Live, e.to_string()))?;
     let whole = [(i64::MIN, i64::MAX)];
+    // A damaged page stops only its own range: the other ranges are still compared.
+    let mut first_error = None;
+    let mut failed: Vec<String> = Vec::new();
     for &(from, to) in ranges.unwrap_or(&whole) {
         let params: &[i64] = if ranges.is_some() { &[from, to] } else { &[] };
-        merge(
+        let r = merge(
             &mut stmt_s,
             &mut stmt_l,
             params,
@@ -826,9 +835,42 @@ fn walk_rows(
             t,
             set_rows,
             live_rows,
-        )?;
+        );
+        if let Err(e) = r {
+            failed.push(range_text(from, to));
+            first_error.get_or_insert(e);
+        }
     }
-    Ok(())
+    match first_error {
+        None => Ok(()),
+        Some((side, e)) if ranges.is_some() && failed != ["(all)"] => {
+            let shown: Vec<&str> = failed.iter().take(3).map(String::as_str).collect();
+            let more = if failed.len() > 3 { ", …" } else { "" };
+            Err((
+                side,
+                format!(
+                    "{e}; rows with rowid {}{more} could not be compared, the counts cover the rest",
+                    shown.join(", ")
+                ),
+            ))
+        }
+        Some((side, e)) if *set_rows + *live_rows == 0 => {
+            Err((side, format!("{e}; no rows could be compared")))
+        }
+        Some((side, e)) => Err((
+            side,
+            format!("{e}; compared up to there ({set_rows} set rows, {live_rows} live rows read)"),
+        )),
+    }
+}
+
+fn range_text(from: i64, to: i64) -> String {
+    match (from, to) {
+        (i64::MIN, i64::MAX) => "(all)".into(),
+        (i64::MIN, t) => format!("≤ {t}"),
+        (f, i64::MAX) => format!("≥ {f}"),
+        (f, t) => format!("{f}–{t}"),
+    }
 }
 
 /// Merge-join one key range of both sides, counting and sampling as it goes.
