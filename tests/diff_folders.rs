@@ -111,3 +111,17 @@ fn a_missing_live_folder_lists_every_file_as_missing() {
     assert_eq!(d.totals.missing, 2);
     assert!(d.problems.is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_names_are_compared_and_shown_lossily() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (set, live) = (dir.path().join("set"), dir.path().join("live"));
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.sh");
+    write(&set.join(name), "echo 1\n");
+    write(&live.join(name), "echo 2\n");
+    let d = diff_folders(&set, &live, false);
+    assert_eq!(d.totals.changed, 1);
+    assert_eq!(d.changed[0].path, "caf\u{FFFD}.sh");
+}
