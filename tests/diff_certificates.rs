@@ -42,12 +42,14 @@ fn a_new_identity_means_agents_trust_the_sets_certificate() {
     std::fs::write(set.join("ca.pem"), &ca).unwrap();
     std::fs::write(live.join("ca.pem"), &ca).unwrap();
     std::fs::write(live.join("notes.txt"), "not a certificate").unwrap();
+    std::fs::write(live.join("broken.pem"), "not a certificate either").unwrap();
 
     let d = diff_certificates(
         &store(CertStoreKind::Folder),
         &set,
         &live,
         chrono::Utc::now(),
+        None,
     );
     assert!(d.differs());
     assert_eq!(d.both.len(), 1);
@@ -72,7 +74,13 @@ fn a_new_identity_means_agents_trust_the_sets_certificate() {
         "{}",
         id.meaning
     );
-    assert!(d.unparsed.iter().any(|u| u.contains("notes.txt")));
+    // A file named like a certificate that is none is reported; other files are not certificates.
+    assert!(
+        d.unparsed.iter().any(|u| u.contains("broken.pem")),
+        "{:?}",
+        d.unparsed
+    );
+    assert!(!d.unparsed.iter().any(|u| u.contains("notes.txt")));
     // Key material never reaches the result.
     let json = serde_json::to_string(&d).unwrap();
     assert!(!json.contains("PRIVATE KEY"));
@@ -92,6 +100,7 @@ fn the_same_store_on_both_sides_is_identical() {
         &set,
         &live,
         chrono::Utc::now(),
+        None,
     );
     assert!(!d.differs(), "{d:?}");
     assert!(d.identity.as_ref().unwrap().same);
@@ -108,7 +117,7 @@ fn a_bundle_compares_its_certificates_by_fingerprint() {
     std::fs::write(&live, format!("{b}{c}")).unwrap();
     let mut s = store(CertStoreKind::Bundle);
     s.identity = false;
-    let d = diff_certificates(&s, &set, &live, chrono::Utc::now());
+    let d = diff_certificates(&s, &set, &live, chrono::Utc::now(), None);
     assert_eq!(
         (d.only_set.len(), d.both.len(), d.only_live.len()),
         (1, 1, 1)
@@ -132,6 +141,7 @@ fn garbage_pem_is_reported_not_fatal() {
         &set,
         &live,
         chrono::Utc::now(),
+        None,
     );
     assert!(
         d.unparsed.iter().any(|u| u.contains("set.pem")),

@@ -1,8 +1,10 @@
 //! Certificate-store diff: certificates and private keys only live, only in the set, or in
 //! both (matched by fingerprint), and for identity stores what an identity change means for
-//! the agents. Key material is never kept or shown: keys are known by their public key.
-//! (A small parser of its own: the inventory's certificate parsing had not landed yet.)
+//! the agents. Files are read by the inventory's parser (PEM, DER, PKCS#12; PKCS#8, PKCS#1 and
+//! SEC1 keys); key material never leaves it: keys are known here by their public key.
 
+use crate::inventory::certificates::keys::{self, PublicId};
+use crate::inventory::certificates::{fingerprint, parse};
 use crate::profile::{CertStoreKind, CertificateStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -10,9 +12,6 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use x509_parser::prelude::*;
-
-/// Files larger than this are not certificate files.
-const MAX_CERT_FILE: u64 = 4 * 1024 * 1024;
 
 /// One certificate as the diff shows it (public data only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,15 +110,17 @@ struct Store {
     unparsed: Vec<String>,
 }
 
-/// Compare the set's copy of a certificate store (`set_path`) with the live one.
+/// Compare the set's copy of a certificate store (`set_path`) with the live one; `password`
+/// opens PKCS#12 files.
 pub fn diff_certificates(
     store: &CertificateStore,
     set_path: &Path,
     live_path: &Path,
     now: DateTime<Utc>,
+    password: Option<&str>,
 ) -> CertificatesDiff {
-    let set = read_store(store.kind, set_path);
-    let live = read_store(store.kind, live_path);
+    let set = read_store(store.kind, set_path, password);
+    let live = read_store(store.kind, live_path, password);
     let mut out = CertificatesDiff {
         set_path: set_path.to_path_buf(),
         live_path: live_path.to_path_buf(),
@@ -274,7 +275,7 @@ fn short(fp: &str) -> String {
     fp.split(':').take(4).collect::<Vec<_>>().join(":")
 }
 
-fn read_store(kind: CertStoreKind, path: &Path) -> Store {
+fn read_store(kind: CertStoreKind, path: &Path, password: Option<&str>) -> Store {
     let mut store = Store::default();
     match kind {
         CertStoreKind::Folder => {
@@ -287,7 +288,14 @@ fn read_store(kind: CertStoreKind, path: &Path) -> Store {
                 .sort_by_file_name();
             for item in walker {
                 match item {
-                    Ok(i) if i.file_type().is_file() => read_file(i.path(), &mut store),
+                    Ok(i) if i.file_type().is_file() => {
+                        let strict = parse::looks_like_cert_file(i.path());
+                        read_file(i.path(), password, strict, &mut store);
+                    }
+                    Ok(i) if i.file_type().is_symlink() => store.unparsed.push(format!(
+                        "{}: symbolic link, not followed",
+                        i.path().display()
+                    )),
                     Ok(_) => {}
                     Err(e) => store.unparsed.push(format!(
                         "{}: cannot read: {e}",
@@ -300,93 +308,41 @@ fn read_store(kind: CertStoreKind, path: &Path) -> Store {
         }
         CertStoreKind::Bundle | CertStoreKind::IdentityFile => {
             if path.exists() {
-                read_file(path, &mut store);
+                read_file(path, password, true, &mut store);
             }
         }
     }
     store
 }
 
-fn read_file(path: &Path, store: &mut Store) {
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            store
+fn read_file(path: &Path, password: Option<&str>, strict: bool, store: &mut Store) {
+    let objects = parse::read_file(path, password, strict);
+    for p in &objects.problems {
+        let why = match p {
+            parse::Problem::Unreadable(m) => m.clone(),
+            parse::Problem::Locked(m) => format!("locked PKCS#12 file: {m}"),
+        };
+        store.unparsed.push(format!("{}: {why}", path.display()));
+    }
+    for der in &objects.certs {
+        match cert_info(der) {
+            Some(c) => store.certs.push((c, path.to_path_buf())),
+            None => store
                 .unparsed
-                .push(format!("{}: cannot read: {e}", path.display()));
-            return;
+                .push(format!("{}: malformed certificate", path.display())),
         }
-    };
-    if !meta.is_file() {
-        store.unparsed.push(format!(
-            "{}: not a regular file (not followed)",
-            path.display()
+    }
+    for key in &objects.keys {
+        let public = keys::identify(key).ok().map(|k| public_hash(&k.public));
+        store.keys.push((
+            KeyInfo {
+                public_key_sha256: public,
+                paired_with: None,
+                set_file: None,
+                live_file: None,
+            },
+            path.to_path_buf(),
         ));
-        return;
-    }
-    if meta.len() > MAX_CERT_FILE {
-        store.unparsed.push(format!(
-            "{}: too large for a certificate file",
-            path.display()
-        ));
-        return;
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            store
-                .unparsed
-                .push(format!("{}: cannot read: {e}", path.display()));
-            return;
-        }
-    };
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if ext == "pfx" || ext == "p12" {
-        store.unparsed.push(format!(
-            "{}: PKCS#12 file, compared by the store's folder diff only",
-            path.display()
-        ));
-        return;
-    }
-    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        let mut found = false;
-        for pem in Pem::iter_from_buffer(&bytes) {
-            let Ok(pem) = pem else {
-                store
-                    .unparsed
-                    .push(format!("{}: malformed PEM block", path.display()));
-                break;
-            };
-            found = true;
-            if pem.label == "CERTIFICATE" || pem.label == "TRUSTED CERTIFICATE" {
-                match cert_info(&pem.contents) {
-                    Some(c) => store.certs.push((c, path.to_path_buf())),
-                    None => store
-                        .unparsed
-                        .push(format!("{}: malformed certificate", path.display())),
-                }
-            } else if pem.label.ends_with("PRIVATE KEY") {
-                store
-                    .keys
-                    .push((key_info(&pem.label, &pem.contents), path.to_path_buf()));
-            }
-        }
-        if !found {
-            store
-                .unparsed
-                .push(format!("{}: no PEM blocks", path.display()));
-        }
-        return;
-    }
-    match cert_info(&bytes) {
-        Some(c) => store.certs.push((c, path.to_path_buf())),
-        None => store.unparsed.push(format!(
-            "{}: neither PEM nor a DER certificate",
-            path.display()
-        )),
     }
 }
 
@@ -409,8 +365,9 @@ fn cert_info(der: &[u8]) -> Option<CertInfo> {
         }
     }
     let time = |t: ASN1Time| DateTime::<Utc>::from_timestamp(t.timestamp(), 0);
+    let (_, _, public) = keys::spki_identity(cert.public_key());
     Some(CertInfo {
-        fingerprint_sha256: colon_hex(&Sha256::digest(der)),
+        fingerprint_sha256: fingerprint(der),
         subject: cert.subject().to_string(),
         common_name,
         issuer: cert.issuer().to_string(),
@@ -418,10 +375,35 @@ fn cert_info(der: &[u8]) -> Option<CertInfo> {
         not_before: time(cert.validity().not_before),
         not_after: time(cert.validity().not_after),
         is_ca: cert.is_ca(),
-        public_key_sha256: hex(&Sha256::digest(&cert.public_key().subject_public_key.data)),
+        public_key_sha256: public
+            .as_ref()
+            .map(public_hash)
+            .unwrap_or_else(|| hex(&Sha256::digest(&cert.public_key().subject_public_key.data))),
         set_file: None,
         live_file: None,
     })
+}
+
+/// SHA-256 over the canonical public key, so a certificate and its private key hash alike.
+fn public_hash(id: &PublicId) -> String {
+    let mut h = Sha256::new();
+    match id {
+        PublicId::Rsa { n, e } => {
+            h.update(b"rsa");
+            h.update((n.len() as u32).to_be_bytes());
+            h.update(n);
+            h.update(e);
+        }
+        PublicId::Ec(p) => {
+            h.update(b"ec");
+            h.update(p);
+        }
+        PublicId::Ed25519(p) => {
+            h.update(b"ed25519");
+            h.update(p);
+        }
+    }
+    hex(&h.finalize())
 }
 
 fn ip_text(ip: &[u8]) -> String {
@@ -436,31 +418,6 @@ fn ip_text(ip: &[u8]) -> String {
     }
 }
 
-/// Derive the public key from a PKCS#8 private key; the material itself is dropped at once.
-fn key_info(label: &str, der: &[u8]) -> KeyInfo {
-    use rcgen::PublicKeyData;
-    let public = if label == "PRIVATE KEY" {
-        rcgen::KeyPair::try_from(der)
-            .ok()
-            .map(|kp| hex(&Sha256::digest(kp.der_bytes())))
-    } else {
-        None
-    };
-    KeyInfo {
-        public_key_sha256: public,
-        paired_with: None,
-        set_file: None,
-        live_file: None,
-    }
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn colon_hex(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }

@@ -264,7 +264,7 @@ pub fn diff_component(
             let in_set = component.path_in_set(profile, &set.path);
             locate(&mut out, in_set, Some(ctx.live(&store.path)));
             if let (Some(s), Some(l)) = (&out.set_path, &out.live_path) {
-                let d = certificates::diff_certificates(store, s, l, opts.now);
+                let d = certificates::diff_certificates(store, s, l, opts.now, ctx.pfx_password());
                 out.errors.extend(
                     d.unparsed
                         .iter()
