@@ -379,3 +379,64 @@ pub fn bytes(n: u64) -> String {
         format!("{v:.1} {}", UNITS[u])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::settings::{KeyChange, PathStep, TypedValue};
+    use crate::diff::{ComponentDiff, Sides};
+
+    fn settings_component() -> ComponentDiff {
+        let d = SettingsDiff {
+            set_format: Some("binary".into()),
+            live_format: Some("xml".into()),
+            changes: vec![KeyChange {
+                path: vec![PathStep::Key("MDM".into()), PathStep::Index(0)],
+                change: Change::TypeChanged,
+                set: Some(TypedValue {
+                    ty: "integer".into(),
+                    value: "30".into(),
+                }),
+                live: Some(TypedValue {
+                    ty: "string".into(),
+                    value: "\"30\"".into(),
+                }),
+            }],
+            ..SettingsDiff::default()
+        };
+        ComponentDiff {
+            component: "settings:lanrev_server".into(),
+            kind: "settings".into(),
+            status: Status::Different,
+            sides: Sides::Both,
+            set_path: None,
+            live_path: None,
+            reference: None,
+            summary: settings_summary(&d),
+            errors: vec![],
+            detail: Some(Detail::Settings(Box::new(d))),
+        }
+    }
+
+    #[test]
+    fn a_settings_section_shows_the_key_path_with_both_typed_values() {
+        let mut out = String::new();
+        render_component(&mut out, &settings_component());
+        assert!(
+            out.starts_with("== settings:lanrev_server [different] 1 key differs:"),
+            "{out}"
+        );
+        assert!(out.contains("formats: set binary, live xml"), "{out}");
+        assert!(
+            out.contains("~ MDM[0]: (integer) 30 → (string) \"30\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn bytes_use_binary_units() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+}
