@@ -195,43 +195,114 @@ fn range(lo: Option<i64>, hi: Option<i64>) -> (i64, i64) {
     (from, hi.unwrap_or(i64::MAX))
 }
 
-/// Count the rows of the table b-tree rooted at `root` by reading its pages only.
+/// Count the rows of the table rooted at `root` (a rowid table's b-tree or a WITHOUT ROWID
+/// table's index b-tree) by reading its pages only.
 pub(crate) fn count_rows(a: &PageFile, root: u32) -> Option<u64> {
-    walk(a, root)
+    walk(a, None, root)
 }
 
-/// Walk one table b-tree's interior and leaf pages; the row count, or `None` when the tree is
-/// not what a table b-tree should be.
-fn walk(a: &PageFile, root: u32) -> Option<u64> {
+/// The row count when the tree rooted at `root` is byte-identical in `a` and `b` (every page,
+/// overflow pages included), else `None`. Used for WITHOUT ROWID tables, whose keys are not
+/// rowids, so no finer plan than "identical or not" is made.
+pub(crate) fn identical_rows(a: &PageFile, root_a: u32, b: &PageFile, root_b: u32) -> Option<u64> {
+    if root_a != root_b || a.page_size != b.page_size || a.usable != b.usable {
+        return None;
+    }
+    walk(a, Some(b), root_a)
+}
+
+/// Walk one b-tree (table or index) and, when `b` is given, require every page to be the same
+/// bytes there; the number of rows (table leaf cells, or index entries on every page), or
+/// `None` when a page differs or the tree is not what a b-tree should be.
+fn walk(a: &PageFile, b: Option<&PageFile>, root: u32) -> Option<u64> {
     let mut buf_a = vec![0u8; a.page_size];
+    let mut buf_b = vec![0u8; a.page_size];
+    let mut over_a = vec![0u8; a.page_size];
     let mut stack = vec![root];
     let mut rows = 0u64;
     // A corrupt file may point back into the tree; no tree has more pages than the file.
     let mut budget = a.page_count as u64;
-    while let Some(pgno) = stack.pop() {
+    let mut load = |pgno: u32, buf_a: &mut [u8], buf_b: &mut [u8]| -> Option<()> {
         budget = budget.checked_sub(1)?;
-        if !a.read(pgno, &mut buf_a) {
+        if !a.read(pgno, buf_a) {
             return None;
         }
+        match b {
+            Some(b) if !b.read(pgno, buf_b) || buf_a != buf_b => None,
+            _ => Some(()),
+        }
+    };
+    while let Some(pgno) = stack.pop() {
+        load(pgno, &mut buf_a, &mut buf_b)?;
         let page = &buf_a[..a.usable];
         let off = if pgno == 1 { 100 } else { 0 };
         let kind = *page.get(off)?;
         let cells = u16::from_be_bytes([*page.get(off + 3)?, *page.get(off + 4)?]) as usize;
+        let interior = matches!(kind, 0x05 | 0x02);
+        let array = off + if interior { 12 } else { 8 };
+        if interior {
+            // Left-child pointers in the cells, plus the right-most child.
+            stack.push(be_u32(page, off + 8)?);
+            for i in (0..cells).rev() {
+                stack.push(be_u32(page, cell_offset(page, array, i)?)?);
+            }
+        }
         match kind {
-            // Interior table page: left-child pointers in cells, plus the right-most child.
-            0x05 => {
-                stack.push(be_u32(page, off + 8)?);
-                for i in (0..cells).rev() {
-                    let cell = cell_offset(page, off + 12, i)?;
-                    stack.push(be_u32(page, cell)?);
+            // Interior table page: keys only, no rows.
+            0x05 => {}
+            // Leaf table page: one row per cell. Overflow pages only matter when comparing.
+            0x0d => {
+                rows += cells as u64;
+                if b.is_some() {
+                    for i in 0..cells {
+                        let first = overflow_head(page, cell_offset(page, array, i)?, a.usable)?;
+                        follow(first, &mut load, &mut over_a, &mut buf_b)?;
+                    }
                 }
             }
-            // Leaf table page: one row per cell (overflow pages hold no further rows).
-            0x0d => rows += cells as u64,
+            // Index pages: every cell, interior or leaf, is one entry (one row).
+            0x02 | 0x0a => {
+                rows += cells as u64;
+                if b.is_some() {
+                    for i in 0..cells {
+                        let cell = cell_offset(page, array, i)? + if interior { 4 } else { 0 };
+                        let first = index_overflow_head(page, cell, a.usable)?;
+                        follow(first, &mut load, &mut over_a, &mut buf_b)?;
+                    }
+                }
+            }
             _ => return None,
         }
     }
     Some(rows)
+}
+
+/// Follow an overflow chain from `first`, loading (and so comparing) every page of it.
+fn follow(
+    mut next: u32,
+    load: &mut impl FnMut(u32, &mut [u8], &mut [u8]) -> Option<()>,
+    buf_a: &mut [u8],
+    buf_b: &mut [u8],
+) -> Option<()> {
+    while next != 0 {
+        load(next, buf_a, buf_b)?;
+        next = be_u32(buf_a, 0)?;
+    }
+    Some(())
+}
+
+/// The first overflow page of an index cell whose payload size starts at `cell`.
+fn index_overflow_head(page: &[u8], cell: usize, usable: usize) -> Option<u32> {
+    let (payload, n1) = varint(page.get(cell..)?)?;
+    let payload = usize::try_from(payload).ok()?;
+    let x = ((usable - 12) * 64 / 255) - 23;
+    if payload <= x {
+        return Some(0);
+    }
+    let m = ((usable - 12) * 32 / 255) - 23;
+    let k = m + ((payload - m) % (usable - 4));
+    let local = if k <= x { k } else { m };
+    be_u32(page, cell + n1 + local)
 }
 
 /// The first overflow page of a table leaf cell, 0 when the row fits on the page.

@@ -311,8 +311,7 @@ fn count(side: &Opened, name: &str, t: &TableInfo) -> rusqlite::Result<Option<u6
     if t.is_virtual {
         return Ok(None);
     }
-    if !t.without_rowid
-        && let Some(pf) = &side.pages
+    if let Some(pf) = &side.pages
         && let Some(n) = pages::count_rows(pf, t.root)
     {
         return Ok(Some(n));
@@ -355,6 +354,17 @@ fn diff_both(
         }
         _ => None,
     };
+    // WITHOUT ROWID tables are keyed b-trees: identical or walked whole.
+    if s.without_rowid
+        && l.without_rowid
+        && let (Some(pa), Some(pb)) = (&set.pages, &live.pages)
+        && let Some(rows) = pages::identical_rows(pa, s.root, pb, l.root)
+    {
+        t.method = Method::IdenticalPages;
+        t.set_rows = Some(rows);
+        t.live_rows = Some(rows);
+        return t;
+    }
     let mut clean_rows = 0;
     let mut ranges = None;
     if let Some(plan) = plan {
