@@ -1,12 +1,122 @@
 //! Text rendering of a diff (JSON is the `Serialize` form of the same `DiffReport`):
 //! one section per component, a one-line summary, then the details an operator reads.
+//! Lines come classified (added, removed, changed, …) so a console view can colour them and
+//! jump between changes without parsing text.
 
 use super::certificates::{CertInfo, CertificatesDiff};
 use super::databases::{DatabaseDiff, Method, Presence};
 use super::folders::{EntryKind, FolderDiff};
 use super::settings::SettingsDiff;
 use super::{Change, ComponentDiff, Detail, DiffReport, Status};
+use serde::Serialize;
 use std::fmt::Write;
+
+/// What a line of the rendering shows, for colouring and change-to-change navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    /// A component's heading (`== database:X [different] …`).
+    Heading,
+    /// Paths, totals, table headers, notes.
+    Info,
+    /// Only live (`+`).
+    Added,
+    /// Only in the set (`-`).
+    Removed,
+    /// On both sides, different (`~`).
+    Changed,
+    /// Something could not be read (`!`, `?`).
+    Problem,
+}
+
+impl LineKind {
+    /// Whether `n`/`N` in a view should stop at this line.
+    pub fn is_change(self) -> bool {
+        matches!(
+            self,
+            LineKind::Added | LineKind::Removed | LineKind::Changed
+        )
+    }
+}
+
+/// One line of the rendering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    /// What it shows.
+    pub kind: LineKind,
+    /// The text, without a trailing newline.
+    pub text: String,
+}
+
+/// Collects rendered lines; each line's kind follows from its marker (the first character
+/// after the indentation: `==` heading, `+` added, `-` removed, `~` changed, `!`/`?` problem).
+#[derive(Default)]
+struct Lines {
+    lines: Vec<Line>,
+    partial: String,
+}
+
+impl Lines {
+    fn finish(mut self) -> Vec<Line> {
+        if !self.partial.is_empty() {
+            let rest = std::mem::take(&mut self.partial);
+            self.push_line(rest);
+        }
+        self.lines
+    }
+
+    fn push_line(&mut self, text: String) {
+        let trimmed = text.trim_start();
+        let kind = if trimmed.starts_with("==") {
+            LineKind::Heading
+        } else {
+            match trimmed.chars().next() {
+                Some('+') => LineKind::Added,
+                Some('-') => LineKind::Removed,
+                Some('~') => LineKind::Changed,
+                Some('!') | Some('?') => LineKind::Problem,
+                _ => LineKind::Info,
+            }
+        };
+        self.lines.push(Line { kind, text });
+    }
+}
+
+impl Write for Lines {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.partial.push_str(s);
+        while let Some(i) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=i).collect();
+            self.push_line(line.trim_end_matches('\n').to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The whole report as classified lines (what `render_text` prints).
+pub fn lines(r: &DiffReport) -> Vec<Line> {
+    let mut out = Lines::default();
+    let _ = writeln!(
+        out,
+        "Diff of backup set {} (taken {}) against live — set is old, live is new",
+        r.set,
+        r.taken_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    let _ = writeln!(out, "  set folder: {}", r.set_path.display());
+    for c in &r.components {
+        let _ = writeln!(out);
+        render_component(&mut out, c);
+    }
+    let _ = writeln!(out, "\nResult: {}", status_word(r.status));
+    out.finish()
+}
+
+/// One component's section as classified lines.
+pub fn component_lines(c: &ComponentDiff) -> Vec<Line> {
+    let mut out = Lines::default();
+    render_component(&mut out, c);
+    out.finish()
+}
 
 /// One line on a database diff.
 pub fn database_summary(d: &DatabaseDiff) -> String {
@@ -86,20 +196,7 @@ pub fn folder_summary(d: &FolderDiff) -> String {
 
 /// The whole report as text for a terminal or a log.
 pub fn render_text(r: &DiffReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Diff of backup set {} (taken {}) against live — set is old, live is new",
-        r.set,
-        r.taken_at.format("%Y-%m-%d %H:%M UTC")
-    );
-    let _ = writeln!(out, "  set folder: {}", r.set_path.display());
-    for c in &r.components {
-        out.push('\n');
-        render_component(&mut out, c);
-    }
-    let _ = writeln!(out, "\nResult: {}", status_word(r.status));
-    out
+    lines(r).into_iter().map(|l| l.text + "\n").collect()
 }
 
 fn status_word(s: Status) -> &'static str {
@@ -110,8 +207,7 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
-/// One component's section.
-pub fn render_component(out: &mut String, c: &ComponentDiff) {
+fn render_component(out: &mut Lines, c: &ComponentDiff) {
     let _ = writeln!(
         out,
         "== {} [{}] {}",
@@ -154,7 +250,7 @@ fn sign(c: Change) -> char {
     }
 }
 
-fn render_database(out: &mut String, d: &DatabaseDiff) {
+fn render_database(out: &mut Lines, d: &DatabaseDiff) {
     if !d.schema.is_empty() {
         let _ = writeln!(out, "   schema:");
         for s in &d.schema {
@@ -217,7 +313,7 @@ fn render_database(out: &mut String, d: &DatabaseDiff) {
     }
 }
 
-fn render_settings(out: &mut String, d: &SettingsDiff) {
+fn render_settings(out: &mut Lines, d: &SettingsDiff) {
     if d.set_format != d.live_format {
         let _ = writeln!(
             out,
@@ -250,7 +346,7 @@ fn cert_line(c: &CertInfo) -> String {
     )
 }
 
-fn render_certificates(out: &mut String, d: &CertificatesDiff) {
+fn render_certificates(out: &mut Lines, d: &CertificatesDiff) {
     if let Some(id) = &d.identity {
         let _ = writeln!(out, "   identity: {}", id.meaning);
         if let Some(s) = &id.set {
@@ -290,7 +386,7 @@ fn key_line(k: &super::certificates::KeyInfo) -> String {
     }
 }
 
-fn render_folder(out: &mut String, d: &FolderDiff) {
+fn render_folder(out: &mut Lines, d: &FolderDiff) {
     let t = &d.totals;
     let _ = writeln!(
         out,
@@ -420,8 +516,10 @@ mod tests {
 
     #[test]
     fn a_settings_section_shows_the_key_path_with_both_typed_values() {
-        let mut out = String::new();
-        render_component(&mut out, &settings_component());
+        let lines = component_lines(&settings_component());
+        assert_eq!(lines[0].kind, LineKind::Heading);
+        assert_eq!(lines.last().map(|l| l.kind), Some(LineKind::Changed));
+        let out: String = lines.into_iter().map(|l| l.text + "\n").collect();
         assert!(
             out.starts_with("== settings:lanrev_server [different] 1 key differs:"),
             "{out}"
