@@ -64,6 +64,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List backup sets with verdicts, newest first, the recommended one marked
     Backups(JsonArg),
+    /// Compare a backup set with the live server, component by component (exit 0 identical, 1 different, 2 error)
+    Diff(DiffArgs),
     /// Build a demo installation (and open the console on it)
     Demo(DemoArgs),
     /// List the built-in profiles
@@ -162,6 +164,26 @@ pub struct CheckArgs {
     /// Full integrity check of every database and set, content hashes of payloads
     #[arg(long)]
     pub full: bool,
+}
+
+/// Options of `diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// Components: database:NAME, settings:NAME, certificates:NAME, folder:NAME, dp:NAME, or a group (databases, certificates, settings, folders, all)
+    #[arg(required = true, value_name = "COMPONENT")]
+    pub components: Vec<String>,
+    /// Backup set id to compare with [default: the recommended set]
+    #[arg(long, value_name = "ID")]
+    pub set: Option<String>,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Changed, added and removed rows shown per table
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub sample: usize,
+    /// Show changed text files (scripts) as unified line diffs
+    #[arg(long)]
+    pub unified: bool,
 }
 
 /// Options of `demo`.

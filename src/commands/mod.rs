@@ -4,6 +4,7 @@
 mod backups;
 mod check;
 mod demo;
+mod diff;
 mod journal;
 mod profiles;
 mod restore;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> i32 {
     let result = match &cli.command {
         Some(Command::Check(args)) => check::run(&cli.global, args),
         Some(Command::Backups(args)) => backups::run(&cli.global, args),
+        Some(Command::Diff(args)) => diff::run(&cli.global, args),
         Some(Command::Demo(args)) => demo::run(&cli.global, args),
         Some(Command::Profiles(args)) => profiles::run(args),
         Some(Command::Restore(args)) => restore::run(&cli.global, args),
