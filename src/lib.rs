@@ -18,6 +18,7 @@ pub mod plan;
 pub mod profile;
 pub mod report;
 pub mod tui;
+pub mod units;
 
 pub use clock::Clock;
 pub use context::Context;

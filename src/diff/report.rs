@@ -11,6 +11,8 @@ use super::{Change, ComponentDiff, Detail, DiffReport, Status};
 use serde::Serialize;
 use std::fmt::Write;
 
+use crate::units::bytes;
+
 /// What a line of the rendering shows, for colouring and change-to-change navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -460,22 +462,6 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Bytes in the largest unit that keeps a number above 1 (binary units).
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,12 +515,5 @@ mod tests {
             out.contains("~ MDM[0]: (integer) 30 → (string) \"30\""),
             "{out}"
         );
-    }
-
-    #[test]
-    fn bytes_use_binary_units() {
-        assert_eq!(bytes(512), "512 B");
-        assert_eq!(bytes(1536), "1.5 KiB");
-        assert_eq!(bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
     }
 }

@@ -286,14 +286,7 @@ pub fn judge(inv: &mut Inventory, rpo_hours: u32, findings: &mut Vec<Finding>) {
     for s in &inv.backup_sets {
         match s.verdict {
             Verdict::Incomplete => {
-                let mut what: Vec<String> =
-                    s.missing.iter().map(|m| format!("{m} missing")).collect();
-                what.extend(
-                    s.members
-                        .iter()
-                        .filter(|m| m.file.state == DbState::Empty)
-                        .map(|m| format!("{} empty", m.database)),
-                );
+                let what = s.gaps();
                 findings.push(
                     Finding::new(
                         Code::BackupIncomplete,
@@ -357,7 +350,7 @@ pub fn judge(inv: &mut Inventory, rpo_hours: u32, findings: &mut Vec<Finding>) {
                         "set {} (taken {}, {}) is complete and passes a full integrity check",
                         s.id,
                         s.taken_at.format("%Y-%m-%d %H:%M UTC"),
-                        age_text(s.age_hours)
+                        crate::units::age_hours(s.age_hours)
                     ),
                 )
                 .at(&s.path),
@@ -370,7 +363,7 @@ pub fn judge(inv: &mut Inventory, rpo_hours: u32, findings: &mut Vec<Finding>) {
                         format!(
                             "the newest restorable set {} is {} old, beyond the {} h recovery-point objective",
                             s.id,
-                            age_text(s.age_hours),
+                            crate::units::age_hours(s.age_hours),
                             rpo_hours
                         ),
                     )
@@ -395,19 +388,6 @@ pub fn judge(inv: &mut Inventory, rpo_hours: u32, findings: &mut Vec<Finding>) {
                 ));
             }
         }
-    }
-}
-
-/// "6 h" / "3 d 4 h".
-pub fn age_text(hours: f64) -> String {
-    if hours < 0.0 {
-        return "in the future".into();
-    }
-    let h = hours.round() as i64;
-    if h < 48 {
-        format!("{h} h")
-    } else {
-        format!("{} d {} h", h / 24, h % 24)
     }
 }
 

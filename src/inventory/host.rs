@@ -49,9 +49,9 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
                     format!(
                         "{} has {} free, but restoring backup set {} needs {}",
                         volume.display(),
-                        human(free),
+                        crate::units::bytes(free),
                         set.id,
-                        human(set.bytes)
+                        crate::units::bytes(set.bytes)
                     ),
                 )
                 .at(&volume),
@@ -173,19 +173,4 @@ pub fn free_space(path: &Path) -> Option<u64> {
         .filter(|d| path.starts_with(d.mount_point()))
         .max_by_key(|d| d.mount_point().as_os_str().len())
         .map(|d| d.available_space())
-}
-
-fn human(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }

@@ -83,19 +83,8 @@ fn check_databases(
 ) {
     // Stage 1: quick checks everywhere (completeness is already known from discovery).
     {
-        let mut jobs: Vec<Job> = inv
-            .databases
-            .iter_mut()
-            .map(|d| Job {
-                file: &mut d.file,
-                mutability: Mutability::Live,
-            })
-            .chain(inv.backup_sets.iter_mut().flat_map(|s| {
-                s.members.iter_mut().map(|m| Job {
-                    file: &mut m.file,
-                    mutability: Mutability::Frozen,
-                })
-            }))
+        let mut jobs: Vec<Job> = live_jobs(&mut inv.databases)
+            .chain(inv.backup_sets.iter_mut().flat_map(set_jobs))
             .collect();
         run_jobs(&mut jobs, CheckLevel::Quick, "quick check", cache, progress);
     }
@@ -103,43 +92,19 @@ fn check_databases(
         return;
     }
     // Stage 2: full checks of the live databases.
-    {
-        let mut jobs: Vec<Job> = inv
-            .databases
-            .iter_mut()
-            .map(|d| Job {
-                file: &mut d.file,
-                mutability: Mutability::Live,
-            })
-            .collect();
-        run_jobs(
-            &mut jobs,
-            CheckLevel::Full,
-            "integrity check (live)",
-            cache,
-            progress,
-        );
-    }
+    let mut jobs: Vec<Job> = live_jobs(&mut inv.databases).collect();
+    let label = "integrity check (live)";
+    run_jobs(&mut jobs, CheckLevel::Full, label, cache, progress);
     // Stage 3: sets newest first, until one is restorable (or all of them with Full).
     if depth == CheckDepth::Full {
         let mut jobs: Vec<Job> = inv
             .backup_sets
             .iter_mut()
             .filter(|s| backups::is_candidate(s))
-            .flat_map(|s| {
-                s.members.iter_mut().map(|m| Job {
-                    file: &mut m.file,
-                    mutability: Mutability::Frozen,
-                })
-            })
+            .flat_map(set_jobs)
             .collect();
-        run_jobs(
-            &mut jobs,
-            CheckLevel::Full,
-            "integrity check (sets)",
-            cache,
-            progress,
-        );
+        let label = "integrity check (sets)";
+        run_jobs(&mut jobs, CheckLevel::Full, label, cache, progress);
         return;
     }
     for set in inv.backup_sets.iter_mut() {
@@ -147,19 +112,26 @@ fn check_databases(
             continue;
         }
         let label = format!("integrity check (set {})", set.id);
-        let mut jobs: Vec<Job> = set
-            .members
-            .iter_mut()
-            .map(|m| Job {
-                file: &mut m.file,
-                mutability: Mutability::Frozen,
-            })
-            .collect();
+        let mut jobs: Vec<Job> = set_jobs(set).collect();
         run_jobs(&mut jobs, CheckLevel::Full, &label, cache, progress);
         if backups::verdict(set) == Verdict::Restorable {
             break;
         }
     }
+}
+
+fn live_jobs(dbs: &mut [LiveDatabase]) -> impl Iterator<Item = Job<'_>> {
+    dbs.iter_mut().map(|d| Job {
+        file: &mut d.file,
+        mutability: Mutability::Live,
+    })
+}
+
+fn set_jobs(set: &mut BackupSet) -> impl Iterator<Item = Job<'_>> {
+    set.members.iter_mut().map(|m| Job {
+        file: &mut m.file,
+        mutability: Mutability::Frozen,
+    })
 }
 
 /// Check files in parallel on all cores, biggest first so the pool stays busy to the end.

@@ -215,6 +215,24 @@ pub struct BackupSet {
     pub bytes: u64,
 }
 
+impl BackupSet {
+    /// Why the set is incomplete: `X missing`, `Y empty` (empty when it is complete).
+    pub fn gaps(&self) -> Vec<String> {
+        let mut what: Vec<String> = self
+            .missing
+            .iter()
+            .map(|m| format!("{m} missing"))
+            .collect();
+        what.extend(
+            self.members
+                .iter()
+                .filter(|m| m.file.state == DbState::Empty)
+                .map(|m| format!("{} empty", m.database)),
+        );
+        what
+    }
+}
+
 /// A database inside a backup set.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackupMember {

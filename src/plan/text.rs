@@ -3,21 +3,7 @@
 use super::{Action, Plan, Status, StepKind};
 use std::fmt;
 
-/// Human byte count (`12.0 MiB`).
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub use crate::units::bytes;
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -95,16 +81,5 @@ impl fmt::Display for Plan {
             bytes(self.bytes_written()),
             bytes(self.bytes_stashed())
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bytes_are_human() {
-        assert_eq!(bytes(12), "12 B");
-        assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
     }
 }

@@ -1,32 +1,8 @@
 //! Small formatting helpers shared by the text report and the console.
 
-/// Bytes in binary units: `512 B`, `1.5 KiB`, `12.3 MiB`, `2.0 GiB`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::units::bytes;
 
 /// Age in hours as `6 h` or `3 d 4 h`.
 pub fn age(hours: f64) -> String {
-    crate::inventory::backups::age_text(hours)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn bytes_use_binary_units() {
-        assert_eq!(super::bytes(512), "512 B");
-        assert_eq!(super::bytes(1536), "1.5 KiB");
-        assert_eq!(super::bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
-    }
+    crate::units::age_hours(hours)
 }

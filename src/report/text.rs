@@ -112,16 +112,7 @@ fn backup_sets(inv: &Inventory, out: &mut String) {
 
 fn set_detail(s: &BackupSet) -> String {
     match s.verdict {
-        Verdict::Incomplete => {
-            let mut what: Vec<String> = s.missing.iter().map(|m| format!("{m} missing")).collect();
-            what.extend(
-                s.members
-                    .iter()
-                    .filter(|m| m.file.state == DbState::Empty)
-                    .map(|m| format!("{} empty", m.database)),
-            );
-            what.join(", ")
-        }
+        Verdict::Incomplete => s.gaps().join(", "),
         Verdict::Corrupt => s
             .members
             .iter()
