@@ -4,14 +4,13 @@
 //! SEC1 keys); key material never leaves it: keys are known here by their public key.
 
 use crate::inventory::certificates::keys::{self, PublicId};
-use crate::inventory::certificates::{fingerprint, parse};
+use crate::inventory::certificates::{describe, parse};
 use crate::profile::{CertStoreKind, CertificateStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use x509_parser::prelude::*;
 
 /// One certificate as the diff shows it (public data only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -347,38 +346,21 @@ fn read_file(path: &Path, password: Option<&str>, strict: bool, store: &mut Stor
 }
 
 fn cert_info(der: &[u8]) -> Option<CertInfo> {
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let common_name = cert
-        .subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .map(str::to_string);
-    let mut sans = Vec::new();
-    if let Ok(Some(ext)) = cert.subject_alternative_name() {
-        for name in &ext.value.general_names {
-            match name {
-                GeneralName::DNSName(d) => sans.push(d.to_string()),
-                GeneralName::IPAddress(ip) => sans.push(ip_text(ip)),
-                _ => {}
-            }
-        }
-    }
-    let time = |t: ASN1Time| DateTime::<Utc>::from_timestamp(t.timestamp(), 0);
-    let (_, _, public) = keys::spki_identity(cert.public_key());
+    let (c, public) = describe(der)?;
     Some(CertInfo {
-        fingerprint_sha256: fingerprint(der),
-        subject: cert.subject().to_string(),
-        common_name,
-        issuer: cert.issuer().to_string(),
-        sans,
-        not_before: time(cert.validity().not_before),
-        not_after: time(cert.validity().not_after),
-        is_ca: cert.is_ca(),
+        // A key type the inventory cannot identify pairs with nothing: name it by certificate.
         public_key_sha256: public
             .as_ref()
             .map(public_hash)
-            .unwrap_or_else(|| hex(&Sha256::digest(&cert.public_key().subject_public_key.data))),
+            .unwrap_or_else(|| format!("unidentified-key-of-{}", c.fingerprint_sha256)),
+        fingerprint_sha256: c.fingerprint_sha256,
+        subject: c.subject,
+        common_name: c.common_name,
+        issuer: c.issuer,
+        sans: c.sans,
+        not_before: c.not_before,
+        not_after: c.not_after,
+        is_ca: c.is_ca,
         set_file: None,
         live_file: None,
     })
@@ -406,17 +388,6 @@ fn public_hash(id: &PublicId) -> String {
     hex(&h.finalize())
 }
 
-fn ip_text(ip: &[u8]) -> String {
-    match ip.len() {
-        4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string(),
-        16 => {
-            let mut b = [0u8; 16];
-            b.copy_from_slice(ip);
-            std::net::Ipv6Addr::from(b).to_string()
-        }
-        _ => hex(ip),
-    }
-}
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

@@ -191,6 +191,8 @@ pub fn host_matches(host: &str, names: &[String]) -> bool {
     })
 }
 
+pub use store::describe;
+
 /// SHA-256 fingerprint, upper-case hex with colons.
 pub fn fingerprint(der: &[u8]) -> String {
     store::fingerprint(der)

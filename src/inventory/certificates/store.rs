@@ -132,7 +132,7 @@ fn read_one(
 }
 
 /// The public model of a DER certificate and its canonical public key.
-fn describe(der: &[u8]) -> Option<(Certificate, Option<PublicId>)> {
+pub fn describe(der: &[u8]) -> Option<(Certificate, Option<PublicId>)> {
     let (_, x509) = x509_parser::parse_x509_certificate(der).ok()?;
     let common_name = x509
         .subject()
