@@ -388,7 +388,6 @@ fn public_hash(id: &PublicId) -> String {
     hex(&h.finalize())
 }
 
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
