@@ -214,3 +214,14 @@ fn now_fixes_ages_so_reports_repeat_exactly() {
     let b = d.run(&["check", "--no-cache"]).stdout;
     assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
 }
+
+#[test]
+fn a_warm_cache_never_changes_what_a_report_says() {
+    let d = Demo::new(Scenario::CorruptDb);
+    let cold = d.run(&["check", "--no-cache"]).stdout;
+    // A full run leaves every set fully checked in the cache...
+    d.run(&["check", "--full"]);
+    // ...which speeds the next run up but must not make it say more than it checked.
+    let warm = d.run(&["check"]).stdout;
+    assert_eq!(String::from_utf8_lossy(&cold), String::from_utf8_lossy(&warm));
+}

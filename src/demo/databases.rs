@@ -439,7 +439,7 @@ fn fill(conn: &mut Connection, name: &str, s: &Snapshot<'_>, target: u64) -> rus
                 .unwrap_or(None)
                 .unwrap_or(1)
                 .max(1);
-            let mut blob = vec![0u8; 160];
+            let mut blob = [0u8; 160];
             for _ in 0..rows {
                 when -= Duration::seconds(r.random_range(1..240));
                 let computer = r.random_range(1..=computers);

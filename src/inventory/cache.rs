@@ -102,8 +102,10 @@ impl CheckCache {
         }
     }
 
-    /// A cached result for `file` at least as deep as `level`, if the file is unchanged.
-    /// A cached failure at any level also answers (a file that fails quick fails full).
+    /// The cached answer to "what does a check of `level` say about `file`?", if the file is
+    /// unchanged. A deeper pass answers a shallower question (a file that passed the full
+    /// check passes the quick one), and a shallow failure answers a deeper one; the answer is
+    /// never deeper than asked, so a report shows the same whether the cache is warm or cold.
     pub fn lookup(&self, file: &DbFile, level: CheckLevel) -> Option<DbFile> {
         let key = FileKey::of(&file.path)?;
         let entries = self.entries.lock().ok()?;
@@ -112,15 +114,21 @@ impl CheckCache {
             return None;
         }
         let failed = matches!(e.state, DbState::Corrupt | DbState::NotSqlite);
-        if e.level < level && !failed {
+        let (state, answered_level, messages) = if e.level == level {
+            (e.state, e.level, e.messages.clone())
+        } else if e.level > level && e.state == DbState::Ok {
+            (DbState::QuickOk, level, Vec::new())
+        } else if e.level < level && failed {
+            (e.state, e.level, e.messages.clone())
+        } else {
             return None;
-        }
+        };
         let mut out = file.clone();
-        out.state = e.state;
-        out.level = e.level;
+        out.state = state;
+        out.level = answered_level;
         out.page_size = e.page_size;
         out.page_count = e.page_count;
-        out.messages = e.messages.clone();
+        out.messages = messages;
         out.cached = true;
         Some(out)
     }
@@ -141,6 +149,13 @@ impl CheckCache {
             return;
         }
         if let Ok(mut entries) = self.entries.lock() {
+            // Keep what a deeper check of the same bytes already found.
+            if entries
+                .get(&file.path)
+                .is_some_and(|e| e.key == after && e.level > file.level)
+            {
+                return;
+            }
             entries.insert(
                 file.path.clone(),
                 Entry {
@@ -206,6 +221,12 @@ mod tests {
         f.level = CheckLevel::Full;
         cache.store(&f, FileKey::of(&p));
         assert!(cache.lookup(&f, CheckLevel::Full).is_some());
+        // A full pass answers the quick question, but only as deep as asked.
+        let quick = cache.lookup(&f, CheckLevel::Quick).unwrap();
+        assert_eq!(
+            (quick.state, quick.level),
+            (DbState::QuickOk, CheckLevel::Quick)
+        );
         cache.save().unwrap();
         let again = CheckCache::load(&t.path().join("cache"), true);
         assert!(again.lookup(&f, CheckLevel::Quick).unwrap().cached);
