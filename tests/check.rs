@@ -223,5 +223,8 @@ fn a_warm_cache_never_changes_what_a_report_says() {
     d.run(&["check", "--full"]);
     // ...which speeds the next run up but must not make it say more than it checked.
     let warm = d.run(&["check"]).stdout;
-    assert_eq!(String::from_utf8_lossy(&cold), String::from_utf8_lossy(&warm));
+    assert_eq!(
+        String::from_utf8_lossy(&cold),
+        String::from_utf8_lossy(&warm)
+    );
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Bump when the meaning of a cached result changes.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// What identifies a file's content cheaply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -55,11 +55,25 @@ impl FileKey {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
     key: FileKey,
-    state: DbState,
-    level: CheckLevel,
     page_size: Option<u64>,
     page_count: Option<u64>,
+    /// What `quick_check` said, if it ran on these bytes.
+    quick: Option<Outcome>,
+    /// What the full `integrity_check` said, if it ran on these bytes.
+    full: Option<Outcome>,
+}
+
+/// One check's verdict on a file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Outcome {
+    state: DbState,
     messages: Vec<String>,
+}
+
+impl Outcome {
+    fn failed(&self) -> bool {
+        matches!(self.state, DbState::Corrupt | DbState::NotSqlite)
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -113,16 +127,26 @@ impl CheckCache {
         if e.key != key {
             return None;
         }
-        let failed = matches!(e.state, DbState::Corrupt | DbState::NotSqlite);
-        let (state, answered_level, messages) = if e.level == level {
-            (e.state, e.level, e.messages.clone())
-        } else if e.level > level && e.state == DbState::Ok {
-            (DbState::QuickOk, level, Vec::new())
-        } else if e.level < level && failed {
-            (e.state, e.level, e.messages.clone())
-        } else {
-            return None;
+        let (outcome, answered_level) = match level {
+            CheckLevel::Quick => match (&e.quick, &e.full) {
+                (Some(q), _) => (q.clone(), CheckLevel::Quick),
+                (None, Some(f)) if f.state == DbState::Ok => (
+                    Outcome {
+                        state: DbState::QuickOk,
+                        messages: Vec::new(),
+                    },
+                    CheckLevel::Quick,
+                ),
+                _ => return None,
+            },
+            CheckLevel::Full => match (&e.quick, &e.full) {
+                (_, Some(f)) => (f.clone(), CheckLevel::Full),
+                (Some(q), None) if q.failed() => (q.clone(), CheckLevel::Quick),
+                _ => return None,
+            },
+            CheckLevel::None => return None,
         };
+        let (state, messages) = (outcome.state, outcome.messages);
         let mut out = file.clone();
         out.state = state;
         out.level = answered_level;
@@ -149,24 +173,30 @@ impl CheckCache {
             return;
         }
         if let Ok(mut entries) = self.entries.lock() {
-            // Keep what a deeper check of the same bytes already found.
-            if entries
-                .get(&file.path)
-                .is_some_and(|e| e.key == after && e.level > file.level)
-            {
-                return;
+            let entry = entries.entry(file.path.clone()).or_insert_with(|| Entry {
+                key: after.clone(),
+                page_size: None,
+                page_count: None,
+                quick: None,
+                full: None,
+            });
+            // Results about other bytes are worthless: start the entry afresh.
+            if entry.key != after {
+                entry.key = after;
+                entry.quick = None;
+                entry.full = None;
             }
-            entries.insert(
-                file.path.clone(),
-                Entry {
-                    key: after,
-                    state: file.state,
-                    level: file.level,
-                    page_size: file.page_size,
-                    page_count: file.page_count,
-                    messages: file.messages.clone(),
-                },
-            );
+            entry.page_size = file.page_size;
+            entry.page_count = file.page_count;
+            let outcome = Outcome {
+                state: file.state,
+                messages: file.messages.clone(),
+            };
+            match file.level {
+                CheckLevel::Full => entry.full = Some(outcome),
+                CheckLevel::Quick => entry.quick = Some(outcome),
+                CheckLevel::None => return,
+            }
             if let Ok(mut d) = self.dirty.lock() {
                 *d = true;
             }

@@ -29,7 +29,14 @@ pub(super) fn check_databases(
     cache: &CheckCache,
     progress: &dyn ProgressSink,
 ) {
-    let jobs: Vec<Job> = live_jobs(&mut inv.databases)
+    // Live databases get a full check below anyway, so a quick pass over them is only worth
+    // its time when it is all that was asked for.
+    let live: &mut [LiveDatabase] = if depth == CheckDepth::Quick {
+        &mut inv.databases[..]
+    } else {
+        &mut []
+    };
+    let jobs: Vec<Job> = live_jobs(live)
         .chain(inv.backup_sets.iter_mut().flat_map(|s| set_jobs(s, None)))
         .collect();
     run(
