@@ -133,6 +133,9 @@ fn set_jobs(set: &mut BackupSet, index: Option<usize>) -> impl Iterator<Item = J
 /// Shared state of one run: the queue, per-set outcomes and progress counters.
 struct Run<'a> {
     queue: Mutex<VecDeque<Job<'a>>>,
+    /// Checks of set members in flight: (set, job number, handle to interrupt them).
+    running: Mutex<Vec<(usize, u64, rusqlite::InterruptHandle)>>,
+    tickets: AtomicU64,
     remaining: Vec<AtomicUsize>,
     failed: Vec<AtomicBool>,
     stop: AtomicBool,
@@ -163,6 +166,8 @@ fn run(
     }
     let state = Run {
         queue: Mutex::new(jobs.into()),
+        running: Mutex::new(Vec::new()),
+        tickets: AtomicU64::new(0),
         remaining,
         failed: (0..sets).map(|_| AtomicBool::new(false)).collect(),
         stop: AtomicBool::new(false),
@@ -195,15 +200,39 @@ fn run(
                         state.stop.load(Ordering::Relaxed)
                             || state.failed[s].load(Ordering::Relaxed)
                     });
-                    if !skip {
-                        check_one(job.file, level, job.mutability, cache, &report);
-                        if let Some(s) = job.set {
-                            if has_failed(job.file) {
-                                state.failed[s].store(true, Ordering::Relaxed);
+                    let ticket = state.tickets.fetch_add(1, Ordering::Relaxed);
+                    let finished = if skip {
+                        sqlite::Finished::Interrupted
+                    } else {
+                        let mut register = |h: rusqlite::InterruptHandle| {
+                            if let (Some(s), Ok(mut r)) = (job.set, state.running.lock()) {
+                                r.push((s, ticket, h));
                             }
-                            state.remaining[s].fetch_sub(1, Ordering::AcqRel);
-                            if stop_early && newest_candidate_resolved(&state) {
-                                state.stop.store(true, Ordering::Relaxed);
+                        };
+                        check_one(
+                            job.file,
+                            level,
+                            job.mutability,
+                            cache,
+                            &report,
+                            &mut register,
+                        )
+                    };
+                    if let Ok(mut r) = state.running.lock() {
+                        r.retain(|(_, t, _)| *t != ticket);
+                    }
+                    if let (Some(s), sqlite::Finished::Yes) = (job.set, finished) {
+                        if has_failed(job.file) {
+                            state.failed[s].store(true, Ordering::Relaxed);
+                        }
+                        state.remaining[s].fetch_sub(1, Ordering::AcqRel);
+                        if stop_early && let Some(resolved) = newest_candidate_resolved(&state) {
+                            state.stop.store(true, Ordering::Relaxed);
+                            // Older sets' checks still running are no longer needed.
+                            if let Ok(r) = state.running.lock() {
+                                r.iter()
+                                    .filter(|(set, _, _)| *set > resolved)
+                                    .for_each(|(_, _, h)| h.interrupt());
                             }
                         }
                     }
@@ -217,15 +246,15 @@ fn run(
     report(String::new(), true);
 }
 
-/// True once the newest set not known to fail has had every member pass.
-fn newest_candidate_resolved(state: &Run) -> bool {
-    for (failed, remaining) in state.failed.iter().zip(&state.remaining) {
+/// The newest set not known to fail, once every one of its members has passed.
+fn newest_candidate_resolved(state: &Run) -> Option<usize> {
+    for (i, (failed, remaining)) in state.failed.iter().zip(&state.remaining).enumerate() {
         if failed.load(Ordering::Relaxed) {
             continue;
         }
-        return remaining.load(Ordering::Acquire) == 0;
+        return (remaining.load(Ordering::Acquire) == 0).then_some(i);
     }
-    false
+    None
 }
 
 fn check_one(
@@ -234,19 +263,22 @@ fn check_one(
     mutability: Mutability,
     cache: &CheckCache,
     report: &dyn Fn(String, bool),
-) {
+    register: &mut dyn FnMut(rusqlite::InterruptHandle),
+) -> sqlite::Finished {
     if file.level >= level || has_failed(file) {
-        return;
+        return sqlite::Finished::Yes;
     }
-    match cache.lookup(file, level) {
-        Some(hit) => *file = hit,
-        None => {
-            report(file.path.display().to_string(), false);
-            let key = FileKey::of(&file.path);
-            sqlite::check(file, level, mutability);
-            cache.store(file, key);
-        }
+    if let Some(hit) = cache.lookup(file, level) {
+        *file = hit;
+        return sqlite::Finished::Yes;
     }
+    report(file.path.display().to_string(), false);
+    let key = FileKey::of(&file.path);
+    let finished = sqlite::check_interruptible(file, level, mutability, register);
+    if finished == sqlite::Finished::Yes {
+        cache.store(file, key);
+    }
+    finished
 }
 
 /// A file that already failed needs no deeper check to know it is bad.

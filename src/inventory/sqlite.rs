@@ -49,6 +49,48 @@ pub fn stat(path: &Path) -> DbFile {
 
 /// Run the check of `level` on `file` (already stat'ed), updating state, level and messages.
 pub fn check(file: &mut DbFile, level: CheckLevel, mutability: Mutability) {
+    check_interruptible(file, level, mutability, &mut |_| {});
+}
+
+/// Whether a check ran to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    /// The file's state says what the check found.
+    Yes,
+    /// Interrupted through the handle given to `register`: the file is as it was before.
+    Interrupted,
+}
+
+/// `check`, handing the open connection's interrupt handle to `register` first, so another
+/// thread can stop a check whose answer is no longer needed.
+pub fn check_interruptible(
+    file: &mut DbFile,
+    level: CheckLevel,
+    mutability: Mutability,
+    register: &mut dyn FnMut(rusqlite::InterruptHandle),
+) -> Finished {
+    let before = file.clone();
+    check_inner(file, level, mutability, register);
+    let interrupted = file.state == DbState::Corrupt
+        && file.messages.len() == 1
+        && file.messages[0] == INTERRUPTED;
+    if interrupted {
+        *file = before;
+        Finished::Interrupted
+    } else {
+        Finished::Yes
+    }
+}
+
+/// The message an interrupted check leaves behind (never shown: the file is put back).
+const INTERRUPTED: &str = "interrupted";
+
+fn check_inner(
+    file: &mut DbFile,
+    level: CheckLevel,
+    mutability: Mutability,
+    register: &mut dyn FnMut(rusqlite::InterruptHandle),
+) {
     if matches!(
         file.state,
         DbState::Missing | DbState::Empty | DbState::Unreadable | DbState::NotSqlite
@@ -72,6 +114,7 @@ pub fn check(file: &mut DbFile, level: CheckLevel, mutability: Mutability) {
             return;
         }
     };
+    register(conn.get_interrupt_handle());
     file.page_size = pragma_u64(&conn, "page_size");
     file.page_count = pragma_u64(&conn, "page_count");
     let pragma = match level {
@@ -223,6 +266,7 @@ fn classify_error(e: &rusqlite::Error) -> (DbState, String) {
     use rusqlite::ErrorCode;
     let msg = e.to_string();
     match e.sqlite_error_code() {
+        Some(ErrorCode::OperationInterrupted) => (DbState::Corrupt, INTERRUPTED.to_string()),
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => (DbState::Corrupt, msg),
         Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
             (DbState::Unreadable, msg)
