@@ -1,0 +1,141 @@
+//! What can happen in the console: commands from the keymap, input events, worker results.
+//! `App::update` is the only consumer; everything that changes state arrives as an `Action`.
+
+use crate::inventory::{CheckDepth, Inventory, Progress};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+/// The four panes, in the order of the keys `1`–`4`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaneId {
+    /// Backup sets with their verdicts.
+    Backups,
+    /// Live databases with their integrity.
+    Databases,
+    /// Certificates, live and in backup sets.
+    Certificates,
+    /// Distribution points, master and mirrors.
+    Distribution,
+}
+
+impl PaneId {
+    /// Every pane, in tab order.
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Backups,
+        PaneId::Databases,
+        PaneId::Certificates,
+        PaneId::Distribution,
+    ];
+
+    /// Position in `ALL` (0–3).
+    pub fn index(self) -> usize {
+        match self {
+            PaneId::Backups => 0,
+            PaneId::Databases => 1,
+            PaneId::Certificates => 2,
+            PaneId::Distribution => 3,
+        }
+    }
+
+    /// The pane at a position, wrapping around.
+    pub fn from_index(i: usize) -> PaneId {
+        PaneId::ALL[i % 4]
+    }
+
+    /// Title shown on the pane border and the tab bar.
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Backups => "Backup sets",
+            PaneId::Databases => "Databases",
+            PaneId::Certificates => "Certificates",
+            PaneId::Distribution => "Distribution points",
+        }
+    }
+
+    /// Short title for narrow tab bars.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            PaneId::Backups => "Backups",
+            PaneId::Databases => "Databases",
+            PaneId::Certificates => "Certs",
+            PaneId::Distribution => "DPs",
+        }
+    }
+}
+
+/// What a key binding asks for; the keymap maps keys to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Leave the console (closes an overlay first when one is open).
+    Quit,
+    /// Close the overlay, leave zoom or clear the filter.
+    Back,
+    /// Previous row.
+    Up,
+    /// Next row.
+    Down,
+    /// Pane to the left (grid) or previous tab.
+    Left,
+    /// Pane to the right (grid) or next tab.
+    Right,
+    /// One page up.
+    PageUp,
+    /// One page down.
+    PageDown,
+    /// First row.
+    Home,
+    /// Last row.
+    End,
+    /// Next pane.
+    NextPane,
+    /// Previous pane.
+    PrevPane,
+    /// Focus one pane.
+    FocusPane(PaneId),
+    /// Details of the selected row (or jump to a finding's row in the findings view).
+    Details,
+    /// Zoom the focused pane with a details side panel.
+    Zoom,
+    /// The findings view.
+    Findings,
+    /// Filter the focused list by text.
+    Filter,
+    /// The help overlay.
+    Help,
+    /// Run full checks again.
+    Recheck,
+    /// Compare with a backup set.
+    Diff,
+    /// Restore from a backup set.
+    Restore,
+    /// Undo the last transaction.
+    Undo,
+    /// Promote a distribution point to master.
+    Promote,
+    /// Synchronise a distribution point.
+    Sync,
+    /// Mark the row for a batch action.
+    Mark,
+}
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A key was pressed; the keymap (and the open overlay) decide what it means.
+    Key(KeyEvent),
+    /// A mouse event (only with `--mouse`).
+    Mouse(MouseEvent),
+    /// A command, already resolved (tests and mouse use this).
+    Command(Command),
+    /// The terminal has a new size.
+    Resize(u16, u16),
+    /// A scan began in the worker.
+    ScanStarted(CheckDepth),
+    /// Progress of a background check.
+    Progress(Progress),
+    /// A scan finished with this inventory.
+    Scanned(Box<Inventory>),
+    /// A scan could not finish (its worker failed); the last inventory stays.
+    ScanFailed(String),
+    /// Reading the terminal failed; the console cannot go on.
+    InputFailed(String),
+}

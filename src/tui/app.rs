@@ -1,0 +1,973 @@
+//! The console's state and its reducer: `update` is the only place state changes, `draw` only
+//! reads. Side effects (starting a scan) are queued as `Effect`s for the event loop to run.
+
+use super::action::{Action, Command, PaneId};
+use super::keymap;
+use super::layout::{self, Mode};
+use super::overlays::{self, filter::Edit};
+use super::panes::{self, ListView, View};
+use super::theme::{Role, Theme};
+use super::widgets::{self, Status};
+use crate::findings::Severity;
+use crate::inventory::{CheckDepth, Inventory, Progress};
+use chrono::{DateTime, Utc};
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use std::path::PathBuf;
+
+/// Work the event loop must do on the app's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Run a scan of this depth in the background.
+    Scan(CheckDepth),
+}
+
+/// What the console is opened with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Profile name for the header.
+    pub profile: String,
+    /// Root shown in the header.
+    pub root: PathBuf,
+    /// Host name from `--hostname`, until the scan says.
+    pub hostname: Option<String>,
+    /// The fixed clock (`--now`), shown in the header.
+    pub fixed_now: Option<DateTime<Utc>>,
+    /// The profile's recovery-point objective.
+    pub rpo_hours: f64,
+    /// Hide dangerous actions.
+    pub read_only: bool,
+    /// Mouse events are handled.
+    pub mouse: bool,
+    /// Styles.
+    pub theme: Theme,
+}
+
+/// An overlay over the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    /// Details of the focused pane's selected row.
+    Details {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// The keymap.
+    Help {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// All findings, worst first.
+    Findings {
+        /// Selected position in the worst-first order.
+        selected: usize,
+        /// First position shown.
+        offset: usize,
+    },
+}
+
+/// One pane's list state.
+#[derive(Debug, Clone, Default)]
+pub struct PaneState {
+    /// Selected position within `visible`.
+    pub selected: usize,
+    /// First position drawn.
+    pub offset: usize,
+    /// Filter text (case-insensitive substring).
+    pub filter: String,
+    /// Inventory indices that pass the filter, in inventory order.
+    pub visible: Vec<usize>,
+}
+
+/// The console state.
+#[derive(Debug, Clone)]
+pub struct App {
+    opts: Options,
+    inv: Inventory,
+    loaded: bool,
+    scanning: Option<CheckDepth>,
+    progress: Option<Progress>,
+    /// Journal state for the header; the journal fills it in.
+    pub journal: String,
+    focus: PaneId,
+    panes: [PaneState; 4],
+    overlay: Option<Overlay>,
+    zoom: bool,
+    side_scroll: usize,
+    editing_filter: bool,
+    findings_order: Vec<usize>,
+    size: Rect,
+    status: Option<String>,
+    effects: Vec<Effect>,
+    quit: bool,
+}
+
+impl App {
+    /// A console of `size` cells, asking for a quick scan then a standard one.
+    pub fn new(opts: Options, size: (u16, u16)) -> App {
+        let inv = Inventory {
+            profile: opts.profile.clone(),
+            root: opts.root.clone(),
+            ..Inventory::default()
+        };
+        App {
+            opts,
+            inv,
+            loaded: false,
+            scanning: None,
+            progress: None,
+            journal: "no journal".into(),
+            focus: PaneId::Backups,
+            panes: Default::default(),
+            overlay: None,
+            zoom: false,
+            side_scroll: 0,
+            editing_filter: false,
+            findings_order: Vec::new(),
+            size: Rect::new(0, 0, size.0, size.1),
+            status: None,
+            effects: vec![
+                Effect::Scan(CheckDepth::Quick),
+                Effect::Scan(CheckDepth::Standard),
+            ],
+            quit: false,
+        }
+    }
+
+    /// Whether the operator asked to leave.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Effects queued since the last call.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// The focused pane.
+    pub fn focus(&self) -> PaneId {
+        self.focus
+    }
+
+    /// The open overlay.
+    pub fn overlay(&self) -> Option<Overlay> {
+        self.overlay
+    }
+
+    /// Whether the focused pane is zoomed.
+    pub fn zoomed(&self) -> bool {
+        self.zoom
+    }
+
+    /// The status line message.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// A pane's list state.
+    pub fn pane(&self, p: PaneId) -> &PaneState {
+        &self.panes[p.index()]
+    }
+
+    /// The inventory shown.
+    pub fn inventory(&self) -> &Inventory {
+        &self.inv
+    }
+
+    /// The scan running now, if any.
+    pub fn scanning(&self) -> Option<CheckDepth> {
+        self.scanning
+    }
+
+    /// Inventory index of the focused pane's selected row.
+    pub fn selected_row(&self, p: PaneId) -> Option<usize> {
+        let st = &self.panes[p.index()];
+        st.visible.get(st.selected).copied()
+    }
+
+    fn view(&self) -> View<'_> {
+        View {
+            inv: &self.inv,
+            rpo_hours: self.opts.rpo_hours,
+        }
+    }
+
+    /// Apply one action. The only place state changes.
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Key(key) => {
+                if self.editing_filter {
+                    if let Some(e) = overlays::filter::edit(key) {
+                        self.edit_filter(e);
+                    }
+                    return;
+                }
+                self.status = None;
+                match keymap::lookup(key) {
+                    Some(b) if b.dangerous && self.opts.read_only => {
+                        self.status = Some(format!(
+                            "{} is disabled in read-only mode",
+                            b.description.to_lowercase()
+                        ));
+                    }
+                    Some(b) => self.command(b.command),
+                    None => {}
+                }
+            }
+            Action::Command(c) => self.command(c),
+            Action::Mouse(m) => {
+                if self.opts.mouse {
+                    self.mouse(m);
+                }
+            }
+            Action::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.clamp_all();
+            }
+            Action::ScanStarted(depth) => {
+                self.scanning = Some(depth);
+                self.progress = None;
+            }
+            Action::Progress(p) => {
+                self.progress = if p.finished { None } else { Some(p) };
+            }
+            Action::Scanned(inv) => self.apply_inventory(*inv),
+            Action::ScanFailed(msg) => {
+                self.scanning = None;
+                self.progress = None;
+                self.status = Some(msg);
+            }
+            Action::InputFailed(msg) => {
+                self.status = Some(format!("cannot read the terminal: {msg}"));
+                self.quit = true;
+            }
+        }
+    }
+
+    fn apply_inventory(&mut self, inv: Inventory) {
+        let keys: Vec<Option<String>> = PaneId::ALL
+            .iter()
+            .map(|p| self.selected_row(*p).map(|i| panes::key(*p, &self.inv, i)))
+            .collect();
+        let depth = inv.depth;
+        self.inv = inv;
+        self.loaded = true;
+        self.scanning = None;
+        self.progress = None;
+        let mut order: Vec<usize> = (0..self.inv.findings.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.inv.findings[i].severity));
+        self.findings_order = order;
+        for p in PaneId::ALL {
+            self.refilter(p);
+            if let Some(Some(key)) = keys.get(p.index()) {
+                let st = &self.panes[p.index()];
+                if let Some(pos) = st
+                    .visible
+                    .iter()
+                    .position(|&i| panes::key(p, &self.inv, i) == *key)
+                {
+                    self.panes[p.index()].selected = pos;
+                }
+            }
+        }
+        self.clamp_all();
+        if let Some(Overlay::Findings { selected, .. }) = &mut self.overlay {
+            *selected = (*selected).min(self.findings_order.len().saturating_sub(1));
+        }
+        let depth = match depth {
+            CheckDepth::Quick => "quick",
+            CheckDepth::Standard => "standard",
+            CheckDepth::Full => "full",
+        };
+        if self.status.is_none() {
+            self.status = Some(format!(
+                "{depth} check finished: {} findings",
+                self.inv.findings.len()
+            ));
+        }
+    }
+
+    fn refilter(&mut self, p: PaneId) {
+        let needle = self.panes[p.index()].filter.to_lowercase();
+        let n = panes::len(p, &self.inv);
+        let visible: Vec<usize> = if needle.is_empty() {
+            (0..n).collect()
+        } else {
+            (0..n)
+                .filter(|&i| panes::haystack(p, self.view(), i).contains(&needle))
+                .collect()
+        };
+        let st = &mut self.panes[p.index()];
+        st.visible = visible;
+        st.selected = st.selected.min(st.visible.len().saturating_sub(1));
+    }
+
+    fn edit_filter(&mut self, e: Edit) {
+        let p = self.focus;
+        match e {
+            Edit::Insert(c) => {
+                self.panes[p.index()].filter.push(c);
+                self.panes[p.index()].selected = 0;
+                self.refilter(p);
+            }
+            Edit::Delete => {
+                self.panes[p.index()].filter.pop();
+                self.refilter(p);
+            }
+            Edit::Accept => self.editing_filter = false,
+            Edit::Cancel => {
+                self.editing_filter = false;
+                self.panes[p.index()].filter.clear();
+                self.refilter(p);
+            }
+            Edit::Move(c) => self.move_selection(c),
+        }
+        self.clamp_all();
+    }
+
+    fn command(&mut self, c: Command) {
+        if let Some(ov) = self.overlay {
+            if self.overlay_command(ov, c) {
+                return;
+            }
+            self.overlay = None;
+        }
+        match c {
+            Command::Quit => self.quit = true,
+            Command::Back => {
+                if self.zoom {
+                    self.zoom = false;
+                } else if !self.panes[self.focus.index()].filter.is_empty() {
+                    self.panes[self.focus.index()].filter.clear();
+                    self.refilter(self.focus);
+                } else {
+                    self.status = Some("press q to quit".into());
+                }
+            }
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Home
+            | Command::End => self.move_selection(c),
+            Command::Left | Command::Right => {
+                let dx = if c == Command::Left { -1 } else { 1 };
+                let grid = layout::mode(self.size) == Mode::Grid && !self.zoom;
+                self.focus = if grid {
+                    layout::grid_neighbour(self.focus, dx)
+                } else {
+                    PaneId::from_index(
+                        (self.focus.index() as i32 + dx as i32).rem_euclid(4) as usize
+                    )
+                };
+                self.side_scroll = 0;
+            }
+            Command::NextPane => self.focus_pane(PaneId::from_index(self.focus.index() + 1)),
+            Command::PrevPane => self.focus_pane(PaneId::from_index(self.focus.index() + 3)),
+            Command::FocusPane(p) => self.focus_pane(p),
+            Command::Details => {
+                if self.selected_row(self.focus).is_some() {
+                    self.overlay = Some(Overlay::Details { scroll: 0 });
+                } else {
+                    self.status = Some(format!("{} has no row selected", self.focus.title()));
+                }
+            }
+            Command::Zoom => {
+                self.zoom = !self.zoom;
+                self.side_scroll = 0;
+            }
+            Command::Findings => {
+                self.overlay = Some(Overlay::Findings {
+                    selected: 0,
+                    offset: 0,
+                })
+            }
+            Command::Filter => self.editing_filter = true,
+            Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Command::Recheck => {
+                self.effects.push(Effect::Scan(CheckDepth::Full));
+                self.status = Some(format!(
+                    "full integrity checks queued for {} (and everything else)",
+                    self.focus.title().to_lowercase()
+                ));
+            }
+            Command::Diff
+            | Command::Restore
+            | Command::Undo
+            | Command::Promote
+            | Command::Sync
+            | Command::Mark => {
+                let what = keymap::KEYMAP
+                    .iter()
+                    .find(|b| b.command == c)
+                    .map(|b| b.description)
+                    .unwrap_or("this action");
+                self.status = Some(format!("{what}: not available yet"));
+            }
+        }
+        self.clamp_all();
+    }
+
+    /// Handle a command inside an overlay; `false` means "close it and treat it normally".
+    fn overlay_command(&mut self, ov: Overlay, c: Command) -> bool {
+        let page = layout::overlay_rows(self.size, self.zoom).max(1);
+        let step = |pos: usize, c: Command, len: usize, page: usize| -> usize {
+            let last = len.saturating_sub(1);
+            match c {
+                Command::Up => pos.saturating_sub(1),
+                Command::Down => (pos + 1).min(last),
+                Command::PageUp => pos.saturating_sub(page),
+                Command::PageDown => (pos + page).min(last),
+                Command::Home => 0,
+                _ => last,
+            }
+        };
+        let moving = matches!(
+            c,
+            Command::Up
+                | Command::Down
+                | Command::PageUp
+                | Command::PageDown
+                | Command::Home
+                | Command::End
+        );
+        match ov {
+            Overlay::Details { scroll } | Overlay::Help { scroll } => {
+                let closing = matches!(c, Command::Back | Command::Quit)
+                    || (c == Command::Details && matches!(ov, Overlay::Details { .. }))
+                    || (c == Command::Help && matches!(ov, Overlay::Help { .. }));
+                if closing {
+                    self.overlay = None;
+                    return true;
+                }
+                if !moving {
+                    return false;
+                }
+                let len = self.overlay_len(ov);
+                let max = len.saturating_sub(page);
+                let new = step(scroll, c, max + 1, page);
+                self.overlay = Some(match ov {
+                    Overlay::Details { .. } => Overlay::Details { scroll: new },
+                    _ => Overlay::Help { scroll: new },
+                });
+                true
+            }
+            Overlay::Findings { selected, offset } => {
+                match c {
+                    Command::Back | Command::Quit | Command::Findings => {
+                        self.overlay = None;
+                    }
+                    Command::Details => self.jump_to_finding(selected),
+                    _ if moving => {
+                        let rows = overlays::findings::list_rows(page).max(1);
+                        let sel = step(selected, c, self.findings_order.len(), rows);
+                        let off = scroll_into_view(sel, offset, rows);
+                        self.overlay = Some(Overlay::Findings {
+                            selected: sel,
+                            offset: off,
+                        });
+                    }
+                    _ => return false,
+                }
+                true
+            }
+        }
+    }
+
+    fn overlay_len(&self, ov: Overlay) -> usize {
+        let inner_w = {
+            let s = layout::screen(self.size, layout::mode(self.size), self.zoom);
+            layout::overlay(s.body).width.saturating_sub(2)
+        };
+        let lines = match ov {
+            Overlay::Details { .. } => self.details_lines(),
+            Overlay::Help { .. } => overlays::help::lines(self.opts.read_only, &self.opts.theme),
+            Overlay::Findings { .. } => return self.findings_order.len(),
+        };
+        overlays::wrapped_height(&lines, inner_w)
+    }
+
+    fn details_lines(&self) -> Vec<Line<'static>> {
+        match self.selected_row(self.focus) {
+            Some(i) => panes::details(self.focus, self.view(), i, &self.opts.theme),
+            None => Vec::new(),
+        }
+    }
+
+    fn jump_to_finding(&mut self, pos: usize) {
+        let Some(f) = self
+            .findings_order
+            .get(pos)
+            .and_then(|&i| self.inv.findings.get(i))
+            .cloned()
+        else {
+            return;
+        };
+        for p in PaneId::ALL {
+            if let Some(row) = panes::locate(p, &self.inv, &f) {
+                if !self.panes[p.index()].visible.contains(&row) {
+                    self.panes[p.index()].filter.clear();
+                    self.refilter(p);
+                }
+                if let Some(at) = self.panes[p.index()].visible.iter().position(|&i| i == row) {
+                    self.panes[p.index()].selected = at;
+                }
+                self.focus = p;
+                self.overlay = None;
+                self.clamp_all();
+                self.status = Some(format!("{}: {}", f.code.as_str(), f.component));
+                return;
+            }
+        }
+        self.status = Some(format!(
+            "{} is not shown in a pane; its hint is below the list",
+            f.component
+        ));
+    }
+
+    fn focus_pane(&mut self, p: PaneId) {
+        self.focus = p;
+        self.side_scroll = 0;
+    }
+
+    fn move_selection(&mut self, c: Command) {
+        let rows = layout::list_rows(layout::pane_rect(
+            self.size, self.focus, self.focus, self.zoom,
+        ))
+        .max(1);
+        let st = &mut self.panes[self.focus.index()];
+        let last = st.visible.len().saturating_sub(1);
+        st.selected = match c {
+            Command::Up => st.selected.saturating_sub(1),
+            Command::Down => (st.selected + 1).min(last),
+            Command::PageUp => st.selected.saturating_sub(rows),
+            Command::PageDown => (st.selected + rows).min(last),
+            Command::Home => 0,
+            _ => last,
+        };
+        self.side_scroll = 0;
+    }
+
+    /// Keep every selection inside its list and every list scrolled so the selection shows.
+    fn clamp_all(&mut self) {
+        for p in PaneId::ALL {
+            let rows =
+                layout::list_rows(layout::pane_rect(self.size, p, self.focus, self.zoom)).max(1);
+            let st = &mut self.panes[p.index()];
+            st.selected = st.selected.min(st.visible.len().saturating_sub(1));
+            st.offset = scroll_into_view(st.selected, st.offset, rows);
+            // After a resize or filter the list may end above the bottom: show as much as fits.
+            st.offset = st.offset.min(st.visible.len().saturating_sub(rows));
+        }
+        if let Some(Overlay::Findings { selected, offset }) = self.overlay {
+            let rows =
+                overlays::findings::list_rows(layout::overlay_rows(self.size, self.zoom)).max(1);
+            self.overlay = Some(Overlay::Findings {
+                selected,
+                offset: scroll_into_view(selected, offset, rows),
+            });
+        }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) {
+        let mode = layout::mode(self.size);
+        if mode == Mode::TooSmall || self.overlay.is_some() {
+            return;
+        }
+        let s = layout::screen(self.size, mode, self.zoom);
+        let body = layout::body(s.body, mode, self.focus, self.zoom);
+        let at = Position::new(m.column, m.row);
+        let Some((p, rect)) = body.panes.iter().find(|(_, r)| r.contains(at)).copied() else {
+            return;
+        };
+        match m.kind {
+            MouseEventKind::ScrollDown => {
+                self.focus = p;
+                self.move_selection(Command::Down);
+            }
+            MouseEventKind::ScrollUp => {
+                self.focus = p;
+                self.move_selection(Command::Up);
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.focus = p;
+                // Border and column headings take the first two rows.
+                let first = rect.y + 2;
+                if m.row >= first && m.row < rect.bottom().saturating_sub(1) {
+                    let st = &mut self.panes[p.index()];
+                    let pos = st.offset + (m.row - first) as usize;
+                    if pos < st.visible.len() {
+                        st.selected = pos;
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.clamp_all();
+    }
+
+    /// Draw the whole screen. Reads state only.
+    pub fn draw(&self, frame: &mut Frame) {
+        let area = frame.area();
+        let mode = layout::mode(area);
+        let theme = &self.opts.theme;
+        if mode == Mode::TooSmall {
+            let msg = vec![
+                Line::styled(
+                    format!(
+                        "terminal too small (need {}×{})",
+                        layout::MIN_WIDTH,
+                        layout::MIN_HEIGHT
+                    ),
+                    theme.style(Role::SeverityWarning),
+                ),
+                Line::styled(
+                    format!("now {}×{} · q quits", area.width, area.height),
+                    theme.style(Role::Muted),
+                ),
+            ];
+            let y = area.y + area.height.saturating_sub(2) / 2;
+            let r = Rect::new(area.x, y, area.width, 2.min(area.height));
+            frame.render_widget(Paragraph::new(msg).alignment(Alignment::Center), r);
+            return;
+        }
+        let s = layout::screen(area, mode, self.zoom);
+        self.draw_header(frame, s.header);
+        if let Some(t) = s.tabs {
+            self.draw_tabs(frame, t);
+        }
+        let body = layout::body(s.body, mode, self.focus, self.zoom);
+        for (p, rect) in &body.panes {
+            let st = &self.panes[p.index()];
+            let empty = if !self.loaded {
+                "scanning…".to_string()
+            } else if !st.filter.is_empty() {
+                format!("no rows match '{}'", st.filter)
+            } else {
+                format!("no {} found", p.title().to_lowercase())
+            };
+            let lv = ListView {
+                pane: *p,
+                view: self.view(),
+                visible: &st.visible,
+                selected: st.selected,
+                offset: st.offset,
+                filter: &st.filter,
+                focused: *p == self.focus,
+                empty: &empty,
+            };
+            panes::draw(frame, *rect, &lv, theme);
+        }
+        if let Some(side) = body.side {
+            overlays::details::draw_panel(
+                frame,
+                side,
+                self.details_lines(),
+                self.side_scroll,
+                theme,
+            );
+        }
+        match self.overlay {
+            Some(Overlay::Details { scroll }) => {
+                let title = match self.selected_row(self.focus) {
+                    Some(i) => format!("Details · {}", panes::key(self.focus, &self.inv, i)),
+                    None => "Details".into(),
+                };
+                let title = widgets::fit(
+                    &title,
+                    (layout::overlay(s.body).width as usize).saturating_sub(30),
+                );
+                overlays::details::draw(
+                    frame,
+                    layout::overlay(s.body),
+                    &title,
+                    self.details_lines(),
+                    scroll,
+                    theme,
+                );
+            }
+            Some(Overlay::Help { scroll }) => overlays::help::draw(
+                frame,
+                layout::overlay(s.body),
+                self.opts.read_only,
+                scroll,
+                theme,
+            ),
+            Some(Overlay::Findings { selected, offset }) => overlays::findings::draw(
+                frame,
+                layout::overlay(s.body),
+                &overlays::findings::FindingsView {
+                    findings: &self.inv.findings,
+                    order: &self.findings_order,
+                    selected,
+                    offset,
+                    root: &self.inv.root,
+                },
+                theme,
+            ),
+            None => {}
+        }
+        self.draw_footer(frame, s.footer);
+    }
+
+    fn draw_header(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.opts.theme;
+        let label = theme.style(Role::HeaderLabel);
+        let value = theme.style(Role::Header);
+        let sep = theme.style(Role::Muted);
+        let host = if !self.inv.host.hostname.is_empty() {
+            self.inv.host.hostname.clone()
+        } else {
+            self.opts.hostname.clone().unwrap_or_else(|| "…".into())
+        };
+        let (server, server_role) = if !self.loaded {
+            ("…".to_string(), Role::Pending)
+        } else if self.inv.host.running.is_empty() {
+            ("stopped".to_string(), Role::SeverityOk)
+        } else {
+            let names: Vec<String> = self
+                .inv
+                .host
+                .running
+                .iter()
+                .map(|p| format!("{} ({})", p.name, p.pid))
+                .collect();
+            (
+                format!("RUNNING {}", names.join(", ")),
+                Role::SeverityWarning,
+            )
+        };
+        let mut first = vec![
+            vec![Span::styled("drconsole", theme.style(Role::Title))],
+            vec![
+                Span::styled("profile ", label),
+                Span::styled(self.opts.profile.clone(), value),
+            ],
+            vec![Span::styled("host ", label), Span::styled(host, value)],
+            vec![
+                Span::styled("server ", label),
+                Span::styled(server, theme.style(server_role)),
+            ],
+        ];
+        if let Some(now) = self.opts.fixed_now {
+            first.push(vec![
+                Span::styled("clock ", label),
+                Span::styled(now.format("%Y-%m-%d %H:%M UTC").to_string(), value),
+            ]);
+        }
+        let w = area.width as usize;
+        let line1 = widgets::fitting_spans(first, w.saturating_sub(1), " │ ", sep);
+        let scan = match (self.scanning, self.loaded) {
+            (Some(d), _) => format!("{} check running", depth_name(d)),
+            (None, true) => format!("{} check done", depth_name(self.inv.depth)),
+            (None, false) => "starting".into(),
+        };
+        let fixed = vec![
+            vec![
+                Span::styled("journal ", label),
+                Span::styled(self.journal.clone(), value),
+            ],
+            vec![Span::styled("scan ", label), Span::styled(scan, value)],
+        ];
+        let fixed_w: usize = fixed
+            .iter()
+            .flatten()
+            .map(|s| widgets::width(&s.content))
+            .sum::<usize>()
+            + 6;
+        let root_room = w.saturating_sub(fixed_w + 6).max(8);
+        let mut second = vec![vec![
+            Span::styled("root ", label),
+            Span::styled(
+                widgets::fit_left(&self.opts.root.display().to_string(), root_room),
+                value,
+            ),
+        ]];
+        second.extend(fixed);
+        let line2 = widgets::fitting_spans(second, w.saturating_sub(1), " │ ", sep);
+        let pad = |l: Line<'static>| {
+            let mut spans = vec![Span::raw(" ")];
+            spans.extend(l.spans);
+            Line::from(spans)
+        };
+        frame.render_widget(
+            Paragraph::new(vec![pad(line1), pad(line2)]).style(value),
+            area,
+        );
+    }
+
+    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.opts.theme;
+        let long: usize = PaneId::ALL.iter().map(|p| p.title().len() + 10).sum();
+        let short = long > area.width as usize;
+        let mut spans = vec![Span::raw(" ")];
+        for p in PaneId::ALL {
+            let n = panes::len(p, &self.inv);
+            let title = if short { p.short_title() } else { p.title() };
+            let worst = (0..n).map(|i| panes::row(p, self.view(), i).0).max();
+            let role = if p == self.focus {
+                Role::TabActive
+            } else {
+                Role::Tab
+            };
+            spans.push(Span::styled(
+                format!("{} {title}", p.index() + 1),
+                theme.style(role),
+            ));
+            match worst {
+                Some(st) if n > 0 => spans.push(Span::styled(
+                    format!(" {}{n}", st.glyph()),
+                    theme.style(st.role()),
+                )),
+                _ => spans.push(Span::styled(format!(" {n}"), theme.style(Role::Muted))),
+            }
+            spans.push(Span::raw("  "));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_footer(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.opts.theme;
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        let top = Rect::new(top.x + 1, top.y, top.width.saturating_sub(2), 1);
+        let bottom = Rect::new(bottom.x + 1, bottom.y, bottom.width.saturating_sub(2), 1);
+        if self.editing_filter {
+            let st = &self.panes[self.focus.index()];
+            overlays::filter::draw(frame, top, &st.filter, st.visible.len(), theme);
+        } else {
+            self.draw_progress(frame, top);
+        }
+        // Findings by severity, then hints for the focused pane, whole hints only.
+        let mut parts: Vec<Vec<Span<'static>>> = Vec::new();
+        let mut counts = Vec::new();
+        for sev in [
+            Severity::Critical,
+            Severity::Error,
+            Severity::Warning,
+            Severity::Info,
+        ] {
+            let n = self
+                .inv
+                .findings
+                .iter()
+                .filter(|f| f.severity == sev)
+                .count();
+            let st = Status::from(sev);
+            let role = if n > 0 { st.role() } else { Role::Muted };
+            if !counts.is_empty() {
+                counts.push(Span::raw(" "));
+            }
+            counts.push(Span::styled(
+                format!("{}{n}", st.glyph()),
+                theme.style(role),
+            ));
+        }
+        counts.push(Span::styled(" │", theme.style(Role::Muted)));
+        parts.push(counts);
+        for (key, word) in keymap::hints(self.focus, self.opts.read_only) {
+            parts.push(vec![
+                Span::styled(key, theme.style(Role::Key)),
+                Span::styled(format!(" {word}"), theme.style(Role::Footer)),
+            ]);
+        }
+        frame.render_widget(
+            Paragraph::new(widgets::fitting_spans(
+                parts,
+                bottom.width as usize,
+                "  ",
+                theme.style(Role::Footer),
+            )),
+            bottom,
+        );
+    }
+
+    fn draw_progress(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.opts.theme;
+        let w = area.width as usize;
+        let gauge_w = if w >= 100 { 24 } else { 12 };
+        let (text, gauge) = match (&self.progress, self.scanning) {
+            (Some(p), _) => {
+                let mut t = format!("{} {}/{}", p.job, p.done, p.total);
+                if p.bytes_total > 0 {
+                    t.push_str(&format!(
+                        " · {} of {}",
+                        widgets::bytes(p.bytes_done),
+                        widgets::bytes(p.bytes_total)
+                    ));
+                }
+                let ratio = if p.bytes_total > 0 {
+                    p.bytes_done as f64 / p.bytes_total as f64
+                } else if p.total > 0 {
+                    p.done as f64 / p.total as f64
+                } else {
+                    0.0
+                };
+                (Some((t, p.label.clone())), Some(ratio))
+            }
+            (None, Some(d)) => (
+                Some((format!("{} check starting", depth_name(d)), String::new())),
+                Some(0.0),
+            ),
+            _ => (None, None),
+        };
+        let mut spans = Vec::new();
+        let mut used = 0;
+        if let Some(ratio) = gauge {
+            let (done, rest) = widgets::bar(ratio, gauge_w);
+            spans.push(Span::styled(done, theme.style(Role::Gauge)));
+            spans.push(Span::styled(rest, theme.style(Role::Muted)));
+            spans.push(Span::raw(" "));
+            used += gauge_w + 1;
+        }
+        if let Some((t, label)) = text {
+            let t = widgets::fit(&t, w.saturating_sub(used));
+            used += widgets::width(&t);
+            spans.push(Span::styled(t, theme.style(Role::Status)));
+            if !label.is_empty() && used + 4 < w {
+                spans.push(Span::styled(
+                    format!(
+                        " {}",
+                        widgets::fit_left(
+                            &widgets::show_path(std::path::Path::new(&label), &self.inv.root),
+                            w - used - 1
+                        )
+                    ),
+                    theme.style(Role::Muted),
+                ));
+                used = w;
+            }
+        }
+        if let Some(msg) = &self.status
+            && used + 4 < w
+        {
+            let sep = if used > 0 { " · " } else { "" };
+            spans.push(Span::styled(
+                format!("{sep}{}", widgets::fit(msg, w - used - widgets::width(sep))),
+                theme.style(Role::Status),
+            ));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+}
+
+fn depth_name(d: CheckDepth) -> &'static str {
+    match d {
+        CheckDepth::Quick => "quick",
+        CheckDepth::Standard => "standard",
+        CheckDepth::Full => "full",
+    }
+}
+
+/// The offset that keeps `selected` inside a window of `rows` starting near `offset`.
+pub fn scroll_into_view(selected: usize, offset: usize, rows: usize) -> usize {
+    if selected < offset {
+        selected
+    } else if selected >= offset + rows {
+        selected + 1 - rows
+    } else {
+        offset
+    }
+}

@@ -1,0 +1,141 @@
+//! The event loop: one channel carries keys, resizes, progress and scan results as `Action`s.
+//! Input and scans run on their own threads, so the UI thread never waits on a check.
+
+use super::action::Action;
+use super::app::{App, Effect};
+use super::terminal;
+use crate::inventory::{CheckDepth, Inventory, Progress, ProgressSink};
+use crossterm::event::{self, Event, KeyEventKind};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::Duration;
+
+/// A scan the worker runs: depth in, inventory out, progress along the way.
+pub type ScanFn = dyn Fn(CheckDepth, &dyn ProgressSink) -> Inventory + Send + Sync;
+
+/// Start the scan worker; send it depths, it answers with `ScanStarted`, `Progress` and
+/// `Scanned` actions on `tx`, one scan at a time in the order asked.
+pub fn spawn_scanner(scan: Box<ScanFn>, tx: Sender<Action>) -> Sender<CheckDepth> {
+    let (jobs, queue) = mpsc::channel::<CheckDepth>();
+    let spawned = thread::Builder::new()
+        .name("drconsole-scan".into())
+        .spawn(move || {
+            for depth in queue {
+                if tx.send(Action::ScanStarted(depth)).is_err() {
+                    return;
+                }
+                let progress_tx = tx.clone();
+                let sink = move |p: Progress| {
+                    let _ = progress_tx.send(Action::Progress(p));
+                };
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan(depth, &sink)));
+                let action = match result {
+                    Ok(inv) => Action::Scanned(Box::new(inv)),
+                    Err(_) => {
+                        let msg = terminal::WORKER_PANIC
+                            .lock()
+                            .ok()
+                            .and_then(|mut m| m.take());
+                        Action::ScanFailed(format!(
+                            "the scan failed: {}",
+                            msg.unwrap_or_else(|| "unknown error".into())
+                        ))
+                    }
+                };
+                if tx.send(action).is_err() {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        // Without a worker nothing fills in; say so rather than show empty panes forever.
+        let _ = jobs.send(CheckDepth::Quick);
+        eprintln!("drconsole: cannot start the scan thread: {e}");
+    }
+    jobs
+}
+
+/// Read terminal events on a thread until `stop` is set or the channel closes.
+pub fn spawn_input(tx: Sender<Action>, stop: Arc<AtomicBool>) {
+    let _ = thread::Builder::new()
+        .name("drconsole-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                match event::poll(Duration::from_millis(100)) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(e) => {
+                        let _ = tx.send(Action::InputFailed(e.to_string()));
+                        return;
+                    }
+                }
+                let action = match event::read() {
+                    Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Action::Key(k),
+                    Ok(Event::Resize(w, h)) => Action::Resize(w, h),
+                    Ok(Event::Mouse(m)) => Action::Mouse(m),
+                    Ok(_) => continue,
+                    Err(e) => Action::InputFailed(e.to_string()),
+                };
+                if tx.send(action).is_err() {
+                    return;
+                }
+            }
+        });
+}
+
+/// Wait up to `timeout` for an action, then apply it and every other one already waiting (so
+/// a burst of progress costs one redraw). Returns false when every sender is gone.
+pub fn pump(app: &mut App, rx: &Receiver<Action>, timeout: Duration) -> bool {
+    match rx.recv_timeout(timeout) {
+        Ok(a) => app.update(a),
+        Err(RecvTimeoutError::Timeout) => return true,
+        Err(RecvTimeoutError::Disconnected) => return false,
+    }
+    while let Ok(a) = rx.try_recv() {
+        app.update(a);
+    }
+    true
+}
+
+/// Hand queued effects to the workers.
+pub fn run_effects(app: &mut App, scans: &Sender<CheckDepth>) {
+    for e in app.take_effects() {
+        match e {
+            Effect::Scan(depth) => {
+                let _ = scans.send(depth);
+            }
+        }
+    }
+}
+
+/// Run the console until the operator quits or a signal arrives; returns the exit code.
+pub fn run_loop<B: Backend>(
+    term: &mut Terminal<B>,
+    app: &mut App,
+    rx: &Receiver<Action>,
+    scans: &Sender<CheckDepth>,
+    signal: &AtomicUsize,
+) -> anyhow::Result<i32>
+where
+    B::Error: Send + Sync + 'static,
+{
+    loop {
+        run_effects(app, scans);
+        term.draw(|f| app.draw(f))?;
+        if app.should_quit() {
+            return Ok(0);
+        }
+        let sig = signal.load(Ordering::SeqCst);
+        if sig != 0 {
+            return Ok(128 + sig as i32);
+        }
+        if !pump(app, rx, Duration::from_millis(200)) {
+            return Ok(0);
+        }
+    }
+}

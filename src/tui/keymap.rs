@@ -1,0 +1,368 @@
+//! The keymap as data: every binding carries its keys, command, description and whether it is
+//! dangerous. The help overlay and the footer hints are generated from this table.
+
+use super::action::{Command, PaneId};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// One key combination.
+pub type Key = (KeyCode, KeyModifiers);
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+/// One entry of the keymap.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// Keys that trigger it; the first is shown first.
+    pub keys: &'static [Key],
+    /// What it does.
+    pub command: Command,
+    /// Sentence for the help overlay.
+    pub description: &'static str,
+    /// Changes files: needs confirmation and is hidden in `--read-only` mode.
+    pub dangerous: bool,
+    /// Panes where it applies; `None` means everywhere.
+    pub panes: Option<&'static [PaneId]>,
+    /// Word shown in the footer hints, when the binding is worth a hint.
+    pub hint: Option<&'static str>,
+}
+
+const fn b(keys: &'static [Key], command: Command, description: &'static str) -> Binding {
+    Binding {
+        keys,
+        command,
+        description,
+        dangerous: false,
+        panes: None,
+        hint: None,
+    }
+}
+
+impl Binding {
+    const fn hint(mut self, word: &'static str) -> Self {
+        self.hint = Some(word);
+        self
+    }
+    const fn dangerous(mut self) -> Self {
+        self.dangerous = true;
+        self
+    }
+    const fn only(mut self, panes: &'static [PaneId]) -> Self {
+        self.panes = Some(panes);
+        self
+    }
+
+    /// Whether this binding is offered on `pane`.
+    pub fn applies_to(&self, pane: PaneId) -> bool {
+        self.panes.is_none_or(|p| p.contains(&pane))
+    }
+
+    /// The keys as the operator reads them: `↑/k`.
+    pub fn label(&self) -> String {
+        self.keys
+            .iter()
+            .map(|k| key_name(*k))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+use PaneId::{Backups, Certificates, Databases, Distribution};
+
+/// Every binding of the console, in the order the help overlay lists them.
+pub const KEYMAP: &[Binding] = &[
+    b(
+        &[(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)],
+        Command::Up,
+        "Previous row",
+    ),
+    b(
+        &[(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)],
+        Command::Down,
+        "Next row",
+    ),
+    b(
+        &[(KeyCode::Left, NONE), (KeyCode::Char('h'), NONE)],
+        Command::Left,
+        "Pane to the left (previous tab on small terminals)",
+    ),
+    b(
+        &[(KeyCode::Right, NONE), (KeyCode::Char('l'), NONE)],
+        Command::Right,
+        "Pane to the right (next tab on small terminals)",
+    ),
+    b(&[(KeyCode::PageUp, NONE)], Command::PageUp, "One page up"),
+    b(
+        &[(KeyCode::PageDown, NONE)],
+        Command::PageDown,
+        "One page down",
+    ),
+    b(
+        &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
+        Command::Home,
+        "First row",
+    ),
+    b(
+        &[(KeyCode::End, NONE), (KeyCode::Char('G'), NONE)],
+        Command::End,
+        "Last row",
+    ),
+    b(&[(KeyCode::Tab, NONE)], Command::NextPane, "Next pane").hint("pane"),
+    b(
+        &[(KeyCode::BackTab, NONE)],
+        Command::PrevPane,
+        "Previous pane",
+    ),
+    b(
+        &[(KeyCode::Char('1'), NONE)],
+        Command::FocusPane(Backups),
+        "Backup sets pane",
+    ),
+    b(
+        &[(KeyCode::Char('2'), NONE)],
+        Command::FocusPane(Databases),
+        "Databases pane",
+    ),
+    b(
+        &[(KeyCode::Char('3'), NONE)],
+        Command::FocusPane(Certificates),
+        "Certificates pane",
+    ),
+    b(
+        &[(KeyCode::Char('4'), NONE)],
+        Command::FocusPane(Distribution),
+        "Distribution points pane",
+    ),
+    b(
+        &[(KeyCode::Enter, NONE)],
+        Command::Details,
+        "Details of the selected row; in the findings view, jump to its row",
+    )
+    .hint("details"),
+    b(
+        &[(KeyCode::Char('z'), NONE)],
+        Command::Zoom,
+        "Zoom the pane with a details panel",
+    )
+    .hint("zoom"),
+    b(
+        &[(KeyCode::Char('f'), NONE)],
+        Command::Findings,
+        "All findings, worst first",
+    )
+    .hint("findings"),
+    b(
+        &[(KeyCode::Char('/'), NONE)],
+        Command::Filter,
+        "Filter the list by text",
+    )
+    .hint("filter"),
+    b(
+        &[(KeyCode::Char('c'), NONE)],
+        Command::Recheck,
+        "Run full integrity checks again in the background",
+    )
+    .hint("check"),
+    b(
+        &[(KeyCode::Char('d'), NONE)],
+        Command::Diff,
+        "Diff the selected component with a backup set",
+    )
+    .only(&[Backups, Databases, Certificates])
+    .hint("diff"),
+    b(
+        &[(KeyCode::Char('r'), NONE)],
+        Command::Restore,
+        "Restore from the selected backup set",
+    )
+    .only(&[Backups, Databases, Certificates])
+    .dangerous()
+    .hint("restore"),
+    b(
+        &[(KeyCode::Char('u'), NONE)],
+        Command::Undo,
+        "Undo the last transaction",
+    )
+    .dangerous(),
+    b(
+        &[(KeyCode::Char('p'), NONE)],
+        Command::Promote,
+        "Promote the selected distribution point to master",
+    )
+    .only(&[Distribution])
+    .dangerous()
+    .hint("promote"),
+    b(
+        &[(KeyCode::Char('s'), NONE)],
+        Command::Sync,
+        "Synchronise the selected mirror from the master",
+    )
+    .only(&[Distribution])
+    .dangerous()
+    .hint("sync"),
+    b(
+        &[(KeyCode::Char(' '), NONE)],
+        Command::Mark,
+        "Mark the row for a batch action",
+    )
+    .only(&[Backups, Databases, Certificates]),
+    b(&[(KeyCode::Char('?'), NONE)], Command::Help, "This help").hint("help"),
+    b(
+        &[(KeyCode::Esc, NONE)],
+        Command::Back,
+        "Close the overlay, leave zoom or clear the filter",
+    ),
+    b(
+        &[(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        Command::Quit,
+        "Quit (closes an open overlay first)",
+    )
+    .hint("quit"),
+];
+
+/// The binding a key triggers, if any. Shift is part of the character itself (`G`, `?`),
+/// so only Control and Alt are compared.
+pub fn lookup(key: KeyEvent) -> Option<&'static Binding> {
+    let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+    KEYMAP.iter().find(|b| {
+        b.keys
+            .iter()
+            .any(|(code, m)| *code == key.code && *m == mods)
+    })
+}
+
+/// Bindings the operator is offered: dangerous ones disappear in read-only mode.
+pub fn offered(read_only: bool) -> impl Iterator<Item = &'static Binding> {
+    KEYMAP.iter().filter(move |b| !(read_only && b.dangerous))
+}
+
+/// Footer hints for a pane: `(keys, word)` in keymap order.
+pub fn hints(pane: PaneId, read_only: bool) -> Vec<(String, &'static str)> {
+    offered(read_only)
+        .filter(|b| b.applies_to(pane))
+        .filter_map(|b| {
+            b.hint
+                .map(|word| (b.keys.first().map_or(String::new(), |k| key_name(*k)), word))
+        })
+        .collect()
+}
+
+/// How a key is written in hints and help.
+pub fn key_name((code, mods): Key) -> String {
+    let base = match code {
+        KeyCode::Up => "↑".to_string(),
+        KeyCode::Down => "↓".to_string(),
+        KeyCode::Left => "←".to_string(),
+        KeyCode::Right => "→".to_string(),
+        KeyCode::PageUp => "PgUp".to_string(),
+        KeyCode::PageDown => "PgDn".to_string(),
+        KeyCode::Home => "Home".to_string(),
+        KeyCode::End => "End".to_string(),
+        KeyCode::Tab => "Tab".to_string(),
+        KeyCode::BackTab => "S-Tab".to_string(),
+        KeyCode::Enter => "Enter".to_string(),
+        KeyCode::Esc => "Esc".to_string(),
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        other => format!("{other:?}"),
+    };
+    if mods.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{base}")
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn arrows_and_vi_keys_move_the_same_way() {
+        assert_eq!(
+            lookup(key(KeyCode::Char('j'))).map(|b| b.command),
+            Some(Command::Down)
+        );
+        assert_eq!(
+            lookup(key(KeyCode::Down)).map(|b| b.command),
+            Some(Command::Down)
+        );
+        assert_eq!(
+            lookup(key(KeyCode::Char('k'))).map(|b| b.command),
+            Some(Command::Up)
+        );
+        assert_eq!(
+            lookup(key(KeyCode::Char('l'))).map(|b| b.command),
+            Some(Command::Right)
+        );
+    }
+
+    #[test]
+    fn shifted_characters_match_without_comparing_shift() {
+        let g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(g).map(|b| b.command), Some(Command::End));
+        let help = KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(help).map(|b| b.command), Some(Command::Help));
+    }
+
+    #[test]
+    fn ctrl_c_quits_but_plain_c_rechecks() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(ctrl_c).map(|b| b.command), Some(Command::Quit));
+        assert_eq!(
+            lookup(key(KeyCode::Char('c'))).map(|b| b.command),
+            Some(Command::Recheck)
+        );
+    }
+
+    #[test]
+    fn every_key_is_bound_once() {
+        let mut seen = std::collections::HashSet::new();
+        for b in KEYMAP {
+            for k in b.keys {
+                assert!(seen.insert(*k), "{} bound twice", key_name(*k));
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_hides_every_dangerous_binding() {
+        assert!(offered(false).any(|b| b.command == Command::Restore));
+        assert!(offered(true).all(|b| !b.dangerous));
+        let hints = hints(PaneId::Distribution, true);
+        assert!(hints.iter().all(|(_, w)| *w != "promote" && *w != "sync"));
+        let hints = hints_for_rw();
+        assert!(hints.iter().any(|(_, w)| *w == "promote"));
+    }
+
+    fn hints_for_rw() -> Vec<(String, &'static str)> {
+        hints(PaneId::Distribution, false)
+    }
+
+    #[test]
+    fn pane_specific_hints_follow_the_focused_pane() {
+        let backups = hints(PaneId::Backups, false);
+        assert!(backups.iter().any(|(_, w)| *w == "restore"));
+        assert!(backups.iter().all(|(_, w)| *w != "promote"));
+        let dps = hints(PaneId::Distribution, false);
+        assert!(dps.iter().all(|(_, w)| *w != "restore"));
+    }
+
+    #[test]
+    fn later_actions_have_their_slots() {
+        for c in [
+            Command::Diff,
+            Command::Restore,
+            Command::Undo,
+            Command::Promote,
+            Command::Sync,
+            Command::Mark,
+        ] {
+            assert!(KEYMAP.iter().any(|b| b.command == c), "{c:?} has no key");
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The help overlay (`?`), generated from the keymap so no key is described twice; in
+//! read-only mode the dangerous bindings are not listed.
+
+use super::frame_box;
+use crate::tui::keymap;
+use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets::Status;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// The help text.
+pub fn lines(read_only: bool, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = vec![Line::styled("Keys", theme.style(Role::Title))];
+    for b in keymap::offered(read_only) {
+        let mut spans = vec![
+            Span::styled(format!("  {:<16}", b.label()), theme.style(Role::Key)),
+            Span::styled(b.description.to_string(), theme.style(Role::Text)),
+        ];
+        if b.dangerous {
+            spans.push(Span::styled(
+                "  (changes files)",
+                theme.style(Role::SeverityWarning),
+            ));
+        }
+        out.push(Line::from(spans));
+    }
+    if read_only {
+        out.push(Line::default());
+        out.push(Line::styled(
+            "Read-only mode: actions that change files are hidden.",
+            theme.style(Role::Muted),
+        ));
+    }
+    out.push(Line::default());
+    out.push(Line::styled("Row status", theme.style(Role::Title)));
+    for (st, meaning) in [
+        (Status::Ok, "checked and fine"),
+        (
+            Status::Pending,
+            "not fully checked yet (quick check only, or unknown)",
+        ),
+        (Status::Info, "worth knowing"),
+        (
+            Status::Warning,
+            "look at it soon (stale, expiring, out of sync, leftovers)",
+        ),
+        (
+            Status::Error,
+            "broken (corrupt, incomplete, expired, unreachable)",
+        ),
+        (Status::Critical, "recovery at risk (missing or empty)"),
+    ] {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {}  ", st.glyph()), theme.style(st.role())),
+            Span::styled(meaning, theme.style(Role::Text)),
+        ]));
+    }
+    out.push(Line::from(vec![
+        Span::styled("  ★  ", theme.style(Role::VerdictRestorable)),
+        Span::styled(
+            "the recommended backup set (newest restorable)",
+            theme.style(Role::Text),
+        ),
+    ]));
+    out
+}
+
+/// Draw the help overlay scrolled by `scroll` rows.
+pub fn draw(frame: &mut Frame, area: Rect, read_only: bool, scroll: usize, theme: &Theme) {
+    let inner = frame_box(frame, area, "Help", "↑↓ scroll · Esc close", theme);
+    let text = lines(read_only, theme);
+    let max = super::wrapped_height(&text, inner.width).saturating_sub(inner.height as usize);
+    let y = scroll.min(max).min(u16::MAX as usize) as u16;
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .scroll((y, 0)),
+        inner,
+    );
+}

@@ -1,0 +1,40 @@
+//! Overlays drawn over the body: details of a row, the help generated from the keymap, the
+//! findings view, and the filter input line.
+
+pub mod details;
+pub mod filter;
+pub mod findings;
+pub mod help;
+
+use super::theme::{Role, Theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear};
+
+/// Clear the area and draw a focused border with a title and a bottom hint; returns the inside.
+pub fn frame_box(frame: &mut Frame, area: Rect, title: &str, bottom: &str, theme: &Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_style(theme.style(Role::BorderFocused))
+        .title(Line::from(Span::styled(
+            format!(" {title} "),
+            theme.style(Role::Title),
+        )))
+        .title_bottom(
+            Line::from(Span::styled(
+                format!(" {bottom} "),
+                theme.style(Role::Muted),
+            ))
+            .right_aligned(),
+        );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// Rows a list of lines takes once wrapped to `width` cells (an estimate good for scrolling).
+pub fn wrapped_height(lines: &[Line], width: u16) -> usize {
+    let w = width.max(1) as usize;
+    lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum()
+}

@@ -1,0 +1,428 @@
+//! The four panes. Each file says how its rows look (columns, status, filter text) and what its
+//! details view shows; this file dispatches on `PaneId` and draws any pane as a virtualised list.
+
+pub mod backups;
+pub mod certificates;
+pub mod databases;
+pub mod distribution;
+
+use super::action::PaneId;
+use super::theme::{Role, Theme};
+use super::widgets::{self, Status};
+use crate::findings::Finding;
+use crate::inventory::Inventory;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use std::path::Path;
+
+/// One column of a pane's list.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// Heading.
+    pub title: &'static str,
+    /// Width in cells (the minimum for the flexible column).
+    pub width: usize,
+    /// Takes the width left over.
+    pub flex: bool,
+    /// Right-aligned (numbers).
+    pub right: bool,
+    /// When space is short, columns with the lowest `keep` are dropped first.
+    pub keep: u8,
+}
+
+impl Column {
+    /// A column.
+    pub const fn new(title: &'static str, width: usize, keep: u8) -> Column {
+        Column {
+            title,
+            width,
+            flex: false,
+            right: false,
+            keep,
+        }
+    }
+    /// The column that grows.
+    pub const fn flex(mut self) -> Column {
+        self.flex = true;
+        self
+    }
+    /// Right-aligned.
+    pub const fn right(mut self) -> Column {
+        self.right = true;
+        self
+    }
+}
+
+/// One cell: text and, when it differs from the row's, a style role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The text.
+    pub text: String,
+    /// Style role, or `None` for ordinary text.
+    pub role: Option<Role>,
+}
+
+impl Cell {
+    /// Ordinary text.
+    pub fn plain(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            role: None,
+        }
+    }
+    /// Text with a meaning.
+    pub fn styled(text: impl Into<String>, role: Role) -> Cell {
+        Cell {
+            text: text.into(),
+            role: Some(role),
+        }
+    }
+}
+
+/// What a pane row needs besides the inventory.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// The inventory shown.
+    pub inv: &'a Inventory,
+    /// The profile's recovery-point objective, for stale sets.
+    pub rpo_hours: f64,
+}
+
+impl View<'_> {
+    /// A path relative to the root when under it.
+    pub fn path(&self, p: &Path) -> String {
+        widgets::show_path(p, &self.inv.root)
+    }
+}
+
+/// Number of rows in a pane.
+pub fn len(p: PaneId, inv: &Inventory) -> usize {
+    match p {
+        PaneId::Backups => inv.backup_sets.len(),
+        PaneId::Databases => inv.databases.len(),
+        PaneId::Certificates => inv.certificates.len(),
+        PaneId::Distribution => inv.distribution_points.len(),
+    }
+}
+
+/// The columns of a pane.
+pub fn columns(p: PaneId) -> &'static [Column] {
+    match p {
+        PaneId::Backups => backups::COLUMNS,
+        PaneId::Databases => databases::COLUMNS,
+        PaneId::Certificates => certificates::COLUMNS,
+        PaneId::Distribution => distribution::COLUMNS,
+    }
+}
+
+/// Status and cells of row `i`.
+pub fn row(p: PaneId, v: View, i: usize) -> (Status, Vec<Cell>) {
+    match p {
+        PaneId::Backups => backups::row(v, i),
+        PaneId::Databases => databases::row(v, i),
+        PaneId::Certificates => certificates::row(v, i),
+        PaneId::Distribution => distribution::row(v, i),
+    }
+}
+
+/// A stable identity for row `i`, so a selection survives a new scan.
+pub fn key(p: PaneId, inv: &Inventory, i: usize) -> String {
+    match p {
+        PaneId::Backups => inv.backup_sets.get(i).map(|s| s.component.clone()),
+        PaneId::Databases => inv.databases.get(i).map(|d| d.component.clone()),
+        PaneId::Certificates => inv
+            .certificates
+            .get(i)
+            .map(|c| format!("{}#{}", c.file.display(), c.index)),
+        PaneId::Distribution => inv
+            .distribution_points
+            .get(i)
+            .map(|d| format!("dp:{}", d.name)),
+    }
+    .unwrap_or_default()
+}
+
+/// Text the filter matches against: the row's cells.
+pub fn haystack(p: PaneId, v: View, i: usize) -> String {
+    let (_, cells) = row(p, v, i);
+    let mut s = cells
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    s.push(' ');
+    s.push_str(&key(p, v.inv, i));
+    s.to_lowercase()
+}
+
+/// Everything the inventory knows about row `i`.
+pub fn details(p: PaneId, v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = match p {
+        PaneId::Backups => backups::details(v, i, theme),
+        PaneId::Databases => databases::details(v, i, theme),
+        PaneId::Certificates => certificates::details(v, i, theme),
+        PaneId::Distribution => distribution::details(v, i, theme),
+    };
+    let related: Vec<&Finding> = v
+        .inv
+        .findings
+        .iter()
+        .filter(|f| locate(p, v.inv, f) == Some(i))
+        .collect();
+    if !related.is_empty() {
+        lines.push(Line::default());
+        lines.push(widgets::heading(theme, "Findings"));
+        for f in related {
+            let st = Status::from(f.severity);
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", st.glyph()), theme.style(st.role())),
+                Span::styled(f.code.as_str(), theme.style(st.role())),
+                Span::styled(format!("  {}", f.message), theme.style(Role::Text)),
+            ]));
+            lines.push(Line::from(Span::styled(
+                format!("  → {}", f.hint),
+                theme.style(Role::Muted),
+            )));
+        }
+    }
+    lines
+}
+
+/// The row a finding is about, when this pane shows it.
+pub fn locate(p: PaneId, inv: &Inventory, f: &Finding) -> Option<usize> {
+    match p {
+        PaneId::Backups => inv
+            .backup_sets
+            .iter()
+            .position(|s| s.component == f.component),
+        PaneId::Databases => inv
+            .databases
+            .iter()
+            .position(|d| d.component == f.component),
+        PaneId::Certificates => {
+            let in_store = |c: &&crate::inventory::Certificate| c.component == f.component;
+            match &f.path {
+                Some(path) => inv
+                    .certificates
+                    .iter()
+                    .position(|c| in_store(&c) && &c.file == path)
+                    .or_else(|| inv.certificates.iter().position(|c| &c.file == path)),
+                None => inv.certificates.iter().position(|c| in_store(&c)),
+            }
+        }
+        PaneId::Distribution => {
+            let name = f.component.strip_prefix("dp:")?;
+            inv.distribution_points.iter().position(|d| d.name == name)
+        }
+    }
+}
+
+/// Widths for the columns in `avail` cells; `None` for a column dropped for lack of space.
+pub fn widths(cols: &[Column], avail: usize) -> Vec<Option<usize>> {
+    let mut keep: Vec<bool> = vec![true; cols.len()];
+    let total = |keep: &[bool]| -> usize {
+        let shown: Vec<&Column> = cols
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c)
+            .collect();
+        shown.iter().map(|c| c.width).sum::<usize>() + shown.len().saturating_sub(1)
+    };
+    while total(&keep) > avail {
+        let victim = cols
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| keep[*i] && c.keep < u8::MAX)
+            .min_by_key(|(i, c)| (c.keep, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        match victim {
+            Some(i) => keep[i] = false,
+            None => break,
+        }
+    }
+    let spare = avail.saturating_sub(total(&keep));
+    let short = total(&keep).saturating_sub(avail);
+    cols.iter()
+        .zip(&keep)
+        .map(|(c, k)| {
+            k.then(|| {
+                if c.flex {
+                    (c.width + spare).saturating_sub(short).max(1)
+                } else {
+                    c.width
+                }
+            })
+        })
+        .collect()
+}
+
+/// What a pane draws: its list state and how to title it.
+pub struct ListView<'a> {
+    /// Which pane.
+    pub pane: PaneId,
+    /// Data.
+    pub view: View<'a>,
+    /// Inventory indices of the rows that pass the filter.
+    pub visible: &'a [usize],
+    /// Selected position in `visible`.
+    pub selected: usize,
+    /// First position drawn.
+    pub offset: usize,
+    /// The filter text.
+    pub filter: &'a str,
+    /// Whether the pane has the focus.
+    pub focused: bool,
+    /// Text when there are no rows.
+    pub empty: &'a str,
+}
+
+/// Draw a pane: border with title and position, column headings, only the visible rows.
+pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
+    let total = lv.visible.len();
+    let mut title = vec![Span::styled(
+        format!(" {} {} ", lv.pane.index() + 1, lv.pane.title()),
+        theme.style(Role::Title),
+    )];
+    if !lv.filter.is_empty() {
+        title.push(Span::styled(
+            format!("/{} ", lv.filter),
+            theme.style(Role::Key),
+        ));
+    }
+    let position = if total == 0 {
+        " 0 ".to_string()
+    } else {
+        format!(" {}/{} ", lv.selected + 1, total)
+    };
+    let border = theme.style(if lv.focused {
+        Role::BorderFocused
+    } else {
+        Role::Border
+    });
+    let block = Block::bordered()
+        .border_style(border)
+        .title(Line::from(title))
+        .title_bottom(Line::from(Span::styled(position, theme.style(Role::Muted))).right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width < 4 {
+        return;
+    }
+    let cols = columns(lv.pane);
+    // Two cells for the status glyph, the rest for the columns.
+    let w = widths(cols, inner.width as usize - 2);
+    let mut lines = Vec::with_capacity(inner.height as usize);
+    let mut head = vec![Span::styled("  ", theme.style(Role::ListHeader))];
+    let mut first = true;
+    for (c, cw) in cols.iter().zip(&w) {
+        if let Some(cw) = cw {
+            if !first {
+                head.push(Span::raw(" "));
+            }
+            first = false;
+            let text = if c.right {
+                widgets::cell_right(c.title, *cw)
+            } else {
+                widgets::cell(c.title, *cw)
+            };
+            head.push(Span::styled(text, theme.style(Role::ListHeader)));
+        }
+    }
+    lines.push(Line::from(head));
+    let rows = inner.height as usize - 1;
+    if total == 0 {
+        lines.push(Line::from(Span::styled(
+            format!("  {}", lv.empty),
+            theme.style(Role::Muted),
+        )));
+    }
+    for pos in lv.offset..(lv.offset + rows).min(total) {
+        let i = lv.visible[pos];
+        let (status, cells) = row(lv.pane, lv.view, i);
+        let selected = lv.focused && pos == lv.selected;
+        let base = if selected {
+            theme.style(Role::ListSelected)
+        } else {
+            Style::default()
+        };
+        let mut spans = vec![Span::styled(
+            format!("{} ", status.glyph()),
+            base.patch(theme.style(status.role()))
+                .patch(sel_only(selected, theme)),
+        )];
+        let mut first = true;
+        for ((c, cw), cell) in cols
+            .iter()
+            .zip(&w)
+            .zip(cells.iter().chain(std::iter::repeat(&Cell::plain(""))))
+        {
+            if let Some(cw) = cw {
+                if !first {
+                    spans.push(Span::styled(" ", base));
+                }
+                first = false;
+                let text = if c.right {
+                    widgets::cell_right(&cell.text, *cw)
+                } else {
+                    widgets::cell(&cell.text, *cw)
+                };
+                let style = match cell.role {
+                    Some(r) => theme.style(Role::Text).patch(theme.style(r)),
+                    None => theme.style(Role::Text),
+                };
+                spans.push(Span::styled(text, style.patch(sel_only(selected, theme))));
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The selection's style, applied last so reverse video wins over cell colours.
+fn sel_only(selected: bool, theme: &Theme) -> Style {
+    if selected {
+        theme.style(Role::ListSelected)
+    } else {
+        Style::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: &[Column] = &[
+        Column::new("Name", 10, u8::MAX).flex(),
+        Column::new("State", 8, 9),
+        Column::new("Size", 8, 5).right(),
+        Column::new("Extra", 12, 1),
+    ];
+
+    #[test]
+    fn flexible_column_takes_the_spare_width() {
+        let w = widths(COLS, 60);
+        assert_eq!(w, vec![Some(29), Some(8), Some(8), Some(12)]);
+    }
+
+    #[test]
+    fn least_important_columns_are_dropped_first() {
+        let w = widths(COLS, 30);
+        assert_eq!(w, vec![Some(12), Some(8), Some(8), None]);
+        let w = widths(COLS, 20);
+        assert_eq!(w, vec![Some(11), Some(8), None, None]);
+    }
+
+    #[test]
+    fn nothing_overflows_even_when_everything_is_dropped() {
+        for avail in 1..80 {
+            let w = widths(COLS, avail);
+            let shown: Vec<usize> = w.iter().flatten().copied().collect();
+            let total: usize = shown.iter().sum::<usize>() + shown.len().saturating_sub(1);
+            assert!(total <= avail.max(1), "{avail}: {total}");
+        }
+    }
+}

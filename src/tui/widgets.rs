@@ -1,0 +1,320 @@
+//! Drawing helpers shared by every pane and overlay: status glyphs, byte and age formatting,
+//! fitting text into columns without cutting words silently, and a text progress bar.
+
+use super::theme::{Role, Theme};
+use crate::findings::Severity;
+use crate::inventory::{DbState, Verdict};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use std::path::Path;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The state a row is in, as one glyph and one style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Checked and fine.
+    Ok,
+    /// Not checked yet (or only partly).
+    Pending,
+    /// Worth knowing.
+    Info,
+    /// Look at it soon.
+    Warning,
+    /// Broken.
+    Error,
+    /// Recovery at risk.
+    Critical,
+}
+
+impl Status {
+    /// One-cell glyph, readable without colour.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Status::Ok => "✓",
+            Status::Pending => "?",
+            Status::Info => "i",
+            Status::Warning => "!",
+            Status::Error => "✗",
+            Status::Critical => "‼",
+        }
+    }
+
+    /// The theme role for this status.
+    pub fn role(self) -> Role {
+        match self {
+            Status::Ok => Role::SeverityOk,
+            Status::Pending => Role::Pending,
+            Status::Info => Role::SeverityInfo,
+            Status::Warning => Role::SeverityWarning,
+            Status::Error => Role::SeverityError,
+            Status::Critical => Role::SeverityCritical,
+        }
+    }
+}
+
+impl From<Severity> for Status {
+    fn from(s: Severity) -> Status {
+        match s {
+            Severity::Ok => Status::Ok,
+            Severity::Info => Status::Info,
+            Severity::Warning => Status::Warning,
+            Severity::Error => Status::Error,
+            Severity::Critical => Status::Critical,
+        }
+    }
+}
+
+/// Status of a database file after its checks.
+pub fn db_status(state: DbState) -> Status {
+    match state {
+        DbState::Ok => Status::Ok,
+        DbState::QuickOk => Status::Pending,
+        DbState::Empty | DbState::Missing => Status::Critical,
+        DbState::Corrupt | DbState::NotSqlite | DbState::Unreadable => Status::Error,
+    }
+}
+
+/// How a database state reads in a list.
+pub fn db_state_name(state: DbState) -> &'static str {
+    match state {
+        DbState::Missing => "missing",
+        DbState::Empty => "empty",
+        DbState::Unreadable => "unreadable",
+        DbState::NotSqlite => "not sqlite",
+        DbState::Corrupt => "corrupt",
+        DbState::QuickOk => "quick ok",
+        DbState::Ok => "ok",
+    }
+}
+
+/// Status and style role of a backup set's verdict.
+pub fn verdict_status(v: Verdict) -> (Status, Role) {
+    match v {
+        Verdict::Restorable => (Status::Ok, Role::VerdictRestorable),
+        Verdict::Unverified => (Status::Pending, Role::VerdictUnverified),
+        Verdict::Incomplete => (Status::Error, Role::VerdictIncomplete),
+        Verdict::Corrupt => (Status::Error, Role::VerdictCorrupt),
+    }
+}
+
+/// Bytes with a binary unit: `0 B`, `512 B`, `1.5 KiB`, `12 MiB`, `1.2 GiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if v < 10.0 {
+        format!("{v:.1} {}", UNITS[unit])
+    } else {
+        format!("{v:.0} {}", UNITS[unit])
+    }
+}
+
+/// An age in hours as the operator says it: `now`, `45m`, `5h`, `3d 4h`, `40d`.
+pub fn age(hours: f64) -> String {
+    if !hours.is_finite() {
+        return "?".into();
+    }
+    if hours < 0.0 {
+        return format!("in {}", age(-hours));
+    }
+    let minutes = (hours * 60.0).round() as i64;
+    match minutes {
+        0 => "now".into(),
+        m if m < 60 => format!("{m}m"),
+        m if m < 48 * 60 => format!("{}h", m / 60),
+        m if m < 14 * 24 * 60 => {
+            let h = m / 60;
+            if h % 24 == 0 {
+                format!("{}d", h / 24)
+            } else {
+                format!("{}d {}h", h / 24, h % 24)
+            }
+        }
+        m => format!("{}d", m / 60 / 24),
+    }
+}
+
+/// Display width of a string in terminal cells.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Fit text into `w` cells: unchanged when it fits, else cut with `…` at the end.
+pub fn fit(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw > w - 1 {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// Fit a path into `w` cells keeping its end (the file name matters most): `…/Server/x.db`.
+pub fn fit_left(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw > w - 1 {
+            break;
+        }
+        tail.push(c);
+        used += cw;
+    }
+    tail.reverse();
+    format!("…{}", tail.into_iter().collect::<String>())
+}
+
+/// Pad or fit to exactly `w` cells.
+pub fn cell(s: &str, w: usize) -> String {
+    let f = fit(s, w);
+    let pad = w.saturating_sub(width(&f));
+    format!("{f}{}", " ".repeat(pad))
+}
+
+/// Pad on the left (numbers) or fit to exactly `w` cells.
+pub fn cell_right(s: &str, w: usize) -> String {
+    let f = fit(s, w);
+    let pad = w.saturating_sub(width(&f));
+    format!("{}{f}", " ".repeat(pad))
+}
+
+/// A path shown relative to the root when it lies under it (the header shows the root).
+pub fn show_path(path: &Path, root: &Path) -> String {
+    match path.strip_prefix(root) {
+        Ok(rel) if !root.as_os_str().is_empty() && rel.as_os_str().is_empty() => ".".into(),
+        Ok(rel) if !root.as_os_str().is_empty() => rel.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
+/// A text progress bar of `w` cells: `━━━━━━────`.
+pub fn bar(ratio: f64, w: usize) -> (String, String) {
+    let r = if ratio.is_finite() {
+        ratio.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let filled = (r * w as f64).round() as usize;
+    ("━".repeat(filled), "─".repeat(w - filled.min(w)))
+}
+
+/// Spans that fill one line from left-aligned parts, dropping whole parts that do not fit:
+/// used for hints so nothing is cut mid-word.
+pub fn fitting_spans(
+    parts: Vec<Vec<Span<'static>>>,
+    w: usize,
+    sep: &'static str,
+    sep_style: Style,
+) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for part in parts {
+        let pw: usize = part.iter().map(|s| width(&s.content)).sum();
+        let extra = if spans.is_empty() { 0 } else { width(sep) };
+        if used + extra + pw > w {
+            break;
+        }
+        if extra > 0 {
+            spans.push(Span::styled(sep, sep_style));
+        }
+        spans.extend(part);
+        used += extra + pw;
+    }
+    Line::from(spans)
+}
+
+/// A labelled line for details views: `label  value`.
+pub fn field(theme: &Theme, label: &str, value: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<14} "), theme.style(Role::Muted)),
+        Span::styled(value.into(), theme.style(Role::Text)),
+    ])
+}
+
+/// A section heading for details views.
+pub fn heading(theme: &Theme, text: &str) -> Line<'static> {
+    Line::from(Span::styled(text.to_string(), theme.style(Role::Title)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_use_binary_units_with_one_decimal_below_ten() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(50 * 1024 * 1024), "50 MiB");
+        assert_eq!(bytes(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+    }
+
+    #[test]
+    fn ages_read_like_an_operator_says_them() {
+        assert_eq!(age(0.0), "now");
+        assert_eq!(age(0.75), "45m");
+        assert_eq!(age(5.2), "5h");
+        assert_eq!(age(76.0), "3d 4h");
+        assert_eq!(age(24.0 * 40.0), "40d");
+        assert_eq!(age(-2.0), "in 2h");
+    }
+
+    #[test]
+    fn fitting_text_marks_the_cut_with_an_ellipsis() {
+        assert_eq!(fit("ServerDatabase", 20), "ServerDatabase");
+        assert_eq!(fit("ServerDatabase", 7), "Server…");
+        assert_eq!(fit_left("a/b/ServerDatabase.db", 10), "…tabase.db");
+        assert_eq!(width(&cell("x", 5)), 5);
+        assert_eq!(width(&cell("abcdefgh", 5)), 5);
+    }
+
+    #[test]
+    fn paths_under_the_root_are_shown_relative() {
+        assert_eq!(
+            show_path(Path::new("/r/Library/x.db"), Path::new("/r")),
+            "Library/x.db"
+        );
+        assert_eq!(
+            show_path(Path::new("/elsewhere/x.db"), Path::new("/r")),
+            "/elsewhere/x.db"
+        );
+    }
+
+    #[test]
+    fn hints_that_do_not_fit_are_dropped_whole() {
+        let parts = vec![
+            vec![Span::raw("q quit")],
+            vec![Span::raw("? help")],
+            vec![Span::raw("f findings")],
+        ];
+        let line = fitting_spans(parts, 15, "  ", Style::default());
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "q quit  ? help");
+    }
+}
