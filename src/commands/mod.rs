@@ -3,6 +3,7 @@
 
 mod backups;
 mod check;
+mod console;
 mod demo;
 mod diff;
 mod journal;
@@ -31,12 +32,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Restore(args)) => restore::run(&cli.global, args),
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
-        None => {
-            eprintln!(
-                "drconsole: the full-screen console is not available in this build yet; use `drconsole check` (see --help)"
-            );
-            Ok(EXIT_USAGE)
-        }
+        None => console::run(&cli.global),
     };
     match result {
         Ok(code) => code,

@@ -11,7 +11,7 @@ use super::widgets::{self, Status};
 use crate::findings::Severity;
 use crate::inventory::{CheckDepth, Inventory, Progress};
 use chrono::{DateTime, Utc};
-use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
@@ -213,6 +213,17 @@ impl App {
                         ));
                     }
                     Some(b) => self.command(b.command),
+                    // Over slow links Esc and the next key can arrive together and read as Alt-key.
+                    None if key.modifiers.contains(KeyModifiers::ALT) => {
+                        self.command(Command::Back);
+                        let mut plain = key;
+                        plain.modifiers.remove(KeyModifiers::ALT);
+                        if let Some(b) =
+                            keymap::lookup(plain).filter(|b| !(b.dangerous && self.opts.read_only))
+                        {
+                            self.command(b.command);
+                        }
+                    }
                     None => {}
                 }
             }
@@ -251,7 +262,6 @@ impl App {
             .iter()
             .map(|p| self.selected_row(*p).map(|i| panes::key(*p, &self.inv, i)))
             .collect();
-        let depth = inv.depth;
         self.inv = inv;
         self.loaded = true;
         self.scanning = None;
@@ -275,17 +285,6 @@ impl App {
         self.clamp_all();
         if let Some(Overlay::Findings { selected, .. }) = &mut self.overlay {
             *selected = (*selected).min(self.findings_order.len().saturating_sub(1));
-        }
-        let depth = match depth {
-            CheckDepth::Quick => "quick",
-            CheckDepth::Standard => "standard",
-            CheckDepth::Full => "full",
-        };
-        if self.status.is_none() {
-            self.status = Some(format!(
-                "{depth} check finished: {} findings",
-                self.inv.findings.len()
-            ));
         }
     }
 
@@ -739,7 +738,7 @@ impl App {
                 Role::SeverityWarning,
             )
         };
-        let mut first = vec![
+        let first = vec![
             vec![Span::styled("drconsole", theme.style(Role::Title))],
             vec![
                 Span::styled("profile ", label),
@@ -751,12 +750,6 @@ impl App {
                 Span::styled(server, theme.style(server_role)),
             ],
         ];
-        if let Some(now) = self.opts.fixed_now {
-            first.push(vec![
-                Span::styled("clock ", label),
-                Span::styled(now.format("%Y-%m-%d %H:%M UTC").to_string(), value),
-            ]);
-        }
         let w = area.width as usize;
         let line1 = widgets::fitting_spans(first, w.saturating_sub(1), " │ ", sep);
         let scan = match (self.scanning, self.loaded) {
@@ -764,28 +757,37 @@ impl App {
             (None, true) => format!("{} check done", depth_name(self.inv.depth)),
             (None, false) => "starting".into(),
         };
-        let fixed = vec![
+        let mut fixed = vec![
             vec![
                 Span::styled("journal ", label),
                 Span::styled(self.journal.clone(), value),
             ],
             vec![Span::styled("scan ", label), Span::styled(scan, value)],
         ];
+        if let Some(now) = self.opts.fixed_now {
+            fixed.push(vec![
+                Span::styled("clock ", label),
+                Span::styled(now.format("%Y-%m-%d %H:%M UTC").to_string(), value),
+            ]);
+        }
+        // The root takes what is left, cut at its start so its last folders stay readable.
         let fixed_w: usize = fixed
             .iter()
             .flatten()
             .map(|s| widgets::width(&s.content))
             .sum::<usize>()
-            + 6;
-        let root_room = w.saturating_sub(fixed_w + 6).max(8);
-        let mut second = vec![vec![
+            + 3 * fixed.len()
+            + "root ".len()
+            + 1;
+        let root_room = w.saturating_sub(fixed_w).max(8);
+        let mut second = fixed;
+        second.push(vec![
             Span::styled("root ", label),
             Span::styled(
                 widgets::fit_left(&self.opts.root.display().to_string(), root_room),
                 value,
             ),
-        ]];
-        second.extend(fixed);
+        ]);
         let line2 = widgets::fitting_spans(second, w.saturating_sub(1), " │ ", sep);
         let pad = |l: Line<'static>| {
             let mut spans = vec![Span::raw(" ")];
@@ -911,6 +913,19 @@ impl App {
                 Some((format!("{} check starting", depth_name(d)), String::new())),
                 Some(0.0),
             ),
+            // Idle with no message: say what the panes show and when it was checked.
+            (None, None) if self.loaded && self.status.is_none() => (
+                Some((
+                    format!(
+                        "{} check at {}: {} findings",
+                        depth_name(self.inv.depth),
+                        self.inv.scanned_at.format("%H:%M:%S UTC"),
+                        self.inv.findings.len()
+                    ),
+                    String::new(),
+                )),
+                None,
+            ),
             _ => (None, None),
         };
         let mut spans = Vec::new();
@@ -971,3 +986,7 @@ pub fn scroll_into_view(selected: usize, offset: usize, rows: usize) -> usize {
         offset
     }
 }
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

@@ -236,10 +236,15 @@ pub fn offered(read_only: bool) -> impl Iterator<Item = &'static Binding> {
     KEYMAP.iter().filter(move |b| !(read_only && b.dangerous))
 }
 
-/// Footer hints for a pane: `(keys, word)` in keymap order.
+/// Footer hints for a pane: `(keys, word)`, help and quit first, then keymap order.
 pub fn hints(pane: PaneId, read_only: bool) -> Vec<(String, &'static str)> {
-    offered(read_only)
-        .filter(|b| b.applies_to(pane))
+    let mut bindings: Vec<&Binding> = offered(read_only)
+        .filter(|b| b.applies_to(pane) && b.hint.is_some())
+        .collect();
+    // Help and quit first: a narrow footer drops hints from the end and must keep these.
+    bindings.sort_by_key(|b| !matches!(b.command, Command::Help | Command::Quit));
+    bindings
+        .into_iter()
         .filter_map(|b| {
             b.hint
                 .map(|word| (b.keys.first().map_or(String::new(), |k| key_name(*k)), word))

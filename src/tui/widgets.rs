@@ -68,7 +68,7 @@ impl From<Severity> for Status {
 pub fn db_status(state: DbState) -> Status {
     match state {
         DbState::Ok => Status::Ok,
-        DbState::QuickOk => Status::Pending,
+        DbState::QuickOk | DbState::Unchecked => Status::Pending,
         DbState::Empty | DbState::Missing => Status::Critical,
         DbState::Corrupt | DbState::NotSqlite | DbState::Unreadable => Status::Error,
     }
@@ -83,6 +83,7 @@ pub fn db_state_name(state: DbState) -> &'static str {
         DbState::NotSqlite => "not sqlite",
         DbState::Corrupt => "corrupt",
         DbState::QuickOk => "quick ok",
+        DbState::Unchecked => "unchecked",
         DbState::Ok => "ok",
     }
 }
@@ -211,6 +212,16 @@ pub fn show_path(path: &Path, root: &Path) -> String {
         Ok(rel) if !root.as_os_str().is_empty() => rel.display().to_string(),
         _ => path.display().to_string(),
     }
+}
+
+/// Text (a finding message) with absolute paths under the root made relative, as in the panes.
+pub fn relativize(text: &str, root: &Path) -> String {
+    let r = root.display().to_string();
+    if r.is_empty() || r == "/" {
+        return text.to_string();
+    }
+    text.replace(&format!("{r}{}", std::path::MAIN_SEPARATOR), "")
+        .replace(&r, ".")
 }
 
 /// A text progress bar of `w` cells: `━━━━━━────`.

@@ -6,7 +6,7 @@ use crate::tui::theme::{Role, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
 
 /// Draw the details overlay with its lines scrolled by `scroll` rows.
 pub fn draw(
@@ -38,6 +38,7 @@ pub fn draw_panel(
 ) {
     let block = Block::bordered()
         .border_style(theme.style(Role::Border))
+        .padding(Padding::horizontal(1))
         .title(Line::styled(" Details ", theme.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -98,7 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, fv: &FindingsView, theme: &Theme) {
             ),
             Span::styled(" ", selected_style(theme.style(Role::Text))),
             Span::styled(
-                widgets::cell(&f.message, msg_w),
+                widgets::cell(&widgets::relativize(&f.message, root), msg_w),
                 selected_style(theme.style(Role::Text)),
             ),
         ]));
@@ -119,7 +119,10 @@ pub fn draw(frame: &mut Frame, area: Rect, fv: &FindingsView, theme: &Theme) {
                     format!("{} {} ", st.glyph(), f.severity),
                     theme.style(st.role()),
                 ),
-                Span::styled(f.message.clone(), theme.style(Role::Text)),
+                Span::styled(
+                    widgets::relativize(&f.message, root),
+                    theme.style(Role::Text),
+                ),
             ]),
             Line::from(vec![
                 Span::styled("→ ", theme.style(Role::Key)),

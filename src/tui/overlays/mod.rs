@@ -10,13 +10,14 @@ use super::theme::{Role, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear};
+use ratatui::widgets::{Block, Clear, Padding};
 
 /// Clear the area and draw a focused border with a title and a bottom hint; returns the inside.
 pub fn frame_box(frame: &mut Frame, area: Rect, title: &str, bottom: &str, theme: &Theme) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .border_style(theme.style(Role::BorderFocused))
+        .padding(Padding::horizontal(1))
         .title(Line::from(Span::styled(
             format!(" {title} "),
             theme.style(Role::Title),

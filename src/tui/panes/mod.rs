@@ -180,7 +180,10 @@ pub fn details(p: PaneId, v: View, i: usize, theme: &Theme) -> Vec<Line<'static>
             lines.push(Line::from(vec![
                 Span::styled(format!("{} ", st.glyph()), theme.style(st.role())),
                 Span::styled(f.code.as_str(), theme.style(st.role())),
-                Span::styled(format!("  {}", f.message), theme.style(Role::Text)),
+                Span::styled(
+                    format!("  {}", widgets::relativize(&f.message, &v.inv.root)),
+                    theme.style(Role::Text),
+                ),
             ]));
             lines.push(Line::from(Span::styled(
                 format!("  → {}", f.hint),

@@ -1,0 +1,43 @@
+//! `drconsole` with no command: open the full-screen console (also used by `demo`).
+//! Checks the terminal and the theme first, so every refusal is a clear message, not a mess.
+
+use super::EXIT_USAGE;
+use crate::cli::GlobalArgs;
+use crate::context::Context;
+use crate::tui;
+
+/// Open the console on the installation the global options describe.
+pub fn run(g: &GlobalArgs) -> anyhow::Result<i32> {
+    let ctx = super::context(g)?;
+    open(ctx, g)
+}
+
+/// Open the console on `ctx`, styled and restricted by the global options.
+pub fn open(ctx: Context, g: &GlobalArgs) -> anyhow::Result<i32> {
+    let no_colour = g.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = match tui::theme::load(g.theme.as_deref(), no_colour) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("drconsole: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    if !tui::terminal::has_tty() {
+        eprintln!(
+            "drconsole: the console needs a terminal, and stdin or stdout is not one; \
+             for a report use `drconsole check` (or `drconsole check --json`)"
+        );
+        return Ok(EXIT_USAGE);
+    }
+    let opts = tui::Options {
+        profile: ctx.profile.name.clone(),
+        root: ctx.root.clone(),
+        hostname: ctx.hostname.clone(),
+        fixed_now: ctx.clock.fixed_at(),
+        rpo_hours: f64::from(ctx.profile.rpo_hours),
+        read_only: g.read_only,
+        mouse: g.mouse,
+        theme,
+    };
+    tui::run(ctx, opts)
+}
