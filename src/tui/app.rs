@@ -98,6 +98,8 @@ pub struct App {
     side_scroll: usize,
     editing_filter: bool,
     findings_order: Vec<usize>,
+    /// Worst row status per pane, for the tab bar (computed once per scan, not per frame).
+    pane_worst: [Option<Status>; 4],
     size: Rect,
     status: Option<String>,
     effects: Vec<Effect>,
@@ -126,6 +128,7 @@ impl App {
             side_scroll: 0,
             editing_filter: false,
             findings_order: Vec::new(),
+            pane_worst: [None; 4],
             size: Rect::new(0, 0, size.0, size.1),
             status: None,
             effects: vec![
@@ -269,6 +272,11 @@ impl App {
         let mut order: Vec<usize> = (0..self.inv.findings.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.inv.findings[i].severity));
         self.findings_order = order;
+        for p in PaneId::ALL {
+            self.pane_worst[p.index()] = (0..panes::len(p, &self.inv))
+                .map(|i| panes::row(p, self.view(), i).0)
+                .max();
+        }
         for p in PaneId::ALL {
             self.refilter(p);
             if let Some(Some(key)) = keys.get(p.index()) {
@@ -752,18 +760,11 @@ impl App {
         ];
         let w = area.width as usize;
         let line1 = widgets::fitting_spans(first, w.saturating_sub(1), " │ ", sep);
-        let scan = match (self.scanning, self.loaded) {
-            (Some(d), _) => format!("{} check running", depth_name(d)),
-            (None, true) => format!("{} check done", depth_name(self.inv.depth)),
-            (None, false) => "starting".into(),
-        };
-        let mut fixed = vec![
-            vec![
-                Span::styled("journal ", label),
-                Span::styled(self.journal.clone(), value),
-            ],
-            vec![Span::styled("scan ", label), Span::styled(scan, value)],
-        ];
+        // What the scan is doing is in the footer; the header says where and when.
+        let mut fixed = vec![vec![
+            Span::styled("journal ", label),
+            Span::styled(self.journal.clone(), value),
+        ]];
         if let Some(now) = self.opts.fixed_now {
             fixed.push(vec![
                 Span::styled("clock ", label),
@@ -802,13 +803,13 @@ impl App {
 
     fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
         let theme = &self.opts.theme;
-        let long: usize = PaneId::ALL.iter().map(|p| p.title().len() + 10).sum();
+        let long: usize = PaneId::ALL.iter().map(|p| p.title().len() + 14).sum();
         let short = long > area.width as usize;
         let mut spans = vec![Span::raw(" ")];
         for p in PaneId::ALL {
             let n = panes::len(p, &self.inv);
             let title = if short { p.short_title() } else { p.title() };
-            let worst = (0..n).map(|i| panes::row(p, self.view(), i).0).max();
+            let worst = self.pane_worst[p.index()];
             let role = if p == self.focus {
                 Role::TabActive
             } else {
@@ -818,12 +819,12 @@ impl App {
                 format!("{} {title}", p.index() + 1),
                 theme.style(role),
             ));
-            match worst {
-                Some(st) if n > 0 => spans.push(Span::styled(
-                    format!(" {}{n}", st.glyph()),
+            spans.push(Span::styled(format!(" ({n})"), theme.style(Role::Muted)));
+            if let Some(st) = worst {
+                spans.push(Span::styled(
+                    format!(" {}", st.glyph()),
                     theme.style(st.role()),
-                )),
-                _ => spans.push(Span::styled(format!(" {n}"), theme.style(Role::Muted))),
+                ));
             }
             spans.push(Span::raw("  "));
         }

@@ -13,7 +13,7 @@ pub const COLUMNS: &[Column] = &[
     Column::new("Age", 7, 8).right(),
     Column::new("Size", 9, 6).right(),
     Column::new("DBs", 5, 4).right(),
-    Column::new("Root", 16, 1),
+    Column::new("Root", 16, 1).path(),
 ];
 
 /// Status and cells of set `i`.
@@ -37,11 +37,7 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
         Cell::styled(verdict, role),
         Cell::styled(widgets::age(s.age_hours), age_role),
         Cell::plain(widgets::bytes(s.bytes)),
-        Cell::plain(format!(
-            "{}/{}",
-            s.members.len(),
-            s.members.len() + s.missing.len()
-        )),
+        Cell::plain(members(s)),
         Cell::plain(v.path(&s.root)),
     ];
     (status, cells)
@@ -143,6 +139,22 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(field(theme, "Also carries", s.extras.join(", ")));
     }
     lines
+}
+
+/// Usable database members over expected ones: `5/6` when one is missing or empty.
+fn members(s: &crate::inventory::BackupSet) -> String {
+    use crate::inventory::DbState;
+    let usable = s
+        .members
+        .iter()
+        .filter(|m| !matches!(m.file.state, DbState::Missing | DbState::Empty))
+        .count();
+    let absent = s
+        .missing
+        .iter()
+        .filter(|name| !s.members.iter().any(|m| &m.database == *name))
+        .count();
+    format!("{usable}/{}", s.members.len() + absent)
 }
 
 fn taken_from(s: &crate::inventory::BackupSet) -> &'static str {

@@ -31,6 +31,8 @@ pub struct Column {
     pub right: bool,
     /// When space is short, columns with the lowest `keep` are dropped first.
     pub keep: u8,
+    /// A path: cut at its start, so the last folders stay readable.
+    pub path: bool,
 }
 
 impl Column {
@@ -42,7 +44,13 @@ impl Column {
             flex: false,
             right: false,
             keep,
+            path: false,
         }
+    }
+    /// A path column.
+    pub const fn path(mut self) -> Column {
+        self.path = true;
+        self
     }
     /// The column that grows.
     pub const fn flex(mut self) -> Column {
@@ -370,6 +378,8 @@ pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
                 first = false;
                 let text = if c.right {
                     widgets::cell_right(&cell.text, *cw)
+                } else if c.path {
+                    widgets::cell(&widgets::fit_left(&cell.text, *cw), *cw)
                 } else {
                     widgets::cell(&cell.text, *cw)
                 };

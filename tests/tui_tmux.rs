@@ -1,0 +1,228 @@
+//! End-to-end: the real binary in a real terminal (tmux). Opens the console on a demo
+//! installation, walks every pane, opens details and help, resizes, quits, and checks that the
+//! terminal came back (alternate screen left) with exit status 0. Skips only without tmux.
+
+use std::process::{Command, Output};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_drconsole");
+
+/// One private tmux server; killed on drop, also when an assertion fails.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, shell_command: &str) -> Tmux {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let t = Tmux {
+            socket: format!("drconsole-e2e-{}-{nanos}", std::process::id()),
+        };
+        let out = t.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "sh",
+            "-c",
+            shell_command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.run(&["send-keys", "-t", "e2e", k]);
+            assert!(out.status.success(), "send-keys {k}");
+            // Keys sent apart, as a person types: Esc followed at once by a key reads as Alt-key.
+            sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let out = self.run(&[
+            "resize-window",
+            "-t",
+            "e2e",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "resize-window: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Wait until the screen satisfies `ok`; fail with the screen after `secs`.
+    fn wait_for(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if ok(&screen) {
+                return screen;
+            }
+            if screen.contains("EXIT=") {
+                panic!("drconsole ended while waiting for {what}; screen:\n{screen}");
+            }
+            if start.elapsed() > Duration::from_secs(secs) {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn console_runs_in_a_real_terminal_and_restores_it() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "'{BIN}' --state '{}' demo --scenario corrupt-db --seed 1; echo EXIT=$?; sleep 600",
+        state.path().display()
+    );
+    let tmux = Tmux::start(80, 24, &cmd);
+
+    // Opens on the demo: header, tab bar, and the standard check done.
+    let s = tmux.wait_for("the console with the finished scan", 120, |s| {
+        s.contains("profile lanrev-macos") && s.contains("check done") && s.contains("standard")
+    });
+    assert!(s.contains("host lanrev.example.com"), "{s}");
+    assert!(s.contains("1 Backups"), "tab bar at 80×24:\n{s}");
+    assert!(s.contains("1 Backup sets"), "{s}");
+    assert!(s.contains("corrupt"), "the planted corrupt set shows:\n{s}");
+
+    // Every pane, with Tab and with the number keys.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("Databases pane", 10, |s| s.contains("┌ 2 Databases"));
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("Certificates pane", 10, |s| s.contains("┌ 3 Certificates"));
+    tmux.keys(&["4"]);
+    tmux.wait_for("Distribution points pane", 10, |s| {
+        s.contains("┌ 4 Distribution points")
+    });
+    tmux.keys(&["1"]);
+    tmux.wait_for("Backup sets pane", 10, |s| s.contains("┌ 1 Backup sets"));
+
+    // Details of a row, then help, each closed with Esc.
+    tmux.keys(&["j", "Enter"]);
+    let d = tmux.wait_for("details", 10, |s| {
+        s.contains("Details ·") && s.contains("Members")
+    });
+    assert!(d.contains("Verdict"), "{d}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("details closed", 10, |s| !s.contains("Details ·"));
+    tmux.keys(&["?"]);
+    let h = tmux.wait_for("help", 10, |s| {
+        s.contains("┌ Help") && s.contains("Previous row")
+    });
+    assert!(h.contains("Next pane"), "{h}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", 10, |s| !s.contains("┌ Help"));
+
+    // Bigger: the 2×2 grid. Back: tabs again.
+    tmux.resize(200, 50);
+    tmux.wait_for("grid at 200×50", 10, |s| {
+        [
+            "1 Backup sets",
+            "2 Databases",
+            "3 Certificates",
+            "4 Distribution points",
+        ]
+        .iter()
+        .all(|t| s.contains(&format!("┌ {t}")))
+    });
+    tmux.resize(80, 24);
+    tmux.wait_for("tabs at 80×24", 10, |s| {
+        s.contains("1 Backups") && s.lines().count() <= 24
+    });
+
+    // Quit: the shell's line is back, the console's screen is gone, the exit status is 0.
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("exit", 10, |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+    assert!(
+        !end.contains("profile lanrev-macos"),
+        "alternate screen left:\n{end}"
+    );
+    assert!(!end.contains("┌"), "no console left on screen:\n{end}");
+}
+
+#[test]
+fn console_without_a_terminal_points_to_check() {
+    let out = Command::new(BIN)
+        .args(["--root", env!("CARGO_MANIFEST_DIR")])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("drconsole check"), "{err}");
+}
+
+#[test]
+fn unknown_theme_is_a_usage_error_naming_the_choices() {
+    let out = Command::new(BIN)
+        .args([
+            "--root",
+            env!("CARGO_MANIFEST_DIR"),
+            "--theme",
+            "no-such-theme",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-theme") && err.contains("high-contrast"),
+        "{err}"
+    );
+}
