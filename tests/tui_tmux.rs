@@ -132,7 +132,7 @@ fn console_runs_in_a_real_terminal_and_restores_it() {
 
     // Opens on the demo: header, tab bar, and the standard check done.
     let s = tmux.wait_for("the console with the finished scan", 120, |s| {
-        s.contains("profile lanrev-macos") && s.contains("check done") && s.contains("standard")
+        s.contains("profile lanrev-macos") && s.contains("standard check at")
     });
     assert!(s.contains("host lanrev.example.com"), "{s}");
     assert!(s.contains("1 Backups"), "tab bar at 80×24:\n{s}");

@@ -8,27 +8,34 @@ use crate::tui;
 
 /// Open the console on the installation the global options describe.
 pub fn run(g: &GlobalArgs) -> anyhow::Result<i32> {
+    let theme = match preflight(g) {
+        Ok(theme) => theme,
+        Err(code) => return Ok(code),
+    };
     let ctx = super::context(g)?;
-    open(ctx, g)
+    open(ctx, g, theme)
 }
 
-/// Open the console on `ctx`, styled and restricted by the global options.
-pub fn open(ctx: Context, g: &GlobalArgs) -> anyhow::Result<i32> {
+/// What must hold before anything is built or scanned: a loadable theme and a terminal.
+/// `Err` carries the exit code after the message was printed.
+pub fn preflight(g: &GlobalArgs) -> Result<tui::Theme, i32> {
     let no_colour = g.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = match tui::theme::load(g.theme.as_deref(), no_colour) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("drconsole: {e}");
-            return Ok(EXIT_USAGE);
-        }
-    };
+    let theme = tui::theme::load(g.theme.as_deref(), no_colour).map_err(|e| {
+        eprintln!("drconsole: {e}");
+        EXIT_USAGE
+    })?;
     if !tui::terminal::has_tty() {
         eprintln!(
             "drconsole: the console needs a terminal, and stdin or stdout is not one; \
              for a report use `drconsole check` (or `drconsole check --json`)"
         );
-        return Ok(EXIT_USAGE);
+        return Err(EXIT_USAGE);
     }
+    Ok(theme)
+}
+
+/// Open the console on `ctx`, styled and restricted by the global options.
+pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i32> {
     let opts = tui::Options {
         profile: ctx.profile.name.clone(),
         root: ctx.root.clone(),

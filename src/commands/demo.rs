@@ -69,8 +69,9 @@ pub fn run(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     }
 }
 
-/// Build the scenario in a temporary folder and report on it as `check` would, with the
-/// installation's own clock and host name unless `--now`/`--hostname` were given.
+/// Build the scenario in a temporary folder (removed on exit) and open the console on it, with
+/// the installation's own clock and host name unless `--now`/`--hostname` were given. Without a
+/// terminal (a pipe, a test) it reports on the installation as `check` would instead.
 fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     let scenario = match args.scenario.parse::<Scenario>() {
         Ok(s) => s,
@@ -78,6 +79,15 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
             eprintln!("drconsole: {e}");
             return Ok(super::EXIT_USAGE);
         }
+    };
+    let interactive = crate::tui::terminal::has_tty();
+    let theme = if interactive {
+        match super::console::preflight(g) {
+            Ok(theme) => Some(theme),
+            Err(code) => return Ok(code),
+        }
+    } else {
+        None
     };
     let name = g
         .profile
@@ -100,14 +110,20 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     g.backups.extend(inst.backup_roots.iter().cloned());
     g.now.get_or_insert_with(|| inst.now.to_rfc3339());
     g.hostname.get_or_insert_with(|| inst.hostname.clone());
+    // A demo never touches the operator's real state folder unless told to.
     g.state.get_or_insert_with(|| tmp.path().join("state"));
+    let ctx = super::context(&g)?;
+    if let Some(theme) = theme {
+        let code = super::console::open(ctx, &g, theme);
+        drop(tmp);
+        return code;
+    }
     eprintln!(
         "demo: scenario {} (seed {}) built in {}",
         inst.scenario,
         inst.seed,
         inst.root.display()
     );
-    let ctx = super::context(&g)?;
     let check = crate::cli::CheckArgs {
         json: false,
         quick: false,

@@ -329,3 +329,124 @@ mod tests {
         assert_eq!(text, "q quit  ? help");
     }
 }
+
+/// Wrap lines to `width` cells at spaces, continuing under the value column: a line whose
+/// first span is a padded label (`"Folder         "`) or that starts with spaces keeps that
+/// indent on its continuation lines, so details and help stay readable when narrow.
+pub fn wrap(lines: &[Line<'static>], width: usize) -> Vec<Line<'static>> {
+    let width = width.max(8);
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line.clone());
+            continue;
+        }
+        let cells: Vec<(char, Style)> = line
+            .spans
+            .iter()
+            .flat_map(|s| {
+                let style = line.style.patch(s.style);
+                s.content.chars().map(move |c| (c, style))
+            })
+            .collect();
+        let indent = hanging_indent(line).min(width / 2);
+        let mut start = 0;
+        let mut first = true;
+        while start < cells.len() {
+            let room = if first { width } else { width - indent };
+            // Find how many chars fit in `room` cells, then back up to the last space.
+            let mut used = 0;
+            let mut end = start;
+            while end < cells.len() {
+                let cw = cells[end].0.width().unwrap_or(0);
+                if used + cw > room {
+                    break;
+                }
+                used += cw;
+                end += 1;
+            }
+            if end < cells.len()
+                && let Some(space) = (start + 1..end).rev().find(|&i| cells[i].0 == ' ')
+            {
+                end = space + 1;
+            }
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            if !first {
+                spans.push(Span::raw(" ".repeat(indent)));
+            }
+            let chunk = &cells[start..end];
+            let trimmed = if first {
+                chunk
+            } else {
+                trim_leading_spaces(chunk)
+            };
+            let mut i = 0;
+            while i < trimmed.len() {
+                let style = trimmed[i].1;
+                let mut text = String::new();
+                while i < trimmed.len() && trimmed[i].1 == style {
+                    text.push(trimmed[i].0);
+                    i += 1;
+                }
+                spans.push(Span::styled(text, style));
+            }
+            out.push(Line::from(spans));
+            start = end.max(start + 1);
+            first = false;
+        }
+    }
+    out
+}
+
+fn trim_leading_spaces(cells: &[(char, Style)]) -> &[(char, Style)] {
+    let n = cells.iter().take_while(|(c, _)| *c == ' ').count();
+    &cells[n..]
+}
+
+fn hanging_indent(line: &Line) -> usize {
+    let leading: usize = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars())
+        .take_while(|c| *c == ' ')
+        .count();
+    match line.spans.first() {
+        Some(s) if line.spans.len() > 1 && s.content.ends_with(' ') && width(&s.content) <= 20 => {
+            width(&s.content)
+        }
+        _ => leading + 2,
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn long_field_values_continue_under_the_value_column() {
+        let line = Line::from(vec![
+            Span::raw("File           "),
+            Span::raw("Library/Application Support/LANrev Server/ServerDatabase.db"),
+        ]);
+        let out = wrap(&[line], 50);
+        assert_eq!(
+            text(&out[0]),
+            "File           Library/Application Support/LANrev "
+        );
+        assert_eq!(text(&out[1]), "               Server/ServerDatabase.db");
+        assert!(out.iter().all(|l| l.width() <= 50));
+    }
+
+    #[test]
+    fn words_longer_than_the_width_are_cut_hard_and_nothing_is_lost() {
+        let long = "x".repeat(30);
+        let out = wrap(&[Line::raw(format!("  {long}"))], 12);
+        let joined: String = out.iter().map(|l| text(l).trim().to_string()).collect();
+        assert_eq!(joined, long);
+        assert!(out.iter().all(|l| l.width() <= 12));
+    }
+}

@@ -1,12 +1,13 @@
 //! The details overlay (`Enter`) and the zoom side panel: everything the inventory knows about
-//! the selected row, wrapped and scrollable.
+//! the selected row, wrapped under its value column and scrollable.
 
-use super::{frame_box, wrapped_height};
+use super::frame_box;
 use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
+use ratatui::widgets::{Block, Padding, Paragraph};
 
 /// Draw the details overlay with its lines scrolled by `scroll` rows.
 pub fn draw(
@@ -18,14 +19,7 @@ pub fn draw(
     theme: &Theme,
 ) {
     let inner = frame_box(frame, area, title, "↑↓ scroll · Esc close", theme);
-    let max = wrapped_height(&lines, inner.width).saturating_sub(inner.height as usize);
-    let y = scroll.min(max).min(u16::MAX as usize) as u16;
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((y, 0)),
-        inner,
-    );
+    render(frame, inner, &lines, scroll);
 }
 
 /// Draw the zoom side panel (no overlay, ordinary border).
@@ -42,12 +36,14 @@ pub fn draw_panel(
         .title(Line::styled(" Details ", theme.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let max = wrapped_height(&lines, inner.width).saturating_sub(inner.height as usize);
-    let y = scroll.min(max).min(u16::MAX as usize) as u16;
+    render(frame, inner, &lines, scroll);
+}
+
+fn render(frame: &mut Frame, inner: Rect, lines: &[Line<'static>], scroll: usize) {
+    let lines = widgets::wrap(lines, inner.width as usize);
+    let y = scroll.min(lines.len().saturating_sub(inner.height as usize));
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((y, 0)),
+        Paragraph::new(lines.into_iter().skip(y).collect::<Vec<_>>()),
         inner,
     );
 }

@@ -8,7 +8,7 @@ use crate::tui::widgets::Status;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 /// The help text.
 pub fn lines(read_only: bool, theme: &Theme) -> Vec<Line<'static>> {
@@ -70,13 +70,10 @@ pub fn lines(read_only: bool, theme: &Theme) -> Vec<Line<'static>> {
 /// Draw the help overlay scrolled by `scroll` rows.
 pub fn draw(frame: &mut Frame, area: Rect, read_only: bool, scroll: usize, theme: &Theme) {
     let inner = frame_box(frame, area, "Help", "↑↓ scroll · Esc close", theme);
-    let text = lines(read_only, theme);
-    let max = super::wrapped_height(&text, inner.width).saturating_sub(inner.height as usize);
-    let y = scroll.min(max).min(u16::MAX as usize) as u16;
+    let text = crate::tui::widgets::wrap(&lines(read_only, theme), inner.width as usize);
+    let y = scroll.min(text.len().saturating_sub(inner.height as usize));
     frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .scroll((y, 0)),
+        Paragraph::new(text.into_iter().skip(y).collect::<Vec<_>>()),
         inner,
     );
 }

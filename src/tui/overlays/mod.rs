@@ -34,8 +34,7 @@ pub fn frame_box(frame: &mut Frame, area: Rect, title: &str, bottom: &str, theme
     inner
 }
 
-/// Rows a list of lines takes once wrapped to `width` cells (an estimate good for scrolling).
-pub fn wrapped_height(lines: &[Line], width: u16) -> usize {
-    let w = width.max(1) as usize;
-    lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum()
+/// Rows a list of lines takes once wrapped to `width` cells.
+pub fn wrapped_height(lines: &[Line<'static>], width: u16) -> usize {
+    super::widgets::wrap(lines, width as usize).len()
 }

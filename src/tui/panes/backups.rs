@@ -117,7 +117,7 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
                 theme.style(Role::Muted),
             ),
         ]));
-        for msg in &m.file.messages {
+        for msg in m.file.messages.iter().flat_map(|m| m.lines()) {
             lines.push(Line::from(Span::styled(
                 format!("    {msg}"),
                 theme.style(st.role()),

@@ -97,7 +97,8 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
     if !d.file.messages.is_empty() {
         lines.push(Line::default());
         lines.push(heading(theme, "Integrity messages"));
-        for m in &d.file.messages {
+        // SQLite's report can hold several lines in one message.
+        for m in d.file.messages.iter().flat_map(|m| m.lines()) {
             lines.push(Line::from(Span::styled(
                 format!("  {m}"),
                 theme.style(st.role()),

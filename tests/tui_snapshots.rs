@@ -1,0 +1,205 @@
+//! Screen snapshots of the console (ratatui `TestBackend`, colours off) on the `corrupt-db`
+//! demo, seed 1, with its fixed clock: every pane, details, help and findings at 80×24 and
+//! 160×48, and the "too small" message. The temporary folder is replaced by `[TMP]`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use drconsole::Context;
+use drconsole::clock::Clock;
+use drconsole::demo::{self, DemoOptions, Scenario};
+use drconsole::inventory::{self, CheckDepth, ScanOptions};
+use drconsole::tui::{Action, App, Options, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    tmp: PathBuf,
+    inv: drconsole::Inventory,
+    hostname: String,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+fn demo() -> Demo {
+    // A short temporary path, so the header shows it whole and the filter can replace it.
+    let base = if cfg!(unix) {
+        PathBuf::from("/tmp")
+    } else {
+        std::env::temp_dir()
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("drc")
+        .tempdir_in(base)
+        .expect("temp dir");
+    let tmp = dir.path().canonicalize().expect("canonical temp dir");
+    let profile = drconsole::profile::load("lanrev-macos").expect("built-in profile");
+    let opts = DemoOptions {
+        scenario: Scenario::CorruptDb,
+        seed: 1,
+        db_size_mb: None,
+    };
+    let inst = demo::generate(&tmp.join("root"), &profile, &opts).expect("demo installation");
+    let mut ctx = Context::new(profile, inst.root.clone());
+    ctx.extra_backup_roots = inst.backup_roots.clone();
+    ctx.state_dir = tmp.join("state");
+    ctx.clock = Clock::fixed(inst.now);
+    ctx.hostname = Some(inst.hostname.clone());
+    let inv = inventory::scan(
+        &ctx,
+        &ScanOptions {
+            depth: CheckDepth::Standard,
+        },
+        &(),
+    );
+    Demo {
+        _dir: dir,
+        tmp,
+        inv,
+        hostname: inst.hostname,
+        now: inst.now,
+    }
+}
+
+fn app(d: &Demo, size: (u16, u16)) -> App {
+    let opts = Options {
+        profile: "lanrev-macos".into(),
+        root: d.inv.root.clone(),
+        hostname: Some(d.hostname.clone()),
+        fixed_now: Some(d.now),
+        rpo_hours: 26.0,
+        read_only: false,
+        mouse: false,
+        theme: Theme::default_theme().without_colour(),
+    };
+    let mut app = App::new(opts, size);
+    app.update(Action::Scanned(Box::new(d.inv.clone())));
+    app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    app
+}
+
+fn keys(app: &mut App, keys: &[KeyCode]) {
+    for k in keys {
+        app.update(Action::Key(KeyEvent::new(*k, KeyModifiers::NONE)));
+    }
+}
+
+fn screen(app: &App, (w, h): (u16, u16), tmp: &Path) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    term.draw(|f| app.draw(f)).expect("draw");
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.replace(&tmp.display().to_string(), "[TMP]")
+}
+
+const SMALL: (u16, u16) = (80, 24);
+const LARGE: (u16, u16) = (160, 48);
+use KeyCode::{Char, Enter};
+
+#[test]
+fn panes_at_80x24() {
+    let d = demo();
+    for (n, name) in [
+        ('1', "backups"),
+        ('2', "databases"),
+        ('3', "certificates"),
+        ('4', "distribution"),
+    ] {
+        let mut a = app(&d, SMALL);
+        keys(&mut a, &[Char(n)]);
+        insta::assert_snapshot!(format!("pane_{name}_80x24"), screen(&a, SMALL, &d.tmp));
+    }
+}
+
+#[test]
+fn panes_at_160x48() {
+    let d = demo();
+    let a = app(&d, LARGE);
+    insta::assert_snapshot!("grid_160x48", screen(&a, LARGE, &d.tmp));
+    for (n, name) in [
+        ('1', "backups"),
+        ('2', "databases"),
+        ('3', "certificates"),
+        ('4', "distribution"),
+    ] {
+        let mut a = app(&d, LARGE);
+        keys(&mut a, &[Char(n), Char('z')]);
+        insta::assert_snapshot!(
+            format!("pane_{name}_zoomed_160x48"),
+            screen(&a, LARGE, &d.tmp)
+        );
+    }
+}
+
+#[test]
+fn details_of_the_recommended_set_and_the_corrupt_database() {
+    let d = demo();
+    for size in [SMALL, LARGE] {
+        let tag = format!("{}x{}", size.0, size.1);
+        let mut a = app(&d, size);
+        let recommended = d
+            .inv
+            .backup_sets
+            .iter()
+            .position(|s| s.recommended)
+            .expect("a recommended set");
+        for _ in 0..recommended {
+            keys(&mut a, &[Char('j')]);
+        }
+        keys(&mut a, &[Enter]);
+        insta::assert_snapshot!(format!("details_backup_{tag}"), screen(&a, size, &d.tmp));
+        let mut a = app(&d, size);
+        let corrupt = d
+            .inv
+            .databases
+            .iter()
+            .position(|db| db.name == "ServerDatabase")
+            .expect("ServerDatabase");
+        keys(&mut a, &[Char('2')]);
+        for _ in 0..corrupt {
+            keys(&mut a, &[Char('j')]);
+        }
+        keys(&mut a, &[Enter]);
+        insta::assert_snapshot!(format!("details_database_{tag}"), screen(&a, size, &d.tmp));
+    }
+}
+
+#[test]
+fn help_overlay() {
+    let d = demo();
+    for size in [SMALL, LARGE] {
+        let mut a = app(&d, size);
+        keys(&mut a, &[Char('?')]);
+        insta::assert_snapshot!(
+            format!("help_{}x{}", size.0, size.1),
+            screen(&a, size, &d.tmp)
+        );
+    }
+}
+
+#[test]
+fn findings_view() {
+    let d = demo();
+    for size in [SMALL, LARGE] {
+        let mut a = app(&d, size);
+        keys(&mut a, &[Char('f')]);
+        insta::assert_snapshot!(
+            format!("findings_{}x{}", size.0, size.1),
+            screen(&a, size, &d.tmp)
+        );
+    }
+}
+
+#[test]
+fn too_small_terminal() {
+    let d = demo();
+    let a = app(&d, (50, 12));
+    insta::assert_snapshot!("too_small_50x12", screen(&a, (50, 12), &d.tmp));
+}
