@@ -226,3 +226,30 @@ fn unknown_theme_is_a_usage_error_naming_the_choices() {
         "{err}"
     );
 }
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let pid_file = state.path().join("pid");
+    // The inner shell writes its pid and becomes drconsole, so the pid is the console's.
+    let cmd = format!(
+        "sh -c 'echo $$ > \"{pid}\"; exec \"{BIN}\" --state \"{state}\" demo'; echo EXIT=$?; sleep 600",
+        pid = pid_file.display(),
+        state = state.path().display()
+    );
+    let tmux = Tmux::start(80, 24, &cmd);
+    tmux.wait_for("the console", 120, |s| s.contains("standard check at"));
+    let pid = std::fs::read_to_string(&pid_file).expect("pid written");
+    let status = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let end = tmux.wait_for("exit after SIGTERM", 10, |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=143"), "128 + SIGTERM:\n{end}");
+    assert!(!end.contains("profile lanrev-macos"), "alternate screen left:\n{end}");
+}
