@@ -251,5 +251,8 @@ fn sigterm_restores_the_terminal() {
     assert!(status.success());
     let end = tmux.wait_for("exit after SIGTERM", 10, |s| s.contains("EXIT="));
     assert!(end.contains("EXIT=143"), "128 + SIGTERM:\n{end}");
-    assert!(!end.contains("profile lanrev-macos"), "alternate screen left:\n{end}");
+    assert!(
+        !end.contains("profile lanrev-macos"),
+        "alternate screen left:\n{end}"
+    );
 }

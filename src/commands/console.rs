@@ -45,6 +45,8 @@ pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i
         read_only: g.read_only,
         mouse: g.mouse,
         theme,
+        // The undo journal is not built yet; its state goes here when it is.
+        journal: "no journal".into(),
     };
     tui::run(ctx, opts)
 }

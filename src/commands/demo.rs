@@ -103,6 +103,14 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
         seed: args.seed,
         db_size_mb: args.db_size_mb,
     };
+    if interactive {
+        // Large demos take a while to write; say so before the screen switches.
+        eprintln!(
+            "demo: building scenario {scenario} (seed {}) in {} ...",
+            args.seed,
+            tmp.path().display()
+        );
+    }
     let inst = demo::generate(&tmp.path().join("root"), &profile, &opts)
         .context("cannot build the demo installation")?;
     let mut g = g.clone();

@@ -134,6 +134,8 @@ pub enum Action {
     Progress(Progress),
     /// A scan finished with this inventory.
     Scanned(Box<Inventory>),
+    /// The journal's state changed (shown in the header).
+    Journal(String),
     /// A scan could not finish (its worker failed); the last inventory stays.
     ScanFailed(String),
     /// Reading the terminal failed; the console cannot go on.

@@ -44,6 +44,9 @@ pub struct Options {
     pub mouse: bool,
     /// Styles.
     pub theme: Theme,
+    /// Journal state for the header (`no journal`, or the last transaction and whether it can
+    /// be undone); `Action::Journal` updates it later.
+    pub journal: String,
 }
 
 /// An overlay over the body.
@@ -89,8 +92,7 @@ pub struct App {
     loaded: bool,
     scanning: Option<CheckDepth>,
     progress: Option<Progress>,
-    /// Journal state for the header; the journal fills it in.
-    pub journal: String,
+    journal: String,
     focus: PaneId,
     panes: [PaneState; 4],
     overlay: Option<Overlay>,
@@ -114,13 +116,14 @@ impl App {
             root: opts.root.clone(),
             ..Inventory::default()
         };
+        let journal = opts.journal.clone();
         App {
             opts,
             inv,
             loaded: false,
             scanning: None,
             progress: None,
-            journal: "no journal".into(),
+            journal,
             focus: PaneId::Backups,
             panes: Default::default(),
             overlay: None,
@@ -248,6 +251,7 @@ impl App {
                 self.progress = if p.finished { None } else { Some(p) };
             }
             Action::Scanned(inv) => self.apply_inventory(*inv),
+            Action::Journal(state) => self.journal = state,
             Action::ScanFailed(msg) => {
                 self.scanning = None;
                 self.progress = None;

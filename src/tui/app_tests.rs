@@ -123,6 +123,7 @@ fn options(read_only: bool) -> Options {
         read_only,
         mouse: true,
         theme: Theme::default_theme().without_colour(),
+        journal: "no journal".into(),
     }
 }
 
@@ -474,4 +475,12 @@ fn a_slow_check_does_not_block_a_key() {
         "the result arrived afterwards"
     );
     drop(release);
+}
+
+#[test]
+fn journal_state_reaches_the_header() {
+    let mut app = app_with(inventory(1), (80, 24));
+    assert!(screen(&app, 80, 24).contains("journal no journal"));
+    app.update(Action::Journal("tx 3 committed, undo available".into()));
+    assert!(screen(&app, 80, 24).contains("journal tx 3 committed, undo available"));
 }
