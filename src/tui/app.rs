@@ -750,8 +750,13 @@ impl App {
                 Role::SeverityWarning,
             )
         };
-        let first = vec![
-            vec![Span::styled("drconsole", theme.style(Role::Title))],
+        let w = area.width as usize;
+        // The product name is the first thing to go when the line is short.
+        let mut first = vec![vec![Span::styled("drconsole", theme.style(Role::Title))]];
+        if w < 90 {
+            first.clear();
+        }
+        first.extend([
             vec![
                 Span::styled("profile ", label),
                 Span::styled(self.opts.profile.clone(), value),
@@ -761,8 +766,7 @@ impl App {
                 Span::styled("server ", label),
                 Span::styled(server, theme.style(server_role)),
             ],
-        ];
-        let w = area.width as usize;
+        ]);
         let line1 = widgets::fitting_spans(first, w.saturating_sub(1), " │ ", sep);
         // What the scan is doing is in the footer; the header says where and when.
         let mut fixed = vec![vec![
@@ -807,32 +811,42 @@ impl App {
 
     fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
         let theme = &self.opts.theme;
-        let long: usize = PaneId::ALL.iter().map(|p| p.title().len() + 14).sum();
-        let short = long > area.width as usize;
-        let mut spans = vec![Span::raw(" ")];
-        for p in PaneId::ALL {
-            let n = panes::len(p, &self.inv);
-            let title = if short { p.short_title() } else { p.title() };
-            let worst = self.pane_worst[p.index()];
-            let role = if p == self.focus {
-                Role::TabActive
-            } else {
-                Role::Tab
-            };
-            spans.push(Span::styled(
-                format!("{} {title}", p.index() + 1),
-                theme.style(role),
-            ));
-            spans.push(Span::styled(format!(" ({n})"), theme.style(Role::Muted)));
-            if let Some(st) = worst {
+        // Long titles with counts, else short titles with counts, else short titles alone:
+        // every tab stays visible down to the minimum width.
+        let build = |short: bool, counts: bool| -> Line<'static> {
+            let mut spans = vec![Span::raw(" ")];
+            for p in PaneId::ALL {
+                let title = if short { p.short_title() } else { p.title() };
+                let role = if p == self.focus {
+                    Role::TabActive
+                } else {
+                    Role::Tab
+                };
                 spans.push(Span::styled(
-                    format!(" {}", st.glyph()),
-                    theme.style(st.role()),
+                    format!("{} {title}", p.index() + 1),
+                    theme.style(role),
                 ));
+                if counts {
+                    let n = panes::len(p, &self.inv);
+                    spans.push(Span::styled(format!(" ({n})"), theme.style(Role::Muted)));
+                }
+                if let Some(st) = self.pane_worst[p.index()] {
+                    spans.push(Span::styled(
+                        format!(" {}", st.glyph()),
+                        theme.style(st.role()),
+                    ));
+                }
+                spans.push(Span::raw("  "));
             }
-            spans.push(Span::raw("  "));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+            Line::from(spans)
+        };
+        let w = area.width as usize;
+        let line = [(false, true), (true, true), (true, false)]
+            .into_iter()
+            .map(|(short, counts)| build(short, counts))
+            .find(|l| l.width() <= w + 2)
+            .unwrap_or_else(|| build(true, false));
+        frame.render_widget(Paragraph::new(line), area);
     }
 
     fn draw_footer(&self, frame: &mut Frame, area: Rect) {

@@ -484,3 +484,16 @@ fn journal_state_reaches_the_header() {
     app.update(Action::Journal("tx 3 committed, undo available".into()));
     assert!(screen(&app, 80, 24).contains("journal tx 3 committed, undo available"));
 }
+
+#[test]
+fn the_smallest_usable_terminal_still_shows_every_tab_and_the_help_hint() {
+    let mut inv = inventory(10_000);
+    inv.certificates = (0..120).map(|_| inv.certificates[0].clone()).collect();
+    let app = app_with(inv, (layout::MIN_WIDTH, layout::MIN_HEIGHT));
+    let text = screen(&app, layout::MIN_WIDTH, layout::MIN_HEIGHT);
+    for tab in ["1 Backups", "2 Databases", "3 Certs", "4 DPs"] {
+        assert!(text.contains(tab), "{tab}:\n{text}");
+    }
+    assert!(text.contains("? help"), "{text}");
+    assert!(text.contains("q quit"), "{text}");
+}
