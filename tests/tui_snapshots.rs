@@ -140,7 +140,7 @@ fn panes_at_160x48() {
 }
 
 #[test]
-fn details_of_the_recommended_set_and_the_corrupt_database() {
+fn details_of_a_row_in_every_pane() {
     let d = demo();
     for size in [SMALL, LARGE] {
         let tag = format!("{}x{}", size.0, size.1);
@@ -169,6 +169,18 @@ fn details_of_the_recommended_set_and_the_corrupt_database() {
         }
         keys(&mut a, &[Enter]);
         insta::assert_snapshot!(format!("details_database_{tag}"), screen(&a, size, &d.tmp));
+        let mut a = app(&d, size);
+        keys(&mut a, &[Char('3'), Enter]);
+        insta::assert_snapshot!(
+            format!("details_certificate_{tag}"),
+            screen(&a, size, &d.tmp)
+        );
+        let mut a = app(&d, size);
+        keys(&mut a, &[Char('4'), Char('j'), Enter]);
+        insta::assert_snapshot!(
+            format!("details_distribution_point_{tag}"),
+            screen(&a, size, &d.tmp)
+        );
     }
 }
 

@@ -682,10 +682,7 @@ impl App {
         }
         match self.overlay {
             Some(Overlay::Details { scroll }) => {
-                let title = match self.selected_row(self.focus) {
-                    Some(i) => format!("Details · {}", panes::key(self.focus, &self.inv, i)),
-                    None => "Details".into(),
-                };
+                let title = format!("Details · {}", self.focus.title());
                 let title = widgets::fit(
                     &title,
                     (layout::overlay(s.body).width as usize).saturating_sub(30),

@@ -138,7 +138,8 @@ pub fn age(hours: f64) -> String {
                 format!("{}d {}h", h / 24, h % 24)
             }
         }
-        m => format!("{}d", m / 60 / 24),
+        m if m < 2 * 365 * 24 * 60 => format!("{}d", m / 60 / 24),
+        m => format!("{:.1}y", m as f64 / 60.0 / 24.0 / 365.0),
     }
 }
 
@@ -293,6 +294,7 @@ mod tests {
         assert_eq!(age(5.2), "5h");
         assert_eq!(age(76.0), "3d 4h");
         assert_eq!(age(24.0 * 40.0), "40d");
+        assert_eq!(age(24.0 * 3009.0), "8.2y");
         assert_eq!(age(-2.0), "in 2h");
     }
 
@@ -365,10 +367,17 @@ pub fn wrap(lines: &[Line<'static>], width: usize) -> Vec<Line<'static>> {
                 used += cw;
                 end += 1;
             }
+            // Break after a space (or a ':' or '/' inside long fingerprints and paths), never
+            // inside the label column of the first line.
+            let floor = if first { start + indent } else { start + 1 };
             if end < cells.len()
-                && let Some(space) = (start + 1..end).rev().find(|&i| cells[i].0 == ' ')
+                && let Some(brk) = (floor..end).rev().find(|&i| cells[i].0 == ' ').or_else(|| {
+                    (floor..end)
+                        .rev()
+                        .find(|&i| matches!(cells[i].0, ':' | '/'))
+                })
             {
-                end = space + 1;
+                end = brk + 1;
             }
             let mut spans: Vec<Span<'static>> = Vec::new();
             if !first {
@@ -439,6 +448,17 @@ mod wrap_tests {
         );
         assert_eq!(text(&out[1]), "               Server/ServerDatabase.db");
         assert!(out.iter().all(|l| l.width() <= 50));
+    }
+
+    #[test]
+    fn fingerprints_break_after_a_colon_beside_their_label() {
+        let line = Line::from(vec![
+            Span::raw("SHA-256        "),
+            Span::raw("99:BC:7A:73:D1:E0:B2:65:50:B9:D1:A4"),
+        ]);
+        let out = wrap(&[line], 36);
+        assert_eq!(text(&out[0]), "SHA-256        99:BC:7A:73:D1:E0:B2:");
+        assert_eq!(text(&out[1]), "               65:50:B9:D1:A4");
     }
 
     #[test]

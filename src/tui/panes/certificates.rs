@@ -12,11 +12,11 @@ const EXPIRING_DAYS: i64 = 30;
 
 /// Columns of the list.
 pub const COLUMNS: &[Column] = &[
-    Column::new("Certificate", 16, u8::MAX).flex(),
-    Column::new("Store", 14, 4),
+    Column::new("Certificate", 20, u8::MAX).flex(),
+    Column::new("Store", 12, 4),
     Column::new("Source", 12, 6),
-    Column::new("Expires", 11, 9).right(),
-    Column::new("Key", 7, 7),
+    Column::new("Expires", 9, 9).right(),
+    Column::new("Key", 6, 7),
     Column::new("Chain", 11, 3),
 ];
 

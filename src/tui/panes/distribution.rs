@@ -22,7 +22,8 @@ fn sync(d: &DistributionPoint) -> (Status, String) {
         return (Status::Error, "unreachable".into());
     }
     if d.is_master {
-        return (Status::Ok, "master".into());
+        // The master is what mirrors are compared with; it has no sync state of its own.
+        return (Status::Ok, "-".into());
     }
     let off = d.missing + d.extra + d.changed;
     if off == 0 {
