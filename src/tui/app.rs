@@ -102,6 +102,8 @@ pub struct App {
     findings_order: Vec<usize>,
     /// Worst row status per pane, for the tab bar (computed once per scan, not per frame).
     pane_worst: [Option<Status>; 4],
+    /// Findings about rows, per pane (computed once per scan).
+    flags: [panes::Flags; 4],
     size: Rect,
     status: Option<String>,
     effects: Vec<Effect>,
@@ -132,6 +134,7 @@ impl App {
             editing_filter: false,
             findings_order: Vec::new(),
             pane_worst: [None; 4],
+            flags: Default::default(),
             size: Rect::new(0, 0, size.0, size.1),
             status: None,
             effects: vec![
@@ -277,9 +280,11 @@ impl App {
         order.sort_by_key(|&i| std::cmp::Reverse(self.inv.findings[i].severity));
         self.findings_order = order;
         for p in PaneId::ALL {
+            let flags = panes::flags(p, &self.inv);
             self.pane_worst[p.index()] = (0..panes::len(p, &self.inv))
-                .map(|i| panes::row(p, self.view(), i).0)
+                .map(|i| panes::status(p, self.view(), i, &flags))
                 .max();
+            self.flags[p.index()] = flags;
         }
         for p in PaneId::ALL {
             self.refilter(p);
@@ -668,6 +673,7 @@ impl App {
                 filter: &st.filter,
                 focused: *p == self.focus,
                 empty: &empty,
+                flags: &self.flags[p.index()],
             };
             panes::draw(frame, *rect, &lv, theme);
         }

@@ -497,3 +497,23 @@ fn the_smallest_usable_terminal_still_shows_every_tab_and_the_help_hint() {
     assert!(text.contains("? help"), "{text}");
     assert!(text.contains("q quit"), "{text}");
 }
+
+#[test]
+fn findings_raise_the_status_of_the_rows_they_are_about() {
+    let mut inv = inventory(3);
+    inv.findings.push(
+        Finding::new(
+            Code::CertKeyMismatch,
+            "certificates:Certificates",
+            "key does not match",
+        )
+        .at("/srv/root/Server/Certificates/server.crt"),
+    );
+    let mut app = app_with(inv, (80, 24));
+    app.update(key('3'));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("✗ mdm.example.com"), "{text}");
+    assert!(text.contains("3 Certs (1) ✗"), "{text}");
+    app.update(code(KeyCode::Enter));
+    assert!(screen(&app, 80, 24).contains("CERT_KEY_MISMATCH"));
+}

@@ -130,7 +130,7 @@ pub fn age(hours: f64) -> String {
         0 => "now".into(),
         m if m < 60 => format!("{m}m"),
         m if m < 48 * 60 => format!("{}h", m / 60),
-        m if m < 14 * 24 * 60 => {
+        m if m < 7 * 24 * 60 => {
             let h = m / 60;
             if h % 24 == 0 {
                 format!("{}d", h / 24)

@@ -168,67 +168,161 @@ pub fn haystack(p: PaneId, v: View, i: usize) -> String {
 
 /// Everything the inventory knows about row `i`.
 pub fn details(p: PaneId, v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let mut lines = match p {
+    let body = match p {
         PaneId::Backups => backups::details(v, i, theme),
         PaneId::Databases => databases::details(v, i, theme),
         PaneId::Certificates => certificates::details(v, i, theme),
         PaneId::Distribution => distribution::details(v, i, theme),
     };
-    let related: Vec<&Finding> = v
-        .inv
-        .findings
-        .iter()
-        .filter(|f| locate(p, v.inv, f) == Some(i))
-        .collect();
-    if !related.is_empty() {
-        lines.push(Line::default());
-        lines.push(widgets::heading(theme, "Findings"));
-        for f in related {
-            let st = Status::from(f.severity);
-            lines.push(Line::from(vec![
-                Span::styled(format!("{} ", st.glyph()), theme.style(st.role())),
-                Span::styled(f.code.as_str(), theme.style(st.role())),
-                Span::styled(
-                    format!("  {}", widgets::relativize(&f.message, &v.inv.root)),
-                    theme.style(Role::Text),
-                ),
-            ]));
-            lines.push(Line::from(Span::styled(
-                format!("  → {}", f.hint),
-                theme.style(Role::Muted),
-            )));
-        }
+    // Findings come right under the heading: they are why the operator opened the details.
+    let mut body = body.into_iter();
+    let mut lines: Vec<Line<'static>> = body.next().into_iter().collect();
+    for f in v.inv.findings.iter().filter(|f| is_about(p, v.inv, f, i)) {
+        let st = Status::from(f.severity);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", st.glyph()), theme.style(st.role())),
+            Span::styled(f.code.as_str(), theme.style(st.role())),
+            Span::styled(
+                format!("  {}", widgets::relativize(&f.message, &v.inv.root)),
+                theme.style(Role::Text),
+            ),
+        ]));
+        lines.push(Line::from(Span::styled(
+            format!("  → {}", f.hint),
+            theme.style(Role::Muted),
+        )));
     }
+    if lines.len() > 1 {
+        lines.push(Line::default());
+    }
+    lines.extend(body);
     lines
 }
 
-/// The row a finding is about, when this pane shows it.
+/// The first row a finding is about, when this pane shows it.
 pub fn locate(p: PaneId, inv: &Inventory, f: &Finding) -> Option<usize> {
+    locate_all(p, inv, f).into_iter().next()
+}
+
+/// Every row a finding is about: one backup set, database or distribution point; for
+/// certificates, those of its store in the file or folder it names (a bundle's finding is
+/// about all of the bundle), else the store's live ones.
+pub fn locate_all(p: PaneId, inv: &Inventory, f: &Finding) -> Vec<usize> {
+    let positions =
+        |hit: &dyn Fn(usize) -> bool, n: usize| (0..n).filter(|&i| hit(i)).collect::<Vec<_>>();
+    match p {
+        PaneId::Backups => positions(
+            &|i| inv.backup_sets[i].component == f.component,
+            inv.backup_sets.len(),
+        ),
+        PaneId::Databases => positions(
+            &|i| inv.databases[i].component == f.component,
+            inv.databases.len(),
+        ),
+        PaneId::Certificates => {
+            if !f.component.starts_with("certificates:") {
+                return Vec::new();
+            }
+            let certs = &inv.certificates;
+            let in_store = |i: usize| certs[i].component == f.component;
+            let under = |i: usize| {
+                f.path
+                    .as_ref()
+                    .is_some_and(|p| certs[i].file.starts_with(p))
+            };
+            let by_path = positions(&|i| in_store(i) && under(i), certs.len());
+            if !by_path.is_empty() {
+                return by_path;
+            }
+            let live = positions(
+                &|i| in_store(i) && certs[i].source == crate::inventory::Source::Live,
+                certs.len(),
+            );
+            if !live.is_empty() {
+                live
+            } else {
+                positions(&in_store, certs.len())
+            }
+        }
+        PaneId::Distribution => match f.component.strip_prefix("dp:") {
+            Some(name) => positions(
+                &|i| inv.distribution_points[i].name == name,
+                inv.distribution_points.len(),
+            ),
+            None => Vec::new(),
+        },
+    }
+}
+
+/// Whether a finding is about row `i` (cheap for every pane but certificates, whose rule
+/// needs the whole store).
+pub fn is_about(p: PaneId, inv: &Inventory, f: &Finding, i: usize) -> bool {
     match p {
         PaneId::Backups => inv
             .backup_sets
+            .get(i)
+            .is_some_and(|s| s.component == f.component),
+        PaneId::Databases => inv
+            .databases
+            .get(i)
+            .is_some_and(|d| d.component == f.component),
+        PaneId::Certificates => locate_all(p, inv, f).contains(&i),
+        PaneId::Distribution => inv
+            .distribution_points
+            .get(i)
+            .is_some_and(|d| f.component.strip_prefix("dp:") == Some(d.name.as_str())),
+    }
+}
+
+/// The worst finding (warning and above) about each row of a pane, by inventory index.
+pub type Flags = std::collections::HashMap<usize, Status>;
+
+/// Collect the findings that point at rows of `p`; they raise the row's own status, so a
+/// certificate whose key does not match shows it even though its dates are fine.
+pub fn flags(p: PaneId, inv: &Inventory) -> Flags {
+    let mut out = Flags::new();
+    // One pass over the rows, not one per finding: ten thousand sets with a finding each
+    // must not cost a hundred million comparisons on the UI thread.
+    let by_component: std::collections::HashMap<&str, usize> = match p {
+        PaneId::Backups => inv
+            .backup_sets
             .iter()
-            .position(|s| s.component == f.component),
+            .enumerate()
+            .map(|(i, s)| (s.component.as_str(), i))
+            .collect(),
         PaneId::Databases => inv
             .databases
             .iter()
-            .position(|d| d.component == f.component),
-        PaneId::Certificates => {
-            let in_store = |c: &&crate::inventory::Certificate| c.component == f.component;
-            match &f.path {
-                Some(path) => inv
-                    .certificates
-                    .iter()
-                    .position(|c| in_store(&c) && &c.file == path)
-                    .or_else(|| inv.certificates.iter().position(|c| &c.file == path)),
-                None => inv.certificates.iter().position(|c| in_store(&c)),
-            }
+            .enumerate()
+            .map(|(i, d)| (d.component.as_str(), i))
+            .collect(),
+        _ => Default::default(),
+    };
+    for f in &inv.findings {
+        let st = Status::from(f.severity);
+        if st < Status::Warning {
+            continue;
         }
-        PaneId::Distribution => {
-            let name = f.component.strip_prefix("dp:")?;
-            inv.distribution_points.iter().position(|d| d.name == name)
+        let rows = match p {
+            PaneId::Backups | PaneId::Databases => by_component
+                .get(f.component.as_str())
+                .copied()
+                .into_iter()
+                .collect(),
+            _ => locate_all(p, inv, f),
+        };
+        for i in rows {
+            let e = out.entry(i).or_insert(st);
+            *e = (*e).max(st);
         }
     }
+    out
+}
+
+/// A row's status: its own, raised by the findings about it.
+pub fn status(p: PaneId, v: View, i: usize, flags: &Flags) -> Status {
+    let own = row(p, v, i).0;
+    flags.get(&i).map_or(own, |f| own.max(*f))
 }
 
 /// Widths for the columns in `avail` cells; `None` for a column dropped for lack of space.
@@ -289,6 +383,8 @@ pub struct ListView<'a> {
     pub focused: bool,
     /// Text when there are no rows.
     pub empty: &'a str,
+    /// Findings raising row statuses.
+    pub flags: &'a Flags,
 }
 
 /// Draw a pane: border with title and position, column headings, only the visible rows.
@@ -353,7 +449,8 @@ pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
     }
     for pos in lv.offset..(lv.offset + rows).min(total) {
         let i = lv.visible[pos];
-        let (status, cells) = row(lv.pane, lv.view, i);
+        let (own, cells) = row(lv.pane, lv.view, i);
+        let status = lv.flags.get(&i).map_or(own, |f| own.max(*f));
         let selected = lv.focused && pos == lv.selected;
         let base = if selected {
             theme.style(Role::ListSelected)
