@@ -154,9 +154,12 @@ fn console_runs_in_a_real_terminal_and_restores_it() {
     // Details of a row, then help, each closed with Esc.
     tmux.keys(&["j", "Enter"]);
     let d = tmux.wait_for("details", 10, |s| {
-        s.contains("Details ·") && s.contains("Members")
+        s.contains("Details ·") && s.contains("Verdict")
     });
-    assert!(d.contains("Verdict"), "{d}");
+    assert!(
+        d.contains("Backup set 2026-11-21"),
+        "the second set's details:\n{d}"
+    );
     tmux.keys(&["Escape"]);
     tmux.wait_for("details closed", 10, |s| !s.contains("Details ·"));
     tmux.keys(&["?"]);
