@@ -21,6 +21,7 @@ pub type ScanFn = dyn Fn(CheckDepth, &dyn ProgressSink) -> Inventory + Send + Sy
 /// `Scanned` actions on `tx`, one scan at a time in the order asked.
 pub fn spawn_scanner(scan: Box<ScanFn>, tx: Sender<Action>) -> Sender<CheckDepth> {
     let (jobs, queue) = mpsc::channel::<CheckDepth>();
+    let report = tx.clone();
     let spawned = thread::Builder::new()
         .name("drconsole-scan".into())
         .spawn(move || {
@@ -54,8 +55,9 @@ pub fn spawn_scanner(scan: Box<ScanFn>, tx: Sender<Action>) -> Sender<CheckDepth
         });
     if let Err(e) = spawned {
         // Without a worker nothing fills in; say so rather than show empty panes forever.
-        let _ = jobs.send(CheckDepth::Quick);
-        eprintln!("drconsole: cannot start the scan thread: {e}");
+        let _ = report.send(Action::ScanFailed(format!(
+            "cannot start the scan thread: {e}"
+        )));
     }
     jobs
 }

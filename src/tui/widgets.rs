@@ -423,7 +423,10 @@ fn hanging_indent(line: &Line) -> usize {
         Some(s) if line.spans.len() > 1 && s.content.ends_with(' ') && width(&s.content) <= 20 => {
             width(&s.content)
         }
-        _ => leading + 2,
+        // Indented text (a hint under a finding) continues a little further in; flush text
+        // (a paragraph) stays flush.
+        _ if leading > 0 => leading + 2,
+        _ => 0,
     }
 }
 

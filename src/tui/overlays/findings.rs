@@ -8,14 +8,16 @@ use crate::tui::widgets::{self, Status};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
-/// Lines below the list for the selected finding's message, hint and path.
-pub const DETAIL_ROWS: u16 = 5;
+/// Lines below the list for the selected finding's hint, message and path.
+pub fn detail_rows(inner_height: usize) -> u16 {
+    if inner_height >= 30 { 8 } else { 5 }
+}
 
 /// Rows of findings visible in an overlay whose inside is `inner_height` rows.
 pub fn list_rows(inner_height: usize) -> usize {
-    inner_height.saturating_sub(DETAIL_ROWS as usize + 1)
+    inner_height.saturating_sub(detail_rows(inner_height) as usize + 1)
 }
 
 /// What the findings view shows.
@@ -51,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, fv: &FindingsView, theme: &Theme) {
     let [list, rule, detail] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(1),
-        Constraint::Length(DETAIL_ROWS),
+        Constraint::Length(detail_rows(inner.height as usize)),
     ])
     .areas(inner);
     if order.is_empty() {
@@ -113,21 +115,20 @@ pub fn draw(frame: &mut Frame, area: Rect, fv: &FindingsView, theme: &Theme) {
     );
     if let Some(f) = order.get(selected).and_then(|&i| findings.get(i)) {
         let st = Status::from(f.severity);
+        // What to do first: on a small screen the message is what gets cut, not the hint.
         let mut text = vec![
             Line::from(vec![
                 Span::styled(
                     format!("{} {} ", st.glyph(), f.severity),
                     theme.style(st.role()),
                 ),
-                Span::styled(
-                    widgets::relativize(&f.message, root),
-                    theme.style(Role::Text),
-                ),
-            ]),
-            Line::from(vec![
                 Span::styled("→ ", theme.style(Role::Key)),
                 Span::styled(f.hint.clone(), theme.style(Role::Text)),
             ]),
+            Line::from(Span::styled(
+                widgets::relativize(&f.message, root),
+                theme.style(Role::Text),
+            )),
         ];
         if let Some(p) = &f.path {
             text.push(Line::styled(
@@ -135,6 +136,21 @@ pub fn draw(frame: &mut Frame, area: Rect, fv: &FindingsView, theme: &Theme) {
                 theme.style(Role::Muted),
             ));
         }
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), detail);
+        let mut text = widgets::wrap(&text, detail.width as usize);
+        if text.len() > detail.height as usize {
+            text.truncate(detail.height as usize);
+            if let Some(last) = text.last_mut() {
+                let plain: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+                let room = (detail.width as usize).saturating_sub(2);
+                *last = Line::from(vec![
+                    Span::styled(
+                        widgets::fit(plain.trim_end(), room),
+                        theme.style(Role::Text),
+                    ),
+                    Span::styled(" …", theme.style(Role::Muted)),
+                ]);
+            }
+        }
+        frame.render_widget(Paragraph::new(text), detail);
     }
 }
