@@ -108,6 +108,7 @@ pub struct App {
     status: Option<String>,
     effects: Vec<Effect>,
     quit: bool,
+    fatal: Option<String>,
 }
 
 impl App {
@@ -142,12 +143,18 @@ impl App {
                 Effect::Scan(CheckDepth::Standard),
             ],
             quit: false,
+            fatal: None,
         }
     }
 
     /// Whether the operator asked to leave.
     pub fn should_quit(&self) -> bool {
         self.quit
+    }
+
+    /// Why the console had to stop, when it was not the operator's choice.
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
     }
 
     /// Effects queued since the last call.
@@ -261,7 +268,7 @@ impl App {
                 self.status = Some(msg);
             }
             Action::InputFailed(msg) => {
-                self.status = Some(format!("cannot read the terminal: {msg}"));
+                self.fatal = Some(format!("cannot read the terminal: {msg}"));
                 self.quit = true;
             }
         }

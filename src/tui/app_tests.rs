@@ -517,3 +517,14 @@ fn findings_raise_the_status_of_the_rows_they_are_about() {
     app.update(code(KeyCode::Enter));
     assert!(screen(&app, 80, 24).contains("CERT_KEY_MISMATCH"));
 }
+
+#[test]
+fn losing_the_terminal_stops_the_console_with_a_reason() {
+    let mut app = app_with(inventory(1), (80, 24));
+    app.update(Action::InputFailed("Input/output error".into()));
+    assert!(app.should_quit());
+    assert_eq!(
+        app.fatal(),
+        Some("cannot read the terminal: Input/output error")
+    );
+}

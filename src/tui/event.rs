@@ -130,6 +130,10 @@ where
         run_effects(app, scans);
         term.draw(|f| app.draw(f))?;
         if app.should_quit() {
+            // Said after the terminal is restored, by the caller, so it can be read.
+            if let Some(why) = app.fatal() {
+                anyhow::bail!("{why}");
+            }
             return Ok(0);
         }
         let sig = signal.load(Ordering::SeqCst);
