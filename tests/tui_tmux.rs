@@ -259,3 +259,46 @@ fn sigterm_restores_the_terminal() {
         "alternate screen left:\n{end}"
     );
 }
+
+#[test]
+fn no_color_draws_without_colour_and_selects_with_reverse_video() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "NO_COLOR=1 '{BIN}' --state '{}' demo; echo EXIT=$?; sleep 600",
+        state.path().display()
+    );
+    let tmux = Tmux::start(80, 24, &cmd);
+    tmux.wait_for("the console", 120, |s| s.contains("standard check at"));
+    let out = tmux.run(&["capture-pane", "-p", "-e", "-t", "e2e"]);
+    let styled = String::from_utf8_lossy(&out.stdout);
+    // tmux writes attributes as SGR sequences: 3x/4x/9x/10x and 38;/48; are colours, 7 is reverse.
+    let sgr: Vec<&str> = styled
+        .split("\x1b[")
+        .skip(1)
+        .filter_map(|s| s.split_once('m').map(|(codes, _)| codes))
+        .collect();
+    let colours: Vec<&&str> = sgr
+        .iter()
+        .filter(|codes| {
+            codes.split(';').any(|c| {
+                c.parse::<u16>().is_ok_and(|n| {
+                    (30..=38).contains(&n) || (40..=48).contains(&n) || (90..=107).contains(&n)
+                })
+            })
+        })
+        .collect();
+    assert!(
+        colours.is_empty(),
+        "colour codes with NO_COLOR: {colours:?}"
+    );
+    assert!(
+        sgr.iter().any(|codes| codes.split(';').any(|c| c == "7")),
+        "the selection is in reverse video: {sgr:?}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("exit", 10, |s| s.contains("EXIT=0"));
+}
