@@ -95,6 +95,10 @@ pub enum Command {
     Details,
     /// Zoom the focused pane with a details side panel.
     Zoom,
+    /// Scroll the zoom details panel down.
+    PanelDown,
+    /// Scroll the zoom details panel up.
+    PanelUp,
     /// The findings view.
     Findings,
     /// Filter the focused list by text.

@@ -397,6 +397,17 @@ impl App {
                     self.status = Some(format!("{} has no row selected", self.focus.title()));
                 }
             }
+            Command::PanelDown | Command::PanelUp if self.zoom => {
+                let max = self.panel_overflow();
+                self.side_scroll = if c == Command::PanelDown {
+                    (self.side_scroll + 1).min(max)
+                } else {
+                    self.side_scroll.saturating_sub(1)
+                };
+            }
+            Command::PanelDown | Command::PanelUp => {
+                self.status = Some("J and K scroll the details panel of a zoomed pane (z)".into());
+            }
             Command::Zoom => {
                 self.zoom = !self.zoom;
                 self.side_scroll = 0;
@@ -510,6 +521,19 @@ impl App {
             Overlay::Findings { .. } => return self.findings_order.len(),
         };
         overlays::wrapped_height(&lines, inner_w)
+    }
+
+    /// How far the zoom details panel can scroll: wrapped lines beyond what it shows.
+    fn panel_overflow(&self) -> usize {
+        let m = layout::mode(self.size);
+        let s = layout::screen(self.size, m, true);
+        let side = layout::body(s.body, m, self.focus, true)
+            .side
+            .unwrap_or_default();
+        let lines = widgets::wrap(&self.details_lines(), side.width.saturating_sub(4) as usize);
+        lines
+            .len()
+            .saturating_sub(side.height.saturating_sub(2) as usize)
     }
 
     fn details_lines(&self) -> Vec<Line<'static>> {

@@ -528,3 +528,34 @@ fn losing_the_terminal_stops_the_console_with_a_reason() {
         Some("cannot read the terminal: Input/output error")
     );
 }
+
+#[test]
+fn shift_j_and_k_scroll_the_zoom_panel_only_in_zoom() {
+    let mut inv = inventory(3);
+    inv.backup_sets[0].members = (0..40)
+        .map(|_| inv.backup_sets[0].members[0].clone())
+        .collect();
+    let mut app = app_with(inv, (80, 24));
+    app.update(key('J'));
+    assert!(app.status().is_some_and(|s| s.contains("zoom")));
+    app.update(key('z'));
+    let before = screen(&app, 80, 24);
+    assert!(before.contains("Backup set set-00000"), "{before}");
+    for _ in 0..5 {
+        app.update(key('J'));
+    }
+    let after = screen(&app, 80, 24);
+    assert!(
+        !after.contains("Backup set set-00000"),
+        "scrolled:\n{after}"
+    );
+    assert_eq!(
+        app.selected_row(PaneId::Backups),
+        Some(0),
+        "the list did not move"
+    );
+    for _ in 0..5 {
+        app.update(key('K'));
+    }
+    assert!(screen(&app, 80, 24).contains("Backup set set-00000"));
+}

@@ -146,6 +146,16 @@ pub const KEYMAP: &[Binding] = &[
     )
     .hint("zoom"),
     b(
+        &[(KeyCode::Char('J'), NONE)],
+        Command::PanelDown,
+        "Scroll the zoom details panel down",
+    ),
+    b(
+        &[(KeyCode::Char('K'), NONE)],
+        Command::PanelUp,
+        "Scroll the zoom details panel up",
+    ),
+    b(
         &[(KeyCode::Char('f'), NONE)],
         Command::Findings,
         "All findings, worst first",
