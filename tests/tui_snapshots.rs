@@ -70,7 +70,7 @@ fn app(d: &Demo, size: (u16, u16)) -> App {
         read_only: false,
         mouse: false,
         theme: Theme::default_theme().without_colour(),
-        journal: "no journal".into(),
+        journal: "no transactions".into(),
     };
     let mut app = App::new(opts, size);
     app.update(Action::Scanned(Box::new(d.inv.clone())));

@@ -45,8 +45,90 @@ pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i
         read_only: g.read_only,
         mouse: g.mouse,
         theme,
-        // The undo journal is not built yet; its state goes here when it is.
-        journal: "no journal".into(),
+        journal: journal_state(&ctx),
     };
     tui::run(ctx, opts)
+}
+
+/// The journal line of the header: the newest transaction and whether it can be undone.
+/// Read here, before the screen opens, so the console itself never touches the disk.
+fn journal_state(ctx: &Context) -> String {
+    let journal = crate::journal::Journal::of(ctx);
+    match crate::journal::list(&journal) {
+        Err(e) => format!("unreadable: {e}"),
+        Ok(list) => match list.first() {
+            None => "no transactions".into(),
+            Some(tx) => describe(tx),
+        },
+    }
+}
+
+fn describe(tx: &crate::journal::TxSummary) -> String {
+    use crate::journal::TxState;
+    let seq = tx.id.split('-').next().unwrap_or(&tx.id);
+    let what = match (&tx.set, &tx.undoes) {
+        (Some(set), _) => format!("{} from {set}", tx.action),
+        (None, Some(undone)) => format!(
+            "{} of {}",
+            tx.action,
+            undone.split('-').next().unwrap_or(undone)
+        ),
+        _ => tx.action.clone(),
+    };
+    let undo = if tx.state == TxState::Committed && !tx.pruned {
+        ", undo available"
+    } else {
+        ""
+    };
+    format!("#{seq} {what} {}{undo}", tx.state.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{TxState, TxSummary};
+
+    fn tx(state: TxState, pruned: bool) -> TxSummary {
+        TxSummary {
+            id: "0003-20261122T080000Z".into(),
+            at: chrono::DateTime::UNIX_EPOCH,
+            action: "restore".into(),
+            set: Some("2026-11-21 02-00-00".into()),
+            undoes: None,
+            components: vec!["database:ServerDatabase".into()],
+            root: "/".into(),
+            state,
+            undone_by: None,
+            steps: 3,
+            bytes_written: 0,
+            bytes_stashed: 0,
+            pruned,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn header_says_the_last_transaction_and_whether_it_can_be_undone() {
+        assert_eq!(
+            describe(&tx(TxState::Committed, false)),
+            "#0003 restore from 2026-11-21 02-00-00 committed, undo available"
+        );
+        assert_eq!(
+            describe(&tx(TxState::Committed, true)),
+            "#0003 restore from 2026-11-21 02-00-00 committed"
+        );
+        assert_eq!(
+            describe(&tx(TxState::RolledBack, false)),
+            "#0003 restore from 2026-11-21 02-00-00 rolled back"
+        );
+    }
+
+    #[test]
+    fn an_empty_state_folder_has_no_transactions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let profile = crate::profile::load("lanrev-macos").expect("built-in profile");
+        let mut ctx = Context::new(profile, dir.path());
+        ctx.state_dir = dir.path().join("state");
+        assert_eq!(journal_state(&ctx), "no transactions");
+    }
 }
