@@ -196,10 +196,10 @@ fn run(
                 loop {
                     let next = state.queue.lock().ok().and_then(|mut q| q.pop_front());
                     let Some(job) = next else { break };
-                    let skip = job.set.is_some_and(|s| {
-                        state.stop.load(Ordering::Relaxed)
-                            || state.failed[s].load(Ordering::Relaxed)
-                    });
+                    // Every member of a set before the stop point is checked, even once the set
+                    // is known to fail: which member failed first is a matter of timing, and
+                    // the report must not be.
+                    let skip = job.set.is_some() && state.stop.load(Ordering::Relaxed);
                     let ticket = state.tickets.fetch_add(1, Ordering::Relaxed);
                     let finished = if skip {
                         sqlite::Finished::Interrupted
