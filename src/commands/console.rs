@@ -52,7 +52,7 @@ pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i
 
 /// The journal line of the header: the newest transaction and whether it can be undone.
 /// Read here, before the screen opens, so the console itself never touches the disk.
-fn journal_state(ctx: &Context) -> String {
+pub fn journal_state(ctx: &Context) -> String {
     let journal = crate::journal::Journal::of(ctx);
     match crate::journal::list(&journal) {
         Err(e) => format!("unreadable: {e}"),

@@ -3,7 +3,7 @@
 
 mod backups;
 mod check;
-mod console;
+pub mod console;
 mod demo;
 mod diff;
 mod journal;

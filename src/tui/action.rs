@@ -1,6 +1,7 @@
 //! What can happen in the console: commands from the keymap, input events, worker results.
 //! `App::update` is the only consumer; everything that changes state arrives as an `Action`.
 
+use super::jobs::{Outcome, Preview};
 use crate::inventory::{CheckDepth, Inventory, Progress};
 use crossterm::event::{KeyEvent, MouseEvent};
 
@@ -119,6 +120,12 @@ pub enum Command {
     Sync,
     /// Mark the row for a batch action.
     Mark,
+    /// The journal view.
+    JournalView,
+    /// Next change (or search match) in the diff view.
+    NextChange,
+    /// Previous change (or search match) in the diff view.
+    PrevChange,
 }
 
 /// Everything that can happen to the console.
@@ -144,4 +151,12 @@ pub enum Action {
     ScanFailed(String),
     /// Reading the terminal failed; the console cannot go on.
     InputFailed(String),
+    /// A diff job finished (job id, classified lines or why not).
+    Diffed(u64, Result<Vec<crate::diff::report::Line>, String>),
+    /// A restore or undo preview was built (job id, the checked plan or why not).
+    Previewed(u64, Result<Box<Preview>, String>),
+    /// A confirmed plan ran (job id, what it came to).
+    Executed(u64, Box<Outcome>),
+    /// The journal was read (job id, transactions newest first or why not).
+    JournalListed(u64, Result<Vec<crate::journal::TxSummary>, String>),
 }

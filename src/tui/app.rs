@@ -2,14 +2,18 @@
 //! reads. Side effects (starting a scan) are queued as `Effect`s for the event loop to run.
 
 use super::action::{Action, Command, PaneId};
+use super::jobs::Job;
 use super::keymap;
 use super::layout::{self, Mode};
+use super::overlays::diff::DiffState;
+use super::overlays::journal::JournalState;
+use super::overlays::restore::{PlanState, Stage};
 use super::overlays::{self, filter::Edit};
 use super::panes::{self, ListView, View};
 use super::theme::{Role, Theme};
 use super::widgets::{self, Status};
 use crate::findings::Severity;
-use crate::inventory::{CheckDepth, Inventory, Progress};
+use crate::inventory::{CheckDepth, Inventory, Progress, Source};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Frame;
@@ -19,10 +23,12 @@ use ratatui::widgets::Paragraph;
 use std::path::PathBuf;
 
 /// Work the event loop must do on the app's behalf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Run a scan of this depth in the background.
     Scan(CheckDepth),
+    /// Run a job on a worker thread; its result action carries the same id.
+    Job(u64, Job),
 }
 
 /// What the console is opened with.
@@ -69,6 +75,21 @@ pub enum Overlay {
         /// First position shown.
         offset: usize,
     },
+    /// The diff of a set (or component) against live.
+    Diff {
+        /// First row shown.
+        scroll: usize,
+    },
+    /// A restore or undo plan preview.
+    Plan {
+        /// First row shown.
+        scroll: usize,
+    },
+    /// The journal's transactions.
+    Journal {
+        /// First row shown.
+        scroll: usize,
+    },
 }
 
 /// One pane's list state.
@@ -106,6 +127,12 @@ pub struct App {
     flags: [panes::Flags; 4],
     size: Rect,
     status: Option<String>,
+    diff: Option<DiffState>,
+    plan: Option<PlanState>,
+    journal_view: Option<JournalState>,
+    /// Typing a search in the diff view.
+    searching: bool,
+    next_job: u64,
     effects: Vec<Effect>,
     quit: bool,
     fatal: Option<String>,
@@ -138,6 +165,11 @@ impl App {
             flags: Default::default(),
             size: Rect::new(0, 0, size.0, size.1),
             status: None,
+            diff: None,
+            plan: None,
+            journal_view: None,
+            searching: false,
+            next_job: 0,
             effects: vec![
                 Effect::Scan(CheckDepth::Quick),
                 Effect::Scan(CheckDepth::Standard),
@@ -192,6 +224,26 @@ impl App {
         &self.inv
     }
 
+    /// The diff view's state, once `d` was pressed.
+    pub fn diff(&self) -> Option<&DiffState> {
+        self.diff.as_ref()
+    }
+
+    /// The plan preview's state, once `r` or `u` was pressed.
+    pub fn plan(&self) -> Option<&PlanState> {
+        self.plan.as_ref()
+    }
+
+    /// The journal view's state, once `J` was pressed.
+    pub fn journal_view(&self) -> Option<&JournalState> {
+        self.journal_view.as_ref()
+    }
+
+    /// The header's journal line.
+    pub fn journal_line(&self) -> &str {
+        &self.journal
+    }
+
     /// The scan running now, if any.
     pub fn scanning(&self) -> Option<CheckDepth> {
         self.scanning
@@ -214,6 +266,12 @@ impl App {
     pub fn update(&mut self, action: Action) {
         match action {
             Action::Key(key) => {
+                if self.searching {
+                    if let Some(e) = overlays::filter::edit(key) {
+                        self.edit_search(e);
+                    }
+                    return;
+                }
                 if self.editing_filter {
                     if let Some(e) = overlays::filter::edit(key) {
                         self.edit_filter(e);
@@ -271,7 +329,220 @@ impl App {
                 self.fatal = Some(format!("cannot read the terminal: {msg}"));
                 self.quit = true;
             }
+            Action::Diffed(id, result) => {
+                if let Some(d) = self.diff.as_mut().filter(|d| d.job == id) {
+                    d.lines = Some(result);
+                }
+            }
+            Action::Previewed(id, result) => {
+                if let Some(p) = self.plan.as_mut().filter(|p| p.job == id) {
+                    p.stage = match result {
+                        Ok(preview) => Stage::Ready(preview),
+                        Err(e) => Stage::Failed(e),
+                    };
+                    p.confirm = false;
+                }
+            }
+            Action::Executed(id, outcome) => self.executed(id, *outcome),
+            Action::JournalListed(id, result) => {
+                if let Some(j) = self.journal_view.as_mut().filter(|j| j.job == id) {
+                    j.list = Some(result);
+                }
+            }
         }
+    }
+
+    fn job(&mut self, job: Job) -> u64 {
+        self.next_job += 1;
+        self.effects.push(Effect::Job(self.next_job, job));
+        self.next_job
+    }
+
+    fn executed(&mut self, id: u64, outcome: super::jobs::Outcome) {
+        self.journal = outcome.journal.clone();
+        self.progress = None;
+        self.status = Some(match &outcome.result {
+            Ok(c) => format!("committed transaction {}; checking again", c.txid),
+            Err(e) => e.clone(),
+        });
+        // Whatever happened, the files may differ from what the panes show.
+        self.effects.push(Effect::Scan(CheckDepth::Standard));
+        if let Some(p) = self.plan.as_mut().filter(|p| p.job == id) {
+            let stage = std::mem::replace(&mut p.stage, Stage::Building);
+            p.stage = match stage {
+                Stage::Running(preview) | Stage::Ready(preview) => {
+                    Stage::Done(preview, Box::new(outcome))
+                }
+                other => other,
+            };
+            p.confirm = false;
+        }
+        if self.journal_view.is_some() {
+            let job = self.job(Job::Journal);
+            self.journal_view = Some(JournalState { job, list: None });
+        }
+    }
+
+    fn edit_search(&mut self, e: Edit) {
+        let Some(d) = self.diff.as_mut() else {
+            self.searching = false;
+            return;
+        };
+        match e {
+            Edit::Insert(c) => d.search.push(c),
+            Edit::Delete => {
+                d.search.pop();
+            }
+            Edit::Accept => {
+                self.searching = false;
+                if !d.search.is_empty() {
+                    self.jump_change(true, true);
+                }
+            }
+            Edit::Cancel => {
+                self.searching = false;
+                d.search.clear();
+            }
+            Edit::Move(_) => {}
+        }
+    }
+
+    /// What `d` and `r` act on: the set, the component selectors and a title.
+    fn target(&self) -> Result<(String, Vec<String>, String), String> {
+        let row = self.selected_row(self.focus);
+        // A component row is compared with the recommended set, or the set selected in the
+        // backup sets pane when none is recommended.
+        let fallback_set = || {
+            self.inv
+                .recommended_set()
+                .or_else(|| {
+                    self.selected_row(PaneId::Backups)
+                        .and_then(|i| self.inv.backup_sets.get(i))
+                })
+                .map(|s| s.id.clone())
+                .ok_or_else(|| {
+                    "no restorable backup set to use: select one in the backup sets pane"
+                        .to_string()
+                })
+        };
+        match (self.focus, row) {
+            (_, None) => Err(format!("{} has no row selected", self.focus.title())),
+            (PaneId::Backups, Some(i)) => {
+                let set = self
+                    .inv
+                    .backup_sets
+                    .get(i)
+                    .ok_or("the selected backup set is gone")?;
+                Ok((set.id.clone(), vec!["all".into()], "every component".into()))
+            }
+            (PaneId::Databases, Some(i)) => {
+                let db = self
+                    .inv
+                    .databases
+                    .get(i)
+                    .ok_or("the selected database is gone")?;
+                Ok((
+                    fallback_set()?,
+                    vec![db.component.clone()],
+                    db.component.clone(),
+                ))
+            }
+            (PaneId::Certificates, Some(i)) => {
+                let c = self
+                    .inv
+                    .certificates
+                    .get(i)
+                    .ok_or("the selected certificate is gone")?;
+                let set = match &c.source {
+                    Source::Set(id) => id.clone(),
+                    Source::Live => fallback_set()?,
+                };
+                Ok((set, vec![c.component.clone()], c.component.clone()))
+            }
+            (PaneId::Distribution, Some(_)) => {
+                Err("distribution points are compared and restored from their own actions".into())
+            }
+        }
+    }
+
+    fn open_diff(&mut self) {
+        match self.target() {
+            Err(e) => self.status = Some(e),
+            Ok((set, selectors, what)) => {
+                let title = format!("Diff · {what} · set {set} → live");
+                let job = self.job(Job::Diff { set, selectors });
+                self.diff = Some(DiffState {
+                    title,
+                    job,
+                    lines: None,
+                    search: String::new(),
+                });
+                self.overlay = Some(Overlay::Diff { scroll: 0 });
+            }
+        }
+    }
+
+    fn open_restore(&mut self) {
+        match self.target() {
+            Err(e) => self.status = Some(e),
+            Ok((set, selectors, what)) => {
+                let title = format!("Restore {what} from set {set}");
+                let job = self.job(Job::RestorePreview { set, selectors });
+                self.open_plan("Restore", title, job);
+            }
+        }
+    }
+
+    fn open_plan(&mut self, verb: &'static str, title: String, job: u64) {
+        self.plan = Some(PlanState {
+            verb,
+            title,
+            job,
+            stage: Stage::Building,
+            confirm: false,
+        });
+        self.overlay = Some(Overlay::Plan { scroll: 0 });
+    }
+
+    /// Move the diff view to the next (or previous) stop after the top line shown; with
+    /// `from_top` the line at the top counts too (a fresh search).
+    fn jump_change(&mut self, forward: bool, from_top: bool) {
+        let Some(Overlay::Diff { scroll }) = self.overlay else {
+            return;
+        };
+        let Some(d) = &self.diff else { return };
+        let width = self.overlay_inner_width() as usize;
+        let lines = overlays::diff::lines(d, &self.inv.root, &self.opts.theme);
+        let top = overlays::diff::line_at(&lines, width, scroll);
+        let n = d.len();
+        let found = if forward {
+            let start = if from_top { top } else { top + 1 };
+            (start..n).find(|&i| d.is_stop(i))
+        } else {
+            (0..top).rev().find(|&i| d.is_stop(i))
+        };
+        match found {
+            Some(i) => {
+                let row = overlays::diff::row_of(&lines, width, i);
+                self.overlay = Some(Overlay::Diff { scroll: row });
+            }
+            None => {
+                let what = if d.search.is_empty() {
+                    "change".to_string()
+                } else {
+                    format!("match for '{}'", d.search)
+                };
+                self.status = Some(format!(
+                    "no {} {what}",
+                    if forward { "later" } else { "earlier" }
+                ));
+            }
+        }
+    }
+
+    fn overlay_inner_width(&self) -> u16 {
+        let s = layout::screen(self.size, layout::mode(self.size), self.zoom);
+        layout::overlay(s.body).width.saturating_sub(4)
     }
 
     fn apply_inventory(&mut self, inv: Inventory) {
@@ -406,7 +677,7 @@ impl App {
                 };
             }
             Command::PanelDown | Command::PanelUp => {
-                self.status = Some("J and K scroll the details panel of a zoomed pane (z)".into());
+                self.status = Some("] and [ scroll the details panel of a zoomed pane (z)".into());
             }
             Command::Zoom => {
                 self.zoom = !self.zoom;
@@ -427,12 +698,21 @@ impl App {
                     self.focus.title().to_lowercase()
                 ));
             }
-            Command::Diff
-            | Command::Restore
-            | Command::Undo
-            | Command::Promote
-            | Command::Sync
-            | Command::Mark => {
+            Command::Diff => self.open_diff(),
+            Command::Restore => self.open_restore(),
+            Command::Undo => {
+                let job = self.job(Job::UndoPreview);
+                self.open_plan("Undo", "Undo the last transaction".into(), job);
+            }
+            Command::JournalView => {
+                let job = self.job(Job::Journal);
+                self.journal_view = Some(JournalState { job, list: None });
+                self.overlay = Some(Overlay::Journal { scroll: 0 });
+            }
+            Command::NextChange | Command::PrevChange => {
+                self.status = Some("n and N move between changes in the diff view (d)".into());
+            }
+            Command::Promote | Command::Sync | Command::Mark => {
                 let what = keymap::KEYMAP
                     .iter()
                     .find(|b| b.command == c)
@@ -488,6 +768,41 @@ impl App {
                 });
                 true
             }
+            Overlay::Diff { scroll } => {
+                match c {
+                    Command::Back | Command::Quit | Command::Diff => self.overlay = None,
+                    Command::NextChange => self.jump_change(true, false),
+                    Command::PrevChange => self.jump_change(false, false),
+                    Command::Filter => {
+                        if let Some(d) = self.diff.as_mut() {
+                            d.search.clear();
+                            self.searching = true;
+                        }
+                    }
+                    _ if moving => {
+                        let max = self.overlay_len(ov).saturating_sub(page);
+                        self.overlay = Some(Overlay::Diff {
+                            scroll: step(scroll, c, max + 1, page),
+                        });
+                    }
+                    _ => return false,
+                }
+                true
+            }
+            Overlay::Plan { scroll } => self.plan_command(scroll, c, moving, page),
+            Overlay::Journal { scroll } => {
+                match c {
+                    Command::Back | Command::Quit | Command::JournalView => self.overlay = None,
+                    _ if moving => {
+                        let max = self.overlay_len(ov).saturating_sub(page);
+                        self.overlay = Some(Overlay::Journal {
+                            scroll: step(scroll, c, max + 1, page),
+                        });
+                    }
+                    _ => return false,
+                }
+                true
+            }
             Overlay::Findings { selected, offset } => {
                 match c {
                     Command::Back | Command::Quit | Command::Findings => {
@@ -510,6 +825,67 @@ impl App {
         }
     }
 
+    /// Keys inside the plan preview: it only closes or confirms on purpose, and never while
+    /// the plan runs (the worker cannot be stopped halfway; the journal would roll it back).
+    fn plan_command(&mut self, scroll: usize, c: Command, moving: bool, page: usize) -> bool {
+        let Some(p) = self.plan.as_mut() else {
+            self.overlay = None;
+            return true;
+        };
+        let running = matches!(p.stage, Stage::Running(_));
+        let ready = matches!(&p.stage, Stage::Ready(pr) if pr.plan.ready());
+        match c {
+            _ if moving => {
+                let max = self
+                    .overlay_len(Overlay::Plan { scroll })
+                    .saturating_sub(page.saturating_sub(2));
+                self.overlay = Some(Overlay::Plan {
+                    scroll: (match c {
+                        Command::Up => scroll.saturating_sub(1),
+                        Command::Down => scroll + 1,
+                        Command::PageUp => scroll.saturating_sub(page),
+                        Command::PageDown => scroll + page,
+                        Command::Home => 0,
+                        _ => max,
+                    })
+                    .min(max),
+                });
+            }
+            _ if running => {
+                self.status = Some(format!(
+                    "{} is running; wait for it to finish",
+                    p.verb.to_lowercase()
+                ));
+            }
+            Command::Left | Command::Right | Command::NextPane | Command::PrevPane if ready => {
+                p.confirm = !p.confirm;
+            }
+            Command::Details if ready && p.confirm => {
+                if let Stage::Ready(preview) = std::mem::replace(&mut p.stage, Stage::Building) {
+                    let plan = Box::new(preview.plan.clone());
+                    p.stage = Stage::Running(preview);
+                    p.confirm = false;
+                    let job = self.job(Job::Execute(plan));
+                    if let Some(p) = self.plan.as_mut() {
+                        p.job = job;
+                    }
+                }
+            }
+            Command::Details | Command::Back | Command::Quit => {
+                let cancelled = matches!(p.stage, Stage::Ready(_) | Stage::Building);
+                if cancelled {
+                    self.status = Some(format!(
+                        "{} cancelled; nothing was changed",
+                        p.verb.to_lowercase()
+                    ));
+                }
+                self.overlay = None;
+            }
+            _ => {}
+        }
+        true
+    }
+
     fn overlay_len(&self, ov: Overlay) -> usize {
         let inner_w = {
             let s = layout::screen(self.size, layout::mode(self.size), self.zoom);
@@ -519,6 +895,9 @@ impl App {
             Overlay::Details { .. } => self.details_lines(),
             Overlay::Help { .. } => overlays::help::lines(self.opts.read_only, &self.opts.theme),
             Overlay::Findings { .. } => return self.findings_order.len(),
+            Overlay::Diff { .. } => self.diff_lines(),
+            Overlay::Plan { .. } => self.plan_lines(),
+            Overlay::Journal { .. } => self.journal_lines(),
         };
         overlays::wrapped_height(&lines, inner_w)
     }
@@ -534,6 +913,34 @@ impl App {
         lines
             .len()
             .saturating_sub(side.height.saturating_sub(2) as usize)
+    }
+
+    fn diff_lines(&self) -> Vec<Line<'static>> {
+        self.diff
+            .as_ref()
+            .map(|d| overlays::diff::lines(d, &self.inv.root, &self.opts.theme))
+            .unwrap_or_default()
+    }
+
+    fn plan_lines(&self) -> Vec<Line<'static>> {
+        self.plan
+            .as_ref()
+            .map(|p| {
+                overlays::restore::lines(
+                    p,
+                    self.progress.as_ref(),
+                    &self.inv.root,
+                    &self.opts.theme,
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    fn journal_lines(&self) -> Vec<Line<'static>> {
+        self.journal_view
+            .as_ref()
+            .map(|j| overlays::journal::lines(j, &self.opts.theme))
+            .unwrap_or_default()
     }
 
     fn details_lines(&self) -> Vec<Line<'static>> {
@@ -752,6 +1159,38 @@ impl App {
                 },
                 theme,
             ),
+            Some(Overlay::Diff { scroll }) => {
+                if let Some(d) = &self.diff {
+                    overlays::diff::draw(
+                        frame,
+                        layout::overlay(s.body),
+                        d,
+                        self.diff_lines(),
+                        scroll,
+                        theme,
+                    );
+                }
+            }
+            Some(Overlay::Plan { scroll }) => {
+                if let Some(p) = &self.plan {
+                    overlays::restore::draw(
+                        frame,
+                        layout::overlay(s.body),
+                        p,
+                        self.plan_lines(),
+                        scroll,
+                        theme,
+                    );
+                }
+            }
+            Some(Overlay::Journal { scroll }) => overlays::details::draw(
+                frame,
+                layout::overlay(s.body),
+                "Journal",
+                self.journal_lines(),
+                scroll,
+                theme,
+            ),
             None => {}
         }
         self.draw_footer(frame, s.footer);
@@ -889,7 +1328,16 @@ impl App {
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
         let top = Rect::new(top.x + 1, top.y, top.width.saturating_sub(2), 1);
         let bottom = Rect::new(bottom.x + 1, bottom.y, bottom.width.saturating_sub(2), 1);
-        if self.editing_filter {
+        if self.searching {
+            let d = self.diff.as_ref().map(|d| d.search.as_str()).unwrap_or("");
+            let hits = self
+                .diff
+                .as_ref()
+                .filter(|d| !d.search.is_empty())
+                .map(|d| (0..d.len()).filter(|&i| d.is_stop(i)).count())
+                .unwrap_or(0);
+            overlays::filter::draw(frame, top, d, hits, theme);
+        } else if self.editing_filter {
             let st = &self.panes[self.focus.index()];
             overlays::filter::draw(frame, top, &st.filter, st.visible.len(), theme);
         } else {
@@ -1043,3 +1491,7 @@ pub fn scroll_into_view(selected: usize, offset: usize, rows: usize) -> usize {
 #[cfg(test)]
 #[path = "app_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "app_action_tests.rs"]
+mod action_tests;

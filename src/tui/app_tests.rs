@@ -47,7 +47,7 @@ fn set(id: &str, hours: i64, verdict: Verdict) -> BackupSet {
     }
 }
 
-fn inventory(sets: usize) -> Inventory {
+pub(super) fn inventory(sets: usize) -> Inventory {
     let mut backup_sets: Vec<BackupSet> = (0..sets)
         .map(|i| set(&format!("set-{i:05}"), i as i64 * 24, Verdict::Unverified))
         .collect();
@@ -113,7 +113,7 @@ fn inventory(sets: usize) -> Inventory {
     }
 }
 
-fn options(read_only: bool) -> Options {
+pub(super) fn options(read_only: bool) -> Options {
     Options {
         profile: "lanrev-macos".into(),
         root: "/srv/root".into(),
@@ -127,21 +127,21 @@ fn options(read_only: bool) -> Options {
     }
 }
 
-fn app_with(inv: Inventory, size: (u16, u16)) -> App {
+pub(super) fn app_with(inv: Inventory, size: (u16, u16)) -> App {
     let mut app = App::new(options(false), size);
     app.update(Action::Scanned(Box::new(inv)));
     app
 }
 
-fn key(c: char) -> Action {
+pub(super) fn key(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
-fn code(k: KeyCode) -> Action {
+pub(super) fn code(k: KeyCode) -> Action {
     Action::Key(KeyEvent::new(k, KeyModifiers::NONE))
 }
 
-fn screen(app: &App, w: u16, h: u16) -> String {
+pub(super) fn screen(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
     term.draw(|f| app.draw(f)).expect("draw");
     let buf = term.backend().buffer();
@@ -315,7 +315,8 @@ fn filter_narrows_the_list_as_you_type_and_escape_clears_it() {
 #[test]
 fn later_actions_say_not_available_yet() {
     let mut app = app_with(inventory(3), (80, 24));
-    app.update(key('r'));
+    app.update(key('4'));
+    app.update(key('p'));
     assert!(
         app.status()
             .is_some_and(|s| s.ends_with("not available yet")),
@@ -444,7 +445,12 @@ fn a_slow_check_does_not_block_a_key() {
         tx.clone(),
     );
     let mut app = App::new(options(false), (80, 24));
-    event::run_effects(&mut app, &scans);
+    let profile = crate::profile::load("lanrev-macos").expect("built-in profile");
+    let jobs = event::Jobs::new(
+        std::sync::Arc::new(crate::Context::new(profile, "/srv/root")),
+        tx.clone(),
+    );
+    event::run_effects(&mut app, &scans, &jobs);
     // Wait until the worker is inside the check (its progress has arrived).
     for _ in 0..100 {
         event::pump(&mut app, &rx, Duration::from_millis(50));
@@ -530,19 +536,19 @@ fn losing_the_terminal_stops_the_console_with_a_reason() {
 }
 
 #[test]
-fn shift_j_and_k_scroll_the_zoom_panel_only_in_zoom() {
+fn brackets_scroll_the_zoom_panel_only_in_zoom() {
     let mut inv = inventory(3);
     inv.backup_sets[0].members = (0..40)
         .map(|_| inv.backup_sets[0].members[0].clone())
         .collect();
     let mut app = app_with(inv, (80, 24));
-    app.update(key('J'));
+    app.update(key(']'));
     assert!(app.status().is_some_and(|s| s.contains("zoom")));
     app.update(key('z'));
     let before = screen(&app, 80, 24);
     assert!(before.contains("Backup set set-00000"), "{before}");
     for _ in 0..5 {
-        app.update(key('J'));
+        app.update(key(']'));
     }
     let after = screen(&app, 80, 24);
     assert!(
@@ -555,7 +561,7 @@ fn shift_j_and_k_scroll_the_zoom_panel_only_in_zoom() {
         "the list did not move"
     );
     for _ in 0..5 {
-        app.update(key('K'));
+        app.update(key('['));
     }
     assert!(screen(&app, 80, 24).contains("Backup set set-00000"));
 }

@@ -3,7 +3,9 @@
 
 use super::action::Action;
 use super::app::{App, Effect};
+use super::jobs::{self, Job};
 use super::terminal;
+use crate::context::Context;
 use crate::inventory::{CheckDepth, Inventory, Progress, ProgressSink};
 use crossterm::event::{self, Event, KeyEventKind};
 use ratatui::Terminal;
@@ -62,6 +64,51 @@ pub fn spawn_scanner(scan: Box<ScanFn>, tx: Sender<Action>) -> Sender<CheckDepth
     jobs
 }
 
+/// Starts jobs on worker threads (one thread per job); results come back on the channel.
+pub struct Jobs {
+    ctx: Arc<Context>,
+    tx: Sender<Action>,
+}
+
+impl Jobs {
+    /// A job runner answering on `tx`.
+    pub fn new(ctx: Arc<Context>, tx: Sender<Action>) -> Jobs {
+        Jobs { ctx, tx }
+    }
+
+    /// Run `job` on its own thread against a snapshot of the console's inventory.
+    pub fn start(&self, id: u64, job: Job, inv: Inventory) {
+        let ctx = Arc::clone(&self.ctx);
+        let tx = self.tx.clone();
+        let report = self.tx.clone();
+        let spawned = thread::Builder::new()
+            .name("drconsole-job".into())
+            .spawn(move || {
+                let progress_tx = tx.clone();
+                let sink = move |p: Progress| {
+                    let _ = progress_tx.send(Action::Progress(p));
+                };
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    jobs::run(&ctx, &inv, id, &job, &sink)
+                }));
+                let action = result.unwrap_or_else(|_| {
+                    let msg = terminal::WORKER_PANIC
+                        .lock()
+                        .ok()
+                        .and_then(|mut m| m.take())
+                        .unwrap_or_else(|| "unknown error".into());
+                    jobs::failed(id, &job, format!("the worker failed: {msg}"), &ctx)
+                });
+                let _ = tx.send(action);
+            });
+        if let Err(e) = spawned {
+            let _ = report.send(Action::ScanFailed(format!(
+                "cannot start a worker thread: {e}"
+            )));
+        }
+    }
+}
+
 /// Read terminal events on a thread until `stop` is set or the channel closes.
 pub fn spawn_input(tx: Sender<Action>, stop: Arc<AtomicBool>) {
     let _ = thread::Builder::new()
@@ -105,12 +152,13 @@ pub fn pump(app: &mut App, rx: &Receiver<Action>, timeout: Duration) -> bool {
 }
 
 /// Hand queued effects to the workers.
-pub fn run_effects(app: &mut App, scans: &Sender<CheckDepth>) {
+pub fn run_effects(app: &mut App, scans: &Sender<CheckDepth>, jobs: &Jobs) {
     for e in app.take_effects() {
         match e {
             Effect::Scan(depth) => {
                 let _ = scans.send(depth);
             }
+            Effect::Job(id, job) => jobs.start(id, job, app.inventory().clone()),
         }
     }
 }
@@ -121,13 +169,14 @@ pub fn run_loop<B: Backend>(
     app: &mut App,
     rx: &Receiver<Action>,
     scans: &Sender<CheckDepth>,
+    jobs: &Jobs,
     signal: &AtomicUsize,
 ) -> anyhow::Result<i32>
 where
     B::Error: Send + Sync + 'static,
 {
     loop {
-        run_effects(app, scans);
+        run_effects(app, scans, jobs);
         term.draw(|f| app.draw(f))?;
         if app.should_quit() {
             // Said after the terminal is restored, by the caller, so it can be read.

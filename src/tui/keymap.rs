@@ -146,12 +146,12 @@ pub const KEYMAP: &[Binding] = &[
     )
     .hint("zoom"),
     b(
-        &[(KeyCode::Char('J'), NONE)],
+        &[(KeyCode::Char(']'), NONE)],
         Command::PanelDown,
         "Scroll the zoom details panel down",
     ),
     b(
-        &[(KeyCode::Char('K'), NONE)],
+        &[(KeyCode::Char('['), NONE)],
         Command::PanelUp,
         "Scroll the zoom details panel up",
     ),
@@ -216,6 +216,21 @@ pub const KEYMAP: &[Binding] = &[
         "Mark the row for a batch action",
     )
     .only(&[Backups, Databases, Certificates]),
+    b(
+        &[(KeyCode::Char('J'), NONE)],
+        Command::JournalView,
+        "The journal: every restore and undo with its state",
+    ),
+    b(
+        &[(KeyCode::Char('n'), NONE)],
+        Command::NextChange,
+        "In the diff view: next change (next match after a search)",
+    ),
+    b(
+        &[(KeyCode::Char('N'), NONE)],
+        Command::PrevChange,
+        "In the diff view: previous change (previous match after a search)",
+    ),
     b(&[(KeyCode::Char('?'), NONE)], Command::Help, "This help").hint("help"),
     b(
         &[(KeyCode::Esc, NONE)],

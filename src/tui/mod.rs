@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod event;
+pub mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod overlays;
@@ -34,7 +35,9 @@ pub fn run(ctx: Context, opts: Options) -> anyhow::Result<i32> {
     let (tx, rx) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     event::spawn_input(tx.clone(), Arc::clone(&stop));
-    let scan_ctx = ctx;
+    let ctx = Arc::new(ctx);
+    let jobs = event::Jobs::new(Arc::clone(&ctx), tx.clone());
+    let scan_ctx = Arc::clone(&ctx);
     let scans = event::spawn_scanner(
         // The struct update keeps this compiling when the scan grows options.
         #[allow(clippy::needless_update)]
@@ -50,7 +53,7 @@ pub fn run(ctx: Context, opts: Options) -> anyhow::Result<i32> {
         }),
         tx,
     );
-    let result = event::run_loop(&mut term, &mut app, &rx, &scans, &signal);
+    let result = event::run_loop(&mut term, &mut app, &rx, &scans, &jobs, &signal);
     stop.store(true, Ordering::SeqCst);
     drop(guard);
     result

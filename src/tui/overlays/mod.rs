@@ -1,10 +1,13 @@
 //! Overlays drawn over the body: details of a row, the help generated from the keymap, the
-//! findings view, and the filter input line.
+//! findings view, the diff view, the plan preview, the journal view and the filter input line.
 
 pub mod details;
+pub mod diff;
 pub mod filter;
 pub mod findings;
 pub mod help;
+pub mod journal;
+pub mod restore;
 
 use super::theme::{Role, Theme};
 use ratatui::Frame;

@@ -1,0 +1,215 @@
+//! Work the console hands to worker threads: diffs, plan previews, executing a confirmed plan
+//! and reading the journal. Each job is plain data in, one result `Action` out, so the reducer
+//! stays free of I/O and tests can run a job synchronously and feed its result back.
+
+use super::action::Action;
+use crate::context::Context;
+use crate::diff::{self, DiffOptions};
+use crate::inventory::{Inventory, ProgressSink};
+use crate::journal::{self, Committed, ExecError, Journal, TxSummary};
+use crate::plan::{self, Plan};
+
+/// One piece of background work; `id` in the result matches the request that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// Diff these component selectors between a backup set and live.
+    Diff {
+        /// Backup set id.
+        set: String,
+        /// Component selectors (`all`, `database:X`, ...).
+        selectors: Vec<String>,
+    },
+    /// Build and check a restore plan (nothing is written).
+    RestorePreview {
+        /// Backup set id.
+        set: String,
+        /// Component selectors.
+        selectors: Vec<String>,
+    },
+    /// Build and check the plan that undoes the newest committed transaction.
+    UndoPreview,
+    /// Check the plan again under the journal lock and run it if it is still ready.
+    Execute(Box<Plan>),
+    /// Read the journal's transactions.
+    Journal,
+}
+
+/// A plan ready to be shown: the plan with checked preconditions and what it would change.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The plan, preconditions checked.
+    pub plan: Plan,
+    /// One line per component on how live differs from the set (restores only).
+    pub summary: Vec<String>,
+}
+
+/// What running a plan came to.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The committed transaction, or why nothing (or everything rolled back) changed.
+    pub result: Result<Committed, String>,
+    /// The journal line for the header after the run.
+    pub journal: String,
+}
+
+/// Run `job` against `ctx` and the console's current inventory; returns the result action.
+pub fn run(
+    ctx: &Context,
+    inv: &Inventory,
+    id: u64,
+    job: &Job,
+    progress: &dyn ProgressSink,
+) -> Action {
+    match job {
+        Job::Diff { set, selectors } => {
+            Action::Diffed(id, diff_lines(ctx, inv, set, selectors, progress))
+        }
+        Job::RestorePreview { set, selectors } => Action::Previewed(
+            id,
+            restore_preview(ctx, inv, set, selectors, progress).map(Box::new),
+        ),
+        Job::UndoPreview => Action::Previewed(id, undo_preview(ctx).map(Box::new)),
+        Job::Execute(plan) => Action::Executed(id, Box::new(execute(ctx, inv, plan, progress))),
+        Job::Journal => Action::JournalListed(id, journal_list(ctx)),
+    }
+}
+
+/// The result action of a job that could not finish (its worker failed).
+pub fn failed(id: u64, job: &Job, why: String, ctx: &Context) -> Action {
+    match job {
+        Job::Diff { .. } => Action::Diffed(id, Err(why)),
+        Job::RestorePreview { .. } | Job::UndoPreview => Action::Previewed(id, Err(why)),
+        Job::Execute(_) => Action::Executed(
+            id,
+            Box::new(Outcome {
+                result: Err(format!(
+                    "{why}; see the journal (J): an unfinished transaction is rolled back at the next start"
+                )),
+                journal: crate::commands::console::journal_state(ctx),
+            }),
+        ),
+        Job::Journal => Action::JournalListed(id, Err(why)),
+    }
+}
+
+fn find_set<'a>(inv: &'a Inventory, set: &str) -> Result<&'a crate::inventory::BackupSet, String> {
+    inv.backup_sets
+        .iter()
+        .find(|s| s.id == set)
+        .ok_or_else(|| format!("backup set {set} is no longer in the inventory"))
+}
+
+/// The diff of `selectors` between `set` and live, as classified lines.
+pub fn diff_lines(
+    ctx: &Context,
+    inv: &Inventory,
+    set: &str,
+    selectors: &[String],
+    progress: &dyn ProgressSink,
+) -> Result<Vec<diff::report::Line>, String> {
+    let set = find_set(inv, set)?;
+    let components =
+        crate::component::resolve(&ctx.profile, selectors).map_err(|e| e.to_string())?;
+    let report = diff::diff_set(
+        ctx,
+        set,
+        &components,
+        &DiffOptions::new(ctx.clock.now()),
+        progress,
+    );
+    Ok(diff::report::lines(&report))
+}
+
+/// The restore plan of `selectors` from `set`, preconditions checked without taking the lock.
+pub fn restore_preview(
+    ctx: &Context,
+    inv: &Inventory,
+    set: &str,
+    selectors: &[String],
+    progress: &dyn ProgressSink,
+) -> Result<Preview, String> {
+    let mut plan =
+        plan::restore::plan_restore(ctx, inv, selectors, Some(set)).map_err(|e| e.to_string())?;
+    journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
+    // The same one-line summaries the diff view heads its sections with.
+    let summary = match (
+        find_set(inv, set),
+        crate::component::resolve(&ctx.profile, &plan.components),
+    ) {
+        (Ok(s), Ok(components)) => {
+            let report = diff::diff_set(
+                ctx,
+                s,
+                &components,
+                &DiffOptions::new(ctx.clock.now()),
+                progress,
+            );
+            report
+                .components
+                .iter()
+                .map(|c| format!("{}: {}", c.component, c.summary))
+                .collect()
+        }
+        (Err(e), _) => vec![e],
+        (_, Err(e)) => vec![format!("no diff: {e}")],
+    };
+    Ok(Preview { plan, summary })
+}
+
+/// The plan undoing the newest committed transaction, preconditions checked.
+pub fn undo_preview(ctx: &Context) -> Result<Preview, String> {
+    let journal = Journal::of(ctx);
+    let tx = journal::default_undo_target(&journal).map_err(|e| e.to_string())?;
+    let mut plan = journal::build_undo_plan(&journal, &tx, &ctx.root, false, &plan::DiskProbe)
+        .map_err(|e| e.to_string())?;
+    journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
+    Ok(Preview {
+        plan,
+        summary: Vec::new(),
+    })
+}
+
+/// Check `plan` again under the journal lock (things may have changed since the preview) and
+/// run it when it is still ready.
+pub fn execute(
+    ctx: &Context,
+    inv: &Inventory,
+    plan: &Plan,
+    progress: &dyn ProgressSink,
+) -> Outcome {
+    let mut plan = plan.clone();
+    let result = match journal::prepare(ctx, &mut plan, false) {
+        Err(e) => Err(e.to_string()),
+        Ok(_) if !plan.ready() => Err(format!(
+            "not run, nothing changed: {}",
+            plan.failed()
+                .map(|p| format!("{} ({})", p.description, p.detail))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        Ok(None) => Err("not run, nothing changed: the journal lock is not held".into()),
+        Ok(Some(lock)) => journal::execute(ctx, &lock, &plan, progress).map_err(|e| {
+            let mut msg = e.to_string();
+            if let (ExecError::VerifyFailed { .. }, plan::Action::Restore { set }) =
+                (&e, &plan.action)
+            {
+                match plan::restore::next_older_set(inv, set) {
+                    Some(older) => msg.push_str(&format!(". Try the next older set: {}", older.id)),
+                    None => {
+                        msg.push_str(". No older set is left to try: contact the vendor's support")
+                    }
+                }
+            }
+            msg
+        }),
+    };
+    Outcome {
+        result,
+        journal: crate::commands::console::journal_state(ctx),
+    }
+}
+
+/// Every transaction, newest first.
+pub fn journal_list(ctx: &Context) -> Result<Vec<TxSummary>, String> {
+    journal::list(&Journal::of(ctx)).map_err(|e| e.to_string())
+}

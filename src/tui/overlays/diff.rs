@@ -1,0 +1,138 @@
+//! The diff overlay (`d`): the core's classified diff lines, one section per component,
+//! coloured by added/removed/changed, scrolled by wrapped rows; `n`/`N` jump between changes
+//! (or search matches) and `/` searches.
+
+use super::frame_box;
+use crate::diff::report::{Line as DiffLine, LineKind};
+use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use std::path::Path;
+
+/// What the diff overlay shows.
+#[derive(Debug, Clone)]
+pub struct DiffState {
+    /// Title: which set against live, which components.
+    pub title: String,
+    /// Job that computes it; older results are ignored.
+    pub job: u64,
+    /// `None` while computing.
+    pub lines: Option<Result<Vec<DiffLine>, String>>,
+    /// Search text (case-insensitive); empty when none.
+    pub search: String,
+}
+
+impl DiffState {
+    /// Whether line `i` is a stop for `n`/`N`: a match after a search, else a change.
+    pub fn is_stop(&self, i: usize) -> bool {
+        let Some(Ok(lines)) = &self.lines else {
+            return false;
+        };
+        let Some(l) = lines.get(i) else {
+            return false;
+        };
+        if self.search.is_empty() {
+            l.kind.is_change()
+        } else {
+            l.text.to_lowercase().contains(&self.search.to_lowercase())
+        }
+    }
+
+    /// Number of logical lines.
+    pub fn len(&self) -> usize {
+        match &self.lines {
+            Some(Ok(l)) => l.len(),
+            _ => 0,
+        }
+    }
+
+    /// Whether there are no lines (yet).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn role(kind: LineKind) -> Role {
+    match kind {
+        LineKind::Heading => Role::Title,
+        LineKind::Info => Role::Text,
+        LineKind::Added => Role::DiffAdded,
+        LineKind::Removed => Role::DiffRemoved,
+        LineKind::Changed => Role::DiffChanged,
+        LineKind::Problem => Role::SeverityError,
+    }
+}
+
+/// The styled lines, paths under `root` shown relative as in the panes.
+pub fn lines(state: &DiffState, root: &Path, theme: &Theme) -> Vec<Line<'static>> {
+    match &state.lines {
+        None => vec![Line::styled(
+            "computing the diff…",
+            theme.style(Role::Pending),
+        )],
+        Some(Err(e)) => vec![Line::styled(
+            format!("no diff: {e}"),
+            theme.style(Role::SeverityError),
+        )],
+        Some(Ok(ls)) => ls
+            .iter()
+            .map(|l| {
+                Line::from(Span::styled(
+                    widgets::relativize(&l.text, root),
+                    theme.style(role(l.kind)),
+                ))
+            })
+            .collect(),
+    }
+}
+
+/// The wrapped row each logical line starts at, for jumping to a line.
+pub fn row_of(lines: &[Line<'static>], width: usize, index: usize) -> usize {
+    lines
+        .iter()
+        .take(index)
+        .map(|l| widgets::wrap(std::slice::from_ref(l), width).len())
+        .sum()
+}
+
+/// The logical line shown at wrapped row `row`.
+pub fn line_at(lines: &[Line<'static>], width: usize, row: usize) -> usize {
+    let mut at = 0;
+    for (i, l) in lines.iter().enumerate() {
+        at += widgets::wrap(std::slice::from_ref(l), width).len();
+        if at > row {
+            return i;
+        }
+    }
+    lines.len()
+}
+
+/// Draw the overlay scrolled to `scroll` rows.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &DiffState,
+    lines: Vec<Line<'static>>,
+    scroll: usize,
+    theme: &Theme,
+) {
+    let title = widgets::fit(&state.title, (area.width as usize).saturating_sub(34));
+    let hint = if state.search.is_empty() {
+        "n/N change · / search · Esc close".to_string()
+    } else {
+        format!(
+            "n/N match '{}' · Esc close",
+            widgets::fit(&state.search, 12)
+        )
+    };
+    let inner = frame_box(frame, area, &title, &hint, theme);
+    let lines = widgets::wrap(&lines, inner.width as usize);
+    let y = scroll.min(lines.len().saturating_sub(inner.height as usize));
+    frame.render_widget(
+        Paragraph::new(lines.into_iter().skip(y).collect::<Vec<_>>()),
+        inner,
+    );
+}

@@ -1,0 +1,90 @@
+//! The journal view (`J`): every transaction, newest first, with its time, action, components,
+//! state and the bytes its stash holds.
+
+use crate::journal::{TxState, TxSummary};
+use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets;
+use ratatui::text::{Line, Span};
+
+/// The journal overlay's state.
+#[derive(Debug, Clone)]
+pub struct JournalState {
+    /// Job reading it; older results are ignored.
+    pub job: u64,
+    /// `None` while reading.
+    pub list: Option<Result<Vec<TxSummary>, String>>,
+}
+
+/// The view's lines: one heading line, then two lines per transaction.
+pub fn lines(state: &JournalState, theme: &Theme) -> Vec<Line<'static>> {
+    let list = match &state.list {
+        None => {
+            return vec![Line::styled(
+                "reading the journal…",
+                theme.style(Role::Pending),
+            )];
+        }
+        Some(Err(e)) => {
+            return vec![Line::styled(
+                format!("the journal cannot be read: {e}"),
+                theme.style(Role::SeverityError),
+            )];
+        }
+        Some(Ok(l)) => l,
+    };
+    if list.is_empty() {
+        return vec![Line::styled(
+            "no transactions: nothing was restored or undone under this state folder",
+            theme.style(Role::Muted),
+        )];
+    }
+    let mut out = vec![Line::styled(
+        format!(
+            "{} transaction(s), newest first · u undoes the newest committed one",
+            list.len()
+        ),
+        theme.style(Role::Muted),
+    )];
+    for tx in list {
+        let (state, role) = match tx.state {
+            TxState::Committed => ("committed", Role::SeverityOk),
+            TxState::RolledBack => ("rolled back", Role::SeverityWarning),
+            TxState::Undone => ("undone", Role::Muted),
+            TxState::Unfinished => ("unfinished", Role::SeverityError),
+        };
+        let what = match (&tx.set, &tx.undoes) {
+            (Some(set), _) => format!("{} from {set}", tx.action),
+            (None, Some(u)) => format!("{} of {u}", tx.action),
+            _ => tx.action.clone(),
+        };
+        let mut extra = String::new();
+        if let Some(by) = &tx.undone_by {
+            extra.push_str(&format!(" by {by}"));
+        }
+        if tx.pruned {
+            extra.push_str(" (pruned)");
+        }
+        out.push(Line::from(vec![
+            Span::styled(tx.id.clone(), theme.style(Role::Title)),
+            Span::styled(
+                format!("  {}  ", tx.at.format("%Y-%m-%d %H:%M:%S UTC")),
+                theme.style(Role::Muted),
+            ),
+            Span::styled(format!("{state}{extra}"), theme.style(role)),
+        ]));
+        out.push(Line::styled(
+            format!(
+                "    {what} · {} · {} step(s) · {} written · {} stashed",
+                tx.components.join(", "),
+                tx.steps,
+                widgets::bytes(tx.bytes_written),
+                widgets::bytes(tx.bytes_stashed)
+            ),
+            theme.style(Role::Text),
+        ));
+        if let Some(why) = &tx.reason {
+            out.push(Line::styled(format!("    {why}"), theme.style(Role::Muted)));
+        }
+    }
+    out
+}
