@@ -119,7 +119,7 @@ pub fn draw(
     scroll: usize,
     theme: &Theme,
 ) {
-    let title = widgets::fit(&state.title, (area.width as usize).saturating_sub(34));
+    let title = widgets::fit(&state.title, (area.width as usize).saturating_sub(6));
     let hint = if state.search.is_empty() {
         "n/N change · / search · Esc close".to_string()
     } else {

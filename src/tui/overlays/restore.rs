@@ -129,10 +129,7 @@ pub fn lines(
         };
         out.push(Line::from(vec![
             Span::styled(format!("  {mark} "), theme.style(role)),
-            Span::styled(
-                widgets::relativize(&p.description, root),
-                theme.style(Role::Text),
-            ),
+            Span::styled(under(&p.description, root), theme.style(Role::Text)),
         ]));
         if !p.detail.is_empty() {
             out.push(text(format!("    {}", p.detail), Role::Muted));
@@ -185,6 +182,15 @@ pub fn lines(
     out
 }
 
+/// Paths under the root shown relative, as in the panes; the root itself stays as it is.
+fn under(text: &str, root: &Path) -> String {
+    let r = root.display().to_string();
+    if r.is_empty() || r == "/" {
+        return text.to_string();
+    }
+    text.replace(&format!("{r}{}", std::path::MAIN_SEPARATOR), "")
+}
+
 /// Draw the overlay: the lines scrolled by `scroll`, the buttons on the last row.
 pub fn draw(
     frame: &mut Frame,
@@ -194,7 +200,7 @@ pub fn draw(
     scroll: usize,
     theme: &Theme,
 ) {
-    let title = widgets::fit(&state.title, (area.width as usize).saturating_sub(34));
+    let title = widgets::fit(&state.title, (area.width as usize).saturating_sub(6));
     let hint = match state.stage {
         Stage::Ready(_) => "←→ choose · Enter · Esc cancel",
         Stage::Running(_) => "running, please wait",

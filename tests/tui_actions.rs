@@ -1,0 +1,260 @@
+//! The console's mutating and comparing actions on the `corrupt-db` demo (seed 1, fixed
+//! clock), driven through the App's actions with the worker jobs run in line: snapshots of the
+//! diff view, the restore preview and the journal view at 80×24 and 160×48, and a restore run
+//! to completion that must leave the live database byte-identical to the set's copy.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use drconsole::Context;
+use drconsole::clock::Clock;
+use drconsole::demo::{self, DemoOptions, Scenario};
+use drconsole::inventory::{self, CheckDepth, DbState, ScanOptions};
+use drconsole::tui::app::Overlay;
+use drconsole::tui::overlays::restore::Stage;
+use drconsole::tui::{Action, App, Effect, Options, Theme, jobs};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    tmp: PathBuf,
+    ctx: Context,
+    hostname: String,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+fn demo() -> Demo {
+    // A short temporary path, so the header shows it whole and the filter can replace it.
+    let base = if cfg!(unix) {
+        PathBuf::from("/tmp")
+    } else {
+        std::env::temp_dir()
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("drc")
+        .tempdir_in(base)
+        .expect("temp dir");
+    let tmp = dir.path().canonicalize().expect("canonical temp dir");
+    let profile = drconsole::profile::load("lanrev-macos").expect("built-in profile");
+    let opts = DemoOptions {
+        scenario: Scenario::CorruptDb,
+        seed: 1,
+        db_size_mb: None,
+    };
+    let inst = demo::generate(&tmp.join("root"), &profile, &opts).expect("demo installation");
+    let mut ctx = Context::new(profile, inst.root.clone());
+    ctx.extra_backup_roots = inst.backup_roots.clone();
+    ctx.state_dir = tmp.join("state");
+    ctx.clock = Clock::fixed(inst.now);
+    ctx.hostname = Some(inst.hostname.clone());
+    Demo {
+        _dir: dir,
+        tmp,
+        ctx,
+        hostname: inst.hostname,
+        now: inst.now,
+    }
+}
+
+fn scan(d: &Demo) -> drconsole::Inventory {
+    inventory::scan(
+        &d.ctx,
+        &ScanOptions {
+            depth: CheckDepth::Standard,
+        },
+        &(),
+    )
+}
+
+fn app(d: &Demo, size: (u16, u16)) -> App {
+    let opts = Options {
+        profile: "lanrev-macos".into(),
+        root: d.ctx.root.clone(),
+        hostname: Some(d.hostname.clone()),
+        fixed_now: Some(d.now),
+        rpo_hours: 26.0,
+        read_only: false,
+        mouse: false,
+        theme: Theme::default_theme().without_colour(),
+        journal: "no transactions".into(),
+    };
+    let mut app = App::new(opts, size);
+    app.take_effects();
+    app.update(Action::Scanned(Box::new(scan(d))));
+    app
+}
+
+fn keys(app: &mut App, keys: &[KeyCode]) {
+    for k in keys {
+        app.update(Action::Key(KeyEvent::new(*k, KeyModifiers::NONE)));
+    }
+}
+
+/// Run every queued job (and scan) in line, as the workers would, until none is left.
+fn run_jobs(app: &mut App, d: &Demo) {
+    loop {
+        let effects = app.take_effects();
+        if effects.is_empty() {
+            return;
+        }
+        for e in effects {
+            let action = match e {
+                Effect::Job(id, job) => jobs::run(&d.ctx, app.inventory(), id, &job, &()),
+                Effect::Scan(_) => Action::Scanned(Box::new(scan(d))),
+            };
+            app.update(action);
+        }
+    }
+}
+
+fn screen(app: &App, (w, h): (u16, u16), tmp: &Path) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    term.draw(|f| app.draw(f)).expect("draw");
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.replace(&tmp.display().to_string(), "[TMP]")
+}
+
+/// Focus the databases pane on ServerDatabase.
+fn select_server_database(app: &mut App) {
+    keys(app, &[KeyCode::Char('2')]);
+    let pos = app
+        .inventory()
+        .databases
+        .iter()
+        .position(|db| db.name == "ServerDatabase")
+        .expect("ServerDatabase");
+    for _ in 0..pos {
+        keys(app, &[KeyCode::Char('j')]);
+    }
+}
+
+const SMALL: (u16, u16) = (80, 24);
+const LARGE: (u16, u16) = (160, 48);
+
+#[test]
+fn diff_view_of_the_corrupt_database() {
+    let d = demo();
+    for size in [SMALL, LARGE] {
+        let mut a = app(&d, size);
+        select_server_database(&mut a);
+        keys(&mut a, &[KeyCode::Char('d')]);
+        assert!(screen(&a, size, &d.tmp).contains("computing the diff"));
+        run_jobs(&mut a, &d);
+        assert!(matches!(a.overlay(), Some(Overlay::Diff { .. })));
+        insta::assert_snapshot!(
+            format!("diff_database_{}x{}", size.0, size.1),
+            screen(&a, size, &d.tmp)
+        );
+    }
+}
+
+#[test]
+fn restore_preview_of_the_corrupt_database() {
+    let d = demo();
+    for size in [SMALL, LARGE] {
+        let mut a = app(&d, size);
+        select_server_database(&mut a);
+        keys(&mut a, &[KeyCode::Char('r')]);
+        run_jobs(&mut a, &d);
+        insta::assert_snapshot!(
+            format!("restore_preview_{}x{}", size.0, size.1),
+            screen(&a, size, &d.tmp)
+        );
+    }
+}
+
+#[test]
+fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
+    let d = demo();
+    let mut a = app(&d, LARGE);
+    let set = a
+        .inventory()
+        .recommended_set()
+        .expect("a recommended set")
+        .clone();
+    let copy = set
+        .members
+        .iter()
+        .find(|m| m.database == "ServerDatabase")
+        .expect("the set holds ServerDatabase")
+        .file
+        .path
+        .clone();
+    let live = d.ctx.root.join("Server/ServerDatabase.db");
+    let live = a
+        .inventory()
+        .databases
+        .iter()
+        .find(|db| db.name == "ServerDatabase")
+        .map_or(live, |db| db.file.path.clone());
+    let before = std::fs::read(&live).expect("live database");
+    assert_ne!(before, std::fs::read(&copy).expect("set copy"));
+
+    select_server_database(&mut a);
+    keys(&mut a, &[KeyCode::Char('r')]);
+    run_jobs(&mut a, &d);
+    let ready = a
+        .plan()
+        .and_then(|p| p.preview())
+        .is_some_and(|p| p.plan.ready());
+    assert!(ready, "{}", screen(&a, LARGE, &d.tmp));
+    // Choose "Restore" (the default is Cancel) and confirm.
+    keys(&mut a, &[KeyCode::Right, KeyCode::Enter]);
+    run_jobs(&mut a, &d);
+    let Some(Stage::Done(_, outcome)) = a.plan().map(|p| &p.stage) else {
+        panic!("not finished: {}", screen(&a, LARGE, &d.tmp));
+    };
+    let committed = outcome.result.as_ref().expect("committed");
+    assert_eq!(
+        std::fs::read(&live).expect("live database"),
+        std::fs::read(&copy).expect("set copy"),
+        "the live database is the set's copy"
+    );
+    let list = jobs::journal_list(&d.ctx).expect("journal");
+    assert!(list.iter().any(|t| t.id == committed.txid), "{list:?}");
+    assert!(
+        a.journal_line().contains("undo available"),
+        "{}",
+        a.journal_line()
+    );
+    // The panes were checked again and show the database as fine.
+    let db = a
+        .inventory()
+        .databases
+        .iter()
+        .find(|db| db.name == "ServerDatabase")
+        .expect("ServerDatabase");
+    assert_eq!(db.file.state, DbState::Ok);
+
+    // The journal view lists the new transaction.
+    keys(&mut a, &[KeyCode::Enter, KeyCode::Char('J')]);
+    run_jobs(&mut a, &d);
+    for size in [SMALL, LARGE] {
+        a.update(Action::Resize(size.0, size.1));
+        insta::assert_snapshot!(
+            format!("journal_{}x{}", size.0, size.1),
+            screen(&a, size, &d.tmp)
+        );
+    }
+
+    // `u` undoes it: the corrupt original comes back.
+    keys(&mut a, &[KeyCode::Esc, KeyCode::Char('u')]);
+    run_jobs(&mut a, &d);
+    keys(&mut a, &[KeyCode::Right, KeyCode::Enter]);
+    run_jobs(&mut a, &d);
+    assert!(
+        matches!(a.plan().map(|p| &p.stage), Some(Stage::Done(_, o)) if o.result.is_ok()),
+        "{}",
+        screen(&a, LARGE, &d.tmp)
+    );
+    assert_eq!(std::fs::read(&live).expect("live database"), before);
+}
