@@ -8,6 +8,7 @@ use crate::tui::theme::{Role, Theme};
 use crate::tui::widgets;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::path::Path;
@@ -79,11 +80,14 @@ pub fn lines(state: &DiffState, root: &Path, theme: &Theme) -> Vec<Line<'static>
         )],
         Some(Ok(ls)) => ls
             .iter()
-            .map(|l| {
-                Line::from(Span::styled(
-                    widgets::relativize(&l.text, root),
-                    theme.style(role(l.kind)),
-                ))
+            .enumerate()
+            .map(|(i, l)| {
+                let mut style = theme.style(role(l.kind));
+                // Matches are underlined, which survives a theme without colour.
+                if !state.search.is_empty() && state.is_stop(i) {
+                    style = style.add_modifier(Modifier::UNDERLINED);
+                }
+                Line::from(Span::styled(widgets::relativize(&l.text, root), style))
             })
             .collect(),
     }
@@ -135,4 +139,62 @@ pub fn draw(
         Paragraph::new(lines.into_iter().skip(y).collect::<Vec<_>>()),
         inner,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(search: &str) -> DiffState {
+        DiffState {
+            title: String::new(),
+            job: 1,
+            lines: Some(Ok(vec![
+                DiffLine {
+                    kind: LineKind::Heading,
+                    text: "== settings:Server [different]".into(),
+                },
+                DiffLine {
+                    kind: LineKind::Added,
+                    text: "  + Port = 3971".into(),
+                },
+            ])),
+            search: search.into(),
+        }
+    }
+
+    #[test]
+    fn changes_are_stops_until_a_search_makes_matches_the_stops() {
+        assert!(!state("").is_stop(0));
+        assert!(state("").is_stop(1));
+        assert!(state("SERVER").is_stop(0), "search ignores case");
+        assert!(!state("server").is_stop(1));
+    }
+
+    #[test]
+    fn search_matches_are_underlined_and_added_lines_use_the_added_style() {
+        let theme = Theme::default_theme();
+        let ls = lines(&state("port"), Path::new("/srv"), &theme);
+        let added = ls[1].spans[0].style;
+        assert_eq!(added.fg, theme.style(Role::DiffAdded).fg);
+        assert!(added.add_modifier.contains(Modifier::UNDERLINED));
+        assert!(
+            !ls[0].spans[0]
+                .style
+                .add_modifier
+                .contains(Modifier::UNDERLINED)
+        );
+    }
+
+    #[test]
+    fn rows_count_wrapped_lines_before_a_line() {
+        let ls = vec![
+            Line::raw("a ".repeat(20)),
+            Line::raw("short"),
+            Line::raw("last"),
+        ];
+        assert_eq!(row_of(&ls, 10, 2), 5);
+        assert_eq!(line_at(&ls, 10, 4), 1);
+        assert_eq!(line_at(&ls, 10, 0), 0);
+    }
 }
