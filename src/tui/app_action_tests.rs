@@ -322,3 +322,31 @@ fn j_lists_transactions_newest_first() {
     app.update(key('J'));
     assert_eq!(app.overlay(), None);
 }
+
+#[test]
+fn jobs_run_on_a_worker_thread_and_answer_on_the_channel() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = crate::profile::load("lanrev-macos").expect("built-in profile");
+    let mut ctx = crate::Context::new(profile, dir.path().join("root"));
+    ctx.state_dir = dir.path().join("state");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let runner = crate::tui::event::Jobs::new(std::sync::Arc::new(ctx), tx);
+    let mut app = app_with(inventory(3), (80, 24));
+    app.take_effects();
+    app.update(key('J'));
+    for e in app.take_effects() {
+        if let Effect::Job(id, job) = e {
+            runner.start(id, job, app.inventory().clone());
+        }
+    }
+    let answer = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the worker answers");
+    app.update(answer);
+    let list = app.journal_view().and_then(|j| j.list.as_ref());
+    assert!(
+        matches!(list, Some(Ok(l)) if l.is_empty()),
+        "an empty state folder has no transactions: {list:?}"
+    );
+    assert!(screen(&app, 80, 24).contains("no transactions"));
+}
