@@ -1,6 +1,7 @@
 //! End-to-end: the real binary in a real terminal (tmux). Opens the console on a demo
 //! installation, walks every pane, opens details and help, resizes, quits, and checks that the
-//! terminal came back (alternate screen left) with exit status 0. Skips only without tmux.
+//! terminal came back (alternate screen left) with exit status 0; then a diff, a confirmed
+//! restore and the journal view from the keyboard. Skips only without tmux.
 
 use std::process::{Command, Output};
 use std::thread::sleep;
@@ -301,4 +302,46 @@ fn no_color_draws_without_colour_and_selects_with_reverse_video() {
     );
     tmux.keys(&["q"]);
     tmux.wait_for("exit", 10, |s| s.contains("EXIT=0"));
+}
+
+#[test]
+fn diff_restore_and_journal_run_from_the_keyboard_on_worker_threads() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "'{BIN}' --state '{}' demo --scenario corrupt-db --seed 1; echo EXIT=$?; sleep 600",
+        state.path().display()
+    );
+    let tmux = Tmux::start(120, 40, &cmd);
+    tmux.wait_for("the console with the finished scan", 120, |s| {
+        s.contains("profile lanrev-macos") && s.contains("standard check at")
+    });
+    // The corrupt live database: filter the databases pane down to it.
+    tmux.keys(&["2", "/"]);
+    for c in [
+        "S", "e", "r", "v", "e", "r", "D", "a", "t", "a", "b", "a", "s", "e",
+    ] {
+        let out = tmux.run(&["send-keys", "-t", "e2e", "-l", c]);
+        assert!(out.status.success());
+    }
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["d"]);
+    let d = tmux.wait_for("the diff", 60, |s| s.contains("== database:ServerDatabase"));
+    assert!(d.contains("tables differ"), "{d}");
+    tmux.keys(&["Escape", "r"]);
+    let p = tmux.wait_for("the restore preview", 60, |s| s.contains("[ Cancel ]"));
+    assert!(p.contains("Preconditions"), "{p}");
+    tmux.keys(&["Right", "Enter"]);
+    tmux.wait_for("the committed restore", 60, |s| {
+        s.contains("Committed transaction 0001-")
+    });
+    tmux.keys(&["Enter", "J"]);
+    let j = tmux.wait_for("the journal view", 30, |s| s.contains("┌ Journal"));
+    assert!(j.contains("committed"), "{j}");
+    tmux.keys(&["Escape", "q"]);
+    let end = tmux.wait_for("exit", 30, |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
 }
