@@ -1,6 +1,6 @@
 //! Checking one SQLite file: header sniffing, `quick_check`, full `integrity_check`, page counts.
 //! Files are opened read-only with a large page cache and memory-mapped I/O, which makes the
-//! checks markedly faster than SQLite's defaults (see bench/README.md) while never writing.
+//! checks markedly faster than SQLite's defaults (numbers in README.md, Benchmarks) while never writing.
 
 use super::model::{CheckLevel, DbFile, DbState};
 use rusqlite::{Connection, OpenFlags};
