@@ -4,57 +4,17 @@
 //! to completion that must leave the live database byte-identical to the set's copy.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use drconsole::Context;
-use drconsole::clock::Clock;
-use drconsole::demo::{self, DemoOptions, Scenario};
 use drconsole::inventory::{self, CheckDepth, DbState, ScanOptions};
 use drconsole::tui::app::Overlay;
 use drconsole::tui::overlays::restore::Stage;
 use drconsole::tui::{Action, App, Effect, Options, Theme, jobs};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-struct Demo {
-    _dir: tempfile::TempDir,
-    tmp: PathBuf,
-    ctx: Context,
-    hostname: String,
-    now: chrono::DateTime<chrono::Utc>,
-}
+mod tui_support;
 
-fn demo() -> Demo {
-    // A short temporary path, so the header shows it whole and the filter can replace it.
-    let base = if cfg!(unix) {
-        PathBuf::from("/tmp")
-    } else {
-        std::env::temp_dir()
-    };
-    let dir = tempfile::Builder::new()
-        .prefix("drc")
-        .tempdir_in(base)
-        .expect("temp dir");
-    let tmp = dir.path().canonicalize().expect("canonical temp dir");
-    let profile = drconsole::profile::load("lanrev-macos").expect("built-in profile");
-    let opts = DemoOptions {
-        scenario: Scenario::CorruptDb,
-        seed: 1,
-        db_size_mb: None,
-    };
-    let inst = demo::generate(&tmp.join("root"), &profile, &opts).expect("demo installation");
-    let mut ctx = Context::new(profile, inst.root.clone());
-    ctx.extra_backup_roots = inst.backup_roots.clone();
-    ctx.state_dir = tmp.join("state");
-    ctx.clock = Clock::fixed(inst.now);
-    ctx.hostname = Some(inst.hostname.clone());
-    Demo {
-        _dir: dir,
-        tmp,
-        ctx,
-        hostname: inst.hostname,
-        now: inst.now,
-    }
-}
+use tui_support::{Demo, demo};
 
 fn scan(d: &Demo) -> drconsole::Inventory {
     inventory::scan(

@@ -4,17 +4,16 @@
 //! `[TMP]`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use drconsole::Context;
-use drconsole::clock::Clock;
-use drconsole::demo::{self, DemoOptions, Scenario};
 use drconsole::inventory::{self, CheckDepth, ScanOptions};
 use drconsole::tui::{Action, App, Options, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
 
+mod tui_support;
+
 struct Demo {
-    _dir: tempfile::TempDir,
+    _base: tui_support::Demo,
     tmp: PathBuf,
     inv: drconsole::Inventory,
     hostname: String,
@@ -22,44 +21,21 @@ struct Demo {
 }
 
 fn demo() -> Demo {
-    // A short temporary path, so the header shows it whole and the filter can replace it.
-    let base = if cfg!(unix) {
-        PathBuf::from("/tmp")
-    } else {
-        std::env::temp_dir()
-    };
-    let dir = tempfile::Builder::new()
-        .prefix("drc")
-        .tempdir_in(base)
-        .expect("temp dir");
-    let tmp = dir.path().canonicalize().expect("canonical temp dir");
-    let profile = drconsole::profile::load("lanrev-macos").expect("built-in profile");
-    let opts = DemoOptions {
-        scenario: Scenario::CorruptDb,
-        seed: 1,
-        db_size_mb: None,
-    };
-    let inst = demo::generate(&tmp.join("root"), &profile, &opts).expect("demo installation");
-    let mut ctx = Context::new(profile, inst.root.clone());
-    ctx.extra_backup_roots = inst.backup_roots.clone();
-    ctx.state_dir = tmp.join("state");
-    ctx.clock = Clock::fixed(inst.now);
-    ctx.hostname = Some(inst.hostname.clone());
-    // Full, not standard: a standard scan stops checking older sets once the recommended one
-    // is known, and which members it reached by then depends on thread timing.
+    let base = tui_support::demo();
+    // Full: every set fully checked, so the backup panes show every verdict.
     let inv = inventory::scan(
-        &ctx,
+        &base.ctx,
         &ScanOptions {
             depth: CheckDepth::Full,
         },
         &(),
     );
     Demo {
-        _dir: dir,
-        tmp,
+        tmp: base.tmp.clone(),
+        hostname: base.hostname.clone(),
+        now: base.now,
         inv,
-        hostname: inst.hostname,
-        now: inst.now,
+        _base: base,
     }
 }
 

@@ -1,0 +1,51 @@
+//! Shared by the console tests: the `corrupt-db` demo (seed 1, fixed clock) in a short
+//! temporary path, with the context the console would build for it.
+#![allow(dead_code)]
+
+use drconsole::Context;
+use drconsole::clock::Clock;
+use drconsole::demo::{self, DemoOptions, Scenario};
+use std::path::PathBuf;
+
+/// A demo installation and the context pointing at it.
+pub struct Demo {
+    pub _dir: tempfile::TempDir,
+    pub tmp: PathBuf,
+    pub ctx: Context,
+    pub hostname: String,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Generate the demo and build its context.
+pub fn demo() -> Demo {
+    // A short temporary path, so the header shows it whole and the filter can replace it.
+    let base = if cfg!(unix) {
+        PathBuf::from("/tmp")
+    } else {
+        std::env::temp_dir()
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("drc")
+        .tempdir_in(base)
+        .expect("temp dir");
+    let tmp = dir.path().canonicalize().expect("canonical temp dir");
+    let profile = drconsole::profile::load("lanrev-macos").expect("built-in profile");
+    let opts = DemoOptions {
+        scenario: Scenario::CorruptDb,
+        seed: 1,
+        db_size_mb: None,
+    };
+    let inst = demo::generate(&tmp.join("root"), &profile, &opts).expect("demo installation");
+    let mut ctx = Context::new(profile, inst.root.clone());
+    ctx.extra_backup_roots = inst.backup_roots.clone();
+    ctx.state_dir = tmp.join("state");
+    ctx.clock = Clock::fixed(inst.now);
+    ctx.hostname = Some(inst.hostname.clone());
+    Demo {
+        _dir: dir,
+        tmp,
+        ctx,
+        hostname: inst.hostname,
+        now: inst.now,
+    }
+}
