@@ -3,18 +3,15 @@
 //! diff view, the restore preview and the journal view at 80×24 and 160×48, and a restore run
 //! to completion that must leave the live database byte-identical to the set's copy.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use drconsole::inventory::{self, CheckDepth, DbState, ScanOptions};
 use drconsole::tui::app::Overlay;
 use drconsole::tui::overlays::restore::Stage;
 use drconsole::tui::{Action, App, Effect, Options, Theme, jobs};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use std::path::Path;
 
 mod tui_support;
 
-use tui_support::{Demo, demo};
+use tui_support::{Demo, demo, keys, screen};
 
 fn scan(d: &Demo) -> drconsole::Inventory {
     inventory::scan(
@@ -44,12 +41,6 @@ fn app(d: &Demo, size: (u16, u16)) -> App {
     app
 }
 
-fn keys(app: &mut App, keys: &[KeyCode]) {
-    for k in keys {
-        app.update(Action::Key(KeyEvent::new(*k, KeyModifiers::NONE)));
-    }
-}
-
 /// Run every queued job (and scan) in line, as the workers would, until none is left.
 fn run_jobs(app: &mut App, d: &Demo) {
     loop {
@@ -65,22 +56,6 @@ fn run_jobs(app: &mut App, d: &Demo) {
             app.update(action);
         }
     }
-}
-
-fn screen(app: &App, (w, h): (u16, u16), tmp: &Path) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    term.draw(|f| app.draw(f)).expect("draw");
-    let buf = term.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out.replace(&tmp.display().to_string(), "[TMP]")
 }
 
 /// Focus the databases pane on ServerDatabase.

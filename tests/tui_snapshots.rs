@@ -6,11 +6,11 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use drconsole::inventory::{self, CheckDepth, ScanOptions};
 use drconsole::tui::{Action, App, Options, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod tui_support;
+
+use tui_support::{keys, screen};
 
 struct Demo {
     _base: tui_support::Demo,
@@ -55,28 +55,6 @@ fn app(d: &Demo, size: (u16, u16)) -> App {
     app.update(Action::Scanned(Box::new(d.inv.clone())));
     app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     app
-}
-
-fn keys(app: &mut App, keys: &[KeyCode]) {
-    for k in keys {
-        app.update(Action::Key(KeyEvent::new(*k, KeyModifiers::NONE)));
-    }
-}
-
-fn screen(app: &App, (w, h): (u16, u16), tmp: &Path) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    term.draw(|f| app.draw(f)).expect("draw");
-    let buf = term.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out.replace(&tmp.display().to_string(), "[TMP]")
 }
 
 const SMALL: (u16, u16) = (80, 24);

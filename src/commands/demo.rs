@@ -2,6 +2,7 @@
 
 use crate::cli::{DemoAction, DemoArgs, GlobalArgs};
 use crate::demo::{self, DemoOptions, Scenario};
+use crate::profile::Profile;
 use anyhow::Context as _;
 
 /// Run `demo`.
@@ -12,22 +13,8 @@ pub fn run(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         Some(DemoAction::Init { dir }) => {
-            let scenario = match args.scenario.parse::<Scenario>() {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("drconsole: {e}");
-                    return Ok(super::EXIT_USAGE);
-                }
-            };
-            let name = g
-                .profile
-                .as_deref()
-                .unwrap_or(crate::profile::DEFAULT_PROFILE);
-            let profile = crate::profile::load(name)?;
-            let opts = DemoOptions {
-                scenario,
-                seed: args.seed,
-                db_size_mb: args.db_size_mb,
+            let Some((profile, opts)) = options(g, args)? else {
+                return Ok(super::EXIT_USAGE);
             };
             let inst = match demo::generate(dir, &profile, &opts) {
                 Ok(inst) => inst,
@@ -69,16 +56,30 @@ pub fn run(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     }
 }
 
-/// Build the scenario in a temporary folder (removed on exit) and open the console on it, with
-/// the installation's own clock and host name unless `--now`/`--hostname` were given. Without a
-/// terminal (a pipe, a test) it reports on the installation as `check` would instead.
-fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
+/// The profile and generator options the arguments ask for; `None` (after saying why) when
+/// the scenario name is unknown, which is a usage error.
+fn options(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<Option<(Profile, DemoOptions)>> {
     let scenario = match args.scenario.parse::<Scenario>() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("drconsole: {e}");
-            return Ok(super::EXIT_USAGE);
+            return Ok(None);
         }
+    };
+    let opts = DemoOptions {
+        scenario,
+        seed: args.seed,
+        db_size_mb: args.db_size_mb,
+    };
+    Ok(Some((super::profile(g)?, opts)))
+}
+
+/// Build the scenario in a temporary folder (removed on exit) and open the console on it, with
+/// the installation's own clock and host name unless `--now`/`--hostname` were given. Without a
+/// terminal (a pipe, a test) it reports on the installation as `check` would instead.
+fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
+    let Some((profile, opts)) = options(g, args)? else {
+        return Ok(super::EXIT_USAGE);
     };
     let interactive = crate::tui::terminal::has_tty();
     let theme = if interactive {
@@ -89,25 +90,16 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     } else {
         None
     };
-    let name = g
-        .profile
-        .as_deref()
-        .unwrap_or(crate::profile::DEFAULT_PROFILE);
-    let profile = crate::profile::load(name)?;
     let tmp = tempfile::Builder::new()
         .prefix("drconsole-demo-")
         .tempdir()
         .context("cannot create a temporary folder for the demo")?;
-    let opts = DemoOptions {
-        scenario,
-        seed: args.seed,
-        db_size_mb: args.db_size_mb,
-    };
     if interactive {
         // Large demos take a while to write; say so before the screen switches.
         eprintln!(
-            "demo: building scenario {scenario} (seed {}) in {} ...",
-            args.seed,
+            "demo: building scenario {} (seed {}) in {} ...",
+            opts.scenario,
+            opts.seed,
             tmp.path().display()
         );
     }

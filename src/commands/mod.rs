@@ -43,13 +43,18 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Build the core's `Context` from the global options.
-pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
+/// The profile the global options name (the default one when none is given).
+pub fn profile(g: &GlobalArgs) -> anyhow::Result<crate::profile::Profile> {
     let name = g
         .profile
         .as_deref()
         .unwrap_or(crate::profile::DEFAULT_PROFILE);
-    let profile = crate::profile::load(name)?;
+    Ok(crate::profile::load(name)?)
+}
+
+/// Build the core's `Context` from the global options.
+pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
+    let profile = profile(g)?;
     let root = g.root.canonicalize().with_context(|| {
         format!(
             "root {} cannot be opened: give the folder the server's files are under with --root DIR",

@@ -2,10 +2,14 @@
 //! temporary path, with the context the console would build for it.
 #![allow(dead_code)]
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use drconsole::Context;
 use drconsole::clock::Clock;
 use drconsole::demo::{self, DemoOptions, Scenario};
-use std::path::PathBuf;
+use drconsole::tui::{Action, App};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
 
 /// A demo installation and the context pointing at it.
 pub struct Demo {
@@ -48,4 +52,28 @@ pub fn demo() -> Demo {
         hostname: inst.hostname,
         now: inst.now,
     }
+}
+
+/// Press each key once.
+pub fn keys(app: &mut App, keys: &[KeyCode]) {
+    for k in keys {
+        app.update(Action::Key(KeyEvent::new(*k, KeyModifiers::NONE)));
+    }
+}
+
+/// The screen as text, colours off, the temporary folder shown as `[TMP]`.
+pub fn screen(app: &App, (w, h): (u16, u16), tmp: &Path) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    term.draw(|f| app.draw(f)).expect("draw");
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.replace(&tmp.display().to_string(), "[TMP]")
 }
