@@ -11,6 +11,7 @@ pub mod context;
 pub mod demo;
 pub mod diff;
 pub mod findings;
+pub mod fs;
 pub mod inventory;
 pub mod journal;
 pub mod pathser;

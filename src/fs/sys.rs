@@ -1,0 +1,169 @@
+//! The few system calls the layer is made of (through `rustix`): opening beneath a handle
+//! without following links, `fstatat` without following, `readlinkat`, and batched `getdents`.
+
+use super::{Kind, Meta};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+use std::ffi::OsString;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// What is being opened beneath a handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Open {
+    /// A folder to list or to open further things beneath.
+    Dir,
+    /// A regular file to read.
+    File,
+    /// A folder only to look things up in (no read permission needed where the system allows).
+    Parent,
+}
+
+impl Open {
+    fn flags(self) -> OFlags {
+        let base = OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NOCTTY;
+        match self {
+            Open::Dir => base | OFlags::RDONLY | OFlags::DIRECTORY,
+            // A FIFO planted where a file is expected must not block the scan.
+            Open::File => base | OFlags::RDONLY | OFlags::NONBLOCK,
+            // openat2 refuses O_PATH with any flag beyond these (EINVAL).
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Open::Parent => OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::PATH | OFlags::DIRECTORY,
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            Open::Parent => base | OFlags::RDONLY | OFlags::DIRECTORY,
+        }
+    }
+}
+
+/// Open the operator-named base folder; its last component must not be a link.
+pub(super) fn open_base(path: &Path) -> Result<OwnedFd, Errno> {
+    rustix::fs::open(path, Open::Dir.flags(), Mode::empty())
+}
+
+/// Open `rel` (relative, no `..`, checked by the caller) beneath `dir`, following no link.
+pub(super) fn open_beneath(dir: &OwnedFd, rel: &Path, how: Open) -> Result<OwnedFd, Errno> {
+    let rel = if rel.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        rel
+    };
+    let fd = open_beneath_raw(dir, rel, how)?;
+    if how == Open::File {
+        // The non-blocking flag was only for the open; reads should block as usual.
+        let flags = rustix::fs::fcntl_getfl(&fd)?;
+        rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)?;
+    }
+    Ok(fd)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn open_beneath_raw(dir: &OwnedFd, rel: &Path, how: Open) -> Result<OwnedFd, Errno> {
+    use rustix::fs::ResolveFlags;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Set once openat2 turned out to be missing (kernel before 5.6, or a seccomp filter).
+    static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
+    if !NO_OPENAT2.load(Ordering::Relaxed) {
+        let resolve =
+            ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        match rustix::fs::openat2(dir, rel, how.flags(), Mode::empty(), resolve) {
+            Err(Errno::NOSYS) | Err(Errno::PERM) => NO_OPENAT2.store(true, Ordering::Relaxed),
+            // A rename elsewhere raced the lookup: the component walk below is just as safe.
+            Err(Errno::AGAIN) => {}
+            other => return other,
+        }
+    }
+    walk_components(dir, rel, how)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn open_beneath_raw(dir: &OwnedFd, rel: &Path, how: Open) -> Result<OwnedFd, Errno> {
+    walk_components(dir, rel, how)
+}
+
+/// One `openat(O_NOFOLLOW)` per component: a link anywhere fails with `ELOOP`/`ENOTDIR`.
+pub(super) fn walk_components(dir: &OwnedFd, rel: &Path, how: Open) -> Result<OwnedFd, Errno> {
+    let parts: Vec<_> = rel.iter().collect();
+    let Some((last, parents)) = parts.split_last() else {
+        return rustix::fs::openat(dir, ".", how.flags(), Mode::empty());
+    };
+    let mut cur: Option<OwnedFd> = None;
+    for p in parents {
+        let from = cur.as_ref().map_or(dir.as_fd(), |f| f.as_fd());
+        if p.as_bytes() == b".." {
+            return Err(Errno::XDEV);
+        }
+        cur = Some(rustix::fs::openat(
+            from,
+            Path::new(p),
+            Open::Parent.flags(),
+            Mode::empty(),
+        )?);
+    }
+    if last.as_bytes() == b".." {
+        return Err(Errno::XDEV);
+    }
+    let from = cur.as_ref().map_or(dir.as_fd(), |f| f.as_fd());
+    rustix::fs::openat(from, Path::new(last), how.flags(), Mode::empty())
+}
+
+/// `fstat` of an open handle.
+pub(super) fn fstat(fd: &OwnedFd) -> Result<Meta, Errno> {
+    rustix::fs::fstat(fd).map(meta)
+}
+
+/// `fstatat(AT_SYMLINK_NOFOLLOW)`: the entry itself, never a link's target.
+pub(super) fn statat<Fd: AsFd>(dir: Fd, name: &Path) -> Result<Meta, Errno> {
+    rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map(meta)
+}
+
+/// Where a link points, as stored.
+pub(super) fn readlinkat<Fd: AsFd>(dir: Fd, name: &Path) -> Result<OsString, Errno> {
+    use std::os::unix::ffi::OsStringExt;
+    rustix::fs::readlinkat(dir, name, Vec::new()).map(|c| OsString::from_vec(c.into_bytes()))
+}
+
+/// Every name in an open folder (`getdents` in batches), sorted, without `.` and `..`.
+pub(super) fn read_names(dir: &OwnedFd) -> Result<Vec<OsString>, Errno> {
+    let fd = rustix::fs::openat(dir, ".", Open::Dir.flags(), Mode::empty())?;
+    read_names_owned(fd).map(|(_, names)| names)
+}
+
+/// Open the folder `name` in `dir` (one component) without following a link.
+pub(super) fn open_child_dir<Fd: AsFd>(dir: Fd, name: &Path) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(dir, name, Open::Dir.flags(), Mode::empty())
+}
+
+/// As [`read_names`], keeping the handle as a `Dir` (its `fd()` serves the lookups).
+pub(super) fn read_names_owned(fd: OwnedFd) -> Result<(rustix::fs::Dir, Vec<OsString>), Errno> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut names = Vec::new();
+    let mut dir = rustix::fs::Dir::new(fd)?;
+    while let Some(entry) = dir.read() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        names.push(std::ffi::OsStr::from_bytes(name).to_os_string());
+    }
+    names.sort();
+    Ok((dir, names))
+}
+
+fn meta(st: rustix::fs::Stat) -> Meta {
+    let kind = match FileType::from_raw_mode(st.st_mode as _) {
+        FileType::RegularFile => Kind::File,
+        FileType::Directory => Kind::Dir,
+        FileType::Symlink => Kind::Link,
+        _ => Kind::Other,
+    };
+    Meta {
+        kind,
+        size: st.st_size as u64,
+        mtime_secs: st.st_mtime as i64,
+        mtime_nsec: st.st_mtime_nsec as u32,
+        mode: st.st_mode as u32 & 0o7777,
+        uid: st.st_uid as u32,
+    }
+}
