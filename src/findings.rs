@@ -95,6 +95,7 @@ pub enum Code {
     DpUnreachable,
     DpOutOfSync,
     DpSingle,
+    DpPathUnsafe,
 }
 
 impl Code {
@@ -139,6 +140,7 @@ impl Code {
         Code::DpUnreachable,
         Code::DpOutOfSync,
         Code::DpSingle,
+        Code::DpPathUnsafe,
     ];
 
     /// Default severity and the operator's next step.
@@ -285,6 +287,10 @@ impl Code {
             Code::DpSingle => (
                 Warning,
                 "Add a mirror distribution point: best practice is one master and at least one mirror",
+            ),
+            Code::DpPathUnsafe => (
+                Error,
+                "Correct the point's payload path in the database: drconsole reads only beneath the root",
             ),
         }
     }

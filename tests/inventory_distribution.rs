@@ -136,10 +136,7 @@ fn no_master_two_masters_single_point_and_unreachable_points_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     define(
         dir.path(),
-        &[
-            ("a", "dp/a", false),
-            ("b", "/nonexistent/drconsole/dp", false),
-        ],
+        &[("a", "dp/a", false), ("b", "dp/nonexistent", false)],
     );
     payload(dir.path(), "dp/a", FILES);
     let inv = run(dir.path(), CheckDepth::Standard);
@@ -186,7 +183,7 @@ fn a_corrupt_or_missing_database_is_skipped_with_a_note_and_no_finding() {
 
 #[cfg(unix)]
 #[test]
-fn links_out_of_a_payload_folder_are_not_followed() {
+fn links_in_a_payload_folder_are_listed_as_links_and_never_followed() {
     let dir = tempfile::tempdir().unwrap();
     define(dir.path(), &[("m", "dp/m", true), ("r", "dp/r", false)]);
     payload(dir.path(), "dp/m", FILES);
@@ -198,8 +195,68 @@ fn links_out_of_a_payload_folder_are_not_followed() {
     )
     .unwrap();
     let inv = run(dir.path(), CheckDepth::Full);
-    assert_eq!(codes(&inv), vec![Code::PathUnsafe]);
-    assert_eq!(inv.distribution_points[1].extra, 0);
+    // The link is an entry of the mirror the master does not have (as `diff dp:r` says).
+    assert_eq!(codes(&inv), vec![Code::DpOutOfSync]);
+    assert_eq!(inv.distribution_points[1].extra, 1);
+    assert_eq!(
+        inv.distribution_points[1].files, 2,
+        "the link is not a payload file"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn payload_paths_outside_the_root_are_refused_and_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    // A folder beside the root full of files: none of them may be listed.
+    payload(dir.path(), "outside", FILES);
+    define(
+        &root,
+        &[
+            ("m", "dp/m", true),
+            ("up", "../outside", false),
+            ("etc", "/etc", false),
+            ("host", "/", false),
+            ("self", ".", false),
+        ],
+    );
+    payload(&root, "dp/m", FILES);
+    let inv = run(&root, CheckDepth::Full);
+    let unsafe_points: Vec<&str> = inv
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::DpPathUnsafe)
+        .map(|f| f.component.as_str())
+        .collect();
+    assert_eq!(unsafe_points, vec!["dp:up", "dp:etc", "dp:host", "dp:self"]);
+    for p in &inv.distribution_points[1..] {
+        assert!(!p.reachable, "{}", p.name);
+        assert_eq!(
+            (p.files, p.bytes, p.missing, p.extra),
+            (0, 0, 0, 0),
+            "{}",
+            p.name
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_payload_folder_that_is_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    payload(dir.path(), "outside", FILES);
+    define(&root, &[("m", "dp/m", true), ("r", "dp/r", false)]);
+    payload(&root, "dp/m", FILES);
+    std::os::unix::fs::symlink(dir.path().join("outside"), root.join("dp/r")).unwrap();
+    let inv = run(&root, CheckDepth::Full);
+    assert!(
+        codes(&inv).contains(&Code::DpPathUnsafe),
+        "{:?}",
+        codes(&inv)
+    );
+    assert_eq!(inv.distribution_points[1].files, 0);
 }
 
 #[test]

@@ -3,8 +3,19 @@
 
 use super::databases;
 use crate::context::Context;
+use crate::findings::Finding;
+use crate::fs::{Confined, Kind};
 use crate::inventory::BackupSet;
-use std::path::{Path, PathBuf};
+use crate::inventory::distribution::unsafe_path;
+use std::path::Path;
+
+/// Why `dp:NAME` cannot be compared.
+pub(super) enum Refusal {
+    /// A payload path leads outside the root: refused, nothing read (`DP_PATH_UNSAFE`).
+    Unsafe(Finding),
+    /// Anything else, as a sentence.
+    Other(String),
+}
 
 /// For `dp:NAME`: the reference payload (the set's copy under `DistributionPoints/NAME`
 /// when the set carries one, else the master's payload), what it is, and the point's payload.
@@ -12,34 +23,43 @@ pub(super) fn paths(
     ctx: &Context,
     set: &BackupSet,
     name: &str,
-) -> Result<(PathBuf, String, PathBuf), String> {
-    let points = read_points(ctx)?;
+) -> Result<(Confined, String, Confined), Refusal> {
+    let points = read_points(ctx).map_err(Refusal::Other)?;
     let point = points.iter().find(|p| p.0 == name).ok_or_else(|| {
         let known: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();
-        format!(
+        Refusal::Other(format!(
             "no distribution point named '{name}' (known: {})",
             known.join(", ")
-        )
+        ))
     })?;
-    let in_set = set.path.join("DistributionPoints").join(name);
-    if in_set.is_dir() {
+    let payload = confined(ctx, point)?;
+    let in_set = Confined::new(&set.path, Path::new("DistributionPoints").join(name))
+        .map_err(|e| Refusal::Unsafe(unsafe_path(name, &e)))?;
+    if matches!(in_set.stat(), Ok(Some(m)) if m.kind == Kind::Dir) {
         let what = format!("the set's copy of '{name}'");
-        return Ok((in_set, what, point.1.clone()));
+        return Ok((in_set, what, payload));
     }
     let master = points
         .iter()
         .find(|p| p.2 && p.0 != name)
         .ok_or_else(|| {
-            format!(
+            Refusal::Other(format!(
                 "'{name}' has no reference to compare with: the set has no DistributionPoints/{name} and there is no other master"
-            )
+            ))
         })?;
     let what = format!("the master '{}'", master.0);
-    Ok((master.1.clone(), what, point.1.clone()))
+    Ok((confined(ctx, master)?, what, payload))
 }
 
+fn confined(ctx: &Context, point: &Point) -> Result<Confined, Refusal> {
+    Confined::stored(&ctx.root, &point.1).map_err(|e| Refusal::Unsafe(unsafe_path(&point.0, &e)))
+}
+
+/// (name, stored payload path, is_master) of a distribution point.
+type Point = (String, std::path::PathBuf, bool);
+
 /// (name, payload path, is_master) of every distribution point in the live database.
-fn read_points(ctx: &Context) -> Result<Vec<(String, PathBuf, bool)>, String> {
+fn read_points(ctx: &Context) -> Result<Vec<Point>, String> {
     let src = ctx
         .profile
         .distribution_points
@@ -60,28 +80,15 @@ fn read_points(ctx: &Context) -> Result<Vec<(String, PathBuf, bool)>, String> {
         q(&src.master_column),
         q(&src.table)
     );
-    let read = || -> rusqlite::Result<Vec<(String, PathBuf, bool)>> {
+    let read = || -> rusqlite::Result<Vec<Point>> {
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map([], |r| {
             let name: String = r.get(0)?;
             let path: String = r.get(1)?;
             let master: Option<i64> = r.get(2)?;
-            Ok((
-                name,
-                payload_path(ctx, Path::new(&path)),
-                master.unwrap_or(0) != 0,
-            ))
+            Ok((name, path.into(), master.unwrap_or(0) != 0))
         })?;
         rows.collect()
     };
     read().map_err(|e| format!("{}: cannot read table {}: {e}", db.display(), src.table))
-}
-
-/// A payload path as reachable from here: absolute paths as they are, relative ones under the root.
-fn payload_path(ctx: &Context, p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        ctx.live(p)
-    }
 }

@@ -19,6 +19,8 @@ pub use settings::SettingsDiff;
 
 use crate::component::Component;
 use crate::context::Context;
+use crate::findings::Finding;
+use crate::fs::Confined;
 use crate::inventory::{BackupSet, ProgressSink};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -134,6 +136,9 @@ pub struct ComponentDiff {
     pub summary: String,
     /// What could not be read (each names the path).
     pub errors: Vec<String>,
+    /// Findings raised by the diff itself (`DP_PATH_UNSAFE`); omitted when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
     /// The kind-specific detail, under the kind's name (`"database": {...}`).
     #[serde(flatten)]
     pub detail: Option<Detail>,
@@ -204,6 +209,7 @@ pub fn diff_component(
         reference: None,
         summary: String::new(),
         errors: Vec::new(),
+        findings: Vec::new(),
         detail: None,
     };
     let profile = &ctx.profile;
@@ -286,30 +292,52 @@ pub fn diff_component(
             let in_set = component.path_in_set(profile, &set.path);
             locate(&mut out, in_set, live);
             if let (Some(s), Some(l)) = (out.set_path.clone(), out.live_path.clone()) {
-                let d = folders::diff_folders(&s, &l, opts.unified);
-                finish_folder(&mut out, d, false);
+                match (
+                    Confined::within(&set.path, &s),
+                    Confined::within(&ctx.root, &l),
+                ) {
+                    (Ok(s), Ok(l)) => {
+                        let d = folders::diff_confined(&s, &l, opts.unified);
+                        finish_folder(&mut out, d, false);
+                    }
+                    (s, l) => {
+                        out.errors.extend(
+                            [s.err(), l.err()]
+                                .into_iter()
+                                .flatten()
+                                .map(|e| e.to_string()),
+                        );
+                        out.status = Status::Error;
+                        out.summary = "could not be compared".into();
+                    }
+                }
             }
         }
         Component::Dp(name) => match dp::paths(ctx, set, name) {
             Ok((reference, what, payload)) => {
-                out.set_path = Some(reference.clone());
-                out.live_path = Some(payload.clone());
+                out.set_path = Some(reference.path());
+                out.live_path = Some(payload.path());
                 out.reference = Some(what);
-                let d = folders::diff_folders(&reference, &payload, opts.unified);
+                let d = folders::diff_confined(&reference, &payload, opts.unified);
                 finish_folder(&mut out, d, true);
                 // An unreachable payload is not an empty one: say so instead of listing
                 // every file as missing.
                 for (side, p) in [("reference", &reference), ("payload", &payload)] {
-                    if !p.is_dir() {
+                    if !matches!(p.stat(), Ok(Some(m)) if m.kind == crate::fs::Kind::Dir) {
                         out.errors.push(format!(
                             "{side} folder {} is not reachable from this machine",
-                            p.display()
+                            p.path().display()
                         ));
                         out.status = Status::Error;
                     }
                 }
             }
-            Err(e) => {
+            Err(dp::Refusal::Unsafe(f)) => {
+                out.findings.push(f);
+                out.status = Status::Error;
+                out.summary = "refused: a payload path leads outside the root".into();
+            }
+            Err(dp::Refusal::Other(e)) => {
                 out.errors.push(e);
                 out.status = Status::Error;
                 out.summary = "could not be compared".into();

@@ -235,6 +235,9 @@ fn render_component(out: &mut Lines, c: &ComponentDiff) {
     for e in &c.errors {
         let _ = writeln!(out, "   ! {e}");
     }
+    for f in &c.findings {
+        let _ = writeln!(out, "   ! {}: {}", f.code.as_str(), f.message);
+    }
     match &c.detail {
         Some(Detail::Database(d)) => render_database(out, d),
         Some(Detail::Settings(d)) => render_settings(out, d),
@@ -496,6 +499,7 @@ mod tests {
             reference: None,
             summary: settings_summary(&d),
             errors: vec![],
+            findings: vec![],
             detail: Some(Detail::Settings(Box::new(d))),
         }
     }

@@ -2,7 +2,6 @@
 //! Binary or very large files get no line diff: their hashes already say they differ.
 
 use similar::TextDiff;
-use std::path::Path;
 
 /// Files larger than this are not line-diffed (a diff nobody reads costs memory).
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
@@ -15,31 +14,6 @@ pub fn unified(old: &str, new: &str, old_label: &str, new_label: &str) -> String
         .context_radius(3)
         .header(old_label, new_label)
         .to_string()
-}
-
-/// Unified diff of two files, or `None` when either is not text (NUL bytes, invalid UTF-8)
-/// or larger than [`MAX_TEXT_BYTES`].
-pub fn unified_files(
-    old: &Path,
-    new: &Path,
-    old_label: &str,
-    new_label: &str,
-) -> std::io::Result<Option<String>> {
-    let (Some(a), Some(b)) = (read_text(old)?, read_text(new)?) else {
-        return Ok(None);
-    };
-    Ok(Some(unified(&a, &b, old_label, new_label)))
-}
-
-fn read_text(path: &Path) -> std::io::Result<Option<String>> {
-    if std::fs::symlink_metadata(path)?.len() > MAX_TEXT_BYTES {
-        return Ok(None);
-    }
-    let bytes = std::fs::read(path)?;
-    if bytes.contains(&0) {
-        return Ok(None);
-    }
-    Ok(String::from_utf8(bytes).ok())
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 
 use crate::context::Context;
 use crate::findings::{Code, Finding};
+use crate::fs::{Confined, FsError};
+use crate::inventory::tree::{self, Depth};
 use crate::inventory::{
-    CheckDepth, DistributionPoint, Inventory, Progress, ProgressSink, ScanOptions, tree,
+    CheckDepth, DistributionPoint, Inventory, Progress, ProgressSink, ScanOptions,
 };
 use crate::profile::DistributionPointSource;
 use rusqlite::{Connection, OpenFlags};
@@ -42,11 +44,8 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
         ));
         return;
     }
-    for p in &mut points {
-        p.path = resolve_path(ctx, &p.path);
-    }
     let mut findings = Vec::new();
-    let mut trees = Vec::with_capacity(points.len());
+    let mut dirs = Vec::with_capacity(points.len());
     let total = points.len() as u64;
     for (n, p) in points.iter_mut().enumerate() {
         let id = format!("dp:{}", p.name);
@@ -59,22 +58,27 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
             bytes_total: 0,
             finished: false,
         });
-        let listed = if p.path.is_dir() {
-            tree::list(&p.path, &id, &mut findings).map_err(|f| f.message)
-        } else if p.path.exists() {
-            Err(format!("{} is not a folder", p.path.display()))
-        } else {
-            Err(format!("{} does not exist", p.path.display()))
+        // A path from the database is data, not a place to go: it must lie beneath the root.
+        let dir = match Confined::stored(&ctx.root, &p.path) {
+            Ok(d) => d,
+            Err(e) => {
+                findings.push(unsafe_path(&p.name, &e));
+                dirs.push(None);
+                continue;
+            }
         };
-        match listed {
-            Ok(t) => {
+        p.path = dir.path();
+        match tree::summarize(&dir) {
+            Ok(s) => {
                 p.reachable = true;
-                p.files = t.files.len() as u64;
-                p.bytes = t.bytes;
-                trees.push(Some(t));
+                p.files = s.files;
+                p.bytes = s.bytes;
+                dirs.push(Some(dir));
             }
             Err(why) => {
-                findings.push(
+                let finding = if why.is_link() {
+                    unsafe_path(&p.name, &why)
+                } else {
                     Finding::new(
                         Code::DpUnreachable,
                         &id,
@@ -83,9 +87,9 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
                             p.name, p.address
                         ),
                     )
-                    .at(&p.path),
-                );
-                trees.push(None);
+                };
+                findings.push(finding.at(&p.path));
+                dirs.push(None);
             }
         }
     }
@@ -134,18 +138,23 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
 
     // Every other reachable point is compared with the master; with several masters, with the
     // first reachable one in definition order (the others are compared with it too).
-    let reference = masters.iter().copied().find(|&i| trees[i].is_some());
+    let reference = masters.iter().copied().find(|&i| dirs[i].is_some());
     if let Some(m) = reference
-        && let Some(master_tree) = trees[m].take()
+        && let Some(master_dir) = dirs[m].take()
     {
         let content = opts.depth == CheckDepth::Full;
+        let depth = if content {
+            Depth::Content
+        } else {
+            Depth::SizeAndTime
+        };
         let master_name = points[m].name.clone();
         for (i, p) in points.iter_mut().enumerate() {
-            let Some(mirror) = trees[i].as_ref().filter(|_| i != m) else {
+            let Some(mirror) = dirs[i].as_ref().filter(|_| i != m) else {
                 continue;
             };
             let id = format!("dp:{}", p.name);
-            let d = tree::diff(&master_tree, mirror, content, &id, progress);
+            let d = tree::compare(&master_dir, mirror, depth, &id, progress);
             p.missing = d.missing.len() as u64;
             p.extra = d.extra.len() as u64;
             p.changed = d.changed.len() as u64;
@@ -187,13 +196,21 @@ fn names(points: &[DistributionPoint], keep: impl Fn(&DistributionPoint) -> bool
         .join(", ")
 }
 
-/// A stored path: absolute as given, relative ones under the root.
-fn resolve_path(ctx: &Context, stored: &Path) -> PathBuf {
-    if stored.is_absolute() {
-        stored.to_path_buf()
-    } else {
-        ctx.root.join(stored)
-    }
+/// The `DP_PATH_UNSAFE` finding for a point whose stored payload path was refused (outside
+/// the root, the root itself, or through a link): nothing under it is read.
+pub fn unsafe_path(name: &str, e: &FsError) -> Finding {
+    let path = match e {
+        FsError::Escape { path, .. } | FsError::Link { path, .. } => path.clone(),
+        _ => PathBuf::new(),
+    };
+    Finding::new(
+        Code::DpPathUnsafe,
+        format!("dp:{name}"),
+        format!(
+            "the payload folder of distribution point {name} is not safely beneath the root: {e}; nothing was read"
+        ),
+    )
+    .at(path)
 }
 
 /// Read the definitions table, read-only; why not, as a sentence.

@@ -1,191 +1,448 @@
-//! Payload trees: the files under a folder (distribution-point payloads, script folders), listed
-//! without following links out of the folder, and compared by size and time or by content
-//! (xxh3, hashed in parallel, streaming in constant memory).
+//! Folder trees (script folders, distribution-point payloads) and the one comparison of two of
+//! them that `check`, `diff` and restore all use, so they always give the same answer. Both
+//! sides are walked through the root-confined layer in path order and merged as streams; links
+//! are entries of their own (compared by target), never followed.
 
-use crate::findings::Finding;
-use crate::inventory::safepath::{self, EntryKind};
+use crate::fs::{Confined, FsError, Kind, Root, WalkEntry, Walker};
 use crate::inventory::{Progress, ProgressSink};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use serde::Serialize;
+use std::cmp::Ordering as PathOrder;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// One regular file of a tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileMeta {
-    /// Absolute path.
-    pub path: PathBuf,
-    /// Size in bytes.
+/// What kind of entry a path is (never following symbolic links).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A symbolic link (not followed).
+    Symlink,
+    /// A device, socket or pipe.
+    Other,
+}
+
+/// One entry on one side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Path relative to the folder (non-UTF-8 bytes shown as U+FFFD).
+    pub path: String,
+    /// File, symlink or other.
+    pub kind: EntryKind,
+    /// Size in bytes (of the link itself for symlinks).
     pub size: u64,
-    /// Modification time in whole seconds since the epoch.
-    pub mtime: Option<i64>,
+    /// Modification time.
+    pub mtime: Option<DateTime<Utc>>,
+    /// A symlink's target, as stored in the link.
+    pub target: Option<String>,
 }
 
-/// The files under a folder, by path relative to it.
-#[derive(Debug, Clone, Default)]
-pub struct Tree {
-    /// Files by relative path.
-    pub files: BTreeMap<PathBuf, FileMeta>,
-    /// Total bytes.
-    pub bytes: u64,
+/// A path present on both sides whose content, size, kind or link target differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changed {
+    /// Relative path.
+    pub path: String,
+    /// The set's entry.
+    pub set: Entry,
+    /// The live entry.
+    pub live: Entry,
+    /// xxh3-64 of the set's content (regular files of equal size only).
+    pub set_hash: Option<String>,
+    /// xxh3-64 of the live content.
+    pub live_hash: Option<String>,
+    /// Unified diff set → live, when asked for and both sides are text.
+    pub unified: Option<String>,
+    /// The raw relative path (for reading both sides again).
+    #[serde(skip)]
+    pub rel: PathBuf,
 }
 
-/// How two trees differ (relative paths).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TreeDiff {
-    /// In the reference, not in the copy.
-    pub missing: Vec<PathBuf>,
-    /// In the copy, not in the reference.
-    pub extra: Vec<PathBuf>,
-    /// In both but different.
-    pub changed: Vec<PathBuf>,
+/// Sums over the folder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FolderTotals {
+    /// Entries (files, symlinks, others) in the set.
+    pub set_files: u64,
+    /// Bytes of regular files in the set.
+    pub set_bytes: u64,
+    /// Entries live.
+    pub live_files: u64,
+    /// Bytes of regular files live.
+    pub live_bytes: u64,
+    /// Entries only in the set.
+    pub missing: u64,
+    /// Their bytes.
+    pub missing_bytes: u64,
+    /// Entries only live.
+    pub extra: u64,
+    /// Their bytes.
+    pub extra_bytes: u64,
+    /// Entries on both sides that differ.
+    pub changed: u64,
+    /// Files with the same content whose modification time differs (not a difference).
+    pub touched: u64,
+    /// Entries identical on both sides.
+    pub identical: u64,
+    /// Symbolic links seen on either side.
+    pub symlinks: u64,
 }
 
-impl TreeDiff {
-    /// Number of differing files.
+/// The differences between a reference copy of a folder (the set's, or a master's payload) and
+/// another one (live, or a mirror).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FolderDiff {
+    /// The reference folder.
+    pub set_dir: PathBuf,
+    /// The compared folder.
+    pub live_dir: PathBuf,
+    /// In the reference, not in the other (a restore brings them back).
+    pub missing: Vec<Entry>,
+    /// In the other, not in the reference (a restore would remove them).
+    pub extra: Vec<Entry>,
+    /// On both sides, different.
+    pub changed: Vec<Changed>,
+    /// Every symbolic link on either side: `set` or `live`, and the link.
+    pub symlinks: Vec<SymlinkSeen>,
+    /// Sums.
+    pub totals: FolderTotals,
+    /// Entries that could not be read (each names the path and the reason).
+    pub problems: Vec<String>,
+}
+
+/// A symbolic link found while walking (reported, not followed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SymlinkSeen {
+    /// `set` or `live`.
+    pub side: String,
+    /// Relative path of the link.
+    pub path: String,
+    /// Where it points.
+    pub target: String,
+}
+
+impl FolderDiff {
+    /// Whether the folders differ.
+    pub fn differs(&self) -> bool {
+        !self.missing.is_empty() || !self.extra.is_empty() || !self.changed.is_empty()
+    }
+
+    /// Number of differing entries.
     pub fn total(&self) -> u64 {
         (self.missing.len() + self.extra.len() + self.changed.len()) as u64
     }
 
     /// Up to `n` example paths, missing first.
     pub fn samples(&self, n: usize) -> Vec<String> {
-        let tag = |t: &'static str| move |p: &PathBuf| format!("{t} {}", p.display());
         self.missing
             .iter()
-            .map(tag("missing"))
-            .chain(self.extra.iter().map(tag("extra")))
-            .chain(self.changed.iter().map(tag("changed")))
+            .map(|e| format!("missing {}", e.path))
+            .chain(self.extra.iter().map(|e| format!("extra {}", e.path)))
+            .chain(self.changed.iter().map(|c| format!("changed {}", c.path)))
             .take(n)
             .collect()
     }
 }
 
-/// List every regular file under `root`. Links are followed only while they stay inside
-/// `root`; links out, loops and unreadable entries become findings. Fails when `root` itself
-/// cannot be listed.
-pub fn list(root: &Path, component: &str, findings: &mut Vec<Finding>) -> Result<Tree, Finding> {
-    let boundary =
-        std::fs::canonicalize(root).map_err(|e| safepath::unreadable(root, component, &e))?;
-    let mut tree = Tree::default();
-    let mut visited = BTreeSet::new();
-    let mut stack = vec![(root.to_path_buf(), PathBuf::new())];
-    let mut first = true;
-    while let Some((dir, rel)) = stack.pop() {
-        // A link to a folder inside the tree would otherwise be walked twice or forever.
-        if let Ok(real) = std::fs::canonicalize(&dir)
-            && !visited.insert(real)
-        {
-            continue;
-        }
-        let entries = match safepath::list_dir(&dir, &boundary, component, findings) {
-            Ok(e) => e,
-            Err(f) if first => return Err(f),
-            Err(f) => {
-                findings.push(f);
-                continue;
-            }
-        };
-        first = false;
-        for e in entries {
-            let rel_path = rel.join(&e.name);
-            match e.kind {
-                EntryKind::File(meta) => {
-                    let mtime = meta
-                        .modified()
-                        .ok()
-                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                        .map(|d| d.as_secs() as i64);
-                    tree.bytes += meta.len();
-                    tree.files.insert(
-                        rel_path,
-                        FileMeta {
-                            path: e.path,
-                            size: meta.len(),
-                            mtime,
-                        },
-                    );
-                }
-                EntryKind::Dir => stack.push((e.path, rel_path)),
-                EntryKind::Other => {}
-            }
-        }
-    }
-    Ok(tree)
+/// How closely equal-size files are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// By size and modification time.
+    SizeAndTime,
+    /// By size and content (xxh3); a new time alone is "touched", not a difference.
+    Content,
 }
 
-/// Compare `copy` with `reference`: by size and modification time, or by size and content
-/// when `content` is set. Files that cannot be read count as changed.
-pub fn diff(
-    reference: &Tree,
-    copy: &Tree,
-    content: bool,
-    label: &str,
-    progress: &dyn ProgressSink,
-) -> TreeDiff {
-    let mut out = TreeDiff::default();
-    let mut same_size = Vec::new();
-    for (rel, r) in &reference.files {
-        match copy.files.get(rel) {
-            None => out.missing.push(rel.clone()),
-            Some(c) if c.size != r.size => out.changed.push(rel.clone()),
-            Some(c) if content => same_size.push((rel, r, c)),
-            Some(c) if c.mtime != r.mtime => out.changed.push(rel.clone()),
-            Some(_) => {}
+/// Regular files and their bytes under a folder (links and others not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Regular files.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// Count the regular files under `dir`; fails when `dir` itself cannot be opened.
+pub fn summarize(dir: &Confined) -> Result<Summary, FsError> {
+    let root = dir.open_dir()?;
+    let mut s = Summary::default();
+    for e in root.walk().flatten() {
+        if e.meta.kind == Kind::File {
+            s.files += 1;
+            s.bytes += e.meta.size;
         }
     }
-    out.extra = copy
-        .files
-        .keys()
-        .filter(|k| !reference.files.contains_key(*k))
-        .cloned()
-        .collect();
-    if !same_size.is_empty() {
-        let total = same_size.len() as u64;
-        let bytes_total: u64 = same_size.iter().map(|(_, r, _)| r.size * 2).sum();
-        let done = AtomicU64::new(0);
-        let bytes_done = AtomicU64::new(0);
-        let mut changed: Vec<PathBuf> = same_size
-            .par_iter()
-            .filter_map(|(rel, r, c)| {
-                let differs = match (hash_file(&r.path), hash_file(&c.path)) {
-                    (Ok(a), Ok(b)) => a != b,
-                    _ => true,
-                };
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                let b = bytes_done.fetch_add(r.size * 2, Ordering::Relaxed) + r.size * 2;
-                progress.report(Progress {
-                    job: "hashing".into(),
-                    label: format!("{label}: {}", rel.display()),
-                    done: n,
-                    total,
-                    bytes_done: b,
-                    bytes_total,
-                    finished: n == total,
-                });
-                differs.then(|| (*rel).clone())
-            })
-            .collect();
-        changed.sort();
-        out.changed.extend(changed);
-        out.changed.sort();
+    Ok(s)
+}
+
+/// One side of a comparison: its walk (none when the folder is absent or refused) and what
+/// could not be read on it.
+struct Side {
+    name: &'static str,
+    root: Option<Root>,
+    walk: Option<Walker>,
+}
+
+impl Side {
+    fn open(dir: &Confined, name: &'static str, problems: &mut Vec<String>) -> Side {
+        let root = match dir.open_dir() {
+            Ok(r) => Some(r),
+            // A side that does not exist is an empty side: every entry is missing or extra.
+            Err(FsError::NotFound { .. }) => None,
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        };
+        let walk = root.as_ref().map(Root::walk);
+        Side { name, root, walk }
     }
+
+    /// The next non-folder entry, problems pushed on the way.
+    fn next(&mut self, out: &mut FolderDiff) -> Option<(PathBuf, Entry)> {
+        let walk = self.walk.as_mut()?;
+        for item in walk {
+            match item {
+                Ok(e) if e.meta.kind == Kind::Dir => {}
+                Ok(e) => return Some(entry(e, self.name, out)),
+                Err(e) => out.problems.push(e.to_string()),
+            }
+        }
+        None
+    }
+}
+
+fn entry(e: WalkEntry, side: &str, out: &mut FolderDiff) -> (PathBuf, Entry) {
+    let path = e.rel.to_string_lossy().into_owned();
+    let target = e.target.map(|t| t.to_string_lossy().into_owned());
+    let kind = match e.meta.kind {
+        Kind::File => EntryKind::File,
+        Kind::Link => EntryKind::Symlink,
+        Kind::Dir | Kind::Other => EntryKind::Other,
+    };
+    if kind == EntryKind::Symlink {
+        out.totals.symlinks += 1;
+        out.symlinks.push(SymlinkSeen {
+            side: side.into(),
+            path: path.clone(),
+            target: target.clone().unwrap_or_default(),
+        });
+    }
+    let entry = Entry {
+        path,
+        kind,
+        size: e.meta.size,
+        mtime: e.meta.modified(),
+        target,
+    };
+    (e.rel, entry)
+}
+
+fn bytes(e: &Entry) -> u64 {
+    if e.kind == EntryKind::File { e.size } else { 0 }
+}
+
+/// Compare `other` with the reference `reference`: the one folder comparison of the product.
+/// `label` names the component in progress reports.
+pub fn compare(
+    reference: &Confined,
+    other: &Confined,
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+) -> FolderDiff {
+    let mut out = FolderDiff {
+        set_dir: reference.path(),
+        live_dir: other.path(),
+        ..FolderDiff::default()
+    };
+    let mut problems = Vec::new();
+    let mut a = Side::open(reference, "set", &mut problems);
+    let mut b = Side::open(other, "live", &mut problems);
+    out.problems = problems;
+    let mut to_hash = Vec::new();
+    let mut x = a.next(&mut out);
+    let mut y = b.next(&mut out);
+    loop {
+        let order = match (&x, &y) {
+            (None, None) => break,
+            (Some(_), None) => PathOrder::Less,
+            (None, Some(_)) => PathOrder::Greater,
+            (Some((s, _)), Some((l, _))) => s.cmp(l),
+        };
+        match order {
+            PathOrder::Less => {
+                if let Some((_, s)) = x.take() {
+                    count(&mut out.totals, Some(&s), None);
+                    out.totals.missing += 1;
+                    out.totals.missing_bytes += bytes(&s);
+                    out.missing.push(s);
+                }
+                x = a.next(&mut out);
+            }
+            PathOrder::Greater => {
+                if let Some((_, l)) = y.take() {
+                    count(&mut out.totals, None, Some(&l));
+                    out.totals.extra += 1;
+                    out.totals.extra_bytes += bytes(&l);
+                    out.extra.push(l);
+                }
+                y = b.next(&mut out);
+            }
+            PathOrder::Equal => {
+                if let (Some((rel, s)), Some((_, l))) = (x.take(), y.take()) {
+                    count(&mut out.totals, Some(&s), Some(&l));
+                    pair(rel, s, l, depth, &mut out, &mut to_hash);
+                }
+                x = a.next(&mut out);
+                y = b.next(&mut out);
+            }
+        }
+    }
+    if let (Some(ra), Some(rb)) = (&a.root, &b.root) {
+        hash_pairs(ra, rb, to_hash, label, progress, &mut out);
+    }
+    out.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
     out
 }
 
-/// xxh3-64 of a file's content, read in fixed-size chunks.
-pub fn hash_file(path: &Path) -> std::io::Result<u64> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+fn count(t: &mut FolderTotals, s: Option<&Entry>, l: Option<&Entry>) {
+    if let Some(s) = s {
+        t.set_files += 1;
+        t.set_bytes += bytes(s);
+    }
+    if let Some(l) = l {
+        t.live_files += 1;
+        t.live_bytes += bytes(l);
+    }
+}
+
+/// Decide a pair now, or queue it for hashing (equal-size regular files compared by content).
+fn pair(
+    rel: PathBuf,
+    s: Entry,
+    l: Entry,
+    depth: Depth,
+    out: &mut FolderDiff,
+    to_hash: &mut Vec<(PathBuf, Entry, Entry)>,
+) {
+    let differs = if s.kind != l.kind {
+        true
+    } else {
+        match s.kind {
+            EntryKind::Symlink => s.target != l.target,
+            EntryKind::Other => false,
+            EntryKind::File if s.size != l.size => true,
+            EntryKind::File if depth == Depth::Content => {
+                to_hash.push((rel, s, l));
+                return;
+            }
+            EntryKind::File => s.mtime.map(|t| t.timestamp()) != l.mtime.map(|t| t.timestamp()),
+        }
+    };
+    settle(rel, s, l, differs, None, out);
+}
+
+fn settle(
+    rel: PathBuf,
+    s: Entry,
+    l: Entry,
+    differs: bool,
+    hashes: Option<(String, String)>,
+    out: &mut FolderDiff,
+) {
+    if !differs {
+        if s.kind == EntryKind::File && s.mtime != l.mtime {
+            out.totals.touched += 1;
+        }
+        out.totals.identical += 1;
+        return;
+    }
+    let (set_hash, live_hash) = hashes.unzip();
+    out.totals.changed += 1;
+    out.changed.push(Changed {
+        path: s.path.clone(),
+        set: s,
+        live: l,
+        set_hash,
+        live_hash,
+        unified: None,
+        rel,
+    });
+}
+
+/// Hash the queued pairs in parallel; a file that cannot be read is a problem (the pair is
+/// neither "same" nor "changed": it could not be verified).
+fn hash_pairs(
+    ra: &Root,
+    rb: &Root,
+    pairs: Vec<(PathBuf, Entry, Entry)>,
+    label: &str,
+    progress: &dyn ProgressSink,
+    out: &mut FolderDiff,
+) {
+    if pairs.is_empty() {
+        return;
+    }
+    let total = pairs.len() as u64;
+    let bytes_total: u64 = pairs.iter().map(|(_, s, _)| s.size * 2).sum();
+    let done = AtomicU64::new(0);
+    let bytes_done = AtomicU64::new(0);
+    let hashed: Vec<_> = pairs
+        .into_par_iter()
+        .map(|(rel, s, l)| {
+            let h = (hash(ra, &rel), hash(rb, &rel));
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let b = bytes_done.fetch_add(s.size * 2, Ordering::Relaxed) + s.size * 2;
+            progress.report(Progress {
+                job: "hashing".into(),
+                label: format!("{label}: {}", rel.display()),
+                done: n,
+                total,
+                bytes_done: b,
+                bytes_total,
+                finished: n == total,
+            });
+            (rel, s, l, h)
+        })
+        .collect();
+    for (rel, s, l, h) in hashed {
+        match h {
+            (Ok(a), Ok(b)) => {
+                let differs = a != b;
+                settle(rel, s, l, differs, Some((a, b)), out);
+            }
+            (a, b) => {
+                for r in [a, b] {
+                    if let Err(e) = r {
+                        out.problems.push(e.to_string());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// xxh3-64 of a file beneath `root`, as 16 hex digits, streamed in 256 KiB blocks.
+pub fn hash(root: &Root, rel: &Path) -> Result<String, FsError> {
+    let (mut file, _) = root.open_file(rel)?;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => {
+                return Err(FsError::Io {
+                    path: root.display(rel),
+                    op: "read",
+                    source: e,
+                });
+            }
         };
-        hasher.update(&buf[..n]);
+        h.update(&buf[..n]);
     }
-    Ok(hasher.digest())
+    Ok(format!("{:016x}", h.digest()))
 }
