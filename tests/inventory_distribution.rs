@@ -195,8 +195,9 @@ fn links_in_a_payload_folder_are_listed_as_links_and_never_followed() {
     )
     .unwrap();
     let inv = run(dir.path(), CheckDepth::Full);
-    // The link is an entry of the mirror the master does not have (as `diff dp:r` says).
-    assert_eq!(codes(&inv), vec![Code::DpOutOfSync]);
+    // The link is an entry of the mirror the master does not have (as `diff dp:r` says), and
+    // it leads out of the payload folder.
+    assert_eq!(codes(&inv), vec![Code::PathUnsafe, Code::DpOutOfSync]);
     assert_eq!(inv.distribution_points[1].extra, 1);
     assert_eq!(
         inv.distribution_points[1].files, 2,

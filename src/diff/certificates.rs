@@ -3,6 +3,7 @@
 //! the agents. Files are read by the inventory's parser (PEM, DER, PKCS#12; PKCS#8, PKCS#1 and
 //! SEC1 keys); key material never leaves it: keys are known here by their public key.
 
+use crate::fs::{Confined, Kind};
 use crate::inventory::certificates::keys::{self, PublicId};
 use crate::inventory::certificates::{describe, parse};
 use crate::profile::{CertStoreKind, CertificateStore};
@@ -274,48 +275,75 @@ fn short(fp: &str) -> String {
     fp.split(':').take(4).collect::<Vec<_>>().join(":")
 }
 
+/// Read a store through the root-confined layer: a folder store is its own base (it must not
+/// be a link and no link inside is followed); a bundle or identity file is opened beneath its
+/// folder and must not be a link either.
 fn read_store(kind: CertStoreKind, path: &Path, password: Option<&str>) -> Store {
     let mut store = Store::default();
+    let confined = match kind {
+        CertStoreKind::Folder => Ok(Confined {
+            base: path.to_path_buf(),
+            rel: PathBuf::new(),
+        }),
+        CertStoreKind::Bundle | CertStoreKind::IdentityFile => {
+            Confined::within(path.parent().unwrap_or(Path::new("/")), path)
+        }
+    };
+    let stat = confined.and_then(|c| c.stat().map(|m| (c, m)));
+    let (confined, meta) = match stat {
+        Ok((c, Some(m))) => (c, m),
+        Ok((_, None)) => return store,
+        Err(e) => {
+            store
+                .unparsed
+                .push(format!("{}: cannot read: {e}", path.display()));
+            return store;
+        }
+    };
+    if meta.kind == Kind::Link {
+        store
+            .unparsed
+            .push(format!("{}: symbolic link, not followed", path.display()));
+        return store;
+    }
     match kind {
         CertStoreKind::Folder => {
-            if !path.exists() {
-                return store;
-            }
-            let walker = walkdir::WalkDir::new(path)
-                .follow_links(false)
-                .follow_root_links(false)
-                .sort_by_file_name();
-            for item in walker {
+            let root = match confined.open_dir() {
+                Ok(r) => r,
+                Err(e) => {
+                    store
+                        .unparsed
+                        .push(format!("{}: cannot read: {e}", path.display()));
+                    return store;
+                }
+            };
+            for item in root.walk() {
                 match item {
-                    Ok(i) if i.file_type().is_file() => {
-                        let strict = parse::looks_like_cert_file(i.path());
-                        read_file(i.path(), password, strict, &mut store);
+                    Ok(i) if i.meta.kind == Kind::File => {
+                        let strict = parse::looks_like_cert_file(&i.rel);
+                        if let Ok(file) = confined.join(&i.rel) {
+                            read_file(&file, password, strict, &mut store);
+                        }
                     }
-                    Ok(i) if i.file_type().is_symlink() => store.unparsed.push(format!(
+                    Ok(i) if i.meta.kind == Kind::Link => store.unparsed.push(format!(
                         "{}: symbolic link, not followed",
-                        i.path().display()
+                        path.join(&i.rel).display()
                     )),
                     Ok(_) => {}
-                    Err(e) => store.unparsed.push(format!(
-                        "{}: cannot read: {e}",
-                        e.path()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default()
-                    )),
+                    Err(e) => store.unparsed.push(format!("cannot read: {e}")),
                 }
             }
         }
         CertStoreKind::Bundle | CertStoreKind::IdentityFile => {
-            if path.exists() {
-                read_file(path, password, true, &mut store);
-            }
+            read_file(&confined, password, true, &mut store);
         }
     }
     store
 }
 
-fn read_file(path: &Path, password: Option<&str>, strict: bool, store: &mut Store) {
-    let objects = parse::read_file(path, password, strict);
+fn read_file(file: &Confined, password: Option<&str>, strict: bool, store: &mut Store) {
+    let (objects, _) = parse::read_confined(file, password, strict);
+    let path = &file.path();
     for p in &objects.problems {
         let why = match p {
             parse::Problem::Unreadable(m) => m.clone(),

@@ -250,7 +250,13 @@ pub fn diff_component(
             let in_set = component.path_in_set(profile, &set.path);
             locate(&mut out, in_set, live);
             if let (Some(s), Some(l)) = (&out.set_path, &out.live_path) {
-                match settings::diff_settings(s, l) {
+                let confined = Confined::within(&set.path, s)
+                    .and_then(|s| Ok((s, Confined::within(&ctx.root, l)?)))
+                    .map_err(|e| settings::SettingsError {
+                        path: s.clone(),
+                        reason: e.to_string(),
+                    });
+                match confined.and_then(|(s, l)| settings::diff_settings_confined(&s, &l)) {
                     Ok(d) => {
                         out.status = status(d.differs(), &[]);
                         out.summary = report::settings_summary(&d);

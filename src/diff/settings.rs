@@ -3,6 +3,7 @@
 //! so the file format alone never makes a difference.
 
 use super::Change;
+use crate::fs::Confined;
 use plist::Value;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -99,13 +100,30 @@ pub struct SettingsError {
     pub reason: String,
 }
 
-/// Compare the set's settings file with the live one.
+/// Compare the set's settings file with the live one, each opened beneath its own folder
+/// (the file itself must not be a link).
 pub fn diff_settings(set_file: &Path, live_file: &Path) -> Result<SettingsDiff, SettingsError> {
+    let beneath_parent = |p: &Path| {
+        let base = p.parent().unwrap_or(Path::new("/"));
+        Confined::within(base, p).map_err(|e| SettingsError {
+            path: p.to_path_buf(),
+            reason: e.to_string(),
+        })
+    };
+    diff_settings_confined(&beneath_parent(set_file)?, &beneath_parent(live_file)?)
+}
+
+/// Compare the set's settings file with the live one, both read through the root-confined
+/// layer (no link followed anywhere beneath their bases).
+pub fn diff_settings_confined(
+    set_file: &Confined,
+    live_file: &Confined,
+) -> Result<SettingsDiff, SettingsError> {
     let (set, set_format) = read(set_file)?;
     let (live, live_format) = read(live_file)?;
     let mut out = SettingsDiff {
-        set_file: set_file.to_path_buf(),
-        live_file: live_file.to_path_buf(),
+        set_file: set_file.path(),
+        live_file: live_file.path(),
         set_format: Some(set_format.into()),
         live_format: Some(live_format.into()),
         changes: Vec::new(),
@@ -121,12 +139,12 @@ pub fn diff_values(set: &Value, live: &Value) -> Vec<KeyChange> {
     out
 }
 
-fn read(path: &Path) -> Result<(Value, &'static str), SettingsError> {
+fn read(file: &Confined) -> Result<(Value, &'static str), SettingsError> {
     let err = |reason: String| SettingsError {
-        path: path.to_path_buf(),
+        path: file.path(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let bytes = file.read().map_err(|e| err(e.to_string()))?;
     let format = if bytes.starts_with(b"bplist") {
         "binary"
     } else {

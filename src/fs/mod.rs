@@ -422,6 +422,69 @@ impl Root {
     }
 }
 
+/// Why [`read_limited`] read nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitedError {
+    /// The path is a folder.
+    #[error("is a folder")]
+    Folder,
+    /// The file is larger than the limit (its size).
+    #[error("{0} bytes is too large")]
+    TooLarge(u64),
+    /// It could not be opened or read.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+}
+
+/// Read a whole regular file beneath its base, refusing folders and files over `limit` bytes
+/// (a file that grows while read is cut at `limit + 1` bytes and refused too).
+pub fn read_limited(file: &Confined, limit: u64) -> Result<Vec<u8>, LimitedError> {
+    use std::io::Read;
+    let (f, meta) = match file.open_file() {
+        Ok(x) => x,
+        Err(FsError::NotFile { .. }) if matches!(file.stat(), Ok(Some(m)) if m.kind == Kind::Dir) =>
+        {
+            return Err(LimitedError::Folder);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if meta.len() > limit {
+        return Err(LimitedError::TooLarge(meta.len()));
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    f.take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| FsError::Io {
+            path: file.path(),
+            op: "read",
+            source: e,
+        })?;
+    if data.len() as u64 > limit {
+        return Err(LimitedError::TooLarge(data.len() as u64));
+    }
+    Ok(data)
+}
+
+/// Whether a link at `link` (relative to a base) with `target` points outside the base,
+/// judged from the text of the target alone (nothing is resolved).
+pub fn link_leaves(link: &Path, target: &Path) -> bool {
+    let mut depth = link.components().count() as i64 - 1;
+    for c in target.components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return true,
+        }
+    }
+    false
+}
+
 /// A relative path without `.`; absolute paths and `..` are refused before the kernel sees them.
 fn check_rel(base: &Path, rel: &Path) -> Result<PathBuf, FsError> {
     let mut out = PathBuf::new();

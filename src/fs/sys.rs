@@ -151,6 +151,8 @@ pub(super) fn read_names_owned(fd: OwnedFd) -> Result<(rustix::fs::Dir, Vec<OsSt
     Ok((dir, names))
 }
 
+// The stat field types differ between systems; the casts are needed on some of them.
+#[allow(clippy::unnecessary_cast)]
 fn meta(st: rustix::fs::Stat) -> Meta {
     let kind = match FileType::from_raw_mode(st.st_mode as _) {
         FileType::RegularFile => Kind::File,

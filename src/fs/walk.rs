@@ -31,6 +31,7 @@ struct Level {
 /// and the walk goes on.
 pub struct Walker {
     base: PathBuf,
+    max_depth: usize,
     stack: Vec<Level>,
     pending: Option<FsError>,
 }
@@ -39,6 +40,7 @@ impl Walker {
     pub(super) fn new(root: &Root) -> Walker {
         let mut w = Walker {
             base: root.path.clone(),
+            max_depth: usize::MAX,
             stack: Vec::new(),
             pending: None,
         };
@@ -49,6 +51,14 @@ impl Walker {
             Err(e) => w.pending = Some(io(&w.base, Path::new(""), "listed", e)),
         }
         w
+    }
+}
+
+impl Walker {
+    /// Yield entries at most `depth` components deep (1: the folder's own entries only).
+    pub fn max_depth(mut self, depth: usize) -> Walker {
+        self.max_depth = depth;
+        self
     }
 }
 
@@ -81,6 +91,7 @@ impl Iterator for Walker {
             return Some(Err(e));
         }
         loop {
+            let depth = self.stack.len();
             let top = self.stack.last_mut()?;
             let Some(name) = top.names.next() else {
                 self.stack.pop();
@@ -103,7 +114,7 @@ impl Iterator for Walker {
                     Ok(t) => target = Some(t),
                     Err(e) => return Some(Err(io(&self.base, &rel, "read", e))),
                 },
-                Kind::Dir => {
+                Kind::Dir if depth < self.max_depth => {
                     let opened = sys::open_child_dir(dir, Path::new(&name))
                         .and_then(|fd| level(fd, rel.clone()));
                     match opened {
@@ -119,7 +130,7 @@ impl Iterator for Walker {
                         Err(e) => self.pending = Some(io(&self.base, &rel, "listed", e)),
                     }
                 }
-                Kind::File | Kind::Other => {}
+                Kind::Dir | Kind::File | Kind::Other => {}
             }
             return Some(Ok(WalkEntry { rel, meta, target }));
         }

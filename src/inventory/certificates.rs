@@ -11,6 +11,7 @@ mod store;
 
 use crate::component::Component;
 use crate::context::Context;
+use crate::fs::Confined;
 use crate::inventory::{
     Certificate, Inventory, PrivateKey, Progress, ProgressSink, ScanOptions, Source,
 };
@@ -75,13 +76,12 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
     let anchors = pair::parse_all(&anchor_der);
     let mut live = SourceScan::default();
     for store in &profile.certificates {
-        store::read_store(
-            store,
-            &ctx.live(&store.path),
-            &Source::Live,
-            password,
-            &mut live,
-        );
+        match Confined::new(&ctx.root, &store.path) {
+            Ok(path) => store::read_store(store, &path, &Source::Live, password, &mut live),
+            Err(_) => live
+                .unsafe_links
+                .push((store.name.clone(), ctx.live(&store.path))),
+        }
         tick(format!("certificates:{}", store.name));
     }
     pair::finish_source(&mut live, &anchors);
@@ -96,6 +96,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                 // Flat sets share one folder: read each store copy once.
                 && seen_paths.insert(path.clone())
                 && std::fs::symlink_metadata(&path).is_ok()
+                && let Ok(path) = Confined::within(&set.path, &path)
             {
                 store::read_store(
                     store,

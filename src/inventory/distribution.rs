@@ -73,6 +73,11 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
                 p.reachable = true;
                 p.files = s.files;
                 p.bytes = s.bytes;
+                findings.extend(
+                    s.links_out
+                        .iter()
+                        .map(|(l, t)| super::folders::link_out(&id, l, t)),
+                );
                 dirs.push(Some(dir));
             }
             Err(why) => {

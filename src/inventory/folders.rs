@@ -35,6 +35,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                 state.present = true;
                 state.files = s.files;
                 state.bytes = s.bytes;
+                findings.extend(s.links_out.iter().map(|(p, t)| link_out(&id, p, t)));
                 true
             }
             Err(FsError::NotFound { .. }) => {
@@ -94,6 +95,19 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
         inv.folders.push(state);
     }
     inv.findings.extend(findings);
+}
+
+/// `PATH_UNSAFE` for a link inside a folder whose target leads out of it (listed, not followed).
+pub fn link_out(component: &str, link: &std::path::Path, target: &str) -> Finding {
+    Finding::new(
+        Code::PathUnsafe,
+        component,
+        format!(
+            "{} is a link to {target}, outside its folder: listed, never followed",
+            link.display()
+        ),
+    )
+    .at(link)
 }
 
 /// `PATH_UNSAFE` for a link or a path out of the root, `PATH_UNREADABLE` for anything else.

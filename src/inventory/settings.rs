@@ -4,6 +4,7 @@
 use crate::component::Component;
 use crate::context::Context;
 use crate::findings::{Code, Finding};
+use crate::fs::Confined;
 use crate::inventory::certificates::{host_matches, names, server_identity};
 use crate::inventory::compare::comparison_set;
 use crate::inventory::{Inventory, ProgressSink, ScanOptions, SettingsFile, Source};
@@ -53,7 +54,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
             inv.settings.push(live);
             continue;
         };
-        let live_dict = read_into(&path, &mut live);
+        let live_dict = read_into(&ctx.root, &path, &mut live);
         if let Some(err) = &live.error {
             findings.push(
                 Finding::new(
@@ -73,7 +74,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
                 path: Some(set_path.clone()),
                 ..SettingsFile::default()
             };
-            let set_dict = read_into(&set_path, &mut copy);
+            let set_dict = read_into(&set.path, &set_path, &mut copy);
             if let (Some(a), Some(b)) = (&live_dict, &set_dict) {
                 let n = differing_keys(a, b);
                 live.differs_from_set = Some(n);
@@ -106,9 +107,13 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
     inv.findings.extend(findings);
 }
 
-/// Parse `path` into `file` (format, keys, error); the dictionary when readable.
-fn read_into(path: &Path, file: &mut SettingsFile) -> Option<Dictionary> {
-    match read(path) {
+/// Parse `path` (beneath `base`, read through the root-confined layer) into `file` (format,
+/// keys, error); the dictionary when readable.
+fn read_into(base: &Path, path: &Path, file: &mut SettingsFile) -> Option<Dictionary> {
+    let read = Confined::within(base, path)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(|c| read(&c));
+    match read {
         Ok((format, dict)) => {
             file.format = Some(format.into());
             file.keys = dict.len();
@@ -121,19 +126,16 @@ fn read_into(path: &Path, file: &mut SettingsFile) -> Option<Dictionary> {
     }
 }
 
-/// Read a plist whose top level is a dictionary; the format is `xml` or `binary`.
-pub fn read(path: &Path) -> Result<(&'static str, Dictionary), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.is_dir() {
-        return Err("is a folder, not a plist file".into());
-    }
-    if meta.len() > MAX_PLIST_BYTES {
-        return Err(format!(
-            "{} bytes is too large for a settings file",
-            meta.len()
-        ));
-    }
-    let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+/// Read a plist whose top level is a dictionary; the format is `xml` or `binary`. The file is
+/// opened beneath its base without following links.
+pub fn read(file: &Confined) -> Result<(&'static str, Dictionary), String> {
+    let data = crate::fs::read_limited(file, MAX_PLIST_BYTES).map_err(|e| match e {
+        crate::fs::LimitedError::Folder => "is a folder, not a plist file".to_string(),
+        crate::fs::LimitedError::TooLarge(n) => {
+            format!("{n} bytes is too large for a settings file")
+        }
+        crate::fs::LimitedError::Fs(e) => format!("cannot read: {e}"),
+    })?;
     if data.is_empty() {
         return Err("the file is empty".into());
     }

@@ -154,13 +154,16 @@ pub enum Depth {
     Content,
 }
 
-/// Regular files and their bytes under a folder (links and others not counted).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Regular files and their bytes under a folder (links and others not counted), and the
+/// links whose target leads out of it (listed, never followed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Regular files.
     pub files: u64,
     /// Their bytes.
     pub bytes: u64,
+    /// Links leading out of the folder: (full path, target).
+    pub links_out: Vec<(PathBuf, String)>,
 }
 
 /// Count the regular files under `dir`; fails when `dir` itself cannot be opened.
@@ -168,9 +171,15 @@ pub fn summarize(dir: &Confined) -> Result<Summary, FsError> {
     let root = dir.open_dir()?;
     let mut s = Summary::default();
     for e in root.walk().flatten() {
-        if e.meta.kind == Kind::File {
-            s.files += 1;
-            s.bytes += e.meta.size;
+        match (e.meta.kind, &e.target) {
+            (Kind::File, _) => {
+                s.files += 1;
+                s.bytes += e.meta.size;
+            }
+            (Kind::Link, Some(t)) if crate::fs::link_leaves(&e.rel, Path::new(t)) => s
+                .links_out
+                .push((root.display(&e.rel), t.to_string_lossy().into_owned())),
+            _ => {}
         }
     }
     Ok(s)

@@ -91,6 +91,36 @@ pub fn read_file(path: &Path, password: Option<&str>, strict: bool) -> FileObjec
     out
 }
 
+/// Read one file through the root-confined layer (never through a link), as [`read_file`];
+/// also the file's permission bits as opened.
+pub fn read_confined(
+    file: &crate::fs::Confined,
+    password: Option<&str>,
+    strict: bool,
+) -> (FileObjects, Option<u32>) {
+    use crate::fs::LimitedError;
+    let mut out = FileObjects::default();
+    let mode = file.stat().ok().flatten().map(|m| m.mode);
+    let data = match crate::fs::read_limited(file, MAX_FILE_BYTES) {
+        Ok(d) => d,
+        Err(LimitedError::TooLarge(n)) => {
+            if strict {
+                out.problems.push(Problem::Unreadable(format!(
+                    "{n} bytes is too large for a certificate file"
+                )));
+            }
+            return (out, mode);
+        }
+        Err(e) => {
+            out.problems
+                .push(Problem::Unreadable(format!("cannot read: {e}")));
+            return (out, mode);
+        }
+    };
+    parse_bytes(&data, is_pkcs12_name(&file.rel), password, strict, &mut out);
+    (out, mode)
+}
+
 /// Parse file contents (split out for tests).
 pub fn parse_bytes(
     data: &[u8],

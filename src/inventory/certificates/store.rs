@@ -1,92 +1,101 @@
 //! Reading one certificate store (a folder, a bundle or an identity file) into certificates and
-//! private keys with their public identities; links are followed only inside the store.
+//! private keys with their public identities, through the root-confined layer: links are
+//! never followed (one leading out of the store is reported).
 
 use super::keys::{self, PublicId};
 use super::parse::{self, Problem};
 use super::{CertEntry, KeyEntry, SourceScan};
+use crate::fs::{Confined, Kind};
 use crate::inventory::{Certificate, PrivateKey, Source};
 use crate::profile::CertificateStore;
 use chrono::DateTime;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use x509_parser::extensions::GeneralName;
 
 pub(super) fn read_store(
     store: &CertificateStore,
-    path: &Path,
+    path: &Confined,
     source: &Source,
     password: Option<&str>,
     out: &mut SourceScan,
 ) {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+    let display = path.path();
+    let unreadable = |out: &mut SourceScan, at: PathBuf, e: &dyn std::fmt::Display| {
+        out.problems.push((
+            store.name.clone(),
+            at,
+            Problem::Unreadable(format!("cannot read: {e}")),
+        ))
+    };
+    let meta = match path.stat() {
+        Ok(Some(m)) => m,
+        Ok(None) => return,
         Err(e) => {
             out.present.insert(store.name.clone());
-            out.problems.push((
-                store.name.clone(),
-                path.to_path_buf(),
-                Problem::Unreadable(format!("cannot read: {e}")),
-            ));
+            unreadable(out, display, &e);
             return;
         }
     };
     out.present.insert(store.name.clone());
-    if !meta.is_dir() {
-        read_one(store, path, source, password, true, out);
-        return;
+    match meta.kind {
+        // The store itself (folder or identity file) is a link: never followed.
+        Kind::Link => {
+            out.unsafe_links.push((store.name.clone(), display));
+            return;
+        }
+        Kind::File => {
+            read_one(store, path, source, password, true, out);
+            return;
+        }
+        Kind::Dir => {}
+        Kind::Other => return,
     }
-    let walker = walkdir::WalkDir::new(path)
-        .follow_links(false)
-        .max_depth(4)
-        .sort_by_file_name();
-    for entry in walker {
+    let root = match path.open_dir() {
+        Ok(r) => r,
+        Err(e) => {
+            unreadable(out, display, &e);
+            return;
+        }
+    };
+    for entry in root.walk().max_depth(4) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let at = e.path().unwrap_or(path).to_path_buf();
-                out.problems.push((
-                    store.name.clone(),
-                    at,
-                    Problem::Unreadable(format!("cannot read: {e}")),
-                ));
+                unreadable(out, display.clone(), &e);
                 continue;
             }
         };
-        let file = entry.path();
-        let strict = parse::looks_like_cert_file(file);
-        if entry.path_is_symlink() {
-            // Follow a link only while it stays inside the store.
-            match std::fs::canonicalize(file) {
-                Ok(target) if inside(&target, path) && target.is_file() => {
-                    read_one(store, file, source, password, strict, out)
-                }
-                Ok(target) if !inside(&target, path) => out
-                    .unsafe_links
-                    .push((store.name.clone(), file.to_path_buf())),
-                _ => {}
-            }
+        let Ok(file) = path.join(&entry.rel) else {
             continue;
-        }
-        if entry.file_type().is_file() {
-            read_one(store, file, source, password, strict, out);
+        };
+        match entry.meta.kind {
+            // Links are never followed; the files they name inside the store are read where
+            // they are. One that leads out of the store is reported.
+            Kind::Link => {
+                let target = entry.target.as_deref().map(Path::new);
+                if target.is_none_or(|t| crate::fs::link_leaves(&entry.rel, t)) {
+                    out.unsafe_links.push((store.name.clone(), file.path()));
+                }
+            }
+            Kind::File => {
+                let strict = parse::looks_like_cert_file(&entry.rel);
+                read_one(store, &file, source, password, strict, out);
+            }
+            Kind::Dir | Kind::Other => {}
         }
     }
-}
-
-fn inside(target: &Path, dir: &Path) -> bool {
-    std::fs::canonicalize(dir).is_ok_and(|d| target.starts_with(d))
 }
 
 fn read_one(
     store: &CertificateStore,
-    file: &Path,
+    file: &Confined,
     source: &Source,
     password: Option<&str>,
     strict: bool,
     out: &mut SourceScan,
 ) {
-    let objects = parse::read_file(file, password, strict);
-    let mode = file_mode(file);
+    let (objects, mode) = parse::read_confined(file, password, strict);
+    let file = &file.path();
     for p in objects.problems {
         out.problems
             .push((store.name.clone(), file.to_path_buf(), p));
@@ -193,17 +202,4 @@ pub(super) fn fingerprint(der: &[u8]) -> String {
         .map(|b| format!("{b:02X}"))
         .collect::<Vec<_>>()
         .join(":")
-}
-
-#[cfg(unix)]
-fn file_mode(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o7777)
-}
-
-#[cfg(not(unix))]
-fn file_mode(_path: &Path) -> Option<u32> {
-    None
 }
