@@ -1,10 +1,12 @@
-//! Root-confined file access: listing folders and resolving links without ever following a
-//! link out of the root, hanging on a loop, or panicking on unreadable or non-UTF-8 names.
+//! Backup roots and live database paths seen through the root-confined layer (`crate::fs`):
+//! listing folders and looking at paths without ever following a link, hanging on a loop, or
+//! panicking on unreadable or non-UTF-8 names. Links become findings.
 
 use crate::findings::{Code, Finding};
+use crate::fs::{Confined, FsError, Kind, Root};
 use std::ffi::OsString;
 use std::fs::Metadata;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// What an entry turned out to be after (safely) resolving links.
 #[derive(Debug, Clone)]
@@ -41,71 +43,58 @@ pub enum Resolved {
     Problem(Finding),
 }
 
-/// Resolve `path` (which may be or pass through links) and make sure it stays inside `boundary`.
-/// `component` names what the path belongs to, for findings.
+/// Look at `path` (beneath `boundary`) through the root-confined layer without following any
+/// link. A link is never resolved for reading: it becomes a finding (`PATH_LOOP` for a chain
+/// that loops or leads back to a folder above it, `PATH_UNSAFE` otherwise), a dangling one is
+/// missing. `component` names what the path belongs to, for findings.
 pub fn resolve(path: &Path, boundary: &Path, component: &str) -> Resolved {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A parent may itself be a dangling or looping link: canonicalize tells.
-            return match std::fs::canonicalize(path) {
-                Err(e) if is_loop(&e) => Resolved::Problem(loop_finding(path, component)),
-                _ => Resolved::Missing,
-            };
-        }
-        Err(e) => return Resolved::Problem(unreadable(path, component, &e)),
-        Ok(_) => {}
-    }
-    let real = match std::fs::canonicalize(path) {
-        Ok(r) => r,
-        Err(e) if is_loop(&e) => return Resolved::Problem(loop_finding(path, component)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A dangling link: there is nothing to read.
-            return Resolved::Missing;
-        }
-        Err(e) => return Resolved::Problem(unreadable(path, component, &e)),
+    let rel = match Confined::within(boundary, path) {
+        Ok(c) => c.rel,
+        Err(e) => return Resolved::Problem(unsafe_finding(path, component, &e.to_string())),
     };
-    if !real.starts_with(boundary) {
-        return Resolved::Problem(
-            Finding::new(
-                Code::PathUnsafe,
-                component,
-                format!(
-                    "{} leads to {}, outside {}: skipped",
-                    path.display(),
-                    real.display(),
-                    boundary.display()
-                ),
-            )
-            .at(path),
-        );
-    }
-    match std::fs::metadata(&real) {
-        Ok(m) => Resolved::Ok(m),
-        Err(e) => Resolved::Problem(unreadable(path, component, &e)),
+    let root = match Root::open(boundary) {
+        Ok(r) => r,
+        Err(e) => return Resolved::Problem(fs_unreadable(path, component, &e)),
+    };
+    match root.stat(&rel) {
+        Ok(None) | Err(FsError::NotFound { .. }) | Err(FsError::NotDir { .. }) => Resolved::Missing,
+        Ok(Some(m)) if m.kind == Kind::Link => match link_finding(&root, &rel, component) {
+            Some(f) => Resolved::Problem(f),
+            None => Resolved::Missing,
+        },
+        // The layer saw no link anywhere beneath the boundary; the metadata is the entry's own.
+        Ok(Some(_)) => match std::fs::symlink_metadata(path) {
+            Ok(m) => Resolved::Ok(m),
+            Err(e) => Resolved::Problem(unreadable(path, component, &e)),
+        },
+        Err(e @ FsError::Link { .. }) => {
+            Resolved::Problem(unsafe_finding(path, component, &e.to_string()))
+        }
+        Err(e) => Resolved::Problem(fs_unreadable(path, component, &e)),
     }
 }
 
-/// List a folder's entries, resolving links safely. Problems (unsafe links, loops, unreadable
-/// entries, non-UTF-8 names) are pushed to `findings`; such entries are skipped except
-/// non-UTF-8 ones, which are still listed.
+/// List a folder's entries through the root-confined layer. Links are never followed: each one
+/// becomes a finding (see [`resolve`]) and is skipped, a dangling one silently. Unreadable
+/// entries and non-UTF-8 names also produce findings; non-UTF-8 entries are still listed.
 pub fn list_dir(
     dir: &Path,
     boundary: &Path,
     component: &str,
     findings: &mut Vec<Finding>,
 ) -> Result<Vec<Entry>, Finding> {
-    let rd = std::fs::read_dir(dir).map_err(|e| unreadable(dir, component, &e))?;
+    let rel = Confined::within(boundary, dir)
+        .map_err(|e| unsafe_finding(dir, component, &e.to_string()))?
+        .rel;
+    let root = Root::open(boundary).map_err(|e| fs_unreadable(dir, component, &e))?;
+    let listed = root.list(&rel).map_err(|e| match e {
+        FsError::Link { .. } => unsafe_finding(dir, component, &e.to_string()),
+        e => fs_unreadable(dir, component, &e),
+    })?;
     let mut out = Vec::new();
-    for item in rd {
-        let item = match item {
-            Ok(i) => i,
-            Err(e) => {
-                findings.push(unreadable(dir, component, &e));
-                continue;
-            }
-        };
-        let path = item.path();
-        let name = item.file_name();
+    for item in listed {
+        let path = dir.join(&item.name);
+        let name = item.name;
         let name_lossy = match name.to_str() {
             Some(s) => s.to_string(),
             None => {
@@ -121,13 +110,18 @@ pub fn list_dir(
                 lossy
             }
         };
-        let kind = match resolve(&path, boundary, component) {
-            Resolved::Ok(m) if m.is_file() => EntryKind::File(m),
-            Resolved::Ok(m) if m.is_dir() => EntryKind::Dir,
-            Resolved::Ok(_) => EntryKind::Other,
-            Resolved::Missing => continue,
-            Resolved::Problem(f) => {
-                findings.push(f);
+        let kind = match item.meta.kind {
+            Kind::Dir => EntryKind::Dir,
+            Kind::Other => EntryKind::Other,
+            Kind::File => match std::fs::symlink_metadata(&path) {
+                Ok(m) => EntryKind::File(m),
+                Err(e) => {
+                    findings.push(unreadable(&path, component, &e));
+                    continue;
+                }
+            },
+            Kind::Link => {
+                findings.extend(link_finding(&root, &rel.join(&name), component));
                 continue;
             }
         };
@@ -138,27 +132,99 @@ pub fn list_dir(
             kind,
         });
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
-fn is_loop(e: &std::io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        e.raw_os_error() == Some(libc::ELOOP)
+/// Hops after which a chain of links is called a loop (the kernel's own limit).
+const MAX_HOPS: usize = 40;
+
+/// What to say about the link at `rel`: its chain is read link by link through the layer (each
+/// target taken as text, nothing opened through it). `None` for a dangling link.
+fn link_finding(root: &Root, rel: &Path, component: &str) -> Option<Finding> {
+    let shown = root.display(rel);
+    let not_followed = |target: &str, why: &str| {
+        unsafe_finding(
+            &shown,
+            component,
+            &format!(
+                "{} is a symbolic link to {target} ({why}): not followed",
+                shown.display()
+            ),
+        )
+    };
+    let mut cur = rel.to_path_buf();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..MAX_HOPS {
+        if !seen.insert(cur.clone()) {
+            break;
+        }
+        let target = match root.read_link(&cur) {
+            Ok(t) => PathBuf::from(t),
+            Err(e) => return Some(fs_unreadable(&shown, component, &e)),
+        };
+        let text = target.display().to_string();
+        let joined = if target.has_root() {
+            match target.strip_prefix(root.path()) {
+                Ok(r) => r.to_path_buf(),
+                Err(_) => return Some(not_followed(&text, "outside the boundary")),
+            }
+        } else {
+            cur.parent().unwrap_or(Path::new("")).join(&target)
+        };
+        let Some(next) = normalize(&joined) else {
+            return Some(not_followed(&text, "outside the boundary"));
+        };
+        if rel.starts_with(&next) {
+            return Some(loop_finding(&shown, component));
+        }
+        match root.stat(&next) {
+            Ok(Some(m)) if m.kind == Kind::Link => cur = next,
+            Ok(None) | Err(FsError::NotFound { .. }) => return None,
+            _ => return Some(not_followed(&text, "links are listed, never followed")),
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = e;
-        false
+    Some(loop_finding(&shown, component))
+}
+
+/// `..` and `.` taken out as text; `None` when the path climbs above its start.
+fn normalize(p: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
     }
+    Some(out)
+}
+
+fn unsafe_finding(path: &Path, component: &str, why: &str) -> Finding {
+    Finding::new(Code::PathUnsafe, component, format!("{why}: skipped")).at(path)
+}
+
+fn fs_unreadable(path: &Path, component: &str, e: &FsError) -> Finding {
+    Finding::new(
+        Code::PathUnreadable,
+        component,
+        format!("{} cannot be read: {e}", path.display()),
+    )
+    .at(path)
 }
 
 fn loop_finding(path: &Path, component: &str) -> Finding {
     Finding::new(
         Code::PathLoop,
         component,
-        format!("{} is a symbolic link loop: skipped", path.display()),
+        format!(
+            "{} is a symbolic link that loops or leads back above itself: skipped",
+            path.display()
+        ),
     )
     .at(path)
 }
@@ -203,15 +269,35 @@ mod tests {
     }
 
     #[test]
-    fn links_inside_the_boundary_are_followed() {
+    fn links_inside_the_boundary_are_reported_not_followed() {
         let t = tempfile::tempdir().unwrap();
         let root = t.path().canonicalize().unwrap();
         std::fs::write(root.join("real"), b"x").unwrap();
         symlink(root.join("real"), root.join("alias")).unwrap();
+        symlink("nowhere", root.join("dangling")).unwrap();
         let mut findings = Vec::new();
         let entries = list_dir(&root, &root, "x", &mut findings).unwrap();
-        assert_eq!(entries.len(), 2);
-        assert!(findings.is_empty());
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].name_lossy, "real");
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].code, Code::PathUnsafe);
+        match resolve(&root.join("alias"), &root, "x") {
+            Resolved::Problem(f) => assert_eq!(f.code, Code::PathUnsafe),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_link_back_to_a_folder_above_it_is_a_loop() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("sets")).unwrap();
+        symlink(root.join("sets"), root.join("sets/again")).unwrap();
+        symlink("..", root.join("sets/up")).unwrap();
+        let mut findings = Vec::new();
+        list_dir(&root.join("sets"), &root, "x", &mut findings).unwrap();
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(findings.iter().all(|f| f.code == Code::PathLoop));
     }
 
     #[test]
