@@ -228,6 +228,18 @@ impl Root {
         }
     }
 
+    /// Open `path` as a base, following links in every component of it (for a name the
+    /// product itself built and checked, such as a restore target's folder).
+    pub fn open_following(path: &Path) -> Result<Root, FsError> {
+        match sys::open_base_following(path) {
+            Ok(fd) => Ok(Root {
+                fd,
+                path: path.to_path_buf(),
+            }),
+            Err(e) => Err(explain_base(path, e)),
+        }
+    }
+
     /// The base's name.
     pub fn path(&self) -> &Path {
         &self.path

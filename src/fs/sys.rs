@@ -41,6 +41,11 @@ pub(super) fn open_base(path: &Path) -> Result<OwnedFd, Errno> {
     rustix::fs::open(path, Open::Dir.flags(), Mode::empty())
 }
 
+/// Open a folder by name, following links.
+pub(super) fn open_base_following(path: &Path) -> Result<OwnedFd, Errno> {
+    rustix::fs::open(path, Open::Dir.flags() - OFlags::NOFOLLOW, Mode::empty())
+}
+
 /// Open `rel` (relative, no `..`, checked by the caller) beneath `dir`, following no link.
 pub(super) fn open_beneath(dir: &OwnedFd, rel: &Path, how: Open) -> Result<OwnedFd, Errno> {
     let rel = if rel.as_os_str().is_empty() {
