@@ -173,17 +173,6 @@ mod tests {
         Ok(())
     }
 
-    #[cfg(unix)]
-    fn mode(meta: &std::fs::Metadata) -> u32 {
-        use std::os::unix::fs::PermissionsExt;
-        meta.permissions().mode() & 0o7777
-    }
-
-    #[cfg(not(unix))]
-    fn mode(meta: &std::fs::Metadata) -> u32 {
-        u32::from(meta.permissions().readonly())
-    }
-
     fn ref_mode(meta: &std::fs::Metadata) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         meta.permissions().mode() & 0o7777
