@@ -2,7 +2,8 @@
 //! trait so plans are built and tested without touching the disk; `DiskProbe` is the real one.
 
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use crate::fs::{Kind, Root, WalkEntry};
+use std::path::{Path, PathBuf};
 
 /// What kind of thing sits at a path (symbolic links are never followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,32 +71,30 @@ impl Probe for DiskProbe {
     }
 
     fn skipped_inside(&self, dir: &Path) -> Vec<std::path::PathBuf> {
-        Self::walk(dir)
-            .filter(|e| !e.file_type().is_file() && !e.file_type().is_dir())
-            .map(|e| e.path().to_path_buf())
+        walk(dir)
+            .filter(|(_, e)| !matches!(e.meta.kind, Kind::File | Kind::Dir))
+            .map(|(base, e)| base.join(e.rel))
             .collect()
     }
 }
 
-impl DiskProbe {
-    fn walk(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
-        walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-    }
+/// Everything under `dir` through the root-confined walker (links listed, never followed);
+/// unreadable parts are left out. `dir` itself must not be a link.
+fn walk(dir: &Path) -> impl Iterator<Item = (PathBuf, WalkEntry)> {
+    let root = Root::open(dir).ok();
+    let base = dir.to_path_buf();
+    root.map(|r| r.walk())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(move |e| (base.clone(), e))
 }
 
 /// Sum of regular files under `dir`, never following links; unreadable parts count zero.
 fn tree_bytes(dir: &Path) -> u64 {
-    walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len())
+    walk(dir)
+        .filter(|(_, e)| e.meta.kind == Kind::File)
+        .map(|(_, e)| e.meta.size)
         .sum()
 }
 
