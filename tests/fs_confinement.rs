@@ -276,3 +276,21 @@ fn a_live_folder_swapped_for_a_link_is_refused_by_check_and_diff_alike() {
     ]);
     assert!(!text.contains("OUTSIDE-SECRET"), "{text}");
 }
+
+#[test]
+fn diff_database_refuses_a_live_database_that_is_a_link() {
+    let inst = install(|_| {});
+    let outside = inst.dir.path().join("outside/root-only.db");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    let c = Connection::open(&outside).unwrap();
+    c.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'OUTSIDE-SECRET');")
+        .unwrap();
+    drop(c);
+    let live = inst.server().join("EnumValues.db");
+    std::fs::remove_file(&live).unwrap();
+    symlink(&outside, &live).unwrap();
+    let (code, out) = inst.run(&["diff", "database:EnumValues", "--set", SET_ID]);
+    assert_eq!(code, 2, "{out}");
+    assert!(!out.contains("OUTSIDE-SECRET"), "{out}");
+    assert!(out.contains("not followed"), "{out}");
+}

@@ -70,6 +70,8 @@ fn read_points(ctx: &Context) -> Result<Vec<Point>, String> {
         .database(&src.database)
         .map(|d| ctx.live(&d.path))
         .ok_or("the profile's distribution-point database is not defined")?;
+    // SQLite opens by name and follows links: the name is checked through the layer first.
+    crate::fs::checked_file(&ctx.root, &db).map_err(|e| e.to_string())?;
     let conn = databases::open_read_only(&db, false)
         .map_err(|e| format!("{}: cannot open: {e}", db.display()))?;
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));

@@ -222,7 +222,25 @@ pub fn diff_component(
                 .find(|m| &m.database == name)
                 .map(|m| m.file.path.clone());
             locate(&mut out, member, live);
-            if let (Some(s), Some(l)) = (&out.set_path, &out.live_path) {
+            // SQLite opens by name and follows links: both names are checked through the
+            // layer first (the set's member beneath its folder, the live one beneath the root).
+            let refused: Vec<String> = [
+                out.set_path
+                    .as_deref()
+                    .map(|s| crate::fs::checked_file(s.parent().unwrap_or(s), s)),
+                out.live_path
+                    .as_deref()
+                    .map(|l| crate::fs::checked_file(&ctx.root, l)),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.err().filter(|e| e.is_link()).map(|e| e.to_string()))
+            .collect();
+            if !refused.is_empty() {
+                out.errors.extend(refused);
+                out.status = Status::Error;
+                out.summary = "could not be compared".into();
+            } else if let (Some(s), Some(l)) = (&out.set_path, &out.live_path) {
                 let d = databases::diff_database(s, l, opts.sample, progress);
                 out.errors
                     .extend(d.set_problem.iter().map(|p| format!("set: {p}")));

@@ -434,6 +434,25 @@ impl Root {
     }
 }
 
+/// Check, through the layer, that `path` (beneath `base`) is a regular file reached without
+/// any link, for tools that must open it by name (SQLite resolves names itself; handing it
+/// `/proc/self/fd/N` does not help: it resolves that link back to the name and opens the name).
+pub fn checked_file(base: &Path, path: &Path) -> Result<(), FsError> {
+    let c = Confined::within(base, path)?;
+    match c.stat()? {
+        None => Err(FsError::NotFound { path: c.path() }),
+        Some(m) if m.kind == Kind::File => Ok(()),
+        Some(m) if m.kind == Kind::Link => Err(FsError::Link {
+            path: c.path(),
+            target: Root::open(&c.base)
+                .and_then(|r| r.read_link(&c.rel))
+                .map(|t| t.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| "(unreadable)".into()),
+        }),
+        Some(_) => Err(FsError::NotFile { path: c.path() }),
+    }
+}
+
 /// Why [`read_limited`] read nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum LimitedError {

@@ -28,6 +28,14 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
         return;
     };
     let db_path = ctx.live(&db.path);
+    // SQLite opens by name and follows links: the name is checked through the layer first.
+    if let Err(e) = crate::fs::checked_file(&ctx.root, &db_path)
+        && !e.is_not_found()
+    {
+        inv.notes
+            .push(format!("distribution points not checked: {e}"));
+        return;
+    }
     let mut points = match read_definitions(&db_path, source) {
         Ok(p) => p,
         Err(why) => {

@@ -1,8 +1,8 @@
 //! What a planner may ask about the disk: does a path exist, what is it, how big. Behind a
 //! trait so plans are built and tested without touching the disk; `DiskProbe` is the real one.
 
-use serde::{Deserialize, Serialize};
 use crate::fs::{Kind, Root, WalkEntry};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// What kind of thing sits at a path (symbolic links are never followed).
