@@ -13,7 +13,10 @@ pub fn run(g: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<i32> {
     match diff(g, args) {
         Ok(code) => Ok(code),
         Err(err) => {
-            eprintln!("drconsole diff: {err:#}");
+            eprintln!(
+                "drconsole diff: {}",
+                crate::escape::escape(&format!("{err:#}"))
+            );
             Ok(EXIT_ERROR)
         }
     }
