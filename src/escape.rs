@@ -31,6 +31,29 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Pretty JSON that keeps every true string yet is safe to print on a terminal: serde_json
+/// writes DEL, C1 controls and bidirectional overrides raw, so they are written as `\uXXXX`
+/// escapes instead (valid JSON that decodes to the same string; outside strings JSON never
+/// holds these characters).
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    // serde_json escapes C0 controls inside strings; outside them only its own line ends and
+    // spaces appear. What is left is DEL and above, all in the Basic Multilingual Plane.
+    let raw = |c: char| c >= '\x7f' && needs_escape(c);
+    let text = serde_json::to_string_pretty(value)?;
+    if !text.chars().any(raw) {
+        return Ok(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if raw(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 /// A path as [`escape`]d text.
 pub fn path(p: &Path) -> String {
     escape(&p.display().to_string()).into_owned()
@@ -71,5 +94,14 @@ mod tests {
         );
         assert!(matches!(escape("plain – ünïcode ✓"), Cow::Borrowed(_)));
         assert_eq!(format!("[{:<6}]", Shown("a\nb")), "[a\\nb  ]");
+    }
+
+    #[test]
+    fn json_escapes_what_serde_leaves_raw_and_keeps_the_string() {
+        let name = "a\u{9b}2J\u{202e}b\x7f\x1b\n";
+        let text = json(&serde_json::json!({ "name": name })).unwrap();
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["name"], name);
     }
 }

@@ -1,6 +1,6 @@
 //! Hostile names never reach the terminal raw: sets, files and folders named with ESC/OSC
 //! sequences, a bell, a C1 control and a newline followed by a forged line are shown escaped
-//! by every text output, while JSON keeps the true string.
+//! by every text output, while JSON keeps the true string (C1 controls as `\uXXXX`).
 
 mod common;
 
@@ -85,6 +85,14 @@ fn hostile_names_are_escaped_in_check_backups_restore_journal_and_diff() {
 #[test]
 fn json_keeps_the_true_names() {
     let d = hostile();
+    // JSON is safe to print too: what serde_json leaves raw (DEL, C1) is written as \uXXXX.
+    for args in [
+        &["check", "--json"][..],
+        &["backups", "--json"],
+        &["diff", "folder:CustomFieldScriptFiles", "--json"],
+    ] {
+        assert_clean(&format!("{args:?}"), &d.run(args).stdout);
+    }
     let (_, v) = d.check_json(&[]);
     assert!(
         common::sets(&v).iter().any(|s| s["id"] == SET),
@@ -114,6 +122,7 @@ fn json_keeps_the_true_names() {
         String::from_utf8_lossy(&out.stderr)
     );
     let out = d.run(&["journal", "--json"]);
+    assert_clean("journal --json", &out.stdout);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["set"], SET);
 }

@@ -58,7 +58,7 @@ fn diff(g: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<i32> {
     opts.unified = args.unified;
     let report = diff::diff_set(&ctx, set, &components, &opts, &());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", crate::escape::json(&report)?);
     } else {
         print!("{}", diff::report::render_text(&report));
     }

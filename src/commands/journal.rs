@@ -16,7 +16,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
         None => {
             let list = journal::list(&j)?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                println!("{}", crate::escape::json(&list)?);
             } else {
                 print!("{}", table(&list));
             }
@@ -32,7 +32,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
             let preview = journal::prune_preview(&j.transactions()?, *keep);
             if preview.pruned.is_empty() {
                 if args.json {
-                    println!("{}", serde_json::to_string_pretty(&preview)?);
+                    println!("{}", crate::escape::json(&preview)?);
                 } else {
                     println!("Nothing to prune: at most {keep} transaction(s) hold a stash.");
                 }
@@ -60,7 +60,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
             let lock = j.lock(Duration::from_secs(5))?;
             let report = journal::prune(&lock, *keep, ctx.clock.now())?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                println!("{}", crate::escape::json(&report)?);
             } else {
                 println!(
                     "Pruned {} transaction(s), freed {}.",

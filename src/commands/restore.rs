@@ -193,7 +193,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&json!({
+                crate::escape::json(&json!({
                     "plan": plan,
                     "status": "refused",
                     "error": why,
@@ -215,7 +215,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&json!({
+                crate::escape::json(&json!({
                     "plan": plan,
                     "ready": plan.ready(),
                     "status": status,
