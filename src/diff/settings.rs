@@ -92,7 +92,7 @@ pub struct TypedValue {
 
 /// Why a settings file could not be compared.
 #[derive(Debug, thiserror::Error)]
-#[error("{} {reason}", path.display())]
+#[error("{}: {reason}", path.display())]
 pub struct SettingsError {
     /// The file.
     pub path: PathBuf,

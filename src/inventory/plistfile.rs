@@ -52,24 +52,24 @@ impl PlistFormat {
     }
 }
 
-/// Why a property list could not be read. Displayed as the part of a sentence that follows
-/// the file's name.
+/// Why a property list could not be read, as a phrase that follows the file's name
+/// (`/x/y.plist: not a valid XML property list: …`) or stands alone in a table.
 #[derive(Debug, thiserror::Error)]
 pub enum PlistError {
     /// The file could not be opened or read.
-    #[error("could not be read ({0}); drconsole cannot verify it")]
+    #[error("cannot be read ({0}); drconsole cannot verify it")]
     Io(String),
     /// A folder stands where the file should be.
-    #[error("is a folder, not a property list file")]
+    #[error("a folder, not a property list file")]
     Folder,
     /// Zero bytes.
-    #[error("is empty; a settings file always holds at least one key")]
+    #[error("empty (0 bytes); a settings file always holds at least one key")]
     Empty,
     /// Larger than any settings file.
-    #[error("is {0} bytes, too large for a settings file; drconsole does not read it")]
+    #[error("{0} bytes, too large for a settings file; drconsole does not read it")]
     TooLarge(u64),
     /// The bytes are not a property list of the format they claim.
-    #[error("is not a valid {format} property list: {reason}")]
+    #[error("not a valid {format} property list: {reason}")]
     Malformed {
         /// `XML`, `binary` or `ASCII (OpenStep)`.
         format: &'static str,
@@ -78,15 +78,15 @@ pub enum PlistError {
     },
     /// Nested deeper than [`MAX_DEPTH`].
     #[error(
-        "nests dictionaries and arrays more than {MAX_DEPTH} levels deep; drconsole stops reading \
-         there and cannot verify this file"
+        "nested more than {MAX_DEPTH} levels deep (dictionaries and arrays); drconsole stops \
+         reading there and cannot verify it"
     )]
     TooDeep,
     /// A valid variant drconsole does not read.
-    #[error("{0}; drconsole cannot verify this file")]
+    #[error("{0}; drconsole cannot verify it")]
     Unsupported(String),
     /// The top level is not a dictionary.
-    #[error("holds {0} at the top level, not a dictionary of settings")]
+    #[error("{0} at the top level, not a dictionary of settings")]
     NotDictionary(&'static str),
 }
 
@@ -144,8 +144,8 @@ pub fn parse(data: &[u8]) -> Result<Plist, PlistError> {
         if !data.starts_with(b"bplist00") {
             let version = String::from_utf8_lossy(&data[6..data.len().min(8)]).into_owned();
             return Err(PlistError::Unsupported(format!(
-                "it is a binary property list of version {version:?}, which only recent Apple \
-                 systems write"
+                "a binary property list of version {version:?}, which only recent Apple systems \
+                 write"
             )));
         }
         let fixed = widen_binary_offsets(data)?;
@@ -158,7 +158,7 @@ pub fn parse(data: &[u8]) -> Result<Plist, PlistError> {
     }
     if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
         return Err(PlistError::Unsupported(
-            "it is UTF-16 text; drconsole reads UTF-8 property lists only".into(),
+            "UTF-16 text; drconsole reads UTF-8 property lists only".into(),
         ));
     }
     let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
@@ -377,8 +377,8 @@ fn widen_binary_offsets(data: &[u8]) -> Result<Option<Vec<u8>>, PlistError> {
     };
     if matches!(t.ref_size, 5..=7) {
         return Err(PlistError::Unsupported(format!(
-            "it is a binary property list with {}-byte object references, which drconsole \
-             does not read",
+            "a binary property list with {}-byte object references, which drconsole does not \
+             read",
             t.ref_size
         )));
     }
@@ -498,7 +498,7 @@ fn expand(
     let unsupported = |why: String| PlistError::Unsupported(why);
     if nesting > MAX_ENTITY_NESTING {
         return Err(unsupported(format!(
-            "its entities refer to each other more than {MAX_ENTITY_NESTING} levels deep \
+            "an XML property list whose entities nest more than {MAX_ENTITY_NESTING} levels \
              (at &{name};)"
         )));
     }
@@ -506,7 +506,8 @@ fn expand(
         Some(Entity::Internal(v)) => v,
         Some(Entity::External) => {
             return Err(unsupported(format!(
-                "it uses the external entity &{name};, which drconsole never fetches"
+                "an XML property list using the external entity &{name};, which drconsole \
+                 never fetches"
             )));
         }
         None => {
@@ -537,7 +538,7 @@ fn expand(
     out.push_str(rest);
     *budget = budget.checked_sub(out.len()).ok_or_else(|| {
         unsupported(format!(
-            "its entities expand to more than {} MiB (at &{name};)",
+            "an XML property list whose entities expand to more than {} MiB (at &{name};)",
             MAX_ENTITY_BYTES >> 20
         ))
     })?;

@@ -58,7 +58,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
             } else {
                 Code::SettingsUnverifiable
             };
-            findings.push(Finding::new(code, &id, format!("{} {err}", path.display())).at(&path));
+            findings.push(Finding::new(code, &id, format!("{}: {err}", path.display())).at(&path));
         }
         let live_dict = live_dict.ok();
 

@@ -117,7 +117,8 @@ fn settings(inv: &Inventory, out: &mut String) {
     for s in inv.settings.iter().filter(|s| s.source == Source::Live) {
         let state = match (&s.path, &s.error) {
             (None, _) => "missing".to_string(),
-            (Some(_), Some(e)) => format!("unreadable: {}", escape(e)),
+            // The reason says whether it is damaged or cannot be verified.
+            (Some(_), Some(e)) => escape(e).into_owned(),
             (Some(_), None) => format!(
                 "{} plist, {} keys{}",
                 Shown(s.format.as_deref().unwrap_or("?")),
