@@ -258,7 +258,7 @@ impl Code {
             ),
             Code::SettingsUnverifiable => (
                 Warning,
-                "drconsole cannot verify this settings file (the reason is given); check it with `plutil -lint` on a Mac before replacing it",
+                "Not shown damaged: run as root if access was denied, else check it with `plutil -lint` on a Mac before replacing it",
             ),
             Code::SettingsDiffer => (
                 Info,
