@@ -15,6 +15,7 @@ const SET_SHOWN: &str = "2026-11-22 02-00-00 \\x1b[2J\\x1b]0;pwned\\x07\\nFAKE r
 const FILE: &str = "evil\x1b[2J\nFAKE restorable\x07.sh";
 const FILE_SHOWN: &str = "evil\\x1b[2J\\nFAKE restorable\\x07.sh";
 const FOLDER: &str = "sub\x1b]0;t\x07\ndir";
+const KEY: &str = "Evil\x1b[2J\nFAKE restorable";
 
 /// A healthy demo whose newest set and some live files carry hostile names.
 fn hostile() -> Demo {
@@ -25,6 +26,15 @@ fn hostile() -> Demo {
     fs::write(live.join(FILE), "echo hi\n").unwrap();
     fs::create_dir(live.join(FOLDER)).unwrap();
     fs::write(live.join(FOLDER).join("x.sh"), "echo x\n").unwrap();
+    // A settings key and value from a hostile plist.
+    let prefs = d
+        .root()
+        .join("Library/Preferences/com.poleposition-sw.lanrev_server.plist");
+    let mut v = plist::Value::from_file(&prefs).unwrap();
+    v.as_dictionary_mut()
+        .unwrap()
+        .insert(KEY.into(), "\x1b]0;t\x07".into());
+    v.to_file_xml(&prefs).unwrap();
     d
 }
 
@@ -75,6 +85,12 @@ fn hostile_names_are_escaped_in_check_backups_restore_journal_and_diff() {
         "{diff}"
     );
     assert!(diff.contains("sub\\x1b]0;t\\x07\\ndir/x.sh"), "{diff}");
+
+    let diff = stdout(&d, &["diff", "settings:lanrev_server"]);
+    assert!(
+        diff.contains("+ Evil\\x1b[2J\\nFAKE restorable: (string)"),
+        "{diff}"
+    );
 
     let done = stdout(&d, &["restore", "folder:CustomFieldScriptFiles", "--yes"]);
     assert!(done.contains("Committed transaction"), "{done}");
