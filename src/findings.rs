@@ -84,6 +84,7 @@ pub enum Code {
     MdmTrustMissing,
     SettingsMissing,
     SettingsUnreadable,
+    SettingsUnverifiable,
     SettingsDiffer,
     MdmHostnameMismatch,
     FolderDiffers,
@@ -128,6 +129,7 @@ impl Code {
         Code::MdmTrustMissing,
         Code::SettingsMissing,
         Code::SettingsUnreadable,
+        Code::SettingsUnverifiable,
         Code::SettingsDiffer,
         Code::MdmHostnameMismatch,
         Code::FolderDiffers,
@@ -253,6 +255,10 @@ impl Code {
             Code::SettingsUnreadable => (
                 Error,
                 "The settings file is damaged: restore it from a backup set",
+            ),
+            Code::SettingsUnverifiable => (
+                Warning,
+                "Not shown damaged: run as root if access was denied, else check it with `plutil -lint` on a Mac before replacing it",
             ),
             Code::SettingsDiffer => (
                 Info,

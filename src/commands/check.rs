@@ -26,7 +26,7 @@ pub fn print(ctx: &Context, args: &CheckArgs) -> i32 {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::json::check(&inv)).unwrap_or_default()
+            crate::escape::json(&report::json::check(&inv)).unwrap_or_default()
         );
     } else {
         print!("{}", report::text::check(&inv));

@@ -37,7 +37,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("drconsole: {err:#}");
+            eprintln!("drconsole: {}", crate::escape::escape(&format!("{err:#}")));
             EXIT_UNKNOWN
         }
     }
@@ -121,7 +121,7 @@ pub fn stderr_progress(quiet: bool) -> impl crate::inventory::ProgressSink {
                 p.total,
                 crate::report::format::bytes(p.bytes_done),
                 crate::report::format::bytes(p.bytes_total),
-                label
+                crate::escape::escape(&label)
             );
         }
         let _ = err.flush();
@@ -147,9 +147,12 @@ pub fn recover_at_startup(ctx: &Context, read_only: bool) {
     match crate::journal::recover(ctx) {
         Ok(report) => {
             for line in report.lines() {
-                eprintln!("drconsole: {line}");
+                eprintln!("drconsole: {}", crate::escape::escape(&line));
             }
         }
-        Err(e) => eprintln!("drconsole: start-up recovery could not read the journal: {e}"),
+        Err(e) => eprintln!(
+            "drconsole: start-up recovery could not read the journal: {}",
+            crate::escape::escape(&e.to_string())
+        ),
     }
 }
