@@ -150,6 +150,7 @@ pub fn state_text(f: &DbFile) -> String {
         DbState::Missing => "missing".into(),
         DbState::Empty => "empty (0 bytes)".into(),
         DbState::Unreadable => format!("unreadable: {first}"),
+        DbState::Unverifiable => format!("cannot verify{level}: {first}"),
         DbState::NotSqlite => format!("not SQLite: {first}"),
         DbState::Corrupt => format!("corrupt{level}: {first}"),
         DbState::Unchecked => "not checked".into(),
