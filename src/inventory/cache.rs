@@ -140,6 +140,9 @@ impl CheckCache {
     /// never deeper than asked, so a report shows the same whether the cache is warm or cold.
     pub fn lookup(&self, file: &DbFile, level: CheckLevel) -> Option<DbFile> {
         let key = FileKey::of(&file.path)?;
+        // A verdict on bytes this user cannot read now (another user's run cached it) would
+        // promise a restore that then fails: such a file is checked afresh, and says why.
+        std::fs::File::open(&file.path).ok()?;
         let entries = self.entries.lock().ok()?;
         let e = entries.get(&file.path)?;
         if e.key != key {
