@@ -59,6 +59,17 @@ pub fn stat(path: &Path) -> DbFile {
         ..DbFile::default()
     };
     match std::fs::metadata(path) {
+        // Something else stands where the database should be: no database is there, which
+        // is a fact about the tree, not a failure to read it.
+        Ok(m) if !m.is_file() => {
+            f.modified = m.modified().ok().map(chrono::DateTime::from);
+            f.state = DbState::Unreadable;
+            f.messages = vec![if m.is_dir() {
+                "a folder stands where the database file should be".into()
+            } else {
+                "this is not a regular file".into()
+            }];
+        }
         Ok(m) => {
             f.size = m.len();
             f.modified = m.modified().ok().map(chrono::DateTime::from);
@@ -98,7 +109,7 @@ pub fn check_interruptible(
 ) -> Finished {
     let before = file.clone();
     let key_before = content_key(&file.path);
-    check_inner(file, level, mutability, register);
+    let access = check_inner(file, level, mutability, register);
     let interrupted = file.state == DbState::Corrupt
         && file.messages.len() == 1
         && file.messages[0] == INTERRUPTED;
@@ -106,13 +117,20 @@ pub fn check_interruptible(
         *file = before;
         return Finished::Interrupted;
     }
-    // A live file written while it was read may look damaged without being so.
+    // A live file written while it was read without locks (a writer appeared mid-check) may
+    // look damaged, or sound, without being so: its result describes neither version. Under
+    // shared locks SQLite reads one consistent snapshot, so a result there stands.
+    let lock_free = matches!(access, Some(Access::HeapWal | Access::Immutable));
     if mutability == Mutability::Live
-        && file.state == DbState::Corrupt
+        && lock_free
+        && matches!(
+            file.state,
+            DbState::Corrupt | DbState::Ok | DbState::QuickOk
+        )
         && content_key(&file.path) != key_before
     {
-        let first = file.messages.first().cloned().unwrap_or_default();
-        mark_unverifiable(file, Unverifiable::Changed, first);
+        let msg = "the file or its -wal was written to during the check".to_string();
+        mark_unverifiable(file, Unverifiable::Changed, msg);
     }
     Finished::Yes
 }
@@ -125,7 +143,7 @@ fn check_inner(
     level: CheckLevel,
     mutability: Mutability,
     register: &mut dyn FnMut(rusqlite::InterruptHandle),
-) {
+) -> Option<Access> {
     if matches!(
         file.state,
         DbState::Missing
@@ -135,12 +153,12 @@ fn check_inner(
             | DbState::Unverifiable
     ) || level == CheckLevel::None
     {
-        return;
+        return None;
     }
     file.level = level;
     if let Err(outcome) = sniff(&file.path) {
         apply(file, outcome);
-        return;
+        return None;
     }
     let access = plan_access(&file.path, mutability);
     file.wal = match access {
@@ -153,7 +171,7 @@ fn check_inner(
         Ok(c) => c,
         Err(e) => {
             apply(file, classify_error(&e, &file.path));
-            return;
+            return Some(access);
         }
     };
     register(conn.get_interrupt_handle());
@@ -186,6 +204,7 @@ fn check_inner(
         },
         Err(e) => apply(file, classify_error(&e, &file.path)),
     }
+    Some(access)
 }
 
 /// What a failed open or check means for the file.
@@ -849,6 +868,61 @@ mod tests {
                 name: "app_key".into()
             })
         );
+    }
+
+    #[test]
+    fn a_hot_rollback_journal_is_unverifiable_and_left_alone() {
+        let t = tempfile::tempdir().unwrap();
+        let live = t.path().join("live.db");
+        make_db(&live, 3000);
+        // Copy the files in the middle of a big write, as a crash leaves them.
+        let c = Connection::open(&live).unwrap();
+        c.execute_batch("PRAGMA cache_size = 1; BEGIN; UPDATE t SET name = upper(name) || 'y';")
+            .unwrap();
+        let crash = t.path().join("crash");
+        std::fs::create_dir(&crash).unwrap();
+        let db = crash.join("live.db");
+        std::fs::copy(&live, &db).unwrap();
+        std::fs::copy(sibling(&live, "-journal"), sibling(&db, "-journal")).unwrap();
+        drop(c);
+        let before = snapshot(&crash);
+        let mut f = stat(&db);
+        check(&mut f, CheckLevel::Full, Mutability::Live);
+        assert_eq!(f.state, DbState::Unverifiable, "{:?}", f.messages);
+        assert_eq!(f.unverifiable, Some(Unverifiable::HotJournal));
+        assert_eq!(
+            snapshot(&crash),
+            before,
+            "the journal is not replayed or removed"
+        );
+    }
+
+    #[test]
+    fn a_live_file_written_during_a_lock_free_check_is_unverifiable() {
+        let t = tempfile::tempdir().unwrap();
+        let db = wal_with_corrupt_frames(t.path());
+        let wal = sibling(&db, "-wal");
+        let mut f = stat(&db);
+        // A writer appears between the open and the end of the check.
+        let mut write = |_h: rusqlite::InterruptHandle| {
+            let then = filetime::FileTime::from_unix_time(1_000_000_000, 0);
+            filetime::set_file_mtime(&wal, then).unwrap();
+        };
+        check_interruptible(&mut f, CheckLevel::Full, Mutability::Live, &mut write);
+        assert_eq!(f.state, DbState::Unverifiable, "{:?}", f.messages);
+        assert_eq!(f.unverifiable, Some(Unverifiable::Changed));
+        // A frozen copy nobody writes keeps its verdict.
+        let mut g = stat(&db);
+        check(&mut g, CheckLevel::Full, Mutability::Frozen);
+        assert_eq!(g.state, DbState::Corrupt);
+    }
+
+    #[test]
+    fn io_errors_are_not_permission_problems() {
+        let eio = std::io::Error::from_raw_os_error(libc::EIO);
+        assert_eq!(io_reason(&eio), Unverifiable::Io);
+        let eacces = std::io::Error::from_raw_os_error(libc::EACCES);
+        assert_eq!(io_reason(&eacces), Unverifiable::Permission);
     }
 
     #[cfg(unix)]
