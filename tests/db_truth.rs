@@ -197,7 +197,7 @@ fn a_set_member_whose_wal_is_corrupt_is_corrupt_and_is_not_restored() {
 }
 
 #[test]
-fn a_restore_whose_result_fails_the_wal_aware_check_is_rolled_back() {
+fn the_post_restore_check_reads_a_restored_wal_and_creates_no_shm() {
     // The check before the restore and the one after read the same bytes the same way; this
     // pins the one after: its own function must see a restored -wal.
     let t = tempfile::tempdir().unwrap();
@@ -427,4 +427,37 @@ fn a_name_later_than_its_files_by_days_is_suspect_but_a_copied_set_is_not() {
         .find(|s| s["id"] == "2026-11-18 02-00-00")
         .unwrap();
     assert_eq!(s["taken_from"], "name");
+}
+
+#[test]
+fn check_read_only_creates_no_shm_beside_a_live_wal_mode_database() {
+    // A WAL-mode database the server closed cleanly: no -wal, no -shm beside it. The
+    // distribution points are read from it, as is every integrity check.
+    let d = Demo::new(Scenario::Healthy);
+    let live = d.server().join("ServerDatabase.db");
+    {
+        let c = Connection::open(&live).unwrap();
+        let mode: String = c
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+    assert!(!with_suffix(&live, "-shm").exists());
+    assert!(!with_suffix(&live, "-wal").exists());
+    let before = snapshot(&d.server());
+    for args in [
+        &["--read-only", "check", "--json"][..],
+        &["--read-only", "check", "--full", "--json"][..],
+        &["--read-only", "diff", "database:ServerDatabase", "--json"][..],
+        &["--read-only", "dp", "list"][..],
+    ] {
+        let _ = d.run(args);
+        assert_eq!(
+            snapshot(&d.server()),
+            before,
+            "{args:?} wrote beside the live file"
+        );
+    }
+    let db = live_db(&d, "ServerDatabase").unwrap();
+    assert_eq!(db["file"]["state"], "ok", "{db}");
 }

@@ -9,10 +9,11 @@
 //! - a `-wal` with content and nobody else using it: the no-lock VFS in exclusive locking mode,
 //!   in which SQLite rebuilds the wal-index in heap memory instead of creating `-shm`.
 //!   Measured against the alternative, a private snapshot (db + wal copied into the state
-//!   folder): the snapshot costs a full copy of a multi-GB file in time and disk space and is
-//!   torn if a writer is active, while the heap wal-index costs only a scan of the WAL's frame
-//!   headers (a few MiB of memory per GiB of WAL) and reads the original in place. Tests check
-//!   that the db, the wal and the folder are byte-for-byte unchanged afterwards;
+//!   folder), on a 364 MiB database with a 178 MiB WAL (integrity_check, warm page cache):
+//!   heap wal-index 4.0 s; snapshot 6.6 s, 2.0 s of it copying, plus 542 MiB of disk in the
+//!   state folder — and a copy is torn if a writer is active. Same peak memory (the wal-index
+//!   is a few hash pages per 4096 frames). Tests check that the db, the wal and the folder are
+//!   byte-for-byte unchanged afterwards;
 //! - a `-wal` whose `-shm` another process holds (a running server): a normal read-only open
 //!   that shares that process's wal-index and locks, as any SQLite reader does; nothing is
 //!   created, and checkpoint-on-close is switched off.

@@ -1,6 +1,7 @@
 //! Reading a `-wal` file's frame headers the way SQLite's recovery does (wal.c,
-//! `walIndexRecover`), to report how many committed frames a check included. Only headers and
-//! checksums are read, in fixed-size chunks, so memory stays flat for any WAL size.
+//! `walIndexRecover`), to report how many committed frames a check included. The log is read
+//! once, one frame at a time (the checksums cover every byte), so memory stays flat for any
+//! WAL size.
 
 use super::model::WalInfo;
 use std::io::Read;
