@@ -501,7 +501,12 @@ fn unverifiable_in_rows(rows: &[String]) -> Option<Unverifiable> {
 fn classify_error(e: &rusqlite::Error, path: &Path) -> Outcome {
     use rusqlite::ErrorCode;
     let msg = e.to_string();
-    if let Some(reason) = missing_definition(&msg) {
+    // SQLite's own corruption codes win; a missing collation or function comes as a plain error.
+    let corrupt = matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    );
+    if !corrupt && let Some(reason) = missing_definition(&msg) {
         return Outcome::Unverifiable(reason, msg);
     }
     let extended = match e {
@@ -924,6 +929,44 @@ mod tests {
         assert_eq!(io_reason(&eio), Unverifiable::Io);
         let eacces = std::io::Error::from_raw_os_error(libc::EACCES);
         assert_eq!(io_reason(&eacces), Unverifiable::Permission);
+    }
+
+    #[test]
+    fn a_database_made_with_a_registered_collation_is_unverifiable() {
+        let t = tempfile::tempdir().unwrap();
+        let db = t.path().join("app.db");
+        // Made the way an application makes it: collation registered, then used in the schema.
+        let made = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sqlite3,sys\n\
+                 c=sqlite3.connect(sys.argv[1]); c.create_collation('appco', lambda a,b: (a>b)-(a<b))\n\
+                 c.execute('create table w(k text collate appco primary key, v) without rowid')\n\
+                 c.executemany('insert into w values(?,?)', [('a',1),('b',2)]); c.commit()",
+            )
+            .arg(&db)
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: python3 with sqlite3 is not available");
+            return;
+        }
+        let f = checked(&db, CheckLevel::Full);
+        assert_eq!(f.state, DbState::Unverifiable, "{:?}", f.messages);
+        assert_eq!(
+            f.unverifiable,
+            Some(Unverifiable::Collation {
+                name: "appco".into()
+            })
+        );
+        // sqlite3 cannot check it either, and says why rather than "corrupt".
+        if let Ok(out) = std::process::Command::new("sqlite3")
+            .arg(&db)
+            .arg("PRAGMA integrity_check;")
+            .output()
+        {
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert!(said.contains("no such collation sequence: appco"), "{said}");
+        }
     }
 
     #[cfg(unix)]
