@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Bump when the meaning of a cached result changes.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// What identifies a file's content cheaply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,11 +23,32 @@ pub struct FileKey {
     pub inode: u64,
     /// Device number (0 where unknown).
     pub dev: u64,
+    /// Size, modification time and inode of the `-wal` beside it, when there is one: its
+    /// committed frames are part of what a check reads.
+    #[serde(default)]
+    pub wal: Option<(u64, i128, u64)>,
 }
 
 impl FileKey {
     /// The key of the file at `path` now, if it can be stat'ed.
     pub fn of(path: &Path) -> Option<FileKey> {
+        let (size, mtime_ns, inode, dev) = stat_key(path)?;
+        let wal = stat_key(&super::sqlite::sibling(path, "-wal"))
+            .map(|(size, mtime, inode, _)| (size, mtime, inode));
+        Some(FileKey {
+            path: path.to_path_buf(),
+            size,
+            mtime_ns,
+            inode,
+            dev,
+            wal,
+        })
+    }
+}
+
+/// Size, modification time (ns), inode and device of a file.
+fn stat_key(path: &Path) -> Option<(u64, i128, u64, u64)> {
+    {
         let m = std::fs::metadata(path).ok()?;
         let mtime_ns = m
             .modified()
@@ -42,13 +63,7 @@ impl FileKey {
         };
         #[cfg(not(unix))]
         let (inode, dev) = (0, 0);
-        Some(FileKey {
-            path: path.to_path_buf(),
-            size: m.len(),
-            mtime_ns,
-            inode,
-            dev,
-        })
+        Some((m.len(), mtime_ns, inode, dev))
     }
 }
 
@@ -57,6 +72,9 @@ struct Entry {
     key: FileKey,
     page_size: Option<u64>,
     page_count: Option<u64>,
+    /// The WAL the check included.
+    #[serde(default)]
+    wal: Option<crate::inventory::model::WalInfo>,
     /// What `quick_check` said, if it ran on these bytes.
     quick: Option<Outcome>,
     /// What the full `integrity_check` said, if it ran on these bytes.
@@ -122,6 +140,9 @@ impl CheckCache {
     /// never deeper than asked, so a report shows the same whether the cache is warm or cold.
     pub fn lookup(&self, file: &DbFile, level: CheckLevel) -> Option<DbFile> {
         let key = FileKey::of(&file.path)?;
+        // A verdict on bytes this user cannot read now (another user's run cached it) would
+        // promise a restore that then fails: such a file is checked afresh, and says why.
+        std::fs::File::open(&file.path).ok()?;
         let entries = self.entries.lock().ok()?;
         let e = entries.get(&file.path)?;
         if e.key != key {
@@ -154,6 +175,7 @@ impl CheckCache {
         out.page_count = e.page_count;
         out.messages = messages;
         out.cached = true;
+        out.wal = e.wal;
         Some(out)
     }
 
@@ -177,6 +199,7 @@ impl CheckCache {
                 key: after.clone(),
                 page_size: None,
                 page_count: None,
+                wal: None,
                 quick: None,
                 full: None,
             });
@@ -188,6 +211,7 @@ impl CheckCache {
             }
             entry.page_size = file.page_size;
             entry.page_count = file.page_count;
+            entry.wal = file.wal;
             let outcome = Outcome {
                 state: file.state,
                 messages: file.messages.clone(),

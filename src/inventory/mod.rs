@@ -20,6 +20,7 @@ pub mod settings;
 pub mod sqlite;
 pub mod timestamp;
 pub mod tree;
+pub mod wal;
 
 pub use model::*;
 pub use progress::{Progress, ProgressSink};

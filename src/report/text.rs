@@ -125,6 +125,18 @@ fn set_detail(s: &BackupSet) -> String {
             .map(|m| format!("{}: {}", m.database, state_text(&m.file)))
             .collect::<Vec<_>>()
             .join("; "),
+        Verdict::Unverified
+            if s.members
+                .iter()
+                .any(|m| m.file.state == DbState::Unverifiable) =>
+        {
+            s.members
+                .iter()
+                .filter(|m| m.file.state == DbState::Unverifiable)
+                .map(|m| format!("{}: {}", m.database, state_text(&m.file)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
         Verdict::Unverified => "quick check passed, full check not run".into(),
         Verdict::Restorable => s.path.display().to_string(),
     }
@@ -146,14 +158,23 @@ pub fn state_text(f: &DbFile) -> String {
         CheckLevel::None => "",
     };
     let first = f.messages.first().map(String::as_str).unwrap_or("");
-    match f.state {
+    let state = match f.state {
         DbState::Missing => "missing".into(),
         DbState::Empty => "empty (0 bytes)".into(),
         DbState::Unreadable => format!("unreadable: {first}"),
+        DbState::Unverifiable => format!("cannot verify{level}: {first}"),
         DbState::NotSqlite => format!("not SQLite: {first}"),
         DbState::Corrupt => format!("corrupt{level}: {first}"),
         DbState::Unchecked => "not checked".into(),
         DbState::QuickOk | DbState::Ok => format!("ok{level}"),
+    };
+    match f.wal {
+        Some(w) if w.ignored_frames > 0 => format!(
+            "{state}; WAL included: {} committed frames ({} after the last commit ignored, as SQLite does)",
+            w.frames, w.ignored_frames
+        ),
+        Some(w) => format!("{state}; WAL included: {} committed frames", w.frames),
+        None => state,
     }
 }
 

@@ -69,6 +69,7 @@ pub fn db_status(state: DbState) -> Status {
     match state {
         DbState::Ok => Status::Ok,
         DbState::QuickOk | DbState::Unchecked => Status::Pending,
+        DbState::Unverifiable => Status::Warning,
         DbState::Empty | DbState::Missing => Status::Critical,
         DbState::Corrupt | DbState::NotSqlite | DbState::Unreadable => Status::Error,
     }
@@ -80,6 +81,7 @@ pub fn db_state_name(state: DbState) -> &'static str {
         DbState::Missing => "missing",
         DbState::Empty => "empty",
         DbState::Unreadable => "unreadable",
+        DbState::Unverifiable => "cannot verify",
         DbState::NotSqlite => "not sqlite",
         DbState::Corrupt => "corrupt",
         DbState::QuickOk => "quick ok",
