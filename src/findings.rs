@@ -95,6 +95,7 @@ pub enum Code {
     DpUnreachable,
     DpOutOfSync,
     DpSingle,
+    JournalDamaged,
 }
 
 impl Code {
@@ -139,6 +140,7 @@ impl Code {
         Code::DpUnreachable,
         Code::DpOutOfSync,
         Code::DpSingle,
+        Code::JournalDamaged,
     ];
 
     /// Default severity and the operator's next step.
@@ -285,6 +287,10 @@ impl Code {
             Code::DpSingle => (
                 Warning,
                 "Add a mirror distribution point: best practice is one master and at least one mirror",
+            ),
+            Code::JournalDamaged => (
+                Error,
+                "A transaction's journal record is damaged: nothing was rolled back automatically. Read `drconsole journal`, check the paths it names, then keep them or run `drconsole undo TXID`",
             ),
         }
     }

@@ -108,6 +108,9 @@ fn table(list: &[TxSummary]) -> String {
         if let Some(reason) = &t.reason {
             out.push_str(&format!("{:<22} {reason}\n", ""));
         }
+        if let Some(damage) = &t.damage {
+            out.push_str(&format!("{:<22} {damage}\n", ""));
+        }
     }
     out
 }

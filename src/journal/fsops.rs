@@ -289,9 +289,23 @@ fn fsync_parent(path: &Path) -> io::Result<()> {
 /// Rename `from` to `to` and fsync both folders.
 pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to).map_err(|e| {
+        let busy = if e.raw_os_error() == Some(libc::EBUSY) {
+            // The kernel's "Device or resource busy" says nothing an operator can act on.
+            let mount = if is_mount_point(to) { to } else { from };
+            format!(
+                ": {} is a mount point (another file system is mounted on it), and drconsole replaces a file or folder by renaming it, which the system refuses for a mount point; unmount it, or restore what is inside it instead, then try again",
+                mount.display()
+            )
+        } else {
+            String::new()
+        };
         io::Error::new(
             e.kind(),
-            format!("cannot rename {} to {}: {e}", from.display(), to.display()),
+            format!(
+                "cannot rename {} to {}: {e}{busy}",
+                from.display(),
+                to.display()
+            ),
         )
     })?;
     fsync_parent(to)?;
@@ -300,6 +314,24 @@ pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
     }
     faults::point();
     Ok(())
+}
+
+/// Whether a folder is a mount point: on another device than its parent.
+fn is_mount_point(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let dev = |p: &Path| std::fs::symlink_metadata(p).ok().map(|m| m.dev());
+        match (dev(p), p.parent().and_then(dev)) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        false
+    }
 }
 
 /// Remove a file, link or whole folder (links are removed, never followed), then fsync the

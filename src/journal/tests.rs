@@ -239,32 +239,144 @@ fn undo_refuses_a_file_changed_since_the_commit_unless_forced() {
     );
 }
 
+/// Rewrite the log of the newest transaction keeping only the records `keep` accepts.
+fn rewrite_log(f: &Fixture, keep: impl Fn(&record::Record) -> bool) -> Transaction {
+    let journal = Journal::of(&f.ctx);
+    let tx = journal.transactions().unwrap().pop().unwrap();
+    let log = tx.dir.join("log");
+    let (records, _, _) = record::decode(&std::fs::read(&log).unwrap());
+    let mut kept = Vec::new();
+    for r in records.iter().filter(|r| keep(r)) {
+        kept.extend(record::encode(r).unwrap());
+    }
+    std::fs::write(&log, kept).unwrap();
+    tx
+}
+
+/// Make the committed restore look killed before its last step finished.
+fn interrupt_last_step(f: &Fixture) -> Transaction {
+    let last = restore_plan(f).steps.len() - 1;
+    rewrite_log(f, |r| {
+        !matches!(r, record::Record::Commit { .. })
+            && !matches!(r, record::Record::Done { step, .. } if *step == last)
+    })
+}
+
 #[test]
 fn recovery_rolls_back_an_unfinished_transaction_and_is_idempotent() {
     let f = fixture();
     let before = snapshot(&f.root);
     run(&f, restore_plan(&f)).unwrap();
-    // Make the committed transaction look interrupted: drop its commit record.
-    let journal = Journal::of(&f.ctx);
-    let tx = &journal.transactions().unwrap()[0];
-    let log = tx.dir.join("log");
-    let bytes = std::fs::read(&log).unwrap();
-    let (records, _) = record::decode(&bytes, &log).unwrap();
-    let mut kept = Vec::new();
-    for r in records
-        .iter()
-        .filter(|r| !matches!(r, record::Record::Commit { .. }))
-    {
-        kept.extend(record::encode(r).unwrap());
-    }
+    let tx = interrupt_last_step(&f);
     // Plus a torn half-record at the end, as a crash mid-append leaves.
-    kept.extend_from_slice(b"0000004f 12");
-    std::fs::write(&log, kept).unwrap();
+    let log = tx.dir.join("log");
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes.extend_from_slice(b"0000004f 12");
+    std::fs::write(&log, bytes).unwrap();
+    let report = recover(&f.ctx).unwrap();
+    assert_eq!(report.rolled_back, vec![tx.txid.clone()]);
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    assert_eq!(snapshot(&f.root), before);
+    assert!(recover(&f.ctx).unwrap().rolled_back.is_empty());
+    assert_eq!(
+        list(&Journal::of(&f.ctx)).unwrap()[0].state,
+        TxState::RolledBack
+    );
+}
+
+#[test]
+fn a_damaged_commit_record_is_never_rolled_back_and_undo_still_works() {
+    for damage in ["flip", "cut"] {
+        let f = fixture();
+        let before = snapshot(&f.root);
+        run(&f, restore_plan(&f)).unwrap();
+        let after = snapshot(&f.root);
+        let journal = Journal::of(&f.ctx);
+        let log = journal.transactions().unwrap()[0].dir.join("log");
+        let mut bytes = std::fs::read(&log).unwrap();
+        let n = bytes.len();
+        match damage {
+            "flip" => bytes[n - 20] ^= 0x01,
+            _ => bytes.truncate(n - 30),
+        }
+        std::fs::write(&log, &bytes).unwrap();
+        // The server writes to a restored file after the damage: that must survive.
+        std::fs::write(f.root.join("srv/New/copy.crt"), b"written since").unwrap();
+        let report = recover(&f.ctx).unwrap();
+        assert!(report.rolled_back.is_empty(), "{damage}: {report:?}");
+        assert_eq!(report.damaged.len(), 1, "{damage}: {report:?}");
+        assert_eq!(
+            std::fs::read(f.root.join("srv/New/copy.crt")).unwrap(),
+            b"written since"
+        );
+        std::fs::write(f.root.join("srv/New/copy.crt"), b"new cert").unwrap();
+        assert_eq!(snapshot(&f.root), after, "{damage}");
+        let s = &list(&journal).unwrap()[0];
+        assert_eq!(s.state, TxState::Damaged, "{damage}");
+        assert!(s.damage.as_deref().unwrap().contains("undo"), "{s:?}");
+        let found = findings(&journal);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, crate::findings::Code::JournalDamaged);
+        // The damaged bytes are left for the operator, not cut off.
+        assert_eq!(std::fs::read(&log).unwrap(), bytes);
+        undo(&f, false).unwrap();
+        assert_eq!(snapshot(&f.root), before, "{damage}");
+        assert_eq!(list(&journal).unwrap()[1].state, TxState::Undone);
+    }
+}
+
+#[test]
+fn a_file_placed_at_a_target_after_a_crash_survives_in_the_stash() {
+    let f = fixture();
+    let before = snapshot(&f.root);
+    run(&f, restore_plan(&f)).unwrap();
+    let tx = interrupt_last_step(&f);
+    // After the crash, an admin copies a database into place by hand.
+    std::fs::write(f.root.join("srv/Main.db"), b"placed by hand").unwrap();
     let report = recover(&f.ctx).unwrap();
     assert_eq!(report.rolled_back, vec![tx.txid.clone()]);
     assert_eq!(snapshot(&f.root), before);
-    assert!(recover(&f.ctx).unwrap().rolled_back.is_empty());
-    assert_eq!(list(&journal).unwrap()[0].state, TxState::RolledBack);
+    let note = report.notes.join("\n");
+    assert!(note.contains("srv/Main.db"), "{note}");
+    let kept: Vec<_> = walkdir::WalkDir::new(&tx.dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| std::fs::read(e.path()).unwrap() == b"placed by hand")
+        .collect();
+    assert_eq!(kept.len(), 1, "the hand-placed file is not in the stash");
+    assert!(
+        note.contains(&kept[0].path().display().to_string()),
+        "{note}"
+    );
+    let reason = list(&Journal::of(&f.ctx)).unwrap()[0]
+        .reason
+        .clone()
+        .unwrap();
+    assert!(reason.contains("placed there after"), "{reason}");
+}
+
+#[test]
+fn with_its_stash_gone_recovery_says_what_could_not_be_put_back() {
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let tx = interrupt_last_step(&f);
+    std::fs::remove_dir_all(tx.dir.join("stash")).unwrap();
+    let report = recover(&f.ctx).unwrap();
+    let note = report.notes.join("\n");
+    assert!(note.contains("NOT everything could be put back"), "{note}");
+    assert!(
+        !note.contains("every path holds what it held before"),
+        "{note}"
+    );
+    for path in ["srv/Main.db ", "srv/Certs ", "srv/Main.db-wal "] {
+        assert!(note.contains(path), "{path} missing from: {note}");
+    }
+    let reason = list(&Journal::of(&f.ctx)).unwrap()[0]
+        .reason
+        .clone()
+        .unwrap();
+    assert!(reason.contains("NOT everything"), "{reason}");
 }
 
 #[test]
