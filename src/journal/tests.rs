@@ -484,3 +484,161 @@ fn undo_refuses_a_transaction_made_under_another_root() {
         .to_string();
     assert!(err.contains("--root"), "{err}");
 }
+
+/// Write a transaction log by hand, as someone who could write the journal would.
+fn plant(f: &Fixture, records: &[record::Record]) -> PathBuf {
+    let journal = Journal::of(&f.ctx);
+    journal.ensure().unwrap();
+    let dir = journal.dir().join("0001-20261122T080000Z");
+    std::fs::create_dir(&dir).unwrap();
+    let mut bytes = Vec::new();
+    for r in records {
+        bytes.extend(record::encode(r).unwrap());
+    }
+    std::fs::write(dir.join("log"), bytes).unwrap();
+    std::fs::set_permissions(dir.join("log"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    dir
+}
+
+#[test]
+fn a_planted_transaction_naming_paths_outside_its_root_is_never_acted_on() {
+    let f = fixture();
+    let victim = f._tmp.path().join("etc");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("passwd"), b"root:x:0:0").unwrap();
+    let stash_outside = f._tmp.path().join("stolen");
+    std::fs::write(&stash_outside, b"attacker's file").unwrap();
+    let begin = |target: &str| record::Record::Begin {
+        txid: "0001-20261122T080000Z".into(),
+        at: f.ctx.clock.now(),
+        plan: plan(
+            &f,
+            vec![step(
+                target,
+                StepKind::CopyFile {
+                    source: f.src.join("Main.dbbackup"),
+                },
+            )],
+        ),
+    };
+    let cases = [
+        // A target that climbs out of the root: its removal would take the victim folder.
+        ("../etc", None),
+        // A plain target whose "stash" lies outside: rollback would move it over the target.
+        ("srv/Main.db", Some(stash_outside.clone())),
+    ];
+    for (target, stash) in cases {
+        let abs = f.root.join(target);
+        let parent = abs.parent().unwrap();
+        let name = abs.file_name().unwrap().to_string_lossy().into_owned();
+        let intent = record::Record::Intent {
+            step: 0,
+            had: stash.as_ref().map(|_| crate::plan::EntryKind::File),
+            stash: stash.clone().unwrap_or_else(|| victim.join("x")),
+            temp: parent.join(format!(".{name}.drconsole-0001-20261122T080000Z-0.tmp")),
+        };
+        let dir = plant(&f, &[begin(target), intent]);
+        // The lock file is the only thing recovery may create.
+        drop(Journal::of(&f.ctx).lock(Duration::ZERO).unwrap());
+        let before = snapshot(f._tmp.path());
+        let report = recover(&f.ctx).unwrap();
+        assert!(report.rolled_back.is_empty(), "{target}: {report:?}");
+        assert_eq!(report.failed.len(), 1, "{target}: {report:?}");
+        assert!(
+            report.failed[0].1.contains("not written by drconsole"),
+            "{report:?}"
+        );
+        assert_eq!(
+            snapshot(f._tmp.path()),
+            before,
+            "{target}: something was touched"
+        );
+        assert_eq!(std::fs::read(victim.join("passwd")).unwrap(), b"root:x:0:0");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_planted_symlink_lock_is_refused_and_its_target_never_truncated() {
+    let f = fixture();
+    let journal = Journal::of(&f.ctx);
+    journal.ensure().unwrap();
+    let victim = f._tmp.path().join("shadow");
+    std::fs::write(&victim, b"root:$6$secret").unwrap();
+    std::os::unix::fs::symlink(&victim, journal.dir().join("lock")).unwrap();
+    let err = journal.lock(Duration::ZERO).unwrap_err().to_string();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"root:$6$secret");
+    let mut p = restore_plan(&f);
+    let err = prepare(&f.ctx, &mut p, false).unwrap_err().to_string();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"root:$6$secret");
+}
+
+#[test]
+fn a_journal_others_can_write_is_refused_not_repaired() {
+    for mode in [0o777, 0o775] {
+        let f = fixture();
+        run(&f, restore_plan(&f)).unwrap();
+        let dir = f.ctx.journal_dir();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+        let err = recover(&f.ctx).unwrap_err().to_string();
+        assert!(err.contains("writable by"), "{err}");
+        assert!(undo(&f, false).unwrap_err().contains("writable by"));
+        let now = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(now, mode, "the journal's mode was changed");
+    }
+}
+
+#[test]
+fn a_journal_owned_by_another_user_is_refused() {
+    if crate::state_dir::euid() != 0 {
+        eprintln!("skipped: giving a folder to another user needs root");
+        return;
+    }
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let tx = Journal::of(&f.ctx).transactions().unwrap().remove(0);
+    for path in [tx.dir.join("log"), tx.dir.clone(), f.ctx.journal_dir()] {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        let err = recover(&f.ctx).unwrap_err().to_string();
+        assert!(
+            err.contains("owned by uid 65534"),
+            "{}: {err}",
+            path.display()
+        );
+        std::os::unix::fs::chown(&path, Some(0), Some(0)).unwrap();
+    }
+    recover(&f.ctx).unwrap();
+}
+
+#[test]
+fn a_rolled_back_transaction_leaves_no_stash_folder_in_the_root() {
+    // The stash goes under the root only when the state folder is on another file system.
+    let Ok(other) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("skipped: no /dev/shm for a state folder on another file system");
+        return;
+    };
+    let mut f = fixture();
+    let dev = |p: &Path| std::os::unix::fs::MetadataExt::dev(&std::fs::metadata(p).unwrap());
+    if dev(other.path()) == dev(&f.root) {
+        eprintln!("skipped: /dev/shm is on the same file system as the temporary folder");
+        return;
+    }
+    f.ctx.state_dir = other.path().join("state");
+    let before = snapshot(&f.root);
+    let mut p = restore_plan(&f);
+    p.steps.push(step(
+        "srv/Other.db",
+        StepKind::CopyFile {
+            source: f.src.join("does-not-exist"),
+        },
+    ));
+    let err = run(&f, p).unwrap_err().to_string();
+    assert!(
+        err.contains("every path holds what it held before"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&f.root), before);
+    assert!(!f.root.join(".drconsole-stash").exists());
+}
