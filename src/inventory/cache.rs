@@ -247,6 +247,7 @@ impl CheckCache {
         let mut f = opts.open(&tmp)?;
         std::io::Write::write_all(&mut f, &serde_json::to_vec(&disk)?)?;
         f.sync_all()?;
+        crate::journal::faults::synced(&tmp);
         drop(f);
         std::fs::rename(&tmp, file)?;
         crate::journal::fsops::fsync_dir(dir)

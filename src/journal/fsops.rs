@@ -117,6 +117,7 @@ pub fn copy_file(source: &Path, temp: &Path, like: Option<Attrs>) -> io::Result<
     }
     set_attrs(&dst, temp, want)?;
     dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
+    faults::synced(temp);
     faults::point();
     Ok(total)
 }
@@ -184,6 +185,7 @@ pub fn copy_tree(
         let f = File::open(dir).map_err(|e| annotate(e, "open", dir))?;
         set_attrs(&f, dir, *want)?;
         f.sync_all().map_err(|e| annotate(e, "fsync", dir))?;
+        faults::synced(dir);
         faults::point();
     }
     Ok((total, skipped))
@@ -270,7 +272,9 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     {
         File::open(dir)
             .and_then(|f| f.sync_all())
-            .map_err(|e| annotate(e, "fsync", dir))
+            .map_err(|e| annotate(e, "fsync", dir))?;
+        faults::synced(dir);
+        Ok(())
     }
     #[cfg(not(unix))]
     {

@@ -196,6 +196,7 @@ impl Log {
                 .map_err(|e| JournalError::io(e, "truncate the torn record of", path))?;
             file.sync_all()
                 .map_err(|e| JournalError::io(e, "fsync", path))?;
+            faults::synced(path);
         }
         drop(file);
         let file = crate::state_dir::open_file(path, OpenOptions::new().append(true))?;
@@ -217,6 +218,7 @@ impl Log {
         self.file
             .sync_data()
             .map_err(|e| JournalError::io(e, "fsync", &self.path))?;
+        faults::synced(&self.path);
         faults::point();
         Ok(())
     }
