@@ -253,3 +253,28 @@ fn a_restore_onto_a_mount_point_explains_it_in_words() {
     assert!(all.contains("is a mount point"), "{all}");
     assert!(all.contains(&certs.display().to_string()), "{all}");
 }
+
+#[test]
+fn a_relative_state_folder_is_journaled_with_absolute_paths_and_undo_works() {
+    let inst = install(64, true);
+    let before = inst.settled();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_drconsole"))
+            .current_dir(inst.tmp.path())
+            .arg("--root")
+            .arg(&inst.root)
+            .args(["--state", "relative-state", "--now", &inst.now])
+            .args(args)
+            .env_remove("DRCONSOLE_CRASH_AFTER")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    ok(&run(&["restore", "all", "--yes"]));
+    assert!(inst.tmp.path().join("relative-state/journal").is_dir());
+    ok(&run(&["undo", "--yes"]));
+    assert_eq!(
+        differences(&before, &inst.snapshot()),
+        Vec::<PathBuf>::new()
+    );
+}

@@ -90,7 +90,14 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
         }
         ctx.extra_backup_roots.push(abs);
     }
-    ctx.state_dir = g.state.clone().unwrap_or_else(default_state_dir);
+    // Absolute: the journal records its stash paths, and recovery trusts only absolute ones.
+    let state = g.state.clone().unwrap_or_else(default_state_dir);
+    ctx.state_dir = std::path::absolute(&state).with_context(|| {
+        format!(
+            "state folder {} cannot be located: give it with --state DIR",
+            state.display()
+        )
+    })?;
     // Before anything reads the journal or the cache: never act on a state folder someone
     // else could have written.
     crate::state_dir::verify(&ctx.state_dir)?;

@@ -222,6 +222,10 @@ pub fn create_dir_durable(path: &Path, mode: u32) -> io::Result<()> {
 
 /// Create `path` and its missing parents with `mode`, fsyncing each new one's parent.
 pub fn create_dirs_durable(path: &Path, mode: u32) -> io::Result<()> {
+    if path.as_os_str().is_empty() {
+        // The parent of a relative name: the current folder, which exists.
+        return Ok(());
+    }
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => return Ok(()),
         // A planted link here could carry the stash outside the root: never go through it.
