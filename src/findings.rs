@@ -99,6 +99,7 @@ pub enum Code {
     DpUnreachable,
     DpOutOfSync,
     DpSingle,
+    JournalDamaged,
 }
 
 impl Code {
@@ -147,6 +148,7 @@ impl Code {
         Code::DpUnreachable,
         Code::DpOutOfSync,
         Code::DpSingle,
+        Code::JournalDamaged,
     ];
 
     /// Default severity and the operator's next step.
@@ -309,6 +311,10 @@ impl Code {
             Code::DpSingle => (
                 Warning,
                 "Add a mirror distribution point: best practice is one master and at least one mirror",
+            ),
+            Code::JournalDamaged => (
+                Error,
+                "A transaction's journal record is damaged: nothing was rolled back automatically. Read `drconsole journal`, check the paths it names, then keep them or run `drconsole undo TXID`",
             ),
         }
     }

@@ -109,6 +109,9 @@ fn table(list: &[TxSummary]) -> String {
         if let Some(reason) = &t.reason {
             out.push_str(&format!("{:<22} {}\n", "", escape(reason)));
         }
+        if let Some(damage) = &t.damage {
+            out.push_str(&format!("{:<22} {damage}\n", ""));
+        }
     }
     out
 }

@@ -38,10 +38,19 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(err) => {
             eprintln!("drconsole: {}", crate::escape::escape(&format!("{err:#}")));
-            EXIT_UNKNOWN
+            if err.downcast_ref::<UsageError>().is_some() {
+                EXIT_USAGE
+            } else {
+                EXIT_UNKNOWN
+            }
         }
     }
 }
+
+/// A command line that cannot mean anything (exit 64), found after parsing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// The profile the global options name (the default one when none is given).
 pub fn profile(g: &GlobalArgs) -> anyhow::Result<crate::profile::Profile> {
@@ -72,9 +81,26 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
                 dir.display()
             )
         })?;
+        if !abs.is_dir() {
+            return Err(UsageError(format!(
+                "--backups {} is a file, not a folder: give the folder that holds the backup sets",
+                dir.display()
+            ))
+            .into());
+        }
         ctx.extra_backup_roots.push(abs);
     }
-    ctx.state_dir = g.state.clone().unwrap_or_else(default_state_dir);
+    // Absolute: the journal records its stash paths, and recovery trusts only absolute ones.
+    let state = g.state.clone().unwrap_or_else(default_state_dir);
+    ctx.state_dir = std::path::absolute(&state).with_context(|| {
+        format!(
+            "state folder {} cannot be located: give it with --state DIR",
+            state.display()
+        )
+    })?;
+    // Before anything reads the journal or the cache: never act on a state folder someone
+    // else could have written.
+    crate::state_dir::verify(&ctx.state_dir)?;
     if let Some(now) = &g.now {
         ctx.clock = Clock::parse_fixed(now).with_context(|| {
             format!("--now '{now}' is not an RFC 3339 instant such as 2026-11-22T08:00:00Z")
