@@ -103,6 +103,9 @@ pub fn execute(
             "transaction {txid} from an earlier run could not be rolled back yet: {why}"
         )));
     }
+    // A prompt or a confirmation dialog may have waited for minutes: whatever was checked
+    // then is checked again now, before anything is written.
+    crate::plan::preconditions::recheck_at_write(ctx, plan).map_err(ExecError::NotReady)?;
     let journal = lock.journal();
     let at = ctx.clock.now();
     let txid = journal.next_txid(at)?;
@@ -139,7 +142,11 @@ pub fn execute(
             bytes_total: total_bytes,
             finished: false,
         });
-        if let Err(cause) = run.step(i, step) {
+        // And again right before each database step: a server started mid-way must not
+        // have a database replaced under it (everything done so far is rolled back).
+        let checked = crate::plan::preconditions::check_database_step(ctx, plan, step)
+            .map_err(|why| format!("stopped before {}: {why}", step.target.display()));
+        if let Err(cause) = checked.and_then(|()| run.step(i, step)) {
             return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
         }
     }
