@@ -4,6 +4,8 @@
 
 pub mod hash;
 pub mod integrity;
+pub mod keyfile;
+pub mod modes;
 pub mod preconditions;
 pub mod probe;
 pub mod restore;
