@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 pub const DB_COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
 
 /// The description of `Check::DatabasesNotInUse` (restores and undos word it alike).
-pub const IN_USE: &str =
-    "no process has a database being replaced (or its -wal, -shm, -journal) open or locked";
+pub const IN_USE: &str = "no other process has a database being replaced open or locked";
 
 /// How a missing source is worded (and recognised when a group member may be skipped).
 const ABSENT: &str = "the set does not carry";
