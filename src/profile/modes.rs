@@ -93,3 +93,38 @@ impl RawModes {
         Ok(m)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    fn parse(modes: &str) -> Result<super::FileModes, String> {
+        let text = format!("name = \"t\"\n[vars]\nserver = \"srv\"\n[modes]\n{modes}\n");
+        crate::profile::parse(&text, "test")
+            .map(|p| p.modes)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn modes_default_and_take_octal_overrides_and_key_stores() {
+        let m = parse("").unwrap();
+        assert_eq!(m, super::FileModes::default());
+        let m = parse("key = 0o400\nfile = 0o640\nkey_stores = [\"{server}/Keys\"]").unwrap();
+        assert_eq!((m.key, m.file, m.certificate), (0o400, 0o640, 0o644));
+        assert_eq!(m.key_stores, vec![std::path::PathBuf::from("srv/Keys")]);
+    }
+
+    #[test]
+    fn shared_write_and_readable_keys_are_rejected() {
+        for (bad, says) in [
+            ("key = 0o640", "private keys"),
+            ("key_store = 0o750", "private keys"),
+            ("file = 0o666", "world-writable"),
+            ("folder = 0o775", "world-writable"),
+            ("certificate = 0o1644", "not a permission mode"),
+            ("key_stores = [\"../x\"]", "relative to the root"),
+            ("keys = 0o600", "unknown field"),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+}
