@@ -188,3 +188,22 @@ fn a_database_opened_between_database_steps_rolls_the_whole_restore_back() {
     // Steps before it had replaced other databases: every one is back.
     assert!(differences(&before, &inst.snapshot()).is_empty());
 }
+
+#[test]
+fn undo_refuses_while_a_process_has_a_restored_database_open() {
+    let inst = install(64, true);
+    inst.settled();
+    let o = inst.run(&["restore", "databases", "--yes"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let after = inst.snapshot();
+    let holder = Holding::open(&inst.live("ServerCommandDatabase.db"));
+    let o = inst.run(&["undo", "--yes"], &[]);
+    let all = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!("sleep (pid {}) has ", holder.pid())),
+        "{all}"
+    );
+    drop(holder);
+    assert!(differences(&after, &inst.snapshot()).is_empty());
+}

@@ -27,6 +27,18 @@ pub struct Holder {
     pub how: Hold,
 }
 
+impl Holder {
+    /// Process `pid` (if the kernel names it) holds a lock of `kind` on `path`.
+    fn lock(pid: Option<u32>, path: &Path, kind: String) -> Holder {
+        Holder {
+            pid,
+            name: pid.map_or_else(|| "?".into(), process_name),
+            path: path.to_path_buf(),
+            how: Hold::Lock(kind),
+        }
+    }
+}
+
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let who = match self.pid {
@@ -152,16 +164,9 @@ fn probe_locks(files: &[(FileId, &Path)]) -> Vec<Holder> {
         if rc == 0 && i32::from(fl.l_type) != libc::F_UNLCK {
             let write = i32::from(fl.l_type) == libc::F_WRLCK;
             let pid = (fl.l_pid > 0).then_some(fl.l_pid as u32);
-            out.push(Holder {
-                pid,
-                name: pid.map_or_else(|| "?".into(), process_name),
-                path: path.to_path_buf(),
-                how: Hold::Lock(format!(
-                    "{} {} lock",
-                    if pid.is_some() { "POSIX" } else { "OFD" },
-                    if write { "write" } else { "read" }
-                )),
-            });
+            let kind = if pid.is_some() { "POSIX" } else { "OFD" };
+            let rw = if write { "write" } else { "read" };
+            out.push(Holder::lock(pid, path, format!("{kind} {rw} lock")));
         }
         // Closing drops this process's own POSIX locks on the file; it holds none.
         drop(f);
@@ -264,16 +269,9 @@ mod linux {
                     "OFDLCK" => "OFD",
                     other => other,
                 };
-                out.push(Holder {
-                    pid,
-                    name: pid.map_or_else(|| "?".into(), process_name),
-                    path: path.to_path_buf(),
-                    how: Hold::Lock(format!(
-                        "{kind} {} lock{}",
-                        rw.to_ascii_lowercase(),
-                        if waiting { " (waiting for it)" } else { "" }
-                    )),
-                });
+                let waits = if waiting { " (waiting for it)" } else { "" };
+                let rw = rw.to_ascii_lowercase();
+                out.push(Holder::lock(pid, path, format!("{kind} {rw} lock{waits}")));
             }
         }
         out
