@@ -334,11 +334,51 @@ mod tests {
         let found = holders(&[p.clone(), free.clone(), dir.path().join("absent")]);
         let _ = child.kill();
         let _ = child.wait();
+        // Only this child: another test's process started at that instant may briefly share
+        // this test's descriptors between its fork and its exec, so others are not counted.
+        let mine: Vec<&Holder> = found.iter().filter(|h| h.pid == Some(child.id())).collect();
+        assert_eq!(mine.len(), 1, "{found:?}");
+        assert_eq!(mine[0].name, "sleep");
+        assert_eq!(mine[0].how, Hold::Open);
+        assert_eq!(mine[0].path, p);
+        assert!(
+            mine[0]
+                .to_string()
+                .contains(&format!("sleep (pid {}) has ", child.id()))
+        );
+    }
+
+    #[test]
+    fn the_lock_probe_names_the_holder_of_a_posix_lock() {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("locked.db");
+        std::fs::write(&p, b"x").unwrap();
+        let script = "import fcntl, sys, time\n\
+                      f = open(sys.argv[1], 'r+')\n\
+                      fcntl.lockf(f, fcntl.LOCK_SH)\n\
+                      print('locked', flush=True)\n\
+                      time.sleep(60)\n";
+        let Ok(mut child) = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&p)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+        else {
+            println!("skipped: python3 is not installed (it holds the lock)");
+            return;
+        };
+        let mut line = String::new();
+        let out = child.stdout.take().unwrap();
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+        let id = file_id(&p).unwrap();
+        let found = probe_locks(&[(id, p.as_path())]);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(line.trim(), "locked");
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].pid, Some(child.id()));
-        assert_eq!(found[0].name, "sleep");
-        assert_eq!(found[0].how, Hold::Open);
-        assert_eq!(found[0].path, p);
+        assert_eq!(found[0].how, Hold::Lock("POSIX read lock".into()));
     }
 
     #[test]
@@ -347,6 +387,7 @@ mod tests {
         let p = dir.path().join("mine.db");
         std::fs::write(&p, b"x").unwrap();
         let _open = std::fs::File::open(&p).unwrap();
-        assert!(holders(&[p]).is_empty());
+        let me = std::process::id();
+        assert!(!holders(&[p]).iter().any(|h| h.pid == Some(me)));
     }
 }
