@@ -59,22 +59,43 @@ struct FileId {
     ino: u64,
 }
 
-/// Every other process that has one of `paths` open or locked, sorted by pid and path.
-/// Absent paths and anything that is not a regular file are skipped. This process is left out.
-pub fn holders(paths: &[PathBuf]) -> Vec<Holder> {
+/// What a look at the processes found, and how much of the machine it could see.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    /// Every other process that has one of the files open or locked, sorted by pid and path.
+    pub found: Vec<Holder>,
+    /// Why open files may have been missed (another user's processes, no `/proc`): locks are
+    /// still seen. `None` when every process could be inspected.
+    pub blind: Option<String>,
+}
+
+/// Who has one of `paths` open or locked. Absent paths and anything that is not a regular
+/// file are skipped. This process is left out.
+pub fn holders(paths: &[PathBuf]) -> Holders {
     let files: Vec<(FileId, &Path)> = paths
         .iter()
         .filter_map(|p| file_id(p).map(|id| (id, p.as_path())))
         .collect();
     if files.is_empty() {
-        return Vec::new();
+        return Holders::default();
     }
     let mut out = Vec::new();
     #[cfg(target_os = "linux")]
-    {
-        out.extend(linux::open_fds(&files));
+    let blind = {
+        let (open, unreadable) = linux::open_fds(&files);
+        out.extend(open);
         out.extend(linux::locks(&files));
-    }
+        (unreadable > 0).then(|| {
+            format!(
+                "the open files of {unreadable} process(es) of other users could not be read (run as root to see them); their locks were checked"
+            )
+        })
+    };
+    #[cfg(not(target_os = "linux"))]
+    let blind = Some(
+        "open files cannot be listed on this system (no /proc): only locks were checked"
+            .to_string(),
+    );
     #[cfg(unix)]
     out.extend(probe_locks(&files));
     // The same lock can be seen in /proc/locks and by the probe; an OFD lock has no pid.
@@ -82,7 +103,7 @@ pub fn holders(paths: &[PathBuf]) -> Vec<Holder> {
         (a.pid, &a.path, lock_rank(&a.how)).cmp(&(b.pid, &b.path, lock_rank(&b.how)))
     });
     out.dedup_by(|a, b| a.pid == b.pid && a.path == b.path && same_kind(&a.how, &b.how));
-    out
+    Holders { found: out, blind }
 }
 
 fn lock_rank(h: &Hold) -> (u8, String) {
@@ -194,11 +215,19 @@ mod linux {
 
     /// Processes with a descriptor on one of `files`. Processes whose descriptors this user
     /// may not read are not seen here; their locks still show in `/proc/locks`.
-    pub(super) fn open_fds(files: &[(FileId, &Path)]) -> Vec<Holder> {
+    /// Also returns how many processes' descriptors could not be read.
+    pub(super) fn open_fds(files: &[(FileId, &Path)]) -> (Vec<Holder>, usize) {
         let mut out = Vec::new();
+        let mut unreadable = 0;
         for pid in pids() {
-            let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-                continue;
+            let fds = match std::fs::read_dir(format!("/proc/{pid}/fd")) {
+                Ok(fds) => fds,
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    unreadable += 1;
+                    continue;
+                }
+                // Gone since the listing.
+                Err(_) => continue,
             };
             let mut name = None;
             for fd in fds.filter_map(Result::ok) {
@@ -227,7 +256,7 @@ mod linux {
                 }
             }
         }
-        out
+        (out, unreadable)
     }
 
     /// Locks from the kernel's table that sit on one of `files`.
@@ -331,7 +360,7 @@ mod tests {
             .stdin(std::fs::File::open(&p).unwrap())
             .spawn()
             .unwrap();
-        let found = holders(&[p.clone(), free.clone(), dir.path().join("absent")]);
+        let found = holders(&[p.clone(), free.clone(), dir.path().join("absent")]).found;
         let _ = child.kill();
         let _ = child.wait();
         // Only this child: another test's process started at that instant may briefly share
@@ -388,6 +417,6 @@ mod tests {
         std::fs::write(&p, b"x").unwrap();
         let _open = std::fs::File::open(&p).unwrap();
         let me = std::process::id();
-        assert!(!holders(&[p]).iter().any(|h| h.pid == Some(me)));
+        assert!(!holders(&[p]).found.iter().any(|h| h.pid == Some(me)));
     }
 }

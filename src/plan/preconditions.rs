@@ -61,7 +61,7 @@ pub fn check_database_step(ctx: &Context, plan: &Plan, step: &Step) -> Result<()
     if required {
         server_stopped(ctx)?;
     }
-    databases_not_in_use(plan)
+    databases_not_in_use(plan).map(|_| ())
 }
 
 /// Whether a step belongs to a database component.
@@ -108,7 +108,16 @@ fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Dep
     for p in plan.preconditions.iter_mut() {
         let result = match &p.check {
             Check::ServerStopped => server_stopped(ctx),
-            Check::DatabasesNotInUse => in_use.clone().unwrap_or(Ok(())),
+            Check::DatabasesNotInUse => match in_use.clone().unwrap_or(Ok(None)) {
+                // Passes, saying what could not be seen: a pass is only as good as the look.
+                Ok(Some(note)) => {
+                    p.status = Status::Pass;
+                    p.detail = note;
+                    continue;
+                }
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
             Check::JournalLock => lock.clone(),
             Check::TargetsInsideRoot => {
                 targets.iter().try_for_each(|t| check_inside_root(&root, t))
@@ -205,13 +214,15 @@ fn server_stopped(ctx: &Context) -> Result<(), String> {
 }
 
 /// No other process has a database of the plan (or a companion file) open or locked. Asked
-/// now: a backup agent, an `sqlite3` shell or a half-stopped server may hold one.
-fn databases_not_in_use(plan: &Plan) -> Result<(), String> {
-    let holders = crate::inventory::openfiles::holders(&database_files(plan));
-    if holders.is_empty() {
-        return Ok(());
+/// now: a backup agent, an `sqlite3` shell or a half-stopped server may hold one. `Ok` carries
+/// what could not be seen, if anything.
+fn databases_not_in_use(plan: &Plan) -> Result<Option<String>, String> {
+    let seen = crate::inventory::openfiles::holders(&database_files(plan));
+    if seen.found.is_empty() {
+        return Ok(seen.blind);
     }
-    let list = holders
+    let list = seen
+        .found
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
