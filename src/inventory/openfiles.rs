@@ -91,11 +91,13 @@ pub fn holders(paths: &[PathBuf]) -> Holders {
             )
         })
     };
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(all(unix, not(target_os = "linux")))]
     let blind = Some(
         "open files cannot be listed on this system (no /proc): only locks were checked"
             .to_string(),
     );
+    #[cfg(not(unix))]
+    let blind = Some("open files and locks cannot be checked on this system".to_string());
     #[cfg(unix)]
     out.extend(probe_locks(&files));
     // The same lock can be seen in /proc/locks and by the probe; an OFD lock has no pid.
