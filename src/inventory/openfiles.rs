@@ -72,6 +72,13 @@ pub struct Holders {
 /// Who has one of `paths` open or locked. Absent paths and anything that is not a regular
 /// file are skipped. This process is left out.
 pub fn holders(paths: &[PathBuf]) -> Holders {
+    #[cfg(not(unix))]
+    if !paths.is_empty() {
+        return Holders {
+            found: Vec::new(),
+            blind: Some("open files and locks cannot be checked on this system".into()),
+        };
+    }
     let files: Vec<(FileId, &Path)> = paths
         .iter()
         .filter_map(|p| file_id(p).map(|id| (id, p.as_path())))
@@ -96,8 +103,6 @@ pub fn holders(paths: &[PathBuf]) -> Holders {
         "open files cannot be listed on this system (no /proc): only locks were checked"
             .to_string(),
     );
-    #[cfg(not(unix))]
-    let blind = Some("open files and locks cannot be checked on this system".to_string());
     #[cfg(unix)]
     out.extend(probe_locks(&files));
     // The same lock can be seen in /proc/locks and by the probe; an OFD lock has no pid.
