@@ -272,7 +272,7 @@ pub fn diff_component(
                     .and_then(|s| Ok((s, Confined::within(&ctx.root, l)?)))
                     .map_err(|e| settings::SettingsError {
                         path: s.clone(),
-                        reason: e.to_string(),
+                        reason: crate::inventory::plistfile::PlistError::Io(e.to_string()),
                     });
                 match confined.and_then(|(s, l)| settings::diff_settings_confined(&s, &l)) {
                     Ok(d) => {
