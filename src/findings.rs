@@ -215,7 +215,7 @@ impl Code {
             ),
             Code::PathUnsafe => (
                 Warning,
-                "A symbolic link points outside the root and was skipped: inspect it by hand",
+                "A symbolic link was found where a file or folder was expected, or one leads out of its folder; drconsole never follows links: inspect it by hand",
             ),
             Code::PathLoop => (
                 Warning,
