@@ -29,6 +29,16 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
                 component(store),
                 format!("{}: {msg}", path.display()),
             ),
+            Problem::Unsupported(msg) => Finding::new(
+                Code::PfxUnsupported,
+                component(store),
+                format!("{}: {msg}", path.display()),
+            ),
+            Problem::KeyUnsupported(msg) => Finding::new(
+                Code::CertKeyUnsupported,
+                component(store),
+                format!("{}: {msg}", path.display()),
+            ),
         };
         out.push(f.at(path));
     }
@@ -143,12 +153,16 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
 
     // Identity certificates whose private key is nowhere.
     for store in profile.certificates.iter().filter(|s| s.identity) {
-        let locked = live
-            .problems
-            .iter()
-            .any(|(s, _, p)| s == &store.name && matches!(p, Problem::Locked(_)));
+        let locked = live.problems.iter().any(|(s, _, p)| {
+            s == &store.name
+                && matches!(
+                    p,
+                    Problem::Locked(_) | Problem::Unsupported(_) | Problem::KeyUnsupported(_)
+                )
+        });
         if locked {
-            // A locked archive may hold the key.
+            // A locked archive or a key drconsole cannot pair may be the key: reported as
+            // PFX_LOCKED, PFX_UNSUPPORTED or CERT_KEY_UNSUPPORTED, never as missing.
             continue;
         }
         let certs = identity_certs(
@@ -202,6 +216,33 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
                 .at(&k.key.file),
             );
         }
+    }
+    out
+}
+
+/// Notes on a backup set whose certificate store copy could not be read in full (a locked or
+/// unsupported PKCS#12 file, permission denied): its identity is unknown, not absent.
+pub(super) fn set_problems(set_id: &str, scan: &SourceScan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (store, path, problem) in &scan.problems {
+        let (code, msg) = match problem {
+            Problem::Locked(m) => (Code::PfxLocked, m),
+            Problem::Unsupported(m) => (Code::PfxUnsupported, m),
+            Problem::Unreadable(m) if m.starts_with("cannot read") => (Code::CertUnreadable, m),
+            _ => continue,
+        };
+        out.push(
+            Finding::new(
+                code,
+                format!("backup:{set_id}"),
+                format!(
+                    "backup set {set_id}: {} (store {store}) could not be read: {msg}; the set's certificates there are unknown",
+                    path.display()
+                ),
+            )
+            .severity(crate::findings::Severity::Info)
+            .at(path),
+        );
     }
     out
 }
