@@ -81,7 +81,9 @@ impl<'a> Tlv<'a> {
         if digits.len() > 8 {
             return Err(BerError);
         }
-        Ok(digits.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+        Ok(digits
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
     }
 }
 
@@ -253,7 +255,7 @@ mod tests {
 
     #[test]
     fn truncated_and_hostile_input_is_an_error_not_a_panic() {
-        let mut deep = vec![0x30u8, 0x80].repeat(10_000);
+        let mut deep = [0x30u8, 0x80].repeat(10_000);
         deep.extend([0u8; 4]);
         assert!(read(&deep).is_err());
         for data in [

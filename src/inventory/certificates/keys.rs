@@ -139,7 +139,11 @@ pub fn spki_identity(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>, O
     }
     if let Some((name, bits)) = raw_key_type(&alg_id) {
         let raw = spki.subject_public_key.data.to_vec();
-        return (name.into(), Some(bits), Some(PublicId::Raw(name.into(), raw)));
+        return (
+            name.into(),
+            Some(bits),
+            Some(PublicId::Raw(name.into(), raw)),
+        );
     }
     if alg_id == OID_RSA_PSS {
         // RSA-PSS keys carry an ordinary RSAPublicKey under their own OID.
@@ -187,27 +191,24 @@ pub fn spki_identity(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>, O
             ("EC".into(), bits, Some(PublicId::Ec(point.data().to_vec())))
         }
         Ok(PublicKey::DSA(y)) => {
+            // The parameters' content is `p, q, g`: the first INTEGER is `p`.
             let bits = spki
                 .algorithm
                 .parameters
                 .as_ref()
-                .and_then(|p| parse_der(p.as_bytes()).ok().map(|(_, o)| o.clone()))
-                .and_then(|o| dsa_p_bits(&o));
+                .and_then(|p| parse_der(p.data).ok().map(|(_, o)| o))
+                .and_then(|p| p.as_slice().ok().map(|b| bit_len(strip_zeros(b))));
+            // `y` is given as the INTEGER's content (or, by some versions, the whole INTEGER).
             let y = match parse_der(y) {
-                Ok((_, o)) => o.as_slice().ok().map(|b| strip_zeros(b).to_vec()),
-                Err(_) => None,
+                Ok((rest, o)) if rest.is_empty() && is_int(&o) => {
+                    o.as_slice().ok().map(|b| strip_zeros(b).to_vec())
+                }
+                _ => Some(strip_zeros(y).to_vec()),
             };
             ("DSA".into(), bits, y.map(PublicId::Dsa))
         }
         _ => (alg_id, None, None),
     }
-}
-
-/// Bit length of `p` in DSA parameters `SEQUENCE { p, q, g }`.
-fn dsa_p_bits(params: &BerObject<'_>) -> Option<u32> {
-    let items = seq(params)?;
-    let p = items.first()?.as_slice().ok()?;
-    Some(bit_len(strip_zeros(p)))
 }
 
 /// `RSAPublicKey ::= SEQUENCE { n, e }`, without leading zeros.
@@ -296,7 +297,9 @@ fn pkcs8(der: &[u8]) -> Result<KeyInfo, KeyError> {
         let public = items.iter().skip(3).find_map(|item| {
             (item.header.tag().0 == 1)
                 .then(|| match &item.content {
-                    BerObjectContent::Unknown(any) => any.data.split_first().map(|(_, k)| k.to_vec()),
+                    BerObjectContent::Unknown(any) => {
+                        any.data.split_first().map(|(_, k)| k.to_vec())
+                    }
                     BerObjectContent::BitString(_, bits) => Some(bits.data.to_vec()),
                     _ => None,
                 })
@@ -372,7 +375,7 @@ fn dsa_info(
     let g = int(items.get(2))?;
     let x = int(Some(x))?;
     let bits = p.bits();
-    if bits < 512 || bits > 16_384 || x == BigUint::ZERO {
+    if !(512..=16_384).contains(&bits) || x == BigUint::ZERO {
         return Err("damaged DSA key".into());
     }
     let derived = g.modpow(&x, &p);
@@ -622,7 +625,12 @@ mod tests {
                     if i == 0 { 0x30 } else { (state >> 16) as u8 }
                 })
                 .collect();
-            for format in [KeyFormat::Pkcs8, KeyFormat::Pkcs1, KeyFormat::Sec1, KeyFormat::Dsa] {
+            for format in [
+                KeyFormat::Pkcs8,
+                KeyFormat::Pkcs1,
+                KeyFormat::Sec1,
+                KeyFormat::Dsa,
+            ] {
                 assert!(identify(&KeyMaterial::new(format, bytes.clone())).is_err());
             }
             let _ = sniff(&bytes);

@@ -107,10 +107,7 @@ mod tests {
             " test ca ",
             rcgen::DnValue::Utf8String("EXAMPLE   org".into()),
         );
-        let c = cert_with_subject(
-            "Test CA2",
-            rcgen::DnValue::Utf8String("Example Org".into()),
-        );
+        let c = cert_with_subject("Test CA2", rcgen::DnValue::Utf8String("Example Org".into()));
         let (_, a) = x509_parser::parse_x509_certificate(&a).unwrap();
         let (_, b) = x509_parser::parse_x509_certificate(&b).unwrap();
         let (_, c) = x509_parser::parse_x509_certificate(&c).unwrap();

@@ -170,18 +170,10 @@ fn read_pem(data: &[u8], out: &mut FileObjects) {
                         .push(Problem::Unreadable(format!("PEM block {n}: {msg}"))),
                 }
             }
-            "PRIVATE KEY" => out
-                .keys
-                .push(KeyMaterial::new(KeyFormat::Pkcs8, contents)),
-            "RSA PRIVATE KEY" => out
-                .keys
-                .push(KeyMaterial::new(KeyFormat::Pkcs1, contents)),
-            "EC PRIVATE KEY" => out
-                .keys
-                .push(KeyMaterial::new(KeyFormat::Sec1, contents)),
-            "DSA PRIVATE KEY" => out
-                .keys
-                .push(KeyMaterial::new(KeyFormat::Dsa, contents)),
+            "PRIVATE KEY" => out.keys.push(KeyMaterial::new(KeyFormat::Pkcs8, contents)),
+            "RSA PRIVATE KEY" => out.keys.push(KeyMaterial::new(KeyFormat::Pkcs1, contents)),
+            "EC PRIVATE KEY" => out.keys.push(KeyMaterial::new(KeyFormat::Sec1, contents)),
+            "DSA PRIVATE KEY" => out.keys.push(KeyMaterial::new(KeyFormat::Dsa, contents)),
             "ENCRYPTED PRIVATE KEY" => out.problems.push(encrypted_pkcs8(&contents, n)),
             // Parameters, public keys and requests are not inventoried.
             _ => {}

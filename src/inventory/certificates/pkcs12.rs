@@ -94,7 +94,9 @@ fn candidates(password: Option<&str>) -> Vec<Password> {
 /// Open a PKCS#12 file.
 pub fn open(data: &[u8], password: Option<&str>) -> Result<Contents, P12Error> {
     let damaged = |what: &str| P12Error::Damaged(what.to_string());
-    let pfx = ber::read(data).map_err(|_| damaged("it is not BER-encoded"))?.0;
+    let pfx = ber::read(data)
+        .map_err(|_| damaged("it is not BER-encoded"))?
+        .0;
     let items = seq(&pfx).map_err(|_| damaged("it is not a PFX structure"))?;
     let [version, auth_safe, rest @ ..] = items.as_slice() else {
         return Err(damaged("it is not a PFX structure"));
@@ -153,7 +155,10 @@ fn seq<'a>(tlv: &Tlv<'a>) -> Result<Vec<Tlv<'a>>, ber::BerError> {
 fn content_info<'a>(tlv: &Tlv<'a>) -> Result<(String, Tlv<'a>), P12Error> {
     let damaged = || P12Error::Damaged("a content info is damaged".into());
     let items = seq(tlv).map_err(|_| damaged())?;
-    let oid = items.first().and_then(|o| o.oid().ok()).ok_or_else(damaged)?;
+    let oid = items
+        .first()
+        .and_then(|o| o.oid().ok())
+        .ok_or_else(damaged)?;
     let explicit = items
         .get(1)
         .filter(|t| t.is_context(0))
@@ -244,9 +249,7 @@ fn read_auth_safe(octets: &[u8], password: &Password) -> Result<Contents, P12Err
     for info in &infos {
         let (content_type, content) = content_info(info)?;
         let plain = match content_type.as_str() {
-            OID_DATA => content
-                .octets()
-                .map_err(|_| damaged("a safe is damaged"))?,
+            OID_DATA => content.octets().map_err(|_| damaged("a safe is damaged"))?,
             OID_ENCRYPTED_DATA => match decrypt_encrypted_data(&content, password) {
                 Ok(plain) => plain,
                 Err(P12Error::Unsupported(what)) => {
@@ -302,8 +305,7 @@ fn read_safe_contents(
     if depth > 8 {
         return Err(damaged("safe contents nest too deeply"));
     }
-    let contents = ber::read_all(data)
-        .map_err(|_| damaged("a safe is damaged"))?;
+    let contents = ber::read_all(data).map_err(|_| damaged("a safe is damaged"))?;
     let bags = seq(&contents).map_err(|_| damaged("a safe is damaged"))?;
     for bag in &bags {
         let items = seq(bag).map_err(|_| damaged("a bag is damaged"))?;
@@ -441,7 +443,10 @@ pub fn algorithm_name(oid: &str) -> String {
 fn decrypt(alg: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, P12Error> {
     let damaged = || P12Error::Damaged("encryption parameters are damaged".into());
     let items = seq(alg).map_err(|_| damaged())?;
-    let oid = items.first().and_then(|o| o.oid().ok()).ok_or_else(damaged)?;
+    let oid = items
+        .first()
+        .and_then(|o| o.oid().ok())
+        .ok_or_else(damaged)?;
     let params = items.get(1);
     if let Some(pkcs12_pbe) = oid.strip_prefix("1.2.840.113549.1.12.1.") {
         let params = seq(params.ok_or_else(damaged)?).map_err(|_| damaged())?;
@@ -450,10 +455,15 @@ fn decrypt(alg: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, P
             .filter(|t| t.is(TAG_OCTET_STRING))
             .and_then(|t| t.octets().ok())
             .ok_or_else(damaged)?;
-        let rounds = iteration_count(params.get(1).ok_or_else(damaged)?.u64().map_err(|_| damaged())?)?;
-        let derive = |id, len| {
-            pkcs12::kdf::derive_key::<Sha1>(&password.bmp, &salt, id, rounds, len)
-        };
+        let rounds = iteration_count(
+            params
+                .get(1)
+                .ok_or_else(damaged)?
+                .u64()
+                .map_err(|_| damaged())?,
+        )?;
+        let derive =
+            |id, len| pkcs12::kdf::derive_key::<Sha1>(&password.bmp, &salt, id, rounds, len);
         use pkcs12::kdf::Pkcs12KeyType::{EncryptionKey, Iv};
         return match pkcs12_pbe {
             "1" | "2" => {
@@ -466,7 +476,11 @@ fn decrypt(alg: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, P
             "3" => cbc_decrypt::<des::TdesEde3>(&derive(EncryptionKey, 24), &derive(Iv, 8), data),
             "4" => cbc_decrypt::<des::TdesEde2>(&derive(EncryptionKey, 16), &derive(Iv, 8), data),
             "5" | "6" => {
-                let (len, bits) = if pkcs12_pbe == "5" { (16, 128) } else { (5, 40) };
+                let (len, bits) = if pkcs12_pbe == "5" {
+                    (16, 128)
+                } else {
+                    (5, 40)
+                };
                 let key = derive(EncryptionKey, len);
                 let iv = derive(Iv, 8);
                 let cipher = rc2::Rc2::new_with_eff_key_len(&key, bits);
@@ -506,7 +520,13 @@ fn pbes2(params: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, 
     let enc = seq(params.get(1).ok_or_else(damaged)?).map_err(|_| damaged())?;
     let kdf_oid = kdf.first().and_then(|o| o.oid().ok()).ok_or_else(damaged)?;
     let enc_oid = enc.first().and_then(|o| o.oid().ok()).ok_or_else(damaged)?;
-    let scheme = || format!("PBES2 ({}, {})", algorithm_name(&kdf_oid), algorithm_name(&enc_oid));
+    let scheme = || {
+        format!(
+            "PBES2 ({}, {})",
+            algorithm_name(&kdf_oid),
+            algorithm_name(&enc_oid)
+        )
+    };
     if kdf_oid != OID_PBKDF2 {
         return Err(P12Error::Unsupported(scheme()));
     }
@@ -516,7 +536,12 @@ fn pbes2(params: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, 
         .filter(|t| t.is(TAG_OCTET_STRING))
         .and_then(|t| t.octets().ok())
         .ok_or_else(damaged)?;
-    let rounds = iteration_count(kp.get(1).ok_or_else(damaged)?.u64().map_err(|_| damaged())?)?;
+    let rounds = iteration_count(
+        kp.get(1)
+            .ok_or_else(damaged)?
+            .u64()
+            .map_err(|_| damaged())?,
+    )?;
     let mut key_length = None;
     let mut prf = "1.2.840.113549.2.7".to_string();
     for item in kp.iter().skip(2) {
@@ -548,11 +573,21 @@ fn pbes2(params: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, 
     let mut key = vec![0u8; key_len];
     let rounds = rounds as u32;
     match prf.as_str() {
-        "1.2.840.113549.2.7" => pbkdf2::pbkdf2_hmac::<Sha1>(&password.utf8, &salt, rounds, &mut key),
-        "1.2.840.113549.2.8" => pbkdf2::pbkdf2_hmac::<Sha224>(&password.utf8, &salt, rounds, &mut key),
-        "1.2.840.113549.2.9" => pbkdf2::pbkdf2_hmac::<Sha256>(&password.utf8, &salt, rounds, &mut key),
-        "1.2.840.113549.2.10" => pbkdf2::pbkdf2_hmac::<Sha384>(&password.utf8, &salt, rounds, &mut key),
-        "1.2.840.113549.2.11" => pbkdf2::pbkdf2_hmac::<Sha512>(&password.utf8, &salt, rounds, &mut key),
+        "1.2.840.113549.2.7" => {
+            pbkdf2::pbkdf2_hmac::<Sha1>(&password.utf8, &salt, rounds, &mut key)
+        }
+        "1.2.840.113549.2.8" => {
+            pbkdf2::pbkdf2_hmac::<Sha224>(&password.utf8, &salt, rounds, &mut key)
+        }
+        "1.2.840.113549.2.9" => {
+            pbkdf2::pbkdf2_hmac::<Sha256>(&password.utf8, &salt, rounds, &mut key)
+        }
+        "1.2.840.113549.2.10" => {
+            pbkdf2::pbkdf2_hmac::<Sha384>(&password.utf8, &salt, rounds, &mut key)
+        }
+        "1.2.840.113549.2.11" => {
+            pbkdf2::pbkdf2_hmac::<Sha512>(&password.utf8, &salt, rounds, &mut key)
+        }
         other => {
             return Err(P12Error::Unsupported(format!(
                 "PBES2 with the PRF {}",
