@@ -238,10 +238,12 @@ fn der_to_ber(data: &[u8], levels: usize) -> Vec<u8> {
     out
 }
 
-/// A MAC-less PFX whose certificate is in a plain safe and whose key is the given
-/// `EncryptedPrivateKeyInfo` (PKCS#8 DER): how exporters that default the PBES2 PRF to
-/// hmacWithSHA1 write it.
-fn pfx_with_encrypted_key(cert_der: &[u8], encrypted_key: &[u8]) -> Vec<u8> {
+/// A PFX whose certificate is in a plain safe and whose key is the given bag (`bag_oid`,
+/// value): a PKCS#8 `EncryptedPrivateKeyInfo` in a shrouded bag (how exporters that default
+/// the PBES2 PRF to hmacWithSHA1 write it) or a plain `PrivateKeyInfo`. `mac_password` adds
+/// a SHA-1 MAC keyed with those password bytes (PKCS#12 BMP encoding; empty is the NULL
+/// password, which NSS and Java write and OpenSSL accepts for `-passin pass:`).
+fn build_pfx(cert_der: &[u8], bag_oid: &str, key: &[u8], mac_password: Option<&[u8]>) -> Vec<u8> {
     let explicit0 = |c: &[u8]| tlv(0xa0, c);
     let cert_bag = tlv(
         0x30,
@@ -258,14 +260,7 @@ fn pfx_with_encrypted_key(cert_der: &[u8], encrypted_key: &[u8]) -> Vec<u8> {
         ]
         .concat(),
     );
-    let key_bag = tlv(
-        0x30,
-        &[
-            der_oid("1.2.840.113549.1.12.10.1.2"),
-            explicit0(encrypted_key),
-        ]
-        .concat(),
-    );
+    let key_bag = tlv(0x30, &[der_oid(bag_oid), explicit0(key)].concat());
     let data_info = |safe: Vec<u8>| {
         tlv(
             0x30,
@@ -277,21 +272,39 @@ fn pfx_with_encrypted_key(cert_der: &[u8], encrypted_key: &[u8]) -> Vec<u8> {
         )
     };
     let auth_safe = tlv(0x30, &[data_info(cert_bag), data_info(key_bag)].concat());
-    tlv(
-        0x30,
-        &[
-            tlv(0x02, &[3]),
-            tlv(
-                0x30,
-                &[
-                    der_oid("1.2.840.113549.1.7.1"),
-                    explicit0(&tlv(0x04, &auth_safe)),
-                ]
-                .concat(),
-            ),
-        ]
-        .concat(),
-    )
+    let mut pfx = [
+        tlv(0x02, &[3]),
+        tlv(
+            0x30,
+            &[
+                der_oid("1.2.840.113549.1.7.1"),
+                explicit0(&tlv(0x04, &auth_safe)),
+            ]
+            .concat(),
+        ),
+    ]
+    .concat();
+    if let Some(password) = mac_password {
+        use hmac::{KeyInit, Mac};
+        let salt = [7u8; 8];
+        let key = pkcs12::kdf::derive_key::<sha1::Sha1>(
+            password,
+            &salt,
+            pkcs12::kdf::Pkcs12KeyType::Mac,
+            2048,
+            20,
+        );
+        let mut mac = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(&key).unwrap();
+        mac.update(&auth_safe);
+        let digest = mac.finalize().into_bytes().to_vec();
+        let alg = tlv(0x30, &[der_oid("1.3.14.3.2.26"), vec![0x05, 0x00]].concat());
+        let digest_info = tlv(0x30, &[alg, tlv(0x04, &digest)].concat());
+        pfx.extend(tlv(
+            0x30,
+            &[digest_info, tlv(0x04, &salt), tlv(0x02, &[0x08, 0x00])].concat(),
+        ));
+    }
+    tlv(0x30, &pfx)
 }
 
 // ---- item 4: PKCS#12 -----------------------------------------------------------------------
@@ -565,7 +578,7 @@ fn pkcs12_files_openssl_opens_open_and_wrong_passwords_are_locked() {
     // PBES2 with the PRF left at its default, hmacWithSHA1 (and said explicitly).
     let cert_der = openssl(&["x509", "-in", s(&cert), "-outform", "DER"]).stdout;
     for (name, prf) in [
-        ("pbes2-sha1-default.p12", None),
+        ("pbes2-openssl-default-prf.p12", None),
         ("pbes2-hmacWithSHA1.p12", Some("hmacWithSHA1")),
     ] {
         let mut args = vec![
@@ -585,7 +598,11 @@ fn pkcs12_files_openssl_opens_open_and_wrong_passwords_are_locked() {
         }
         let enc = openssl(&args).stdout;
         let file = d.join(name);
-        fs::write(&file, pfx_with_encrypted_key(&cert_der, &enc)).unwrap();
+        fs::write(
+            &file,
+            build_pfx(&cert_der, "1.2.840.113549.1.12.10.1.2", &enc, None),
+        )
+        .unwrap();
         corpus.push((
             file,
             Some("pw"),
@@ -596,6 +613,69 @@ fn pkcs12_files_openssl_opens_open_and_wrong_passwords_are_locked() {
             },
         ));
     }
+
+    // The NULL (absent) password, which is not the empty one: a MAC keyed with no password
+    // bytes at all. It opens when no password or the empty one is given, as in OpenSSL.
+    let plain_key = openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        s(&key),
+        "-outform",
+        "DER",
+    ])
+    .stdout;
+    let null = d.join("null-password.p12");
+    fs::write(
+        &null,
+        build_pfx(
+            &cert_der,
+            "1.2.840.113549.1.12.10.1.1",
+            &plain_key,
+            Some(&[]),
+        ),
+    )
+    .unwrap();
+    corpus.push((
+        null.clone(),
+        None,
+        Verdict::Opens {
+            certs: 1,
+            keys: 1,
+            paired: true,
+        },
+    ));
+    corpus.push((
+        null.clone(),
+        Some(""),
+        Verdict::Opens {
+            certs: 1,
+            keys: 1,
+            paired: true,
+        },
+    ));
+    corpus.push((null, Some("pw"), Verdict::Locked));
+    let empty = d.join("empty-bmp-password.p12");
+    fs::write(
+        &empty,
+        build_pfx(
+            &cert_der,
+            "1.2.840.113549.1.12.10.1.1",
+            &plain_key,
+            Some(&[0, 0]),
+        ),
+    )
+    .unwrap();
+    corpus.push((
+        empty,
+        None,
+        Verdict::Opens {
+            certs: 1,
+            keys: 1,
+            paired: true,
+        },
+    ));
 
     // python cryptography's exports.
     if python_has_cryptography() {
