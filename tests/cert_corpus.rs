@@ -1296,6 +1296,36 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
         Some(256),
         "EC",
     );
+    let (key, cert) = make(
+        "legacy",
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+    );
+    let legacy = d.join("legacy-encrypted.key");
+    openssl(&[
+        "rsa",
+        "-in",
+        s(&key),
+        "-aes256",
+        "-passout",
+        "pass:pw",
+        "-traditional",
+        "-out",
+        s(&legacy),
+    ]);
+    assert!(
+        fs::read_to_string(&legacy)
+            .unwrap()
+            .contains("Proc-Type: 4,ENCRYPTED")
+    );
+    check(
+        "legacy encrypted PEM",
+        &cert,
+        &legacy,
+        "server.key",
+        false,
+        Some(2048),
+        "RSA",
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // The findings name what the keys are.
@@ -1303,6 +1333,7 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
         "root-Ed448",
         "root-encrypted PKCS#8 DER",
         "root-explicit curve",
+        "root-legacy encrypted PEM",
     ]
     .iter()
     .map(|r| {
@@ -1325,6 +1356,11 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
         messages[2].contains("explicit curve parameters"),
         "{}",
         messages[2]
+    );
+    assert!(
+        messages[3].contains("rsa private key encrypted the legacy OpenSSL way"),
+        "{}",
+        messages[3]
     );
 }
 

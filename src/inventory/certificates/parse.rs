@@ -147,7 +147,13 @@ fn read_pem(data: &[u8], out: &mut FileObjects) {
         let n = index + 1;
         let (label, contents) = match block {
             Ok(b) => b,
-            Err(msg) => {
+            Err(PemError::Encrypted(label)) => {
+                out.problems.push(Problem::KeyUnsupported(format!(
+                    "PEM block {n} is an {label} encrypted the legacy OpenSSL way (Proc-Type), which cannot be paired without decrypting it"
+                )));
+                continue;
+            }
+            Err(PemError::Damaged(msg)) => {
                 out.problems
                     .push(Problem::Unreadable(format!("PEM block {n}: {msg}")));
                 continue;
@@ -199,9 +205,23 @@ fn push_certs(certs: Vec<Vec<u8>>, what: &str, out: &mut FileObjects) {
     }
 }
 
+/// Why a PEM block cannot be used.
+enum PemError {
+    /// A legacy-encrypted key (`Proc-Type: 4,ENCRYPTED`), by label.
+    Encrypted(String),
+    /// Damaged, with why.
+    Damaged(String),
+}
+
+impl From<&str> for PemError {
+    fn from(m: &str) -> Self {
+        PemError::Damaged(m.to_string())
+    }
+}
+
 /// Every `-----BEGIN X-----` … `-----END X-----` block, wherever it starts (after a byte-order
 /// mark, text, or on a CRLF line), as its label and decoded contents or why it is unreadable.
-fn pem_blocks(data: &[u8]) -> Vec<Result<(String, Vec<u8>), String>> {
+fn pem_blocks(data: &[u8]) -> Vec<Result<(String, Vec<u8>), PemError>> {
     const BEGIN: &[u8] = b"-----BEGIN ";
     const DASHES: &[u8] = b"-----";
     let mut out = Vec::new();
@@ -230,17 +250,20 @@ fn pem_blocks(data: &[u8]) -> Vec<Result<(String, Vec<u8>), String>> {
         };
         let body = &data[body_start..body_start + body_len];
         pos = body_start + body_len + end_marker.len();
-        out.push(decode_pem_body(body).map(|bytes| (label, bytes)));
+        out.push(match decode_pem_body(body) {
+            Ok(bytes) => Ok((label, bytes)),
+            Err(None) => Err(PemError::Encrypted(label.to_ascii_lowercase())),
+            Err(Some(msg)) => Err(PemError::Damaged(msg)),
+        });
     }
     out
 }
 
-fn decode_pem_body(body: &[u8]) -> Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(body).map_err(|_| "damaged base64".to_string())?;
+/// The decoded body; `Err(None)` for a legacy-encrypted key, `Err(Some(why))` when damaged.
+fn decode_pem_body(body: &[u8]) -> Result<Vec<u8>, Option<String>> {
+    let text = std::str::from_utf8(body).map_err(|_| Some("damaged base64".to_string()))?;
     if text.contains("Proc-Type:") && text.contains("ENCRYPTED") {
-        return Err(
-            "an encrypted legacy (OpenSSL Proc-Type) private key, which cannot be checked".into(),
-        );
+        return Err(None);
     }
     // RFC 7468 allows header lines before the base64 text; they end with a blank line.
     let mut b64 = String::with_capacity(text.len());
@@ -253,9 +276,9 @@ fn decode_pem_body(body: &[u8]) -> Result<Vec<u8>, String> {
     }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(b64.as_bytes())
-        .map_err(|_| "damaged base64".to_string())?;
+        .map_err(|_| Some("damaged base64".to_string()))?;
     if decoded.is_empty() {
-        return Err("the block is empty".into());
+        return Err(Some("the block is empty".into()));
     }
     Ok(decoded)
 }

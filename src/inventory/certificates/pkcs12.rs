@@ -14,6 +14,9 @@ use sha2_11::{Sha224, Sha256, Sha384, Sha512};
 /// otherwise keep drconsole busy for hours); real exports use 2,048 to 600,000.
 const MAX_ITERATIONS: u64 = 10_000_000;
 
+/// Total iterations spent on one file with one password (MAC and every bag together).
+const ITERATION_BUDGET: u64 = 20_000_000;
+
 const OID_DATA: &str = "1.2.840.113549.1.7.1";
 const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 const OID_ENVELOPED_DATA: &str = "1.2.840.113549.1.7.3";
@@ -49,12 +52,14 @@ pub enum P12Error {
     Damaged(String),
 }
 
-/// One password as the two encodings PKCS#12 uses.
+/// One password as the two encodings PKCS#12 uses, with the work left to spend on it.
 struct Password {
     /// PKCS#12 KDF: UTF-16BE with two zero bytes; empty for the NULL password.
     bmp: Vec<u8>,
     /// PBKDF2: the UTF-8 bytes.
     utf8: Vec<u8>,
+    /// Iterations still allowed.
+    budget: std::cell::Cell<u64>,
 }
 
 impl Password {
@@ -64,6 +69,7 @@ impl Password {
         Password {
             bmp,
             utf8: p.as_bytes().to_vec(),
+            budget: std::cell::Cell::new(ITERATION_BUDGET),
         }
     }
 
@@ -71,7 +77,21 @@ impl Password {
         Password {
             bmp: Vec::new(),
             utf8: Vec::new(),
+            budget: std::cell::Cell::new(ITERATION_BUDGET),
         }
+    }
+
+    /// Check an iteration count and take it from the budget.
+    fn spend(&self, n: u64) -> Result<i32, P12Error> {
+        let rounds = iteration_count(n)?;
+        let left = self.budget.get();
+        if n > left {
+            return Err(P12Error::Unsupported(format!(
+                "more key-derivation work than drconsole will do for one file ({ITERATION_BUDGET} iterations)"
+            )));
+        }
+        self.budget.set(left - n);
+        Ok(rounds)
     }
 }
 
@@ -195,7 +215,7 @@ fn verify_mac(mac: &Tlv<'_>, password: &Password, data: &[u8]) -> Result<bool, P
         Some(t) => t.u64().map_err(|_| damaged())?,
         None => 1,
     };
-    let rounds = iteration_count(iterations)?;
+    let rounds = password.spend(iterations)?;
     macro_rules! check {
         ($d:ty) => {{
             let key = pkcs12::kdf::derive_key::<$d>(
@@ -455,7 +475,7 @@ fn decrypt(alg: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, P
             .filter(|t| t.is(TAG_OCTET_STRING))
             .and_then(|t| t.octets().ok())
             .ok_or_else(damaged)?;
-        let rounds = iteration_count(
+        let rounds = password.spend(
             params
                 .get(1)
                 .ok_or_else(damaged)?
@@ -536,7 +556,7 @@ fn pbes2(params: &Tlv<'_>, data: &[u8], password: &Password) -> Result<Vec<u8>, 
         .filter(|t| t.is(TAG_OCTET_STRING))
         .and_then(|t| t.octets().ok())
         .ok_or_else(damaged)?;
-    let rounds = iteration_count(
+    let rounds = password.spend(
         kp.get(1)
             .ok_or_else(damaged)?
             .u64()
@@ -632,4 +652,62 @@ pub fn pkcs8_scheme(der: &[u8]) -> Option<String> {
     let value = ber::read_all(der).ok()?;
     let items = seq(&value).ok()?;
     scheme_name(items.first()?.raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        assert!(content.len() < 0x80);
+        [vec![tag, content.len() as u8], content.to_vec()].concat()
+    }
+
+    #[test]
+    fn a_hostile_iteration_count_is_refused_not_run() {
+        // MacData with 2^40 iterations: named as more work than drconsole does, at once.
+        let sha1 = tlv(
+            0x30,
+            &[tlv(0x06, &[0x2b, 0x0e, 0x03, 0x02, 0x1a]), vec![5, 0]].concat(),
+        );
+        let digest_info = tlv(0x30, &[sha1, tlv(0x04, &[0; 20])].concat());
+        let mac = tlv(
+            0x30,
+            &[
+                digest_info,
+                tlv(0x04, &[1; 8]),
+                tlv(0x02, &[1, 0, 0, 0, 0, 0]),
+            ]
+            .concat(),
+        );
+        let data_oid = tlv(
+            0x06,
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01],
+        );
+        let auth = tlv(
+            0x30,
+            &[data_oid, tlv(0xa0, &tlv(0x04, &tlv(0x30, &[])))].concat(),
+        );
+        let pfx = tlv(0x30, &[tlv(0x02, &[3]), auth, mac].concat());
+        match open(&pfx, Some("pw")) {
+            Err(P12Error::Unsupported(m)) => assert!(m.contains("iteration count"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbage_and_truncations_are_errors_not_panics() {
+        let mut state = 0x9e37_79b9_u32;
+        for len in 0..400 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    if i == 0 { 0x30 } else { (state >> 16) as u8 }
+                })
+                .collect();
+            assert!(open(&bytes, None).is_err());
+            let _ = is_encrypted_pkcs8(&bytes);
+            let _ = pkcs8_scheme(&bytes);
+        }
+    }
 }
