@@ -113,7 +113,8 @@ pub fn parse_bytes(
         }
         return;
     }
-    if pkcs12_name {
+    // A `.pfx`/`.p12` name is not proof: some tools write PEM under it.
+    if pkcs12_name && !contains(data, b"-----BEGIN ") {
         read_pkcs12(data, password, out);
         return;
     }
@@ -386,6 +387,27 @@ mod tests {
                 String::from_utf8_lossy(&data)
             );
         }
+    }
+
+    #[test]
+    fn a_damaged_block_does_not_hide_the_blocks_after_it() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["a".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let text = format!(
+            "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n{}",
+            cert.pem()
+        );
+        let out = parse(text.as_bytes());
+        assert_eq!(out.certs.len(), 1);
+        assert_eq!(out.problems.len(), 1);
+        // PEM written under a .pfx name is read as PEM.
+        let mut out = FileObjects::default();
+        parse_bytes(cert.pem().as_bytes(), true, None, true, &mut out);
+        assert_eq!(out.certs.len(), 1);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
     }
 
     #[test]
