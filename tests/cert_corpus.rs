@@ -1297,6 +1297,24 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
         "EC",
     );
     let (key, cert) = make(
+        "k1",
+        &[
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:secp256k1",
+        ],
+    );
+    check(
+        "secp256k1",
+        &cert,
+        &key,
+        "server.key",
+        false,
+        Some(256),
+        "EC",
+    );
+    let (key, cert) = make(
         "legacy",
         &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
     );
@@ -1334,6 +1352,7 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
         "root-encrypted PKCS#8 DER",
         "root-explicit curve",
         "root-legacy encrypted PEM",
+        "root-secp256k1",
     ]
     .iter()
     .map(|r| {
@@ -1362,6 +1381,7 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
         "{}",
         messages[3]
     );
+    assert!(messages[4].contains("curve secp256k1"), "{}", messages[4]);
 }
 
 // ---- item 8: PKCS#7 bundles and key-type names ----------------------------------------------
@@ -1446,6 +1466,18 @@ fn key_types_are_named_with_their_sizes() {
             Some(521),
         ),
         ("X25519", vec![], "X25519", Some(253)),
+        (
+            "EC",
+            vec!["-pkeyopt", "ec_paramgen_curve:secp256k1"],
+            "EC",
+            Some(256),
+        ),
+        (
+            "EC",
+            vec!["-pkeyopt", "ec_paramgen_curve:brainpoolP384r1"],
+            "EC",
+            Some(384),
+        ),
     ] {
         let key = d.join(format!("{alg}.key"));
         let mut args = vec!["genpkey", "-algorithm", alg, "-out", s(&key)];

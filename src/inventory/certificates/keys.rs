@@ -184,10 +184,8 @@ pub fn spki_identity(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>, O
                 .parameters
                 .as_ref()
                 .and_then(|p| p.as_oid().ok());
-            let bits = curve.as_ref().and_then(curve_bits).or_else(|| {
-                let b = point.key_size();
-                (b > 0).then_some(b as u32)
-            });
+            // The curve's size, not the point's byte count (P-521 points are 528 bits long).
+            let bits = curve.as_ref().and_then(curve_bits);
             ("EC".into(), bits, Some(PublicId::Ec(point.data().to_vec())))
         }
         Ok(PublicKey::DSA(y)) => {
@@ -207,7 +205,7 @@ pub fn spki_identity(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>, O
             };
             ("DSA".into(), bits, y.map(PublicId::Dsa))
         }
-        _ => (alg_id, None, None),
+        _ => (key_type_name(&alg_id), None, None),
     }
 }
 
@@ -554,10 +552,16 @@ fn curve_bits(curve: &Oid<'_>) -> Option<u32> {
         Some(256)
     } else if *curve == OID_NIST_EC_P384 {
         Some(384)
-    } else if curve.to_id_string() == OID_P521 {
-        Some(521)
     } else {
-        None
+        match curve.to_id_string().as_str() {
+            OID_P521 => Some(521),
+            "1.2.840.10045.3.1.1" => Some(192),
+            "1.3.132.0.33" => Some(224),
+            "1.3.132.0.10" | "1.3.36.3.3.2.8.1.1.7" => Some(256),
+            "1.3.36.3.3.2.8.1.1.11" => Some(384),
+            "1.3.36.3.3.2.8.1.1.13" => Some(512),
+            _ => None,
+        }
     }
 }
 
