@@ -1367,7 +1367,9 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
     .collect();
     assert!(messages[0].contains("Ed448"), "{}", messages[0]);
     assert!(
-        messages[1].contains("encrypted PKCS#8") && messages[1].contains("AES-256-CBC"),
+        messages[1].contains("encrypted PKCS#8")
+            && messages[1].contains("AES-256-CBC")
+            && messages[1].contains("no private key drconsole can pair was found for the identity"),
         "{}",
         messages[1]
     );

@@ -153,18 +153,26 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
 
     // Identity certificates whose private key is nowhere.
     for store in profile.certificates.iter().filter(|s| s.identity) {
-        let locked = live.problems.iter().any(|(s, _, p)| {
-            s == &store.name
-                && matches!(
-                    p,
-                    Problem::Locked(_) | Problem::Unsupported(_) | Problem::KeyUnsupported(_)
-                )
-        });
+        let locked = live
+            .problems
+            .iter()
+            .any(|(s, _, p)| s == &store.name && matches!(p, Problem::Locked(_)));
         if locked {
-            // A locked archive or a key drconsole cannot pair may be the key: reported as
-            // PFX_LOCKED, PFX_UNSUPPORTED or CERT_KEY_UNSUPPORTED, never as missing.
+            // A locked archive may hold the key.
             continue;
         }
+        // Keys drconsole cannot pair (or PKCS#12 parts it cannot open) may be the key: the
+        // identity is then told as unpaired, never as missing.
+        let mut unpairable: Vec<&Path> = live
+            .problems
+            .iter()
+            .filter(|(s, _, p)| {
+                s == &store.name
+                    && matches!(p, Problem::Unsupported(_) | Problem::KeyUnsupported(_))
+            })
+            .map(|(_, path, _)| path.as_path())
+            .collect();
+        unpairable.dedup();
         let certs = identity_certs(
             live.certs
                 .iter()
@@ -174,6 +182,26 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
         for c in certs.into_iter().filter(|c| c.key_file.is_none()) {
             if mismatched_keys.iter().any(|k| same_stem(&c.file, k)) {
                 // Reported as CERT_KEY_MISMATCH on the companion key.
+                continue;
+            }
+            if !unpairable.is_empty() {
+                out.push(
+                    Finding::new(
+                        Code::CertKeyUnsupported,
+                        &c.component,
+                        format!(
+                            "no private key drconsole can pair was found for the identity {} in {}; the key in {} may be it: check that it matches with openssl",
+                            describe_cert(c),
+                            c.file.display(),
+                            unpairable
+                                .iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .at(&c.file),
+                );
                 continue;
             }
             out.push(
