@@ -153,15 +153,13 @@ pub fn open(data: &[u8], password: Option<&str>) -> Result<Contents, P12Error> {
         // Without a MAC the password is proven by decryption alone.
         None => passwords.iter().collect(),
     };
-    let mut last = P12Error::Locked;
     for p in chosen {
         match read_auth_safe(&auth_octets, p) {
-            Ok(contents) => return Ok(contents),
-            Err(e @ (P12Error::Unsupported(_) | P12Error::Damaged(_))) => return Err(e),
-            Err(P12Error::Locked) => last = P12Error::Locked,
+            Err(P12Error::Locked) => continue,
+            other => return other,
         }
     }
-    Err(last)
+    Err(P12Error::Locked)
 }
 
 fn seq<'a>(tlv: &Tlv<'a>) -> Result<Vec<Tlv<'a>>, ber::BerError> {
