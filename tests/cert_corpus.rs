@@ -1085,6 +1085,12 @@ fn keys_of_every_type_pair_or_are_named_never_missing() {
             ));
             return;
         };
+        if c.chain == ChainStatus::Broken {
+            failures.push(format!(
+                "{label}: a valid self-signed certificate is broken: {:#?}",
+                inv.findings
+            ));
+        }
         if found.contains(&Code::CertKeyMissing) {
             failures.push(format!("{label}: CERT_KEY_MISSING: {:#?}", inv.findings));
         }
@@ -1613,4 +1619,121 @@ fn a_locked_pfx_in_a_set_is_could_not_read_in_diff_and_a_note_in_check() {
             .any(|f| f["component"] == format!("backup:{set_id}") && f["severity"] == "info"),
         "{notes:#?}"
     );
+}
+
+#[test]
+fn rsa_pss_signatures_verify_with_any_salt_length_as_openssl_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pss_key = d.join("pss.key");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA-PSS",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        s(&pss_key),
+    ]);
+    let rsa_key = d.join("rsa.key");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        s(&rsa_key),
+    ]);
+    let cases: Vec<(&str, &Path, Vec<&str>)> = vec![
+        ("pss-key-max-salt", &pss_key, vec![]),
+        (
+            "pss-key-salt-32",
+            &pss_key,
+            vec!["-sigopt", "rsa_pss_saltlen:32"],
+        ),
+        (
+            "rsa-key-pss-sha384-digest-salt",
+            &rsa_key,
+            vec![
+                "-sha384",
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:-1",
+            ],
+        ),
+        (
+            "rsa-key-pss-salt-0",
+            &rsa_key,
+            vec![
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:0",
+            ],
+        ),
+    ];
+    for (name, key, opts) in cases {
+        let root = d.join(name);
+        let certs = root.join(SERVER).join("Certificates");
+        fs::create_dir_all(&certs).unwrap();
+        let cert = certs.join("server.crt");
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-key",
+            s(key),
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=pss.example.com",
+            "-out",
+            s(&cert),
+        ];
+        args.extend(opts);
+        openssl(&args);
+        let status = |root: &Path| {
+            scan(&ctx(root))
+                .certificates
+                .iter()
+                .find(|c| c.common_name.as_deref() == Some("pss.example.com"))
+                .map(|c| c.chain)
+        };
+        assert_eq!(status(&root), Some(ChainStatus::SelfSigned), "{name}");
+        let openssl_ok = |p: &Path| {
+            run(
+                "openssl",
+                &[
+                    "verify",
+                    "-check_ss_sig",
+                    "-no-CApath",
+                    "-no-CAstore",
+                    "-CAfile",
+                    s(p),
+                    s(p),
+                ],
+            )
+            .is_some_and(|o| o.status.success())
+        };
+        assert!(openssl_ok(&cert), "openssl verifies {name}");
+
+        // One signature byte changed: neither drconsole nor openssl accepts it.
+        let mut der = openssl(&["x509", "-in", s(&cert), "-outform", "DER"]).stdout;
+        let last = der.len() - 1;
+        der[last] ^= 0x01;
+        let bad_der = d.join(format!("{name}-bad.der"));
+        fs::write(&bad_der, &der).unwrap();
+        openssl(&[
+            "x509",
+            "-in",
+            s(&bad_der),
+            "-inform",
+            "DER",
+            "-out",
+            s(&cert),
+        ]);
+        assert_eq!(status(&root), Some(ChainStatus::Broken), "{name} tampered");
+        assert!(!openssl_ok(&cert), "openssl refuses tampered {name}");
+    }
 }

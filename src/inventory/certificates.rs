@@ -11,6 +11,7 @@ mod pair;
 pub mod parse;
 mod pkcs12;
 mod pkcs7;
+mod rsa_verify;
 mod store;
 
 use crate::component::Component;

@@ -121,6 +121,11 @@ pub fn read_all(data: &[u8]) -> Result<Tlv<'_>, BerError> {
     }
 }
 
+/// The elements that fill `data` (the content of a constructed element).
+pub fn elements(data: &[u8]) -> Result<Vec<Tlv<'_>>, BerError> {
+    children(data, 0)
+}
+
 fn children(mut data: &[u8], depth: usize) -> Result<Vec<Tlv<'_>>, BerError> {
     let mut out = Vec::new();
     while !data.is_empty() {

@@ -210,7 +210,7 @@ pub fn spki_identity(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>, O
 }
 
 /// `RSAPublicKey ::= SEQUENCE { n, e }`, without leading zeros.
-fn rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+pub(super) fn rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     let (_, obj) = parse_der(der).ok()?;
     let items = seq(&obj)?;
     let n = items.first()?.as_slice().ok()?;
