@@ -193,7 +193,8 @@ fn emsa_pss_verify(
     let m_hash = ring::digest::digest(hash, message);
     let h_len = m_hash.as_ref().len();
     let em_len = em.len();
-    if em_len < h_len + salt_len + 2 || em.last() != Some(&0xbc) {
+    // A hostile salt length must not overflow the sum.
+    if salt_len > em_len || em_len < h_len + salt_len + 2 || em.last() != Some(&0xbc) {
         return false;
     }
     let (masked_db, rest) = em.split_at(em_len - h_len - 1);
@@ -223,4 +224,25 @@ fn emsa_pss_verify(
     ctx.update(m_hash.as_ref());
     ctx.update(salt);
     ctx.finish().as_ref() == h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_pss_parameters_are_refused_without_panicking() {
+        let em = [0xbcu8; 64];
+        for salt in [0, 20, 61, 62, 64, usize::MAX] {
+            assert!(!emsa_pss_verify(b"m", &em, 511, &SHA256, &SHA256, salt));
+        }
+        // Salt length 2^63, an unknown hash, an unknown mask function: not PSS we check.
+        let huge_salt = [
+            0xa2, 0x0a, 0x02, 0x08, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ];
+        assert!(pss_params(Some(&huge_salt)).is_some_and(|(_, _, s)| s > 1 << 40));
+        assert!(pss_params(Some(&[0xa0, 0x04, 0x30, 0x02, 0x06, 0x00])).is_none());
+        assert!(pss_params(Some(&[0xa5, 0x00])).is_none());
+        assert!(pss_params(Some(&[0xff])).is_none());
+    }
 }
