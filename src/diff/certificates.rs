@@ -89,6 +89,9 @@ pub struct CertificatesDiff {
     pub identity: Option<IdentityChange>,
     /// Files that are not certificates or keys we could read (path: reason).
     pub unparsed: Vec<String>,
+    /// Files that may hold certificates or keys but could not be read (locked or unsupported
+    /// PKCS#12, permission denied): the comparison is incomplete (path: reason).
+    pub unreadable: Vec<String>,
 }
 
 impl CertificatesDiff {
@@ -108,6 +111,7 @@ struct Store {
     certs: Vec<(CertInfo, PathBuf)>,
     keys: Vec<(KeyInfo, PathBuf)>,
     unparsed: Vec<String>,
+    unreadable: Vec<String>,
 }
 
 /// Compare the set's copy of a certificate store (`set_path`) with the live one; `password`
@@ -128,6 +132,8 @@ pub fn diff_certificates(
     };
     out.unparsed.extend(set.unparsed.iter().cloned());
     out.unparsed.extend(live.unparsed.iter().cloned());
+    out.unreadable.extend(set.unreadable.iter().cloned());
+    out.unreadable.extend(live.unreadable.iter().cloned());
 
     let mut certs: BTreeMap<String, CertInfo> = BTreeMap::new();
     let mut sides: BTreeMap<String, (bool, bool)> = BTreeMap::new();
@@ -199,7 +205,17 @@ pub fn diff_certificates(
     if store.identity {
         let si = identity(&set);
         let li = identity(&live);
-        out.identity = Some(explain(si, li, now));
+        let mut change = explain(si, li, now);
+        // A side whose store could not be read has an unknown identity, not none.
+        for (side, name) in [(&set, "set"), (&live, "live")] {
+            if let Some(why) = side.unreadable.first() {
+                change.same = false;
+                change.meaning = format!(
+                    "The {name} identity store could not be read ({why}), so its identity certificate is unknown and was not compared."
+                );
+            }
+        }
+        out.identity = Some(change);
     }
     out
 }
@@ -294,9 +310,9 @@ fn read_store(kind: CertStoreKind, path: &Path, password: Option<&str>) -> Store
         Ok((c, Some(m))) => (c, m),
         Ok((_, None)) => return store,
         Err(e) => {
-            store
-                .unparsed
-                .push(format!("{}: cannot read: {e}", path.display()));
+            let line = format!("{}: cannot read: {e}", path.display());
+            store.unreadable.push(line.clone());
+            store.unparsed.push(line);
             return store;
         }
     };
@@ -311,9 +327,9 @@ fn read_store(kind: CertStoreKind, path: &Path, password: Option<&str>) -> Store
             let root = match confined.open_dir() {
                 Ok(r) => r,
                 Err(e) => {
-                    store
-                        .unparsed
-                        .push(format!("{}: cannot read: {e}", path.display()));
+                    let line = format!("{}: cannot read: {e}", path.display());
+                    store.unreadable.push(line.clone());
+                    store.unparsed.push(line);
                     return store;
                 }
             };
@@ -330,7 +346,11 @@ fn read_store(kind: CertStoreKind, path: &Path, password: Option<&str>) -> Store
                         path.join(&i.rel).display()
                     )),
                     Ok(_) => {}
-                    Err(e) => store.unparsed.push(format!("cannot read: {e}")),
+                    Err(e) => {
+                        let line = format!("cannot read: {e}");
+                        store.unreadable.push(line.clone());
+                        store.unparsed.push(line);
+                    }
                 }
             }
         }
@@ -345,11 +365,17 @@ fn read_file(file: &Confined, password: Option<&str>, strict: bool, store: &mut 
     let (objects, _) = parse::read_confined(file, password, strict);
     let path = &file.path();
     for p in &objects.problems {
-        let why = match p {
-            parse::Problem::Unreadable(m) => m.clone(),
-            parse::Problem::Locked(m) => format!("locked PKCS#12 file: {m}"),
+        let (why, unreadable) = match p {
+            parse::Problem::Unreadable(m) => (m.clone(), m.starts_with("cannot read")),
+            parse::Problem::Locked(m) => (format!("could not read the PKCS#12 file: {m}"), true),
+            parse::Problem::Unsupported(m) => (format!("could not read all of it: {m}"), true),
+            parse::Problem::KeyUnsupported(m) => (m.clone(), false),
         };
-        store.unparsed.push(format!("{}: {why}", path.display()));
+        let line = format!("{}: {why}", path.display());
+        if unreadable {
+            store.unreadable.push(line.clone());
+        }
+        store.unparsed.push(line);
     }
     for der in &objects.certs {
         match cert_info(der) {
@@ -410,6 +436,14 @@ fn public_hash(id: &PublicId) -> String {
         }
         PublicId::Ed25519(p) => {
             h.update(b"ed25519");
+            h.update(p);
+        }
+        PublicId::Dsa(y) => {
+            h.update(b"dsa");
+            h.update(y);
+        }
+        PublicId::Raw(kind, p) => {
+            h.update(kind.as_bytes());
             h.update(p);
         }
     }
