@@ -87,6 +87,7 @@ pub enum Code {
     MdmTrustMissing,
     SettingsMissing,
     SettingsUnreadable,
+    SettingsUnverifiable,
     SettingsDiffer,
     MdmHostnameMismatch,
     FolderDiffers,
@@ -98,6 +99,7 @@ pub enum Code {
     DpUnreachable,
     DpOutOfSync,
     DpSingle,
+    JournalDamaged,
 }
 
 impl Code {
@@ -134,6 +136,7 @@ impl Code {
         Code::MdmTrustMissing,
         Code::SettingsMissing,
         Code::SettingsUnreadable,
+        Code::SettingsUnverifiable,
         Code::SettingsDiffer,
         Code::MdmHostnameMismatch,
         Code::FolderDiffers,
@@ -145,6 +148,7 @@ impl Code {
         Code::DpUnreachable,
         Code::DpOutOfSync,
         Code::DpSingle,
+        Code::JournalDamaged,
     ];
 
     /// Default severity and the operator's next step.
@@ -272,6 +276,10 @@ impl Code {
                 Error,
                 "The settings file is damaged: restore it from a backup set",
             ),
+            Code::SettingsUnverifiable => (
+                Warning,
+                "Not shown damaged: run as root if access was denied, else check it with `plutil -lint` on a Mac before replacing it",
+            ),
             Code::SettingsDiffer => (
                 Info,
                 "Review the difference before importing the settings from the backup set",
@@ -303,6 +311,10 @@ impl Code {
             Code::DpSingle => (
                 Warning,
                 "Add a mirror distribution point: best practice is one master and at least one mirror",
+            ),
+            Code::JournalDamaged => (
+                Error,
+                "A transaction's journal record is damaged: nothing was rolled back automatically. Read `drconsole journal`, check the paths it names, then keep them or run `drconsole undo TXID`",
             ),
         }
     }

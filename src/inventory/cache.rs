@@ -114,12 +114,13 @@ impl CheckCache {
         CheckCache::default()
     }
 
-    /// Load the cache file in `dir`; a missing or unreadable cache is simply empty.
+    /// Load the cache file in `dir`; a missing or unreadable cache is simply empty, and so is
+    /// one that someone else owns or could have written (its verdicts would not be ours).
     pub fn load(dir: &Path, read_existing: bool) -> Self {
         let file = dir.join("integrity.json");
         let mut map = HashMap::new();
         if read_existing
-            && let Ok(text) = std::fs::read_to_string(&file)
+            && let Ok(text) = read_trusted(dir, &file)
             && let Ok(disk) = serde_json::from_str::<OnDisk>(&text)
             && disk.version == VERSION
         {
@@ -253,11 +254,38 @@ impl CheckCache {
             entries,
         };
         let dir = file.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
+        let state = dir.parent().unwrap_or(dir);
+        crate::state_dir::ensure_dir(state, dir).map_err(std::io::Error::other)?;
+        // Temp + fsync + rename + fsync of the folder, like every file drconsole relies on:
+        // a power cut leaves the old cache or the new one, never a torn one.
         let tmp = dir.join(format!(".integrity.json.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec(&disk)?)?;
-        std::fs::rename(&tmp, file)
+        let _ = std::fs::remove_file(&tmp);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+        }
+        let mut f = opts.open(&tmp)?;
+        std::io::Write::write_all(&mut f, &serde_json::to_vec(&disk)?)?;
+        f.sync_all()?;
+        crate::journal::faults::synced(&tmp);
+        drop(f);
+        std::fs::rename(&tmp, file)?;
+        crate::journal::fsops::fsync_dir(dir)
     }
+}
+
+/// The cache file's text, if the cache folder and file are ours alone.
+fn read_trusted(dir: &Path, file: &Path) -> std::io::Result<String> {
+    crate::state_dir::check(dir, true).map_err(std::io::Error::other)?;
+    let mut f = crate::state_dir::open_file(file, std::fs::OpenOptions::new().read(true))
+        .map_err(std::io::Error::other)?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text)?;
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -286,6 +314,46 @@ mod tests {
         assert!(again.lookup(&f, CheckLevel::Quick).unwrap().cached);
         std::fs::write(&p, b"xy").unwrap();
         assert!(again.lookup(&f, CheckLevel::Quick).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_others_can_write_is_not_believed() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let dir = t.path().join("cache");
+        let cache = CheckCache::load(&dir, true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        cache.save().unwrap();
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_some()
+        );
+        // Anyone could have written "ok" into it: it answers nothing.
+        let file = dir.join("integrity.json");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_none()
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_none()
+        );
     }
 
     #[test]

@@ -447,7 +447,7 @@ pub struct SettingsFile {
     /// The file found (first existing candidate), if any.
     #[serde(serialize_with = "crate::pathser::option::serialize")]
     pub path: Option<PathBuf>,
-    /// `xml` or `binary`.
+    /// `xml`, `binary` or `openstep`.
     pub format: Option<String>,
     /// Number of top-level keys.
     pub keys: usize,
