@@ -35,21 +35,25 @@ pub enum ExecError {
     /// The journal could not be written before any change.
     #[error(transparent)]
     Journal(#[from] JournalError),
-    /// A step failed; everything was put back.
-    #[error("{cause}; transaction {txid} was rolled back: every path holds what it held before")]
+    /// A step failed; the transaction was rolled back.
+    #[error("{cause}; transaction {txid} was rolled back: {outcome}")]
     RolledBack {
         /// The transaction.
         txid: String,
         /// What failed.
         cause: String,
+        /// What the rollback achieved, in words.
+        outcome: String,
     },
     /// A database failed its check after the restore; everything was put back.
     #[error(
-        "{} fails the integrity check after the restore ({}); transaction {txid} was rolled back: every path holds what it held before",
+        "{} fails the integrity check after the restore ({}); transaction {txid} was rolled back: {outcome}",
         database.display(),
         messages.join("; ")
     )]
     VerifyFailed {
+        /// What the rollback achieved, in words.
+        outcome: String,
         /// The transaction.
         txid: String,
         /// The database that failed.
@@ -111,7 +115,7 @@ pub fn execute(
     let at = ctx.clock.now();
     let txid = journal.next_txid(at)?;
     let dir = journal.dir().join(&txid);
-    std::fs::create_dir(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
+    fsops::create_dir_private(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
     fsops::fsync_dir(journal.dir()).map_err(|e| JournalError::io(e, "fsync", journal.dir()))?;
     let mut log = Log::create(&dir.join("log"))?;
     log.append(&Record::Begin {
@@ -223,22 +227,35 @@ fn abort(
     cause: String,
     verify: Option<(PathBuf, Vec<String>)>,
 ) -> ExecError {
+    // From here a crash finishes the rollback, even when every step is done.
+    let _ = log.append(&Record::Aborting {
+        at: ctx.clock.now(),
+        reason: cause.clone(),
+    });
     // Re-read what is durable: rollback works from the journal, exactly as after a crash.
     let result = match Transaction::load(dir) {
         Ok(Some(tx)) => recover::rollback(&tx),
-        Ok(None) => Ok(()),
+        Ok(None) => Ok(recover::Outcome::default()),
         Err(e) => Err(e.to_string()),
     };
-    if let Err(rollback) = result {
-        return ExecError::RollbackIncomplete {
-            txid: txid.into(),
-            cause,
-            rollback,
-        };
-    }
+    let outcome = match result {
+        Ok(o) => o,
+        Err(rollback) => {
+            return ExecError::RollbackIncomplete {
+                txid: txid.into(),
+                cause,
+                rollback,
+            };
+        }
+    };
+    let reason = if outcome.clean() {
+        cause.clone()
+    } else {
+        format!("{cause}; {}", outcome.describe())
+    };
     if let Err(e) = log.append(&Record::RolledBack {
         at: ctx.clock.now(),
-        reason: cause.clone(),
+        reason,
     }) {
         return ExecError::RollbackIncomplete {
             txid: txid.into(),
@@ -246,15 +263,18 @@ fn abort(
             rollback: format!("the paths are back, but the journal could not record it: {e}"),
         };
     }
+    let outcome = outcome.describe();
     match verify {
         Some((database, messages)) => ExecError::VerifyFailed {
             txid: txid.into(),
             database,
             messages,
+            outcome,
         },
         None => ExecError::RolledBack {
             txid: txid.into(),
             cause,
+            outcome,
         },
     }
 }
@@ -331,6 +351,23 @@ impl Run<'_> {
                 self.skipped.extend(skipped);
             }
             StepKind::MoveBack { .. } | StepKind::Stash => {}
+        }
+        // What lands at the target, recorded before it lands: a rollback removes only that.
+        let staged = match &step.kind {
+            StepKind::CopyFile { .. } | StepKind::CopyTree { .. } => Some(Some(&temp)),
+            StepKind::MoveBack { from } => Some(Some(from)),
+            StepKind::Stash => Some(None),
+            StepKind::CreateDir => None,
+        };
+        if let Some(path) = staged {
+            let hash = match path {
+                Some(p) => hash::content_hash(p)
+                    .map_err(|e| format!("cannot read back {}: {e}", p.display()))?,
+                None => None,
+            };
+            self.log
+                .append(&Record::Staged { step: i, hash })
+                .map_err(|e| e.to_string())?;
         }
         if had.is_some() {
             let stash_dir = stash.parent().unwrap_or(self.journal_dir);

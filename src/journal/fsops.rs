@@ -111,6 +111,7 @@ pub fn copy_file(
     };
     set_attrs(&dst, temp, want)?;
     dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
+    faults::synced(temp);
     faults::point();
     Ok(total)
 }
@@ -169,6 +170,7 @@ pub fn copy_tree(
         let f = File::open(dir).map_err(|e| annotate(e, "open", dir))?;
         set_attrs(&f, dir, *want)?;
         f.sync_all().map_err(|e| annotate(e, "fsync", dir))?;
+        faults::synced(dir);
         faults::point();
     }
     Ok((total, skipped))
@@ -205,6 +207,10 @@ pub fn create_dir_durable(path: &Path, mode: u32) -> io::Result<()> {
 
 /// Create `path` and its missing parents with `mode`, fsyncing each new one's parent.
 pub fn create_dirs_durable(path: &Path, mode: u32) -> io::Result<()> {
+    if path.as_os_str().is_empty() {
+        // The parent of a relative name: the current folder, which exists.
+        return Ok(());
+    }
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => return Ok(()),
         // A planted link here could carry the stash outside the root: never go through it.
@@ -255,7 +261,9 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     {
         File::open(dir)
             .and_then(|f| f.sync_all())
-            .map_err(|e| annotate(e, "fsync", dir))
+            .map_err(|e| annotate(e, "fsync", dir))?;
+        faults::synced(dir);
+        Ok(())
     }
     #[cfg(not(unix))]
     {
@@ -274,9 +282,23 @@ fn fsync_parent(path: &Path) -> io::Result<()> {
 /// Rename `from` to `to` and fsync both folders.
 pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to).map_err(|e| {
+        let busy = if e.raw_os_error() == Some(libc::EBUSY) {
+            // The kernel's "Device or resource busy" says nothing an operator can act on.
+            let mount = if is_mount_point(to) { to } else { from };
+            format!(
+                ": {} is a mount point (another file system is mounted on it), and drconsole replaces a file or folder by renaming it, which the system refuses for a mount point; unmount it, or restore what is inside it instead, then try again",
+                mount.display()
+            )
+        } else {
+            String::new()
+        };
         io::Error::new(
             e.kind(),
-            format!("cannot rename {} to {}: {e}", from.display(), to.display()),
+            format!(
+                "cannot rename {} to {}: {e}{busy}",
+                from.display(),
+                to.display()
+            ),
         )
     })?;
     fsync_parent(to)?;
@@ -285,6 +307,24 @@ pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
     }
     faults::point();
     Ok(())
+}
+
+/// Whether a folder is a mount point: on another device than its parent.
+fn is_mount_point(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let dev = |p: &Path| std::fs::symlink_metadata(p).ok().map(|m| m.dev());
+        match (dev(p), p.parent().and_then(dev)) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        false
+    }
 }
 
 /// Remove a file, link or whole folder (links are removed, never followed), then fsync the

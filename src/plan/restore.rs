@@ -286,6 +286,14 @@ impl Builder<'_> {
             DbState::Missing => Some(format!("{path} is missing")),
             DbState::Empty => Some(format!("{path} is empty")),
             DbState::Unreadable => Some(format!("{path} cannot be read")),
+            DbState::Unverifiable => Some(format!(
+                "{path} could not be verified ({}); drconsole restores only what it could check",
+                member
+                    .file
+                    .messages
+                    .first()
+                    .map_or("no details", |m| m.as_str())
+            )),
             DbState::NotSqlite => Some(format!("{path} is not a SQLite database")),
             DbState::Corrupt => Some(format!(
                 "{path} fails its integrity check ({})",
