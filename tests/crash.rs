@@ -299,19 +299,8 @@ fn damaged_tails(
 fn timed_kills(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot, delays: &[u64]) {
     for ms in delays {
         bench.reset();
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_drconsole"));
-        cmd.arg("--root")
-            .arg(&bench.inst.root)
-            .arg("--state")
-            .arg(&bench.inst.state)
-            .arg("--now")
-            .arg(&bench.inst.now);
-        for b in &bench.inst.backups {
-            cmd.arg("--backups").arg(b);
-        }
-        cmd.args(args)
-            .env_remove("DRCONSOLE_CRASH_AFTER")
-            .stdin(std::process::Stdio::null())
+        let mut cmd = bench.inst.command(args);
+        cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         let mut child = cmd.spawn().unwrap();

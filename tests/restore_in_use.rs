@@ -152,10 +152,8 @@ impl ProgressSink for OpenAt {
 fn a_database_opened_between_database_steps_rolls_the_whole_restore_back() {
     let inst = install(64, true);
     let before = inst.settled();
-    let mut ctx = drconsole::context::Context::new(
-        drconsole::profile::load("lanrev-macos").unwrap(),
-        &inst.root,
-    );
+    let profile = drconsole::profile::load(&inst.profile.display().to_string()).unwrap();
+    let mut ctx = drconsole::context::Context::new(profile, &inst.root);
     ctx.state_dir = inst.state.clone();
     ctx.clock = drconsole::Clock::parse_fixed(NOW).unwrap();
     let inv = inventory::scan(

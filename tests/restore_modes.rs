@@ -103,11 +103,19 @@ fn a_missing_key_store_is_created_0700_with_its_keys_0600() {
 }
 
 #[test]
-fn a_new_database_from_a_fat_set_is_not_world_writable() {
+fn a_new_database_from_a_fat_set_gets_the_file_mode_even_holding_a_pem_key_in_a_row() {
     let inst = install(16, false);
     let source = inst
         .set_dir("2026-11-21 02-00-00")
         .join("EnumValues.dbbackup");
+    // Servers keep MDM keys in rows: a database is judged as a database, not as a key file.
+    let conn = rusqlite::Connection::open(&source).unwrap();
+    conn.execute(
+        "INSERT INTO t(v) VALUES ('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
     chmod(&source, 0o666);
     std::fs::remove_file(inst.live("EnumValues.db")).unwrap();
     let o = inst.run(&["restore", "database:EnumValues", "--yes"], &[]);

@@ -1,6 +1,6 @@
 //! Restore refused while the server runs — also when it is started while the `[y/N]` prompt
-//! waits. In its own test binary: the fake server process would make every other restore test
-//! running at the same time refuse too.
+//! waits. The fake server carries the name of this test process's private profile
+//! (`server_process()`), so it never makes another test's restore refuse.
 
 mod journal_support;
 mod pty_support;
@@ -18,7 +18,7 @@ impl FakeServer {
     fn start(inst: &Install) -> FakeServer {
         let bin = inst.tmp.path().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
-        let fake = bin.join("LANrev Server");
+        let fake = bin.join(server_process());
         if !fake.exists() {
             std::fs::copy("/bin/sleep", &fake).unwrap();
             std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -49,7 +49,7 @@ fn restore_is_refused_while_a_server_process_runs_and_nothing_changes() {
     drop(server);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let all = text(&o);
-    assert!(all.contains("LANrev Server (pid"), "{all}");
+    assert!(all.contains(&format!("{} (pid", server_process())), "{all}");
     assert!(all.contains("Stop LANrev Server.command"), "{all}");
     assert!(differences(&before, &inst.snapshot()).is_empty());
 }
@@ -72,7 +72,8 @@ fn a_server_started_while_the_prompt_waits_makes_the_restore_refuse_and_write_no
     assert!(!done.stdout.contains("[FAIL]"), "{all}");
     assert!(done.stderr.contains("moment of the change"), "{all}");
     assert!(
-        done.stderr.contains(&format!("LANrev Server (pid {pid})")),
+        done.stderr
+            .contains(&format!("{} (pid {pid})", server_process())),
         "{all}"
     );
     assert!(differences(&before, &inst.snapshot()).is_empty());

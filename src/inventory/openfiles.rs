@@ -53,6 +53,7 @@ impl std::fmt::Display for Holder {
 }
 
 /// A file's identity: device and inode.
+#[cfg(unix)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FileId {
     dev: u64,
@@ -73,12 +74,17 @@ pub struct Holders {
 /// file are skipped. This process is left out.
 pub fn holders(paths: &[PathBuf]) -> Holders {
     #[cfg(not(unix))]
-    if !paths.is_empty() {
-        return Holders {
-            found: Vec::new(),
-            blind: Some("open files and locks cannot be checked on this system".into()),
-        };
-    }
+    return Holders {
+        found: Vec::new(),
+        blind: (!paths.is_empty())
+            .then(|| "open files and locks cannot be checked on this system".into()),
+    };
+    #[cfg(unix)]
+    holders_unix(paths)
+}
+
+#[cfg(unix)]
+fn holders_unix(paths: &[PathBuf]) -> Holders {
     let files: Vec<(FileId, &Path)> = paths
         .iter()
         .filter_map(|p| file_id(p).map(|id| (id, p.as_path())))
@@ -103,7 +109,6 @@ pub fn holders(paths: &[PathBuf]) -> Holders {
         "open files cannot be listed on this system (no /proc): only locks were checked"
             .to_string(),
     );
-    #[cfg(unix)]
     out.extend(probe_locks(&files));
     // The same lock can be seen in /proc/locks and by the probe; an OFD lock has no pid.
     out.sort_by(|a, b| {
@@ -113,6 +118,7 @@ pub fn holders(paths: &[PathBuf]) -> Holders {
     Holders { found: out, blind }
 }
 
+#[cfg(unix)]
 fn lock_rank(h: &Hold) -> (u8, String) {
     match h {
         Hold::Open => (0, String::new()),
@@ -120,6 +126,7 @@ fn lock_rank(h: &Hold) -> (u8, String) {
     }
 }
 
+#[cfg(unix)]
 fn same_kind(a: &Hold, b: &Hold) -> bool {
     matches!(
         (a, b),
@@ -135,11 +142,6 @@ fn file_id(path: &Path) -> Option<FileId> {
         dev: m.dev(),
         ino: m.ino(),
     })
-}
-
-#[cfg(not(unix))]
-fn file_id(_path: &Path) -> Option<FileId> {
-    None
 }
 
 /// The name of process `pid`, or `?`.

@@ -87,7 +87,7 @@ pub fn copy_file(
     let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
-    let mut key = KeySniffer::default();
+    let mut key = modes.keys.then(KeySniffer::default);
     loop {
         let n = src
             .read(&mut buf)
@@ -95,14 +95,16 @@ pub fn copy_file(
         if n == 0 {
             break;
         }
-        key.feed(&buf[..n]);
+        if let Some(k) = key.as_mut() {
+            k.feed(&buf[..n]);
+        }
         faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
         dst.write_all(&buf[..n])
             .map_err(|e| annotate(e, "write", temp))?;
         total += n as u64;
         faults::point();
     }
-    let is_key = key.found() || is_key_name(source);
+    let is_key = key.is_some_and(|k| k.found()) || (modes.keys && is_key_name(source));
     let want = Attrs {
         mode: modes.file_mode(replaced.map(|a| a.mode), is_key),
         owner: replaced.map_or(owner, |a| a.owner),

@@ -69,21 +69,43 @@ impl KeySniffer {
             let take = chunk.len().min(DER_HEAD - self.head.len());
             self.head.extend_from_slice(&chunk[..take]);
         }
-        // A marker may straddle two chunks: keep the end of the last one.
-        let mut joined = std::mem::take(&mut self.tail);
-        joined.extend_from_slice(chunk);
-        if joined.windows(PEM_MARKER.len()).any(|w| w == PEM_MARKER) {
+        let overlap = PEM_MARKER.len() - 1;
+        // A marker may straddle two chunks: look at the end of the last one joined to the
+        // start of this one, then at this one.
+        let mut seam = std::mem::take(&mut self.tail);
+        seam.extend_from_slice(&chunk[..chunk.len().min(overlap)]);
+        if contains(&seam, PEM_MARKER) || contains(chunk, PEM_MARKER) {
             self.found = true;
             return;
         }
-        let keep = joined.len().saturating_sub(PEM_MARKER.len() - 1);
-        self.tail = joined.split_off(keep);
+        self.tail = if chunk.len() >= overlap {
+            chunk[chunk.len() - overlap..].to_vec()
+        } else {
+            // The seam holds the old tail and all of this short chunk.
+            seam[seam.len().saturating_sub(overlap)..].to_vec()
+        };
     }
 
     /// Whether anything fed so far is private-key material.
     pub fn found(&self) -> bool {
         self.found || is_der_key(&self.head)
     }
+}
+
+/// Whether `needle` occurs in `hay`; jumps between candidate first bytes.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let mut at = 0;
+    while let Some(pos) = hay[at..].iter().position(|b| *b == first) {
+        let start = at + pos;
+        if hay[start + 1..].starts_with(rest) {
+            return true;
+        }
+        at = start + 1;
+    }
+    false
 }
 
 /// DER encodings (tag and length stripped) of the OIDs that matter here.
@@ -176,6 +198,20 @@ mod tests {
         assert!(!is_der_key(cert.der()));
         assert!(!sniff(cert.der()));
         assert!(!sniff(cert.pem().as_bytes()));
+    }
+
+    #[test]
+    fn a_pem_marker_is_found_whatever_the_chunk_boundaries() {
+        let mut text = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".repeat(3);
+        text.extend_from_slice(b"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n");
+        for size in 1..=40 {
+            let mut s = KeySniffer::default();
+            text.chunks(size).for_each(|c| s.feed(c));
+            assert!(s.found(), "chunks of {size}");
+            let mut s = KeySniffer::default();
+            text[..text.len() - 10].chunks(size).for_each(|c| s.feed(c));
+            assert!(!s.found(), "a cut marker, chunks of {size}");
+        }
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct Modes {
     pub key: u32,
     /// A new folder (0755, or 0700 in a key store).
     pub folder: u32,
+    /// Whether files are looked at for key material: not in databases, which are judged as
+    /// databases (a database holding a PEM key in a row keeps its database mode).
+    pub keys: bool,
 }
 
 impl Default for Modes {
@@ -34,7 +37,8 @@ impl Modes {
     }
 
     fn from_profile(modes: &FileModes, component: &str, target: &Path) -> Modes {
-        let file = match Component::parse(component) {
+        let kind = Component::parse(component);
+        let file = match kind {
             Ok(Component::Certificates(_)) => modes.certificate,
             _ => modes.file,
         };
@@ -42,6 +46,7 @@ impl Modes {
             file,
             key: modes.key,
             folder: folder_mode(modes, target),
+            keys: !matches!(kind, Ok(Component::Database(_))),
         }
     }
 
@@ -88,6 +93,8 @@ mod tests {
         assert_eq!(store.dir_mode(None), 0o700);
         let nested = format!("{CERTS}/sub");
         assert_eq!(folder_mode(&p.modes, Path::new(&nested)), 0o700);
+        assert!(store.keys);
+        assert!(!Modes::for_step(&p, "database:ServerDatabase", Path::new("x")).keys);
         let scripts = Modes::for_step(&p, "folder:CustomFieldScriptFiles", Path::new("x/y"));
         assert_eq!(scripts.dir_mode(None), 0o755);
         assert_eq!(scripts.file_mode(None, false), 0o644);

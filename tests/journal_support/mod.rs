@@ -24,6 +24,32 @@ pub struct Install {
     pub backups: Vec<PathBuf>,
     /// `--hostname`, when the installation has one.
     pub hostname: Option<String>,
+    /// `--profile`: the built-in macOS profile with server process names of its own.
+    pub profile: PathBuf,
+}
+
+/// The server process name of every installation's profile in this test process: unique on
+/// the machine, so a fake server another test (or another checkout's tests) starts never
+/// makes these restores refuse, and the fake servers of these tests touch no one else.
+pub fn server_process() -> String {
+    format!("LANrev Server {}", std::process::id())
+}
+
+/// The built-in `lanrev-macos` profile, written to `dir` with `server_process()` as its server.
+fn private_profile(dir: &Path) -> PathBuf {
+    let (_, text) = drconsole::profile::BUILTIN
+        .iter()
+        .find(|(name, _)| *name == "lanrev-macos")
+        .unwrap();
+    let shared = r#"processes = ["LANrev Server", "LANrev MDM Server"]"#;
+    assert!(
+        text.contains(shared),
+        "the built-in profile's processes changed"
+    );
+    let own = format!("processes = [\"{}\"]", server_process());
+    let path = dir.join("lanrev-macos.toml");
+    std::fs::write(&path, text.replace(shared, &own)).unwrap();
+    path
 }
 
 /// Folders under the root that hold backup sets (never changed by a restore).
@@ -45,6 +71,7 @@ pub fn demo_install(scenario: drconsole::demo::Scenario, db_size_mb: Option<u64>
         now: demo.now.to_rfc3339(),
         backups: demo.backup_roots.clone(),
         hostname: Some(demo.hostname.clone()),
+        profile: private_profile(tmp.path()),
         tmp,
     }
 }
@@ -118,6 +145,7 @@ pub fn install(db_kib: usize, corrupt_live: bool) -> Install {
         write_cert_folder(&dir.join("Certificates"), tag);
     }
     Install {
+        profile: private_profile(tmp.path()),
         tmp,
         root,
         state,
@@ -176,7 +204,9 @@ impl Install {
     /// The real binary with the installation's root, state and clock, and `args`.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_drconsole"));
-        cmd.arg("--root")
+        cmd.arg("--profile")
+            .arg(&self.profile)
+            .arg("--root")
             .arg(&self.root)
             .arg("--state")
             .arg(&self.state)
