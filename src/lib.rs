@@ -13,6 +13,7 @@ pub mod diff;
 pub mod findings;
 pub mod inventory;
 pub mod journal;
+pub mod mssql;
 pub mod pathser;
 pub mod plan;
 pub mod profile;
