@@ -75,7 +75,7 @@ fn describe(tx: &crate::journal::TxSummary) -> String {
         ),
         _ => tx.action.clone(),
     };
-    let undo = if tx.state == TxState::Committed && !tx.pruned {
+    let undo = if matches!(tx.state, TxState::Committed | TxState::Damaged) && !tx.pruned {
         ", undo available"
     } else {
         ""
@@ -104,6 +104,7 @@ mod tests {
             bytes_stashed: 0,
             pruned,
             reason: None,
+            damage: None,
         }
     }
 

@@ -51,6 +51,7 @@ pub fn lines(state: &JournalState, theme: &Theme) -> Vec<Line<'static>> {
             TxState::RolledBack => ("rolled back", Role::SeverityWarning),
             TxState::Undone => ("undone", Role::Muted),
             TxState::Unfinished => ("unfinished", Role::SeverityError),
+            TxState::Damaged => ("damaged", Role::SeverityError),
         };
         let what = match (&tx.set, &tx.undoes) {
             (Some(set), _) => format!("{} from {set}", tx.action),
