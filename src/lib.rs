@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diff;
 pub mod escape;
 pub mod findings;
+pub mod inspect;
 pub mod inventory;
 pub mod journal;
 pub mod mssql;
