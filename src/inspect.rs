@@ -128,6 +128,14 @@ pub fn inspect(path: &Path, password: Option<&str>) -> FileReport {
     if meta.is_dir() {
         return report.with(Kind::Folder, "not_a_file", None);
     }
+    if !meta.is_file() {
+        // A FIFO or device could block or never end: not opened.
+        return report.with(
+            Kind::Unknown,
+            "not_a_file",
+            Some("a device, FIFO or socket, not a regular file: not read".into()),
+        );
+    }
     let head = match read_head(path) {
         Ok(h) => h,
         Err(e) => {

@@ -140,3 +140,18 @@ fn text_output_escapes_names_from_disk() {
     assert!(text.contains("evil\\x1b[2Jname.bak"), "{text}");
     assert!(text.contains("not a backup"));
 }
+
+#[test]
+fn a_fifo_is_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.bak");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    // Reading a FIFO with no writer would block forever; inspect must not open it.
+    let (code, v) = json_of(&[&fifo]);
+    assert_eq!(code, 1);
+    assert_eq!(v["files"][0]["verdict"], "not_a_file");
+}

@@ -315,3 +315,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn zeros_where_a_record_must_be_are_damage() {
+    // A preallocated file whose copy stopped early: the tail is zeros, not records.
+    let mut packed = compress(&backup(b'D'));
+    packed.extend(vec![0u8; 8192]);
+    let r = mssql::read_bytes(&packed);
+    assert_eq!(r.verdict(), FileVerdict::Damaged, "{:#?}", r.problems);
+    let mut plain = backup(b'D');
+    plain.extend(vec![0u8; 8192]);
+    let r = mssql::read_bytes(&plain);
+    assert_eq!(r.verdict(), FileVerdict::Damaged, "{:#?}", r.problems);
+    assert!(r.problems.iter().any(|p| p.kind == ProblemKind::NotABlock));
+}
+
+#[test]
+fn unknown_container_version_is_unverified_not_complete() {
+    let mut packed = compress(&backup(b'D'));
+    packed[8] = 7;
+    assert_eq!(
+        mssql::read_bytes(&packed).verdict(),
+        FileVerdict::Unverified
+    );
+}

@@ -233,6 +233,15 @@ fn scan(outer: &dyn Media, inner: &mut Inner<'_>) -> Result<(), Problem> {
                 at += PAD_HEADER + u64::from(u16_at(&hdr, 2).unwrap_or(0));
             }
             TAG_INDEX => at = (at / ALIGN + 1) * ALIGN,
+            0 if tag == [0; 4] => {
+                return Err(Problem::at(
+                    ProblemKind::NotABlock,
+                    at,
+                    format!(
+                        "zeros at byte {at} where a container record must be: the file was not written to its end"
+                    ),
+                ));
+            }
             _ => {
                 return Err(Problem::at(
                     ProblemKind::Unknown,
