@@ -291,14 +291,13 @@ fn fill_backup(report: &mut FileReport, backup: &BackupReport) {
         .problems
         .extend(backup.problems.iter().map(|p| p.message.clone()));
     if mssql::verdict::striped(backup) {
+        let m = &backup.media;
+        let count = |n: Option<u16>| n.map_or("?".to_string(), |n| n.to_string());
         report.problems.push(format!(
-            "media family {} of {}: a striped backup restores only with all {} files",
-            backup
-                .media
-                .family
-                .map_or("?".to_string(), |f| f.to_string()),
-            backup.media.families.unwrap_or(0),
-            backup.media.families.unwrap_or(0),
+            "one of several media (family {} of {}, media sequence {}): restorable only together with the other files of its media set",
+            count(m.family),
+            count(m.families),
+            count(m.media_sequence),
         ));
     }
     report.not_verified = backup.not_verified.clone();

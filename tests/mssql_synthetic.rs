@@ -203,6 +203,13 @@ fn a_stripe_without_its_partners_is_incomplete() {
     let r = mssql::read_bytes(&b);
     assert_eq!(r.verdict(), FileVerdict::Incomplete, "{:#?}", r.problems);
     assert_eq!((r.media.family, r.media.families), (Some(2), Some(3)));
+    // Whichever of the two counters holds the count, a value above 1 is never "complete".
+    for (families, family) in [(1, 3), (2, 1)] {
+        let mut b = tape(families, family);
+        b.extend(sfmb());
+        b.extend(set(b'D', false, &[7u8; 700]));
+        assert_eq!(mssql::read_bytes(&b).verdict(), FileVerdict::Incomplete);
+    }
 }
 
 #[test]

@@ -163,6 +163,11 @@ pub struct MediaSet {
     pub family: Option<u16>,
     /// Soft filemark block size in bytes.
     pub filemark_bytes: u64,
+    /// The TAPE block's media sequence number (above 1: a continuation of earlier media).
+    pub media_sequence: Option<u16>,
+    /// The third counter of the media-family fields (1 in every backup seen; read so that any
+    /// value above 1 is treated as "more media needed" rather than ignored).
+    pub family_other: Option<u16>,
 }
 
 /// Everything the reader learned about one file.

@@ -58,9 +58,13 @@ pub fn judge(report: &BackupReport) -> FileVerdict {
     FileVerdict::Complete
 }
 
-/// Whether the media set has more than one family (this file is one stripe of several).
+/// Whether this file is one of several media (a stripe of a multi-family media set, or a
+/// continuation): any of the family or sequence counters above 1.
 pub fn striped(report: &BackupReport) -> bool {
-    report.media.families.is_some_and(|n| n > 1)
+    let m = &report.media;
+    [m.families, m.family, m.family_other, m.media_sequence]
+        .iter()
+        .any(|n| n.is_some_and(|n| n > 1))
 }
 
 /// The verdict of one set inside a file, in the words used for every backup set: `unverified`

@@ -263,6 +263,45 @@ pub(crate) mod tests {
         assert_eq!(decode(&enc, 8), Err(XpressError::OffsetOutOfRange(0)));
     }
 
+    /// Pack (value, bit count) pairs MSB-first into 16-bit little-endian units after a table
+    /// that gives all 512 symbols 9-bit codes (code = symbol).
+    fn nine_bit_stream(fields: &[(u32, u32)]) -> Vec<u8> {
+        let mut bits: Vec<bool> = Vec::new();
+        for &(v, n) in fields {
+            bits.extend((0..n).rev().map(|i| v >> i & 1 == 1));
+        }
+        while bits.len() % 16 != 0 {
+            bits.push(false);
+        }
+        let mut out = vec![0x99u8; 256];
+        for unit in bits.chunks(16) {
+            let v = unit.iter().fold(0u16, |acc, &b| (acc << 1) | u16::from(b));
+            out.extend(v.to_le_bytes());
+        }
+        out.extend([0u8; 4]);
+        out
+    }
+
+    #[test]
+    fn decodes_overlapping_back_reference() {
+        // "abc", then a match of length 6 at offset 3 (offset bits 1, extra bit 1): "abcabcabc".
+        let enc = nine_bit_stream(&[(97, 9), (98, 9), (99, 9), (256 + 16 + 3, 9), (1, 1)]);
+        let (out, _) = decode(&enc, 9).unwrap();
+        assert_eq!(out, b"abcabcabc");
+    }
+
+    #[test]
+    fn decodes_long_match_lengths() {
+        // "x", then a match at offset 1 of length 15 + 40 + 3 = 58 (one extra length byte),
+        // which the decoder reads from the byte stream after the two buffered units.
+        let mut enc = nine_bit_stream(&[(120, 9), (256 + 15, 9)]);
+        // Decoding the match symbol drains a third 16-bit unit into the buffer (MS-XCA refills
+        // as bits are consumed), so the extra-length byte follows three units.
+        enc.insert(256 + 6, 40);
+        let (out, _) = decode(&enc, 59).unwrap();
+        assert_eq!(out, vec![b'x'; 59]);
+    }
+
     #[test]
     fn reports_input_that_ends_early() {
         let enc = literal_only(b"abcd");
