@@ -270,7 +270,7 @@ pub(crate) mod tests {
         for &(v, n) in fields {
             bits.extend((0..n).rev().map(|i| v >> i & 1 == 1));
         }
-        while bits.len() % 16 != 0 {
+        while !bits.len().is_multiple_of(16) {
             bits.push(false);
         }
         let mut out = vec![0x99u8; 256];
