@@ -346,3 +346,33 @@ fn unknown_container_version_is_unverified_not_complete() {
         FileVerdict::Unverified
     );
 }
+
+/// Media that fails with an I/O error from an offset on (a dying disk).
+struct FailingMedia {
+    data: Vec<u8>,
+    fail_from: u64,
+}
+
+impl mssql::media::Media for FailingMedia {
+    fn len(&self) -> u64 {
+        self.data.len() as u64
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        if offset + buf.len() as u64 > self.fail_from {
+            return Err(std::io::Error::other("Input/output error"));
+        }
+        mssql::media::Bytes(&self.data).read_at(offset, buf)
+    }
+}
+
+#[test]
+fn an_io_error_is_unverified_never_damaged() {
+    let data = backup(b'D');
+    for fail_from in [0, 2000, 5000] {
+        let r = mssql::read_media(&FailingMedia {
+            data: data.clone(),
+            fail_from,
+        });
+        assert_eq!(r.verdict(), FileVerdict::Unverified, "{:#?}", r.problems);
+    }
+}

@@ -275,9 +275,9 @@ fn truncated(at: u64, what: &str) -> Problem {
 fn read(media: &dyn Media, at: u64, len: usize) -> Result<Option<Vec<u8>>, Problem> {
     read_exact(media, at, len).map_err(|e| {
         Problem::at(
-            ProblemKind::Truncated,
+            ProblemKind::Unknown,
             at,
-            format!("cannot read {len} bytes at byte {at}: {e}"),
+            format!("cannot read {len} bytes at byte {at} ({e}): drconsole cannot verify the rest"),
         )
     })
 }

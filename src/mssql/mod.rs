@@ -226,7 +226,7 @@ pub fn read_media(media: &dyn Media) -> BackupReport {
         Ok(n) => n,
         Err(e) => {
             report.problems.push(Problem::at(
-                ProblemKind::Truncated,
+                ProblemKind::Unknown,
                 0,
                 format!("cannot read: {e}"),
             ));

@@ -284,9 +284,9 @@ fn is_block_name(b: &[u8]) -> bool {
 fn read(media: &dyn Media, at: u64, len: usize) -> Result<Option<Vec<u8>>, Problem> {
     read_exact(media, at, len).map_err(|e| {
         Problem::at(
-            ProblemKind::Truncated,
+            ProblemKind::Unknown,
             at,
-            format!("cannot read {len} bytes at byte {at}: {e}"),
+            format!("cannot read {len} bytes at byte {at} ({e}): drconsole cannot verify the rest"),
         )
     })
 }

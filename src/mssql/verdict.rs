@@ -36,12 +36,13 @@ impl FileVerdict {
 
 /// Judge a report.
 pub fn judge(report: &BackupReport) -> FileVerdict {
-    if report.not_a_backup.is_some() || report.layout.is_none() {
+    if report.not_a_backup.is_some() {
         return FileVerdict::NotABackup;
     }
     if report.problems.iter().any(|p| p.kind.is_damage()) {
         return FileVerdict::Damaged;
     }
+    // Before "not a backup": a file that could not be read is not known to be anything.
     if report
         .problems
         .iter()
@@ -49,7 +50,7 @@ pub fn judge(report: &BackupReport) -> FileVerdict {
     {
         return FileVerdict::Unverified;
     }
-    if report.sets.is_empty() {
+    if report.layout.is_none() || report.sets.is_empty() {
         return FileVerdict::NotABackup;
     }
     if striped(report) {
