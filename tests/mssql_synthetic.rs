@@ -367,12 +367,14 @@ impl mssql::media::Media for FailingMedia {
 
 #[test]
 fn an_io_error_is_unverified_never_damaged() {
-    let data = backup(b'D');
-    for fail_from in [0, 2000, 5000] {
-        let r = mssql::read_media(&FailingMedia {
-            data: data.clone(),
-            fail_from,
-        });
-        assert_eq!(r.verdict(), FileVerdict::Unverified, "{:#?}", r.problems);
+    let plain = backup(b'D');
+    for data in [compress(&plain), plain] {
+        for fail_from in [0, 2000, 5000] {
+            let r = mssql::read_media(&FailingMedia {
+                data: data.clone(),
+                fail_from,
+            });
+            assert_eq!(r.verdict(), FileVerdict::Unverified, "{:#?}", r.problems);
+        }
     }
 }

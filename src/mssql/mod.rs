@@ -245,7 +245,18 @@ pub fn read_media(media: &dyn Media) -> BackupReport {
         Some(Layout::Mtf) => mtf::walk(media, &mut report),
         Some(Layout::Compressed) => {
             let inner = compressed::open(media, &mut report);
+            let container_problems = report.problems.len();
             mtf::walk(&inner, &mut report);
+            // The decoded stream ends where the container walk stopped: when it stopped early,
+            // that problem says why, and "the stream ends too soon" adds nothing true.
+            if container_problems > 0 {
+                let mut i = 0;
+                report.problems.retain(|p| {
+                    i += 1;
+                    i <= container_problems
+                        || !matches!(p.kind, ProblemKind::Truncated | ProblemKind::MissingTrailer)
+                });
+            }
         }
     }
     report.not_verified.push(

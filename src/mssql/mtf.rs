@@ -35,6 +35,15 @@ pub fn walk(media: &dyn Media, report: &mut BackupReport) {
             None
         }
     };
+    // Where reading stopped for a reason that proves nothing (an I/O error, an unknown
+    // structure), a missing trailer proves nothing either.
+    if report
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::Unknown)
+    {
+        return;
+    }
     // SQL Server follows the media header and every end-of-set with a soft filemark; a file
     // that ends on anything else was cut short.
     if let Some(kind) = last
@@ -52,10 +61,7 @@ pub fn walk(media: &dyn Media, report: &mut BackupReport) {
     }
     if let Some(set) = report.sets.last()
         && !set.ended
-        && !report
-            .problems
-            .iter()
-            .any(|p| p.kind == ProblemKind::Truncated)
+        && !report.problems.iter().any(|p| p.kind.is_damage())
     {
         report.problems.push(Problem::at(
             ProblemKind::MissingTrailer,
