@@ -259,9 +259,14 @@ pub fn read_media(media: &dyn Media) -> BackupReport {
             }
         }
     }
-    report.not_verified.push(
-        "page checksums (WITH CHECKSUM) and page contents: only RESTORE VERIFYONLY on a SQL Server can check them"
-            .into(),
-    );
+    if report.layout.is_some() {
+        report.not_verified.push(
+            "page checksums (WITH CHECKSUM) and page contents: only RESTORE VERIFYONLY on a SQL Server can check them"
+                .into(),
+        );
+        report.not_verified.push(
+            "whether the backup is encrypted (ENCRYPTION): this reader does not detect it".into(),
+        );
+    }
     report
 }
