@@ -229,29 +229,35 @@ pub fn inspect(path: &Path, password: Option<&str>) -> FileReport {
     if cert_name || looks_like_der_or_pem(&head) {
         let objects = crate::inventory::certificates::parse::read_file(path, password, cert_name);
         use crate::inventory::certificates::parse::Problem;
-        let locked = objects
-            .problems
-            .iter()
-            .any(|p| matches!(p, Problem::Locked(_)));
-        if objects.pkcs12 || locked {
+        let any = |f: fn(&Problem) -> bool| objects.problems.iter().any(f);
+        let locked = any(|p| matches!(p, Problem::Locked(_)));
+        let unsupported = any(|p| matches!(p, Problem::Unsupported(_)));
+        let unreadable = any(|p| matches!(p, Problem::Unreadable(_)));
+        if objects.pkcs12 || locked || unsupported {
             report.kind = Kind::Pkcs12;
         } else if !objects.certs.is_empty() {
             report.kind = Kind::Certificate;
-        } else if !objects.keys.is_empty() {
+        } else if !objects.keys.is_empty() || any(|p| matches!(p, Problem::KeyUnsupported(_))) {
             report.kind = Kind::PrivateKey;
         }
         for p in &objects.problems {
             report.problems.push(match p {
-                Problem::Unreadable(m) | Problem::Locked(m) => m.clone(),
+                Problem::Unreadable(m)
+                | Problem::Locked(m)
+                | Problem::Unsupported(m)
+                | Problem::KeyUnsupported(m) => m.clone(),
             });
         }
         if report.kind != Kind::Unknown {
+            // A scheme or key type drconsole cannot handle says nothing about damage.
             report.verdict = if locked {
                 "locked".into()
-            } else if objects.problems.is_empty() {
-                "readable".into()
-            } else {
+            } else if unsupported {
+                "unverifiable".into()
+            } else if unreadable {
                 "unreadable".into()
+            } else {
+                "readable".into()
             };
             if !objects.certs.is_empty() || !objects.keys.is_empty() {
                 report.details.push(format!(
