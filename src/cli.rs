@@ -76,6 +76,19 @@ pub enum Command {
     Undo(UndoArgs),
     /// List the undo journal's transactions, or free old stashes
     Journal(JournalArgs),
+    /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
+    Inspect(InspectArgs),
+}
+
+/// Options of `inspect`.
+#[derive(Debug, Clone, Args)]
+pub struct InspectArgs {
+    /// Files to inspect
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `restore`.

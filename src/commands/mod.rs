@@ -6,6 +6,7 @@ mod check;
 pub mod console;
 mod demo;
 mod diff;
+mod inspect;
 mod journal;
 mod profiles;
 mod restore;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Restore(args)) => restore::run(&cli.global, args),
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
+        Some(Command::Inspect(args)) => inspect::run(&cli.global, args),
         None => console::run(&cli.global),
     };
     match result {
