@@ -209,7 +209,20 @@ pub fn inspect(path: &Path, password: Option<&str>) -> FileReport {
         .is_some_and(|e| e.eq_ignore_ascii_case("plist"));
     if plist_name || looks_like_plist(&head) {
         report.kind = Kind::Plist;
-        match crate::inventory::settings::read(path) {
+        // The operator named this file: it is read where it lies (its folder is the base), but
+        // the file itself must not be a link, as everywhere else.
+        let base = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default();
+        let read = crate::fs::Confined::new(base, &name)
+            .map_err(|e| e.to_string())
+            .and_then(|c| crate::inventory::settings::read(&c).map_err(|e| e.to_string()));
+        match read {
             Ok((format, dict)) => {
                 report.verdict = "readable".into();
                 report.details.push(format!(
@@ -220,7 +233,7 @@ pub fn inspect(path: &Path, password: Option<&str>) -> FileReport {
             }
             Err(e) => {
                 report.verdict = "unreadable".into();
-                report.problems.push(e.to_string());
+                report.problems.push(e);
             }
         }
         return report;
