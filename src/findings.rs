@@ -79,9 +79,11 @@ pub enum Code {
     CertNotYetValid,
     CertKeyMismatch,
     CertKeyMissing,
+    CertKeyUnsupported,
     CertChainBroken,
     CertUnreadable,
     PfxLocked,
+    PfxUnsupported,
     KeyPermissions,
     CertBackupMismatch,
     MdmTrustMissing,
@@ -128,9 +130,11 @@ impl Code {
         Code::CertNotYetValid,
         Code::CertKeyMismatch,
         Code::CertKeyMissing,
+        Code::CertKeyUnsupported,
         Code::CertChainBroken,
         Code::CertUnreadable,
         Code::PfxLocked,
+        Code::PfxUnsupported,
         Code::KeyPermissions,
         Code::CertBackupMismatch,
         Code::MdmTrustMissing,
@@ -244,6 +248,10 @@ impl Code {
                 Critical,
                 "Restore the private key from a backup set: without it every agent and mobile device must enrol again",
             ),
+            Code::CertKeyUnsupported => (
+                Warning,
+                "A private key is present but drconsole cannot pair it (type or encoding named): compare its public key with the certificate's using openssl",
+            ),
             Code::CertChainBroken => (
                 Warning,
                 "Add the missing intermediate or root certificate to the store or bundle",
@@ -255,6 +263,10 @@ impl Code {
             Code::PfxLocked => (
                 Warning,
                 "Give the PKCS#12 password with --pfx-password-file FILE so the file can be checked",
+            ),
+            Code::PfxUnsupported => (
+                Warning,
+                "The PKCS#12 file uses an encryption or integrity scheme drconsole cannot open: check it with openssl pkcs12 -info",
             ),
             Code::KeyPermissions => (
                 Error,

@@ -168,7 +168,9 @@ pub fn certificates_summary(d: &CertificatesDiff) -> String {
         d.keys_only_set.len(),
         d.keys_both.len()
     );
-    if let Some(id) = &d.identity
+    if !d.unreadable.is_empty() {
+        s.push_str("; could not read every file, so the comparison is incomplete");
+    } else if let Some(id) = &d.identity
         && !id.same
     {
         s.push_str("; identity certificate differs");

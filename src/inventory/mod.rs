@@ -12,6 +12,7 @@ pub mod distribution;
 pub mod folders;
 pub mod host;
 mod model;
+pub mod openfiles;
 pub mod plistfile;
 pub mod progress;
 pub mod safepath;

@@ -2,11 +2,12 @@
 //! is journaled as intent before it runs and as done after; databases are checked before the
 //! commit; any failure rolls the whole transaction back from its stash.
 
-use super::fsops::{self, Attrs};
+use super::fsops;
 use super::record::{Log, Record};
 use super::{JournalError, JournalLock, Transaction, recover};
 use crate::context::Context;
 use crate::inventory::{Progress, ProgressSink};
+use crate::plan::modes::{Modes, folder_mode};
 use crate::plan::{DiskProbe, EntryKind, Plan, Probe, Step, StepKind, hash, integrity};
 use std::path::{Path, PathBuf};
 
@@ -107,6 +108,9 @@ pub fn execute(
             "transaction {txid} from an earlier run could not be rolled back yet: {why}"
         )));
     }
+    // A prompt or a confirmation dialog may have waited for minutes: whatever was checked
+    // then is checked again now, before anything is written.
+    crate::plan::preconditions::recheck_at_write(ctx, plan).map_err(ExecError::NotReady)?;
     let journal = lock.journal();
     let at = ctx.clock.now();
     let txid = journal.next_txid(at)?;
@@ -122,6 +126,7 @@ pub fn execute(
     fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
 
     let mut run = Run {
+        profile: &ctx.profile,
         txid: &txid,
         dir: &dir,
         journal_dir: journal.dir(),
@@ -143,7 +148,11 @@ pub fn execute(
             bytes_total: total_bytes,
             finished: false,
         });
-        if let Err(cause) = run.step(i, step) {
+        // And again right before each database step: a server started mid-way must not
+        // have a database replaced under it (everything done so far is rolled back).
+        let checked = crate::plan::preconditions::check_database_step(ctx, plan, step)
+            .map_err(|why| format!("stopped before {}: {why}", step.target.display()));
+        if let Err(cause) = checked.and_then(|()| run.step(i, step)) {
             return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
         }
     }
@@ -271,6 +280,7 @@ fn abort(
 }
 
 struct Run<'a> {
+    profile: &'a crate::profile::Profile,
     txid: &'a str,
     dir: &'a Path,
     journal_dir: &'a Path,
@@ -309,11 +319,14 @@ impl Run<'_> {
             .map_err(|e| e.to_string())?;
         let io = |e: std::io::Error| e.to_string();
         let mut written = 0;
+        // Modes by purpose, never the set's own (see `plan::modes`).
+        let modes = Modes::for_step(self.profile, &step.component, &step.target);
         // New content is complete and durable under its temporary name before the old one moves.
         match &step.kind {
             StepKind::CreateDir => {
                 if had.is_none() {
-                    fsops::create_dir_durable(&target, 0o755).map_err(io)?;
+                    let mode = folder_mode(&self.profile.modes, &step.target);
+                    fsops::create_dir_durable(&target, mode).map_err(io)?;
                 } else if had != Some(EntryKind::Dir) {
                     return Err(format!(
                         "{} should be a folder but is a {:?}",
@@ -324,15 +337,16 @@ impl Run<'_> {
                 return self.done(i, 0, 0);
             }
             StepKind::CopyFile { source } => {
-                let like = (had == Some(EntryKind::File))
+                let replaced = (had == Some(EntryKind::File))
                     .then(|| fsops::attrs(&target))
                     .flatten();
-                let like = like.or_else(|| parent_owner(&parent, source));
-                written = fsops::copy_file(source, &temp, like).map_err(io)?;
+                // A new file takes the owner of the folder it lands in.
+                let owner = fsops::attrs(&parent).and_then(|a| a.owner);
+                written = fsops::copy_file(source, &temp, replaced, owner, &modes).map_err(io)?;
             }
             StepKind::CopyTree { source } => {
                 let like = (had == Some(EntryKind::Dir)).then_some(target.as_path());
-                let (n, skipped) = fsops::copy_tree(source, &temp, like).map_err(io)?;
+                let (n, skipped) = fsops::copy_tree(source, &temp, like, &modes).map_err(io)?;
                 written = n;
                 self.skipped.extend(skipped);
             }
@@ -396,16 +410,6 @@ impl Run<'_> {
         }
         parent.join(".drconsole-stash").join(self.txid)
     }
-}
-
-/// A new file takes the owner of the folder it lands in and the source's mode.
-fn parent_owner(parent: &Path, source: &Path) -> Option<Attrs> {
-    let dir = fsops::attrs(parent)?;
-    let src = fsops::attrs(source)?;
-    Some(Attrs {
-        mode: src.mode,
-        owner: dir.owner,
-    })
 }
 
 /// Create the stash folder and its missing parents, each private (0700) and durable.

@@ -141,6 +141,16 @@ pub fn build_undo_plan(
         Check::ServerStopped,
         "no server process running",
     ));
+    if plan
+        .steps
+        .iter()
+        .any(crate::plan::preconditions::is_database_step)
+    {
+        plan.preconditions.push(Precondition::pending(
+            Check::DatabasesNotInUse,
+            crate::plan::restore::IN_USE,
+        ));
+    }
     plan.preconditions.push(Precondition::pending(
         Check::JournalLock,
         "no other drconsole holds the journal lock",

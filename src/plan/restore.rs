@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 /// Companion files SQLite keeps beside a database; they travel with it.
 pub const DB_COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
 
+/// The description of `Check::DatabasesNotInUse` (restores and undos word it alike).
+pub const IN_USE: &str = "no other process has a database being replaced open or locked";
+
 /// How a missing source is worded (and recognised when a group member may be skipped).
 const ABSENT: &str = "the set does not carry";
 
@@ -457,6 +460,10 @@ impl Builder<'_> {
                 format!("no server process running ({procs})")
             },
         ));
+        if p.steps.iter().any(super::preconditions::is_database_step) {
+            p.preconditions
+                .push(Precondition::pending(Check::DatabasesNotInUse, IN_USE));
+        }
         p.preconditions.push(Precondition::pending(
             Check::JournalLock,
             "no other drconsole holds the journal lock",
