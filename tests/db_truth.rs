@@ -267,7 +267,13 @@ fn as_nobody(d: &Demo, extra: &[&str]) -> Option<std::process::Output> {
         // The test folder is 0700; nobody needs to reach the tree, and its own state folder.
         std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::create_dir_all(&d.state).unwrap();
-        std::os::unix::fs::chown(&d.state, Some(65534), Some(65534)).unwrap();
+        // The whole state folder is nobody's: drconsole trusts no entry another user owns.
+        for e in walkdir::WalkDir::new(&d.state)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            std::os::unix::fs::lchown(e.path(), Some(65534), Some(65534)).unwrap();
+        }
         let mut args = d.args();
         args.extend(extra.iter().map(|s| s.to_string()));
         let out = std::process::Command::new("setpriv")
