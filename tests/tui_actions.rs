@@ -58,18 +58,17 @@ fn run_jobs(app: &mut App, d: &Demo) {
     }
 }
 
-/// Focus the databases pane on ServerDatabase.
+/// Focus the databases pane on ServerDatabase: the damaged database is listed first, so the
+/// cursor is already on it.
 fn select_server_database(app: &mut App) {
     keys(app, &[KeyCode::Char('2')]);
-    let pos = app
-        .inventory()
-        .databases
-        .iter()
-        .position(|db| db.name == "ServerDatabase")
-        .expect("ServerDatabase");
-    for _ in 0..pos {
-        keys(app, &[KeyCode::Char('j')]);
-    }
+    let row = app.selected_row(drconsole::tui::PaneId::Databases);
+    assert_eq!(
+        row.and_then(|i| app.inventory().databases.get(i))
+            .map(|db| db.name.as_str()),
+        Some("ServerDatabase"),
+        "the damaged database comes first"
+    );
 }
 
 const SMALL: (u16, u16) = (80, 24);
@@ -173,16 +172,13 @@ fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
     // The journal view lists the new transaction. Drawn over the zoomed backup sets on the
     // recommended set: the restored file's age in the databases pane follows the wall clock,
     // not `--now`, and the corrupt set's partial checks depend on timing.
-    keys(&mut a, &[KeyCode::Enter, KeyCode::Char('1'), KeyCode::Home]);
-    let recommended = a
-        .inventory()
-        .backup_sets
-        .iter()
-        .position(|s| s.recommended)
-        .expect("a recommended set");
-    for _ in 0..recommended {
-        keys(&mut a, &[KeyCode::Char('j')]);
-    }
+    keys(&mut a, &[KeyCode::Enter, KeyCode::Char('1')]);
+    assert!(
+        a.selected_row(drconsole::tui::PaneId::Backups)
+            .and_then(|i| a.inventory().backup_sets.get(i))
+            .is_some_and(|s| s.recommended),
+        "the cursor starts on the recommended set"
+    );
     keys(&mut a, &[KeyCode::Char('z'), KeyCode::Char('J')]);
     run_jobs(&mut a, &d);
     for size in [SMALL, LARGE] {

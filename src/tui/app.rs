@@ -133,6 +133,11 @@ pub struct App {
     /// Typing a search in the diff view.
     searching: bool,
     next_job: u64,
+    /// Panes whose selection the operator moved: a new scan keeps it; an untouched pane
+    /// starts on its safest row (the recommended set, the most damaged database).
+    pinned: [bool; 4],
+    /// The scan depth a status message waits for, to say "done" when it lands.
+    awaiting: Option<(CheckDepth, String)>,
     effects: Vec<Effect>,
     quit: bool,
     fatal: Option<String>,
@@ -170,6 +175,8 @@ impl App {
             journal_view: None,
             searching: false,
             next_job: 0,
+            pinned: [false; 4],
+            awaiting: None,
             effects: vec![
                 Effect::Scan(CheckDepth::Quick),
                 Effect::Scan(CheckDepth::Standard),
@@ -265,6 +272,12 @@ impl App {
     /// Apply one action. The only place state changes.
     pub fn update(&mut self, action: Action) {
         match action {
+            Action::Key(key)
+                if key.code == crossterm::event::KeyCode::Char('c')
+                    && key.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                self.interrupt();
+            }
             Action::Key(key) => {
                 if self.searching {
                     if let Some(e) = overlays::filter::edit(key) {
@@ -352,6 +365,27 @@ impl App {
         }
     }
 
+    /// Ctrl-C quits from anywhere: a filter being typed, any overlay. Only a running plan
+    /// asks for a second press, since the journal then rolls it back at the next start.
+    fn interrupt(&mut self) {
+        let running = self
+            .plan
+            .as_ref()
+            .is_some_and(|p| matches!(p.stage, Stage::Running(_)));
+        let warned = self
+            .status
+            .as_deref()
+            .is_some_and(|s| s.starts_with("Ctrl-C again"));
+        if running && !warned {
+            self.status = Some(
+                "Ctrl-C again quits; the running change is then rolled back at the next start"
+                    .into(),
+            );
+            return;
+        }
+        self.quit = true;
+    }
+
     fn job(&mut self, job: Job) -> u64 {
         self.next_job += 1;
         self.effects.push(Effect::Job(self.next_job, job));
@@ -362,9 +396,17 @@ impl App {
         self.journal = outcome.journal.clone();
         self.progress = None;
         self.status = Some(match &outcome.result {
-            Ok(c) => format!("committed transaction {}; checking again", c.txid),
+            Ok(c) => {
+                let msg = format!("committed transaction {}", c.txid);
+                self.awaiting = Some((CheckDepth::Standard, msg.clone()));
+                format!("{msg}; checking again")
+            }
             Err(e) => e.clone(),
         });
+        // The result heads the preview: show it, not the scroll position of the plan.
+        if let Some(Overlay::Plan { .. }) = self.overlay {
+            self.overlay = Some(Overlay::Plan { scroll: 0 });
+        }
         // Whatever happened, the files may differ from what the panes show.
         self.effects.push(Effect::Scan(CheckDepth::Standard));
         if let Some(p) = self.plan.as_mut().filter(|p| p.job == id) {
@@ -554,6 +596,16 @@ impl App {
         self.loaded = true;
         self.scanning = None;
         self.progress = None;
+        if let Some((depth, msg)) = &self.awaiting
+            && self.inv.depth >= *depth
+        {
+            self.status = Some(format!(
+                "{msg}: done, {} check found {}",
+                depth_name(self.inv.depth),
+                widgets::count(self.inv.findings.len(), "finding")
+            ));
+            self.awaiting = None;
+        }
         let mut order: Vec<usize> = (0..self.inv.findings.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.inv.findings[i].severity));
         self.findings_order = order;
@@ -566,6 +618,10 @@ impl App {
         }
         for p in PaneId::ALL {
             self.refilter(p);
+            if !self.pinned[p.index()] {
+                self.panes[p.index()].selected = self.safest_row(p);
+                continue;
+            }
             if let Some(Some(key)) = keys.get(p.index()) {
                 let st = &self.panes[p.index()];
                 if let Some(pos) = st
@@ -583,16 +639,37 @@ impl App {
         }
     }
 
+    /// Where an untouched pane's cursor starts: on the recommended set (the newest set is
+    /// often the broken one, and `d` or `r` must not act on it by accident); elsewhere on the
+    /// first row, which for databases is the most damaged one.
+    fn safest_row(&self, p: PaneId) -> usize {
+        let st = &self.panes[p.index()];
+        match p {
+            PaneId::Backups => st
+                .visible
+                .iter()
+                .position(|&i| self.inv.backup_sets.get(i).is_some_and(|s| s.recommended))
+                .unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     fn refilter(&mut self, p: PaneId) {
         let needle = self.panes[p.index()].filter.to_lowercase();
         let n = panes::len(p, &self.inv);
-        let visible: Vec<usize> = if needle.is_empty() {
+        let mut visible: Vec<usize> = if needle.is_empty() {
             (0..n).collect()
         } else {
             (0..n)
                 .filter(|&i| panes::haystack(p, self.view(), i).contains(&needle))
                 .collect()
         };
+        if p == PaneId::Databases {
+            // Damaged databases first, so the first row is the one that needs the restore.
+            let flags = &self.flags[p.index()];
+            let view = self.view();
+            visible.sort_by_key(|&i| std::cmp::Reverse(panes::status(p, view, i, flags)));
+        }
         let st = &mut self.panes[p.index()];
         st.visible = visible;
         st.selected = st.selected.min(st.visible.len().saturating_sub(1));
@@ -693,10 +770,8 @@ impl App {
             Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Command::Recheck => {
                 self.effects.push(Effect::Scan(CheckDepth::Full));
-                self.status = Some(format!(
-                    "full integrity checks queued for {} (and everything else)",
-                    self.focus.title().to_lowercase()
-                ));
+                self.awaiting = Some((CheckDepth::Full, "full integrity checks".into()));
+                self.status = Some("full integrity checks running for everything…".into());
             }
             Command::Diff => self.open_diff(),
             Command::Restore => self.open_restore(),
@@ -869,6 +944,7 @@ impl App {
                     if let Some(p) = self.plan.as_mut() {
                         p.job = job;
                     }
+                    self.overlay = Some(Overlay::Plan { scroll: 0 });
                 }
             }
             Command::Details | Command::Back | Command::Quit => {
@@ -939,7 +1015,7 @@ impl App {
     fn journal_lines(&self) -> Vec<Line<'static>> {
         self.journal_view
             .as_ref()
-            .map(|j| overlays::journal::lines(j, &self.opts.theme))
+            .map(|j| overlays::journal::lines(j, &self.opts.root, &self.opts.theme))
             .unwrap_or_default()
     }
 
@@ -967,6 +1043,7 @@ impl App {
                 }
                 if let Some(at) = self.panes[p.index()].visible.iter().position(|&i| i == row) {
                     self.panes[p.index()].selected = at;
+                    self.pinned[p.index()] = true;
                 }
                 self.focus = p;
                 self.overlay = None;
@@ -987,6 +1064,7 @@ impl App {
     }
 
     fn move_selection(&mut self, c: Command) {
+        self.pinned[self.focus.index()] = true;
         let rows = layout::list_rows(layout::pane_rect(
             self.size, self.focus, self.focus, self.zoom,
         ))
@@ -1054,6 +1132,7 @@ impl App {
                     let pos = st.offset + (m.row - first) as usize;
                     if pos < st.visible.len() {
                         st.selected = pos;
+                        self.pinned[p.index()] = true;
                     }
                 }
             }
@@ -1358,14 +1437,23 @@ impl App {
                 .iter()
                 .filter(|f| f.severity == sev)
                 .count();
+            // Zero counts are left out: at 80 columns their cells go to the action hints.
+            if n == 0 {
+                continue;
+            }
             let st = Status::from(sev);
-            let role = if n > 0 { st.role() } else { Role::Muted };
             if !counts.is_empty() {
                 counts.push(Span::raw(" "));
             }
             counts.push(Span::styled(
                 format!("{}{n}", st.glyph()),
-                theme.style(role),
+                theme.style(st.role()),
+            ));
+        }
+        if counts.is_empty() && self.loaded {
+            counts.push(Span::styled(
+                format!("{} no findings", Status::Ok.glyph()),
+                theme.style(Role::SeverityOk),
             ));
         }
         counts.push(Span::styled(" │", theme.style(Role::Muted)));

@@ -102,7 +102,7 @@ fn committed() -> Box<Outcome> {
 fn d_on_a_backup_set_computes_its_diff_in_the_background() {
     let mut app = app_with(inventory(3), (80, 24));
     app.take_effects();
-    app.update(key('j'));
+    // The cursor starts on the recommended set: `d` right away acts on it.
     app.update(key('d'));
     let (id, job) = only_job(&mut app);
     assert_eq!(
@@ -174,7 +174,6 @@ fn n_and_shift_n_jump_between_changes_and_search_moves_to_matches() {
 fn restore_waits_for_an_explicit_confirmation_that_starts_on_cancel() {
     let mut app = app_with(inventory(3), (80, 24));
     app.take_effects();
-    app.update(key('j'));
     app.update(key('r'));
     let (id, job) = only_job(&mut app);
     assert_eq!(

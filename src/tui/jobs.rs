@@ -85,7 +85,7 @@ pub fn failed(id: u64, job: &Job, why: String, ctx: &Context) -> Action {
                 result: Err(format!(
                     "{why}; see the journal (J): an unfinished transaction is rolled back at the next start"
                 )),
-                journal: crate::commands::console::journal_state(ctx),
+                journal: crate::report::journal_line::journal_state(ctx),
             }),
         ),
         Job::Journal => Action::JournalListed(id, Err(why)),
@@ -159,7 +159,23 @@ pub fn restore_preview(
 /// The plan undoing the newest committed transaction, preconditions checked.
 pub fn undo_preview(ctx: &Context) -> Result<Preview, String> {
     let journal = Journal::of(ctx);
-    let tx = journal::default_undo_target(&journal).map_err(|e| e.to_string())?;
+    // Only this root's transactions: another root's undo would fail on paths it cannot see.
+    let list = journal::list(&journal).map_err(|e| e.to_string())?;
+    let mine = crate::report::journal_line::of_root(&list, &ctx.root);
+    let newest = mine
+        .iter()
+        .find(|t| t.state == journal::TxState::Committed)
+        .ok_or_else(|| {
+            if mine.len() < list.len() {
+                format!(
+                    "nothing to undo under {}: the committed transactions in this state folder belong to other roots",
+                    ctx.root.display()
+                )
+            } else {
+                "nothing to undo: no committed transaction".to_string()
+            }
+        })?;
+    let tx = journal::find_undo_target(&journal, &newest.id).map_err(|e| e.to_string())?;
     let mut plan = journal::build_undo_plan(&journal, &tx, &ctx.root, false, &plan::DiskProbe)
         .map_err(|e| e.to_string())?;
     journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
@@ -205,7 +221,7 @@ pub fn execute(
     };
     Outcome {
         result,
-        journal: crate::commands::console::journal_state(ctx),
+        journal: crate::report::journal_line::journal_state(ctx),
     }
 }
 

@@ -69,7 +69,7 @@ pub fn db_status(state: DbState) -> Status {
     match state {
         DbState::Ok => Status::Ok,
         DbState::QuickOk | DbState::Unchecked => Status::Pending,
-        DbState::Empty | DbState::Missing => Status::Critical,
+        DbState::Empty | DbState::Missing => Status::Error,
         DbState::Corrupt | DbState::NotSqlite | DbState::Unreadable => Status::Error,
     }
 }
@@ -140,6 +140,15 @@ pub fn age(hours: f64) -> String {
         }
         m if m < 2 * 365 * 24 * 60 => format!("{}d", m / 60 / 24),
         m => format!("{:.1}y", m as f64 / 60.0 / 24.0 / 365.0),
+    }
+}
+
+/// A count with its noun, singular or plural: `1 file`, `2 files`, `0 keys`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
