@@ -55,6 +55,9 @@ pub struct GlobalArgs {
     /// Console: enable mouse (click to select, wheel to scroll)
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Console: draw with ASCII only (also with LANG=C, a non-UTF-8 locale, TERM=vt100 or linux)
+    #[arg(long, global = true)]
+    pub ascii: bool,
 }
 
 /// The commands.

@@ -19,11 +19,25 @@ pub fn run(g: &GlobalArgs) -> anyhow::Result<i32> {
 /// What must hold before anything is built or scanned: a loadable theme and a terminal.
 /// `Err` carries the exit code after the message was printed.
 pub fn preflight(g: &GlobalArgs) -> Result<tui::Theme, i32> {
+    let env = |k: &str| std::env::var(k).ok();
+    if env("TERM").as_deref() == Some("dumb") {
+        eprintln!(
+            "drconsole: TERM=dumb cannot draw the console (no cursor movement); \
+             for a report use `drconsole check` (or `drconsole check --json`)"
+        );
+        return Err(EXIT_USAGE);
+    }
     let no_colour = g.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = tui::theme::load(g.theme.as_deref(), no_colour).map_err(|e| {
         eprintln!("drconsole: {e}");
         EXIT_USAGE
     })?;
+    let theme = if tui::theme::has_256_colours(&env) {
+        theme
+    } else {
+        theme.with_16_colours()
+    };
+    let theme = theme.with_ascii(tui::ascii::wanted(g.ascii, &env));
     if !tui::terminal::has_tty() {
         eprintln!(
             "drconsole: the console needs a terminal, and stdin or stdout is not one; \

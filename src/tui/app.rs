@@ -1164,6 +1164,9 @@ impl App {
             let y = area.y + area.height.saturating_sub(2) / 2;
             let r = Rect::new(area.x, y, area.width, 2.min(area.height));
             frame.render_widget(Paragraph::new(msg).alignment(Alignment::Center), r);
+            if theme.is_ascii() {
+                super::ascii::transliterate(frame.buffer_mut());
+            }
             return;
         }
         let s = layout::screen(area, mode, self.zoom);
@@ -1273,6 +1276,9 @@ impl App {
             None => {}
         }
         self.draw_footer(frame, s.footer);
+        if theme.is_ascii() {
+            super::ascii::transliterate(frame.buffer_mut());
+        }
     }
 
     fn draw_header(&self, frame: &mut Frame, area: Rect) {

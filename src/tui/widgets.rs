@@ -198,7 +198,14 @@ pub fn fit_left(s: &str, w: usize) -> String {
         used += cw;
     }
     tail.reverse();
-    format!("…{}", tail.into_iter().collect::<String>())
+    let tail: String = tail.into_iter().collect();
+    // Cut at a folder boundary (`…/srv/old-disk`, not `…v/old-disk`) when one is left;
+    // a single name longer than the room is cut where it must be.
+    let sep = |c: char| c == '/' || c == std::path::MAIN_SEPARATOR;
+    match tail.find(sep) {
+        Some(at) if at > 0 => format!("…{}", &tail[at..]),
+        _ => format!("…{tail}"),
+    }
 }
 
 /// Pad or fit to exactly `w` cells.
@@ -312,6 +319,8 @@ mod tests {
         assert_eq!(fit("ServerDatabase", 20), "ServerDatabase");
         assert_eq!(fit("ServerDatabase", 7), "Server…");
         assert_eq!(fit_left("a/b/ServerDatabase.db", 10), "…tabase.db");
+        assert_eq!(fit_left("/mnt/rescue/srv/old-disk", 15), "…/srv/old-disk");
+        assert_eq!(fit_left("/mnt/rescue/srv/old-disk", 13), "…/old-disk");
         assert_eq!(width(&cell("x", 5)), 5);
         assert_eq!(width(&cell("abcdefgh", 5)), 5);
     }

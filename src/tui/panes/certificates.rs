@@ -16,7 +16,7 @@ pub const COLUMNS: &[Column] = &[
     Column::new("Store", 12, 4),
     Column::new("Source", 12, 6),
     Column::new("Expires", 9, 9).right(),
-    Column::new("Key", 6, 7),
+    Column::new("Key", 8, 7),
     Column::new("Chain", 11, 3),
 ];
 

@@ -382,6 +382,39 @@ pub fn widths(cols: &[Column], avail: usize) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// Widths as [`widths`], then spare room goes first to the flexible column up to what its
+/// text needs (`wanted`), then to the other columns cut short (paths), then to the flexible
+/// column again: a wide terminal shows whole names and paths, not blank space beside a cut.
+pub fn fit_widths(cols: &[Column], avail: usize, wanted: &[usize]) -> Vec<Option<usize>> {
+    let mut w = widths(cols, avail);
+    let Some(fi) = cols.iter().position(|c| c.flex) else {
+        return w;
+    };
+    let Some(fw) = w[fi] else { return w };
+    let base = cols[fi].width;
+    let spare = fw.saturating_sub(base);
+    let flex_need = wanted.get(fi).copied().unwrap_or(0).saturating_sub(base);
+    let mut pool = spare.saturating_sub(flex_need);
+    w[fi] = Some(base + spare.min(flex_need));
+    for (j, c) in cols.iter().enumerate() {
+        if j == fi {
+            continue;
+        }
+        if let Some(cw) = w[j].as_mut() {
+            let grow = wanted
+                .get(j)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(c.width)
+                .min(pool);
+            *cw += grow;
+            pool -= grow;
+        }
+    }
+    w[fi] = w[fi].map(|x| x + pool);
+    w
+}
+
 /// What a pane draws: its list state and how to title it.
 pub struct ListView<'a> {
     /// Which pane.
@@ -437,8 +470,17 @@ pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
         return;
     }
     let cols = columns(lv.pane);
+    let rows = inner.height as usize - 1;
+    // What the rows in view need, so a wide pane grows the columns that are cut.
+    let mut wanted: Vec<usize> = cols.iter().map(|c| widgets::width(c.title)).collect();
+    for pos in lv.offset..(lv.offset + rows).min(total) {
+        let (_, cells) = row(lv.pane, lv.view, lv.visible[pos]);
+        for (w, cell) in wanted.iter_mut().zip(&cells) {
+            *w = (*w).max(widgets::width(&cell.text));
+        }
+    }
     // Two cells for the status glyph, the rest for the columns.
-    let w = widths(cols, inner.width as usize - 2);
+    let w = fit_widths(cols, inner.width as usize - 2, &wanted);
     let mut lines = Vec::with_capacity(inner.height as usize);
     let mut head = vec![Span::styled("  ", theme.style(Role::ListHeader))];
     let mut first = true;
@@ -457,7 +499,6 @@ pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
         }
     }
     lines.push(Line::from(head));
-    let rows = inner.height as usize - 1;
     if total == 0 {
         lines.push(Line::from(Span::styled(
             format!("  {}", lv.empty),
@@ -541,6 +582,17 @@ mod tests {
         assert_eq!(w, vec![Some(12), Some(8), Some(8), None]);
         let w = widths(COLS, 20);
         assert_eq!(w, vec![Some(11), Some(8), None, None]);
+    }
+
+    #[test]
+    fn wide_panes_grow_cut_columns_before_blank_space() {
+        // Name needs 14, Extra needs 30: the spare goes to both, the rest to Name.
+        let w = fit_widths(COLS, 80, &[14, 8, 8, 30]);
+        assert_eq!(w, vec![Some(31), Some(8), Some(8), Some(30)]);
+        let total: usize = w.iter().flatten().sum::<usize>() + 3;
+        assert_eq!(total, 80);
+        // Narrow: nothing grows beyond what `widths` gives.
+        assert_eq!(fit_widths(COLS, 30, &[40, 8, 8, 30]), widths(COLS, 30));
     }
 
     #[test]
