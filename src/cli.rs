@@ -4,7 +4,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Disaster-recovery console for LANrev / Absolute Manage, Symantec ITMS and McAfee ePO servers.
+/// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles;
+/// `drconsole profiles` lists them).
 #[derive(Debug, Parser)]
 #[command(name = "drconsole", version, about, long_about = None)]
 pub struct Cli {

@@ -113,9 +113,9 @@ fn settings(inv: &Inventory, out: &mut String) {
             (None, _) => "missing".to_string(),
             (Some(_), Some(e)) => format!("unreadable: {e}"),
             (Some(_), None) => format!(
-                "{} plist, {} keys{}",
+                "{} plist, {}{}",
                 s.format.as_deref().unwrap_or("?"),
-                s.keys,
+                crate::units::count(s.keys as u64, "key"),
                 match s.differs_from_set {
                     Some(0) => ", same as backup".to_string(),
                     Some(1) => ", 1 key differs from backup".to_string(),
@@ -129,11 +129,12 @@ fn settings(inv: &Inventory, out: &mut String) {
     for f in &inv.folders {
         let state = if f.present {
             format!(
-                "{} files, {}{}",
-                f.files,
+                "{}, {}{}",
+                crate::units::count(f.files as u64, "file"),
                 bytes(f.bytes),
                 match f.differs_from_set {
                     Some(0) => ", same as backup".to_string(),
+                    Some(1) => ", 1 file differs from backup".to_string(),
                     Some(n) => format!(", {n} files differ from backup"),
                     None => String::new(),
                 }
@@ -208,11 +209,15 @@ fn distribution_points(inv: &Inventory, out: &mut String) {
         let detail = if !p.reachable {
             format!("UNREACHABLE {}", p.path.display())
         } else if p.is_master && p.missing + p.extra + p.changed == 0 {
-            format!("{} files, {}", p.files, bytes(p.bytes))
+            format!(
+                "{}, {}",
+                crate::units::count(p.files, "file"),
+                bytes(p.bytes)
+            )
         } else {
             format!(
-                "{} files, {}; {} missing, {} extra, {} changed",
-                p.files,
+                "{}, {}; {} missing, {} extra, {} changed",
+                crate::units::count(p.files, "file"),
                 bytes(p.bytes),
                 p.missing,
                 p.extra,

@@ -117,39 +117,15 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// An age in hours as the operator says it: `now`, `45m`, `5h`, `3d 4h`, `40d`.
+/// An age in hours as the operator says it: `now`, `45m`, `5h`, `3d 4h`, `40d` — the one
+/// format the reports use too.
 pub fn age(hours: f64) -> String {
-    if !hours.is_finite() {
-        return "?".into();
-    }
-    if hours < 0.0 {
-        return format!("in {}", age(-hours));
-    }
-    let minutes = (hours * 60.0).round() as i64;
-    match minutes {
-        0 => "now".into(),
-        m if m < 60 => format!("{m}m"),
-        m if m < 48 * 60 => format!("{}h", m / 60),
-        m if m < 7 * 24 * 60 => {
-            let h = m / 60;
-            if h % 24 == 0 {
-                format!("{}d", h / 24)
-            } else {
-                format!("{}d {}h", h / 24, h % 24)
-            }
-        }
-        m if m < 2 * 365 * 24 * 60 => format!("{}d", m / 60 / 24),
-        m => format!("{:.1}y", m as f64 / 60.0 / 24.0 / 365.0),
-    }
+    crate::units::age_hours(hours)
 }
 
-/// A count with its noun, singular or plural: `1 file`, `2 files`, `0 keys`.
+/// A count with its noun, singular or plural: `1 file`, `2 files`.
 pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
+    crate::units::count(n as u64, noun)
 }
 
 /// Display width of a string in terminal cells.
