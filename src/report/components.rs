@@ -130,7 +130,7 @@ fn settings(inv: &Inventory, out: &mut String) {
         let state = if f.present {
             format!(
                 "{}, {}{}",
-                crate::units::count(f.files as u64, "file"),
+                crate::units::count(f.files, "file"),
                 bytes(f.bytes),
                 match f.differs_from_set {
                     Some(0) => ", same as backup".to_string(),
