@@ -153,8 +153,9 @@ fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
         std::fs::read(&copy).expect("set copy"),
         "the live database is the set's copy"
     );
+    let txid = committed.txid.clone();
     let list = jobs::journal_list(&d.ctx).expect("journal");
-    assert!(list.iter().any(|t| t.id == committed.txid), "{list:?}");
+    assert!(list.iter().any(|t| t.id == txid), "{list:?}");
     assert!(
         a.journal_line().contains("undo available"),
         "{}",
@@ -181,12 +182,31 @@ fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
     );
     keys(&mut a, &[KeyCode::Char('z'), KeyCode::Char('J')]);
     run_jobs(&mut a, &d);
+    // The journal records the real wall-clock time beside the fixed clock, and who ran it
+    // where: true values, checked here, then masked so the snapshots repeat.
+    let tx = list.iter().find(|t| t.id == txid).expect("the transaction");
+    let wall = tx.origin.wall_clock.expect("wall-clock time recorded");
+    assert!(
+        (chrono::Utc::now() - wall).num_minutes().abs() < 60,
+        "{wall} is the real time"
+    );
+    assert_eq!(tx.at, d.now, "the fixed clock is kept beside it");
+    assert!(
+        tx.when().contains("(--now 2026-11-22 08:00:00 UTC)"),
+        "{}",
+        tx.when()
+    );
+    assert!(tx.origin.host.is_some(), "the host is recorded");
     for size in [SMALL, LARGE] {
         a.update(Action::Resize(size.0, size.1));
-        insta::assert_snapshot!(
-            format!("journal_{}x{}", size.0, size.1),
-            screen(&a, size, &d.tmp)
+        let s = screen(&a, size, &d.tmp)
+            .replace(&tx.when(), "[WALL CLOCK] (--now 2026-11-22 08:00:00 UTC)")
+            .replace(&tx.who(), "[USER@HOST]");
+        assert!(
+            s.contains("at [WALL CLOCK]") && s.contains("by [USER@HOST]"),
+            "{s}"
         );
+        insta::assert_snapshot!(format!("journal_{}x{}", size.0, size.1), s);
     }
 
     // `u` undoes it: the corrupt original comes back.

@@ -95,13 +95,17 @@ fn table(list: &[TxSummary]) -> String {
         out.push_str(&format!(
             "{:<22} {:<20} {:<8} {:<12} {:>10}  {:<24} {}\n",
             t.id,
-            t.at.format("%Y-%m-%d %H:%M:%SZ"),
+            t.origin
+                .wall_clock
+                .unwrap_or(t.at)
+                .format("%Y-%m-%d %H:%M:%SZ"),
             t.action,
             state,
             format_bytes(t.bytes_stashed),
             from,
             t.components.join(", ")
         ));
+        out.push_str(&format!("{:<22} {} by {}\n", "", t.when(), t.who()));
         if let Some(by) = &t.undone_by {
             out.push_str(&format!("{:<22} undone by {by}\n", ""));
         }

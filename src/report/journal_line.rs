@@ -63,6 +63,7 @@ mod tests {
         TxSummary {
             id: "0003-20261122T080000Z".into(),
             at: chrono::DateTime::UNIX_EPOCH,
+            origin: Default::default(),
             action: "restore".into(),
             set: Some("2026-11-21 02-00-00".into()),
             undoes: None,

@@ -300,6 +300,7 @@ fn j_lists_transactions_newest_first() {
     let tx = TxSummary {
         id: "0001-20261122T080000Z".into(),
         at: chrono::DateTime::UNIX_EPOCH,
+        origin: Default::default(),
         action: "restore".into(),
         set: Some("set-00001".into()),
         undoes: None,

@@ -73,12 +73,18 @@ pub fn lines(state: &JournalState, root: &Path, theme: &Theme) -> Vec<Line<'stat
         }
         out.push(Line::from(vec![
             Span::styled(tx.id.clone(), theme.style(Role::Title)),
-            Span::styled(
-                format!("  {}  ", tx.at.format("%Y-%m-%d %H:%M:%S UTC")),
-                theme.style(Role::Muted),
-            ),
+            Span::raw("  "),
             Span::styled(format!("{state}{extra}"), theme.style(role)),
         ]));
+        // Each on its own line, so a narrow terminal never breaks a time in two.
+        out.push(Line::styled(
+            format!("    at {}", tx.when()),
+            theme.style(Role::Muted),
+        ));
+        out.push(Line::styled(
+            format!("    by {}", tx.who()),
+            theme.style(Role::Muted),
+        ));
         // An undo moved the stash back into place: its bytes are no longer held.
         let stash = match (&tx.state, &tx.undone_by) {
             (TxState::Undone, Some(by)) => format!("stash put back by {by}"),
