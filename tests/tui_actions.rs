@@ -209,9 +209,53 @@ fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
         insta::assert_snapshot!(format!("journal_{}x{}", size.0, size.1), s);
     }
 
-    // `u` undoes it: the corrupt original comes back.
+    // `u` undoes it: the preview warns that the corrupt original would come back.
     keys(&mut a, &[KeyCode::Esc, KeyCode::Char('u')]);
     run_jobs(&mut a, &d);
+    let preview = a
+        .plan()
+        .and_then(|p| p.preview())
+        .expect("the undo preview")
+        .clone();
+    assert!(
+        preview
+            .warnings
+            .iter()
+            .any(|w| w.contains("ServerDatabase.db") && w.contains("fails its integrity check")),
+        "{:?}",
+        preview.warnings
+    );
+    assert!(
+        screen(&a, LARGE, &d.tmp).contains("Warning: "),
+        "{}",
+        screen(&a, LARGE, &d.tmp)
+    );
+    // Cross-check with the sqlite3 tool: the stashed copy really fails.
+    let stash = preview
+        .plan
+        .steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            drconsole::plan::StepKind::MoveBack { from }
+                if s.target.to_string_lossy().ends_with("ServerDatabase.db") =>
+            {
+                Some(from.clone())
+            }
+            _ => None,
+        })
+        .expect("the database is put back from the stash");
+    match std::process::Command::new("sqlite3")
+        .arg(&stash)
+        .arg("PRAGMA integrity_check;")
+        .output()
+    {
+        Ok(out) => assert_ne!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "ok",
+            "sqlite3 agrees the stashed copy is damaged"
+        ),
+        Err(_) => eprintln!("note: sqlite3 is not installed; skipping the cross-check"),
+    }
     keys(&mut a, &[KeyCode::Right, KeyCode::Enter]);
     run_jobs(&mut a, &d);
     assert!(

@@ -82,6 +82,7 @@ fn preview(ready: bool) -> Result<Box<Preview>, String> {
     Ok(Box::new(Preview {
         plan: plan(ready),
         summary: vec!["database:ServerDatabase: 3 rows changed".into()],
+        warnings: vec![],
     }))
 }
 

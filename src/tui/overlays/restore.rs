@@ -118,6 +118,12 @@ pub fn lines(
         }
         _ => {}
     }
+    for w in &preview.warnings {
+        out.push(text(format!("Warning: {w}"), Role::SeverityWarning));
+    }
+    if !preview.warnings.is_empty() {
+        out.push(Line::raw(""));
+    }
     let plan = &preview.plan;
     out.push(widgets::heading(theme, "Preconditions"));
     for p in &plan.preconditions {
