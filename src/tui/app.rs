@@ -518,6 +518,7 @@ impl App {
                     job,
                     lines: None,
                     search: String::new(),
+                    hscroll: 0,
                 });
                 self.overlay = Some(Overlay::Diff { scroll: 0 });
             }
@@ -553,9 +554,8 @@ impl App {
             return;
         };
         let Some(d) = &self.diff else { return };
-        let width = self.overlay_inner_width() as usize;
-        let lines = overlays::diff::lines(d, &self.inv.root, &self.opts.theme);
-        let top = overlays::diff::line_at(&lines, width, scroll);
+        // One row per line: the row shown at the top is the line index.
+        let top = scroll;
         let n = d.len();
         let found = if forward {
             let start = if from_top { top } else { top + 1 };
@@ -565,8 +565,7 @@ impl App {
         };
         match found {
             Some(i) => {
-                let row = overlays::diff::row_of(&lines, width, i);
-                self.overlay = Some(Overlay::Diff { scroll: row });
+                self.overlay = Some(Overlay::Diff { scroll: i });
             }
             None => {
                 let what = if d.search.is_empty() {
@@ -847,6 +846,19 @@ impl App {
                 match c {
                     Command::Back | Command::Quit | Command::Diff => self.overlay = None,
                     Command::NextChange => self.jump_change(true, false),
+                    Command::Left | Command::Right => {
+                        let width = self.overlay_inner_width() as usize;
+                        let max = overlays::diff::max_hscroll(&self.diff_lines(), width);
+                        if let Some(d) = self.diff.as_mut() {
+                            // Half a view at a time: the eye keeps its place.
+                            let step = (width / 2).max(4);
+                            d.hscroll = if c == Command::Left {
+                                d.hscroll.min(max).saturating_sub(step)
+                            } else {
+                                (d.hscroll + step).min(max)
+                            };
+                        }
+                    }
                     Command::PrevChange => self.jump_change(false, false),
                     Command::Filter => {
                         if let Some(d) = self.diff.as_mut() {
@@ -971,7 +983,7 @@ impl App {
             Overlay::Details { .. } => self.details_lines(),
             Overlay::Help { .. } => overlays::help::lines(self.opts.read_only, &self.opts.theme),
             Overlay::Findings { .. } => return self.findings_order.len(),
-            Overlay::Diff { .. } => self.diff_lines(),
+            Overlay::Diff { .. } => return self.diff_lines().len(),
             Overlay::Plan { .. } => self.plan_lines(),
             Overlay::Journal { .. } => self.journal_lines(),
         };

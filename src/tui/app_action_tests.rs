@@ -126,6 +126,48 @@ fn d_on_a_backup_set_computes_its_diff_in_the_background() {
 }
 
 #[test]
+fn a_wide_diff_table_scrolls_sideways_at_80_columns_instead_of_wrapping() {
+    let mut app = app_with(inventory(3), (80, 24));
+    app.take_effects();
+    app.update(key('d'));
+    let (id, _) = only_job(&mut app);
+    let row = format!(
+        "    {:<30} {:>9} {:>10} {:>8} {:>8} {:>8} {:>9} TAIL",
+        "computers", 63, 64, 1, 0, 0, 64
+    );
+    app.update(Action::Diffed(
+        id,
+        Ok(vec![
+            diff_line(LineKind::Heading, "== database:ServerDatabase [different]"),
+            diff_line(LineKind::Info, &row),
+        ]),
+    ));
+    let s = screen(&app, 80, 24);
+    let table = s
+        .lines()
+        .find(|l| l.contains("computers"))
+        .expect("the row");
+    assert!(
+        !table.contains("TAIL"),
+        "cut at the edge, not wrapped:\n{s}"
+    );
+    assert!(
+        !s.lines()
+            .any(|l| l.trim_start_matches('│').trim_start().starts_with("TAIL"))
+    );
+    assert!(s.contains("←→ sideways"), "{s}");
+    app.update(code(KeyCode::Right));
+    assert!(
+        matches!(app.overlay(), Some(Overlay::Diff { .. })),
+        "still open"
+    );
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("TAIL"), "scrolled sideways:\n{s}");
+    app.update(code(KeyCode::Left));
+    assert_eq!(app.diff().map(|d| d.hscroll), Some(0));
+}
+
+#[test]
 fn d_on_a_database_row_diffs_that_component_against_the_recommended_set() {
     let mut app = app_with(inventory(3), (80, 24));
     app.take_effects();
