@@ -388,10 +388,10 @@ impl App {
             (None, None) if self.loaded && self.status.is_none() => (
                 Some((
                     format!(
-                        "{} check at {}: {} findings",
+                        "{} check at {}: {}",
                         depth_name(self.inv.depth),
                         self.inv.scanned_at.format("%H:%M:%S UTC"),
-                        self.inv.findings.len()
+                        widgets::count(self.inv.findings.len(), "finding")
                     ),
                     String::new(),
                 )),
