@@ -61,12 +61,15 @@ pub enum Code {
     DbCorrupt,
     DbUnreadable,
     DbHotJournal,
+    DbUnverifiable,
     BackupNone,
     BackupIncomplete,
     BackupCorrupt,
     BackupNoneRestorable,
     BackupStale,
     BackupRecommended,
+    BackupUnverifiable,
+    BackupDateSuspect,
     PathUnsafe,
     PathLoop,
     PathUnreadable,
@@ -76,14 +79,17 @@ pub enum Code {
     CertNotYetValid,
     CertKeyMismatch,
     CertKeyMissing,
+    CertKeyUnsupported,
     CertChainBroken,
     CertUnreadable,
     PfxLocked,
+    PfxUnsupported,
     KeyPermissions,
     CertBackupMismatch,
     MdmTrustMissing,
     SettingsMissing,
     SettingsUnreadable,
+    SettingsUnverifiable,
     SettingsDiffer,
     MdmHostnameMismatch,
     FolderDiffers,
@@ -95,6 +101,7 @@ pub enum Code {
     DpUnreachable,
     DpOutOfSync,
     DpSingle,
+    JournalDamaged,
 }
 
 impl Code {
@@ -105,12 +112,15 @@ impl Code {
         Code::DbCorrupt,
         Code::DbUnreadable,
         Code::DbHotJournal,
+        Code::DbUnverifiable,
         Code::BackupNone,
         Code::BackupIncomplete,
         Code::BackupCorrupt,
         Code::BackupNoneRestorable,
         Code::BackupStale,
         Code::BackupRecommended,
+        Code::BackupUnverifiable,
+        Code::BackupDateSuspect,
         Code::PathUnsafe,
         Code::PathLoop,
         Code::PathUnreadable,
@@ -120,14 +130,17 @@ impl Code {
         Code::CertNotYetValid,
         Code::CertKeyMismatch,
         Code::CertKeyMissing,
+        Code::CertKeyUnsupported,
         Code::CertChainBroken,
         Code::CertUnreadable,
         Code::PfxLocked,
+        Code::PfxUnsupported,
         Code::KeyPermissions,
         Code::CertBackupMismatch,
         Code::MdmTrustMissing,
         Code::SettingsMissing,
         Code::SettingsUnreadable,
+        Code::SettingsUnverifiable,
         Code::SettingsDiffer,
         Code::MdmHostnameMismatch,
         Code::FolderDiffers,
@@ -139,6 +152,7 @@ impl Code {
         Code::DpUnreachable,
         Code::DpOutOfSync,
         Code::DpSingle,
+        Code::JournalDamaged,
     ];
 
     /// Default severity and the operator's next step.
@@ -165,6 +179,10 @@ impl Code {
                 Warning,
                 "A leftover -journal/-wal means the server stopped mid-write: keep it beside the database until the server has started once, and never copy the database without it",
             ),
+            Code::DbUnverifiable => (
+                Warning,
+                "drconsole could not read or check this database, which says nothing about damage: do what the message says (run as root, stop the process holding it, ...) and check again",
+            ),
             Code::BackupNone => (
                 Critical,
                 "No backup set was found: pass the folder holding your .dbbackup sets with --backups DIR",
@@ -188,6 +206,14 @@ impl Code {
             Code::BackupRecommended => (
                 Info,
                 "Restore from this set if the live databases are damaged",
+            ),
+            Code::BackupUnverifiable => (
+                Warning,
+                "A member of this set could not be read or checked, so the set is neither judged corrupt nor restorable: fix what the message says and check again before choosing an older set",
+            ),
+            Code::BackupDateSuspect => (
+                Warning,
+                "The time in this set's name is not believable: the set is dated by its files' modification times instead; look at its contents before restoring it",
             ),
             Code::PathUnsafe => (
                 Warning,
@@ -222,6 +248,10 @@ impl Code {
                 Critical,
                 "Restore the private key from a backup set: without it every agent and mobile device must enrol again",
             ),
+            Code::CertKeyUnsupported => (
+                Warning,
+                "A private key is present but drconsole cannot pair it (type or encoding named): compare its public key with the certificate's using openssl",
+            ),
             Code::CertChainBroken => (
                 Warning,
                 "Add the missing intermediate or root certificate to the store or bundle",
@@ -233,6 +263,10 @@ impl Code {
             Code::PfxLocked => (
                 Warning,
                 "Give the PKCS#12 password with --pfx-password-file FILE so the file can be checked",
+            ),
+            Code::PfxUnsupported => (
+                Warning,
+                "The PKCS#12 file uses an encryption or integrity scheme drconsole cannot open: check it with openssl pkcs12 -info",
             ),
             Code::KeyPermissions => (
                 Error,
@@ -253,6 +287,10 @@ impl Code {
             Code::SettingsUnreadable => (
                 Error,
                 "The settings file is damaged: restore it from a backup set",
+            ),
+            Code::SettingsUnverifiable => (
+                Warning,
+                "Not shown damaged: run as root if access was denied, else check it with `plutil -lint` on a Mac before replacing it",
             ),
             Code::SettingsDiffer => (
                 Info,
@@ -285,6 +323,10 @@ impl Code {
             Code::DpSingle => (
                 Warning,
                 "Add a mirror distribution point: best practice is one master and at least one mirror",
+            ),
+            Code::JournalDamaged => (
+                Error,
+                "A transaction's journal record is damaged: nothing was rolled back automatically. Read `drconsole journal`, check the paths it names, then keep them or run `drconsole undo TXID`",
             ),
         }
     }

@@ -10,6 +10,7 @@ pub mod component;
 pub mod context;
 pub mod demo;
 pub mod diff;
+pub mod escape;
 pub mod findings;
 pub mod inventory;
 pub mod journal;
@@ -17,6 +18,7 @@ pub mod pathser;
 pub mod plan;
 pub mod profile;
 pub mod report;
+pub mod state_dir;
 pub mod tui;
 pub mod units;
 

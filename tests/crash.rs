@@ -2,7 +2,9 @@
 //! undo, started again, and every path under the root must then hold exactly all its
 //! before-bytes or all its after-bytes — never a mix, never a missing or partial file.
 //! `DRCONSOLE_CRASH_AFTER=N` kills the process at its Nth durability point (journal record,
-//! fsync, rename, copied chunk); a few kills are also timed from outside.
+//! fsync, rename, copied chunk); a few kills are also timed from outside. The recovery rules
+//! are exercised too: a file placed at a target by hand after a kill survives (at the target
+//! or in the stash), and a damaged last record of a committed transaction is never rolled back.
 
 mod journal_support;
 
@@ -144,10 +146,10 @@ fn assert_all_or_nothing(
             "{what}: not recovered"
         );
     } else if to_after.is_empty() {
-        assert_eq!(
-            state.as_deref(),
-            Some("committed"),
-            "{what}: after-bytes but not committed"
+        // Killed after its last step but before its commit: left for the operator as damaged.
+        assert!(
+            matches!(state.as_deref(), Some("committed" | "damaged")),
+            "{what}: after-bytes but {state:?}"
         );
     } else {
         panic!(
@@ -174,6 +176,13 @@ fn sweep(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot, stri
     loop {
         bench.reset();
         let died = crash_at(&bench.inst, args, n);
+        if died && n % 5 == 1 {
+            // An admin copies a file into place by hand before drconsole runs again.
+            foreign_at_target(bench, args, before, after, n);
+            n += stride;
+            killed += 1;
+            continue;
+        }
         if died && n % 7 == 3 {
             // Kill the recovery itself too, at its first points, before letting it finish.
             for m in 1..=2 {
@@ -192,6 +201,97 @@ fn sweep(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot, stri
         }
         killed += 1;
         n += stride;
+    }
+}
+
+/// The path a hand-placed file goes to: a database the restore replaces.
+const FOREIGN_TARGET: &str = "ServerDatabase.db";
+
+/// After a kill, put foreign bytes at a target and recover: every other path is all-before or
+/// all-after, and the foreign bytes survive, at the target or in a stash, never deleted.
+fn foreign_at_target(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot, n: u64) {
+    let inst = &bench.inst;
+    let marker = format!("placed by hand after kill point {n}");
+    let target = inst.live(FOREIGN_TARGET);
+    std::fs::write(&target, &marker).unwrap();
+    let what = format!("{args:?} killed at point {n}, then a file placed at the target");
+    let _ = new_state(inst, bench.known); // runs recovery
+    let rel = target.strip_prefix(&inst.root).unwrap().to_path_buf();
+    let now = inst.snapshot();
+    let others = |snap: &Snapshot| {
+        differences(snap, &now)
+            .into_iter()
+            .filter(|p| *p != rel)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        others(before).is_empty() || others(after).is_empty(),
+        "{what}: a mix after recovery: {:?} / {:?}",
+        others(before),
+        others(after)
+    );
+    let holders: Vec<PathBuf> = [&inst.root, &inst.state]
+        .iter()
+        .flat_map(|d| walkdir::WalkDir::new(d).into_iter().filter_map(Result::ok))
+        .filter(|e| e.file_type().is_file() && e.metadata().is_ok_and(|m| m.len() < 256))
+        .filter(|e| std::fs::read(e.path()).is_ok_and(|b| b == marker.as_bytes()))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert_eq!(
+        holders.len(),
+        1,
+        "{what}: the hand-placed file is gone: {holders:?}"
+    );
+}
+
+/// A committed restore whose last record is damaged (one flipped byte, or cut short) is
+/// never rolled back by the next command, and `undo` still returns the before-state.
+fn damaged_tails(
+    bench: &Bench,
+    restore: &[&str],
+    before: &Snapshot,
+    after: &Snapshot,
+    cuts: &[i64],
+) {
+    for cut in cuts {
+        bench.reset();
+        let o = bench.inst.run(restore, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let journal = bench.inst.state.join("journal");
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(&journal)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        logs.sort();
+        let log = logs.pop().unwrap().join("log");
+        let mut bytes = std::fs::read(&log).unwrap();
+        let last = bytes[..bytes.len() - 1]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1);
+        let len = bytes.len() - last;
+        // Negative: cut that many bytes off the end; positive: flip the byte at that offset
+        // into the last record.
+        if *cut < 0 {
+            bytes.truncate(bytes.len() - (cut.unsigned_abs() as usize).min(len));
+        } else {
+            bytes[last + (*cut as usize) % len] ^= 0x04;
+        }
+        std::fs::write(&log, &bytes).unwrap();
+        let what = format!("committed restore with its last record damaged ({cut})");
+        let state = new_state(&bench.inst, bench.known);
+        assert_eq!(state.as_deref(), Some("damaged"), "{what}");
+        assert!(
+            differences(after, &bench.inst.snapshot()).is_empty(),
+            "{what}: rolled back"
+        );
+        let o = bench.inst.run(&["undo", "--yes"], &[]);
+        assert_eq!(o.status.code(), Some(0), "{what}: {}", text(&o));
+        assert!(
+            differences(before, &bench.inst.snapshot()).is_empty(),
+            "{what}: undo did not bring back the before-state"
+        );
     }
 }
 
@@ -228,7 +328,7 @@ fn timed_kills(bench: &Bench, args: &[&str], before: &Snapshot, after: &Snapshot
     }
 }
 
-fn crash_test(db_size_mb: u64, stride: u64, delays: &[u64], min_points: usize) {
+fn crash_test(db_size_mb: u64, stride: u64, delays: &[u64], min_points: usize, cuts: &[i64]) {
     let mut bench = Bench::new(db_size_mb);
     bench.save();
     let before = bench.inst.snapshot();
@@ -241,6 +341,7 @@ fn crash_test(db_size_mb: u64, stride: u64, delays: &[u64], min_points: usize) {
 
     let killed = sweep(&bench, &restore, &before, &after, stride);
     timed_kills(&bench, &restore, &before, &after, delays);
+    damaged_tails(&bench, &restore, &before, &after, cuts);
 
     // Undo: from the committed restore back to before.
     bench.reset();
@@ -260,7 +361,7 @@ fn crash_test(db_size_mb: u64, stride: u64, delays: &[u64], min_points: usize) {
 
 #[test]
 fn a_restore_and_an_undo_killed_at_any_point_are_all_or_nothing_after_restart() {
-    crash_test(8, 2, &[30, 120, 400], 50);
+    crash_test(8, 2, &[30, 120, 400], 50, &[-1, -30, 40]);
 }
 
 #[test]
@@ -271,5 +372,8 @@ fn crash_safety_long_run() {
         1,
         &[10, 50, 100, 200, 300, 500, 800, 1200, 2000, 3000],
         200,
+        &[
+            -1, -2, -10, -30, -80, -200, 0, 7, 9, 26, 30, 40, 60, 100, 150,
+        ],
     );
 }

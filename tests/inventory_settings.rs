@@ -273,3 +273,73 @@ fn links_out_of_a_folder_are_not_followed() {
         inv.findings
     );
 }
+
+#[test]
+fn a_cdata_plist_matches_its_binary_backup_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = set(dir.path());
+    let live = dir.path().join(LANREV_PLIST);
+    fs::create_dir_all(live.parent().unwrap()).unwrap();
+    fs::write(
+        &live,
+        "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict>\
+         <key>Script</key><string><![CDATA[a < b]]></string>\
+         <key>Name</key><string>x</string></dict></plist>",
+    )
+    .unwrap();
+    write_binary(
+        &s.path.join("com.poleposition-sw.lanrev_server.plist"),
+        &dict(&[("Script", "a < b"), ("Name", "x")]),
+    );
+    let inv = run(dir.path(), vec![s]);
+    assert!(
+        !has(&inv, Code::SettingsDiffer, "settings:lanrev_server"),
+        "{:#?}",
+        inv.findings
+    );
+}
+
+#[test]
+fn a_plist_nested_too_deep_cannot_be_verified_and_is_not_called_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join(LANREV_PLIST);
+    fs::create_dir_all(live.parent().unwrap()).unwrap();
+    let n = 100_000;
+    fs::write(
+        &live,
+        format!(
+            "<plist version=\"1.0\"><dict><key>k</key>{}{}</dict></plist>",
+            "<dict>".repeat(n),
+            "</dict>".repeat(n)
+        ),
+    )
+    .unwrap();
+    let inv = run(dir.path(), Vec::new());
+    let f = inv
+        .findings
+        .iter()
+        .find(|f| f.component == "settings:lanrev_server")
+        .expect("a finding");
+    assert_eq!(f.code, Code::SettingsUnverifiable, "{f:#?}");
+    assert!(f.message.contains("512 levels"), "{}", f.message);
+    assert!(
+        f.message.contains(&live.display().to_string()),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn an_openstep_plist_is_named_openstep() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join(LANREV_PLIST);
+    fs::create_dir_all(live.parent().unwrap()).unwrap();
+    fs::write(&live, "{ a = 1; b = \"two\"; }").unwrap();
+    let inv = run(dir.path(), Vec::new());
+    let s = inv
+        .settings
+        .iter()
+        .find(|s| s.name == "lanrev_server")
+        .unwrap();
+    assert_eq!((s.format.as_deref(), s.keys), (Some("openstep"), 2));
+}

@@ -265,3 +265,46 @@ fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
     );
     assert_eq!(std::fs::read(&live).expect("live database"), before);
 }
+
+#[test]
+fn a_database_opened_while_the_confirmation_waits_makes_the_console_refuse() {
+    let d = demo();
+    let mut a = app(&d, LARGE);
+    let live = a
+        .inventory()
+        .databases
+        .iter()
+        .find(|db| db.name == "ServerDatabase")
+        .map(|db| db.file.path.clone())
+        .expect("ServerDatabase");
+    let before = std::fs::read(&live).expect("live database");
+    select_server_database(&mut a);
+    keys(&mut a, &[KeyCode::Char('r')]);
+    run_jobs(&mut a, &d);
+    let ready = a
+        .plan()
+        .and_then(|p| p.preview())
+        .is_some_and(|p| p.plan.ready());
+    assert!(ready, "{}", screen(&a, LARGE, &d.tmp));
+    // While the dialog waits, something opens the live database (`sleep 60 < db`).
+    let mut holder = std::process::Command::new("sleep")
+        .arg("60")
+        .stdin(std::fs::File::open(&live).expect("open the live database"))
+        .spawn()
+        .expect("sleep runs");
+    keys(&mut a, &[KeyCode::Right, KeyCode::Enter]);
+    run_jobs(&mut a, &d);
+    let pid = holder.id();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let Some(Stage::Done(_, outcome)) = a.plan().map(|p| &p.stage) else {
+        panic!("not finished: {}", screen(&a, LARGE, &d.tmp));
+    };
+    let why = outcome
+        .result
+        .as_ref()
+        .expect_err("the restore must refuse");
+    assert!(why.contains(&format!("sleep (pid {pid}) has ")), "{why}");
+    assert!(why.contains("nothing changed"), "{why}");
+    assert_eq!(std::fs::read(&live).expect("live database"), before);
+}

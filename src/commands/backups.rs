@@ -13,10 +13,7 @@ pub fn run(g: &GlobalArgs, args: &JsonArg) -> anyhow::Result<i32> {
     };
     let inv = inventory::scan(&ctx, &opts, &progress);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report::json::backups(&inv))?
-        );
+        println!("{}", crate::escape::json(&report::json::backups(&inv))?);
     } else {
         print!("{}", report::text::backups(&inv));
     }

@@ -22,11 +22,15 @@ pub fn print(ctx: &Context, args: &CheckArgs) -> i32 {
         CheckDepth::Standard
     };
     let progress = super::stderr_progress(args.json);
-    let inv = inventory::scan(ctx, &ScanOptions { depth }, &progress);
+    let mut inv = inventory::scan(ctx, &ScanOptions { depth }, &progress);
+    // A damaged journal transaction waits for the operator: it belongs in every check.
+    inv.findings
+        .extend(crate::journal::findings(&crate::journal::Journal::of(ctx)));
+    findings::sort_worst_first(&mut inv.findings);
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::json::check(&inv)).unwrap_or_default()
+            crate::escape::json(&report::json::check(&inv)).unwrap_or_default()
         );
     } else {
         print!("{}", report::text::check(&inv));

@@ -13,7 +13,10 @@ pub fn run(g: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<i32> {
     match diff(g, args) {
         Ok(code) => Ok(code),
         Err(err) => {
-            eprintln!("drconsole diff: {err:#}");
+            eprintln!(
+                "drconsole diff: {}",
+                crate::escape::escape(&format!("{err:#}"))
+            );
             Ok(EXIT_ERROR)
         }
     }
@@ -55,7 +58,7 @@ fn diff(g: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<i32> {
     opts.unified = args.unified;
     let report = diff::diff_set(&ctx, set, &components, &opts, &());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", crate::escape::json(&report)?);
     } else {
         print!("{}", diff::report::render_text(&report));
     }

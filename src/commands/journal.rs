@@ -3,6 +3,7 @@
 
 use super::restore::{Confirm, EXIT_REFUSED, confirm};
 use crate::cli::{GlobalArgs, JournalAction, JournalArgs};
+use crate::escape::{Shown, escape};
 use crate::journal::{self, Journal, TxSummary};
 use crate::plan::format_bytes;
 use std::time::Duration;
@@ -15,7 +16,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
         None => {
             let list = journal::list(&j)?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                println!("{}", crate::escape::json(&list)?);
             } else {
                 print!("{}", table(&list));
             }
@@ -31,7 +32,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
             let preview = journal::prune_preview(&j.transactions()?, *keep);
             if preview.pruned.is_empty() {
                 if args.json {
-                    println!("{}", serde_json::to_string_pretty(&preview)?);
+                    println!("{}", crate::escape::json(&preview)?);
                 } else {
                     println!("Nothing to prune: at most {keep} transaction(s) hold a stash.");
                 }
@@ -41,7 +42,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
                 "Free the stashes of {} transaction(s) ({}: {})? They can no longer be undone",
                 preview.pruned.len(),
                 format_bytes(preview.freed_bytes),
-                preview.pruned.join(", ")
+                crate::escape::escape(&preview.pruned.join(", "))
             );
             match confirm(&question, *yes) {
                 Confirm::Yes => {}
@@ -59,7 +60,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
             let lock = j.lock(Duration::from_secs(5))?;
             let report = journal::prune(&lock, *keep, ctx.clock.now())?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                println!("{}", crate::escape::json(&report)?);
             } else {
                 println!(
                     "Pruned {} transaction(s), freed {}.",
@@ -84,8 +85,8 @@ fn table(list: &[TxSummary]) -> String {
     );
     for t in list {
         let from = match (&t.set, &t.undoes) {
-            (Some(set), _) => format!("set {set}"),
-            (None, Some(tx)) => format!("tx {tx}"),
+            (Some(set), _) => format!("set {}", Shown(set)),
+            (None, Some(tx)) => format!("tx {}", Shown(tx)),
             _ => String::new(),
         };
         let mut state = t.state.as_str().to_string();
@@ -94,23 +95,31 @@ fn table(list: &[TxSummary]) -> String {
         }
         out.push_str(&format!(
             "{:<22} {:<20} {:<8} {:<12} {:>10}  {:<24} {}\n",
-            t.id,
+            Shown(&t.id),
             t.origin
                 .wall_clock
                 .unwrap_or(t.at)
                 .format("%Y-%m-%d %H:%M:%SZ"),
-            t.action,
+            Shown(&t.action),
             state,
             format_bytes(t.bytes_stashed),
             from,
-            t.components.join(", ")
+            escape(&t.components.join(", "))
         ));
-        out.push_str(&format!("{:<22} {} by {}\n", "", t.when(), t.who()));
+        out.push_str(&format!(
+            "{:<22} {} by {}\n",
+            "",
+            t.when(),
+            escape(&t.who())
+        ));
         if let Some(by) = &t.undone_by {
-            out.push_str(&format!("{:<22} undone by {by}\n", ""));
+            out.push_str(&format!("{:<22} undone by {}\n", "", Shown(by)));
         }
         if let Some(reason) = &t.reason {
-            out.push_str(&format!("{:<22} {reason}\n", ""));
+            out.push_str(&format!("{:<22} {}\n", "", escape(reason)));
+        }
+        if let Some(damage) = &t.damage {
+            out.push_str(&format!("{:<22} {damage}\n", ""));
         }
     }
     out

@@ -37,11 +37,20 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("drconsole: {err:#}");
-            EXIT_UNKNOWN
+            eprintln!("drconsole: {}", crate::escape::escape(&format!("{err:#}")));
+            if err.downcast_ref::<UsageError>().is_some() {
+                EXIT_USAGE
+            } else {
+                EXIT_UNKNOWN
+            }
         }
     }
 }
+
+/// A command line that cannot mean anything (exit 64), found after parsing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// The profile the global options name (the default one when none is given).
 pub fn profile(g: &GlobalArgs) -> anyhow::Result<crate::profile::Profile> {
@@ -72,9 +81,26 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
                 dir.display()
             )
         })?;
+        if !abs.is_dir() {
+            return Err(UsageError(format!(
+                "--backups {} is a file, not a folder: give the folder that holds the backup sets",
+                dir.display()
+            ))
+            .into());
+        }
         ctx.extra_backup_roots.push(abs);
     }
-    ctx.state_dir = g.state.clone().unwrap_or_else(default_state_dir);
+    // Absolute: the journal records its stash paths, and recovery trusts only absolute ones.
+    let state = g.state.clone().unwrap_or_else(default_state_dir);
+    ctx.state_dir = std::path::absolute(&state).with_context(|| {
+        format!(
+            "state folder {} cannot be located: give it with --state DIR",
+            state.display()
+        )
+    })?;
+    // Before anything reads the journal or the cache: never act on a state folder someone
+    // else could have written.
+    crate::state_dir::verify(&ctx.state_dir)?;
     if let Some(now) = &g.now {
         ctx.clock = Clock::parse_fixed(now).with_context(|| {
             format!("--now '{now}' is not an RFC 3339 instant such as 2026-11-22T08:00:00Z")
@@ -121,7 +147,7 @@ pub fn stderr_progress(quiet: bool) -> impl crate::inventory::ProgressSink {
                 p.total,
                 crate::report::format::bytes(p.bytes_done),
                 crate::report::format::bytes(p.bytes_total),
-                label
+                crate::escape::escape(&label)
             );
         }
         let _ = err.flush();
@@ -147,9 +173,12 @@ pub fn recover_at_startup(ctx: &Context, read_only: bool) {
     match crate::journal::recover(ctx) {
         Ok(report) => {
             for line in report.lines() {
-                eprintln!("drconsole: {line}");
+                eprintln!("drconsole: {}", crate::escape::escape(&line));
             }
         }
-        Err(e) => eprintln!("drconsole: start-up recovery could not read the journal: {e}"),
+        Err(e) => eprintln!(
+            "drconsole: start-up recovery could not read the journal: {}",
+            crate::escape::escape(&e.to_string())
+        ),
     }
 }

@@ -6,7 +6,7 @@ use crate::cli::JsonArg;
 pub fn run(args: &JsonArg) -> anyhow::Result<i32> {
     let profiles = crate::profile::builtins();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&profiles)?);
+        println!("{}", crate::escape::json(&profiles)?);
     } else {
         for p in profiles {
             println!("{:<16} {:<10} {}", p.name, p.platform, p.description);

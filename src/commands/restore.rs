@@ -4,6 +4,7 @@
 
 use crate::cli::{GlobalArgs, RestoreArgs};
 use crate::context::Context;
+use crate::escape::{Shown, escape, path};
 use crate::inventory::{self, CheckDepth, Inventory, ScanOptions};
 use crate::journal::{self, ExecError, JournalLock};
 use crate::plan::{self, Plan};
@@ -24,7 +25,7 @@ pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
     }
     // A typo is a usage error, told before the (possibly long) scan.
     if let Err(e) = crate::component::resolve(&ctx.profile, &args.components) {
-        eprintln!("drconsole: {e}");
+        eprintln!("drconsole: {}", escape(&e.to_string()));
         return Ok(super::EXIT_USAGE);
     }
     let progress = super::stderr_progress(args.json);
@@ -39,7 +40,7 @@ pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
         match plan::restore::plan_restore(&ctx, &inv, &args.components, args.set.as_deref()) {
             Ok(p) => p,
             Err(plan::restore::RequestError::Component(e)) => {
-                eprintln!("drconsole: {e}");
+                eprintln!("drconsole: {}", escape(&e.to_string()));
                 return Ok(super::EXIT_USAGE);
             }
             Err(e) => return Ok(out.refused(None, &e.to_string())),
@@ -91,7 +92,7 @@ pub(super) fn run_plan(
     let Some(lock) = lock else {
         return Ok(out.refused(Some(&plan), "the journal lock is not held"));
     };
-    match confirm(&format!("{what}?"), yes) {
+    match confirm(&format!("{}?", escape(what)), yes) {
         Confirm::Yes => {}
         Confirm::No => return Ok(out.refused(Some(&plan), "cancelled; nothing was changed")),
         Confirm::NoTerminal => {
@@ -107,18 +108,15 @@ pub(super) fn run_plan(
             if !out.json {
                 println!(
                     "Committed transaction {}: {} step(s), {} written, {} moved into the stash.",
-                    done.txid,
+                    Shown(&done.txid),
                     done.steps,
                     plan::format_bytes(done.bytes_written),
                     plan::format_bytes(done.bytes_stashed)
                 );
                 for s in &done.skipped {
-                    println!(
-                        "Not copied (symbolic link or special file): {}",
-                        s.display()
-                    );
+                    println!("Not copied (symbolic link or special file): {}", path(s));
                 }
-                println!("Undo it with: drconsole undo {}", done.txid);
+                println!("Undo it with: drconsole undo {}", Shown(&done.txid));
             }
             out.finish(&plan, "committed", Some(json!(done)), None);
             Ok(0)
@@ -143,7 +141,7 @@ pub(super) fn run_plan(
                 ExecError::RollbackIncomplete { .. } => ("rollback_incomplete", EXIT_FAILED),
                 _ => ("rolled_back", EXIT_FAILED),
             };
-            eprintln!("drconsole: {message}");
+            eprintln!("drconsole: {}", escape(&message));
             out.finish(&plan, status, None, Some(&message));
             Ok(code)
         }
@@ -191,11 +189,11 @@ pub(super) struct Output {
 impl Output {
     /// Report a refusal and return its exit code.
     pub fn refused(&self, plan: Option<&Plan>, why: &str) -> i32 {
-        eprintln!("drconsole: refused: {why}");
+        eprintln!("drconsole: refused: {}", escape(why));
         if self.json {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&json!({
+                crate::escape::json(&json!({
                     "plan": plan,
                     "status": "refused",
                     "error": why,
@@ -217,7 +215,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&json!({
+                crate::escape::json(&json!({
                     "plan": plan,
                     "ready": plan.ready(),
                     "status": status,

@@ -26,7 +26,9 @@ pub fn run(g: &GlobalArgs, args: &UndoArgs) -> anyhow::Result<i32> {
     };
     let lock = journal::prepare(&ctx, &mut plan, args.dry_run)?;
     let what = match &plan.action {
-        crate::plan::Action::Undo { txid } => format!("Undo transaction {txid}"),
+        crate::plan::Action::Undo { txid } => {
+            format!("Undo transaction {}", crate::escape::Shown(txid))
+        }
         crate::plan::Action::Restore { .. } => "Run this plan".to_string(),
     };
     run_plan(&ctx, plan, lock, args.dry_run, args.yes, &out, &what, None)

@@ -88,6 +88,9 @@ pub struct CertificatesDiff {
     pub identity: Option<IdentityChange>,
     /// Files that are not certificates or keys we could read (path: reason).
     pub unparsed: Vec<String>,
+    /// Files that may hold certificates or keys but could not be read (locked or unsupported
+    /// PKCS#12, permission denied): the comparison is incomplete (path: reason).
+    pub unreadable: Vec<String>,
 }
 
 impl CertificatesDiff {
@@ -107,6 +110,7 @@ struct Store {
     certs: Vec<(CertInfo, PathBuf)>,
     keys: Vec<(KeyInfo, PathBuf)>,
     unparsed: Vec<String>,
+    unreadable: Vec<String>,
 }
 
 /// Compare the set's copy of a certificate store (`set_path`) with the live one; `password`
@@ -127,6 +131,8 @@ pub fn diff_certificates(
     };
     out.unparsed.extend(set.unparsed.iter().cloned());
     out.unparsed.extend(live.unparsed.iter().cloned());
+    out.unreadable.extend(set.unreadable.iter().cloned());
+    out.unreadable.extend(live.unreadable.iter().cloned());
 
     let mut certs: BTreeMap<String, CertInfo> = BTreeMap::new();
     let mut sides: BTreeMap<String, (bool, bool)> = BTreeMap::new();
@@ -198,7 +204,17 @@ pub fn diff_certificates(
     if store.identity {
         let si = identity(&set);
         let li = identity(&live);
-        out.identity = Some(explain(si, li, now));
+        let mut change = explain(si, li, now);
+        // A side whose store could not be read has an unknown identity, not none.
+        for (side, name) in [(&set, "set"), (&live, "live")] {
+            if let Some(why) = side.unreadable.first() {
+                change.same = false;
+                change.meaning = format!(
+                    "The {name} identity store could not be read ({why}), so its identity certificate is unknown and was not compared."
+                );
+            }
+        }
+        out.identity = Some(change);
     }
     out
 }
@@ -296,12 +312,16 @@ fn read_store(kind: CertStoreKind, path: &Path, password: Option<&str>) -> Store
                         i.path().display()
                     )),
                     Ok(_) => {}
-                    Err(e) => store.unparsed.push(format!(
-                        "{}: cannot read: {e}",
-                        e.path()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default()
-                    )),
+                    Err(e) => {
+                        let line = format!(
+                            "{}: cannot read: {e}",
+                            e.path()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default()
+                        );
+                        store.unreadable.push(line.clone());
+                        store.unparsed.push(line);
+                    }
                 }
             }
         }
@@ -317,11 +337,17 @@ fn read_store(kind: CertStoreKind, path: &Path, password: Option<&str>) -> Store
 fn read_file(path: &Path, password: Option<&str>, strict: bool, store: &mut Store) {
     let objects = parse::read_file(path, password, strict);
     for p in &objects.problems {
-        let why = match p {
-            parse::Problem::Unreadable(m) => m.clone(),
-            parse::Problem::Locked(m) => format!("locked PKCS#12 file: {m}"),
+        let (why, unreadable) = match p {
+            parse::Problem::Unreadable(m) => (m.clone(), m.starts_with("cannot read")),
+            parse::Problem::Locked(m) => (format!("could not read the PKCS#12 file: {m}"), true),
+            parse::Problem::Unsupported(m) => (format!("could not read all of it: {m}"), true),
+            parse::Problem::KeyUnsupported(m) => (m.clone(), false),
         };
-        store.unparsed.push(format!("{}: {why}", path.display()));
+        let line = format!("{}: {why}", path.display());
+        if unreadable {
+            store.unreadable.push(line.clone());
+        }
+        store.unparsed.push(line);
     }
     for der in &objects.certs {
         match cert_info(der) {
@@ -382,6 +408,14 @@ fn public_hash(id: &PublicId) -> String {
         }
         PublicId::Ed25519(p) => {
             h.update(b"ed25519");
+            h.update(p);
+        }
+        PublicId::Dsa(y) => {
+            h.update(b"dsa");
+            h.update(y);
+        }
+        PublicId::Raw(kind, p) => {
+            h.update(kind.as_bytes());
             h.update(p);
         }
     }

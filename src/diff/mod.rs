@@ -266,12 +266,7 @@ pub fn diff_component(
             locate(&mut out, in_set, Some(ctx.live(&store.path)));
             if let (Some(s), Some(l)) = (&out.set_path, &out.live_path) {
                 let d = certificates::diff_certificates(store, s, l, opts.now, ctx.pfx_password());
-                out.errors.extend(
-                    d.unparsed
-                        .iter()
-                        .filter(|u| u.contains("cannot read"))
-                        .cloned(),
-                );
+                out.errors.extend(d.unreadable.iter().cloned());
                 out.status = status(d.differs(), &out.errors);
                 out.summary = report::certificates_summary(&d);
                 out.detail = Some(Detail::Certificates(Box::new(d)));

@@ -11,6 +11,7 @@ use super::{Change, ComponentDiff, Detail, DiffReport, Status};
 use serde::Serialize;
 use std::fmt::Write;
 
+use crate::escape::{Shown, escape, path};
 use crate::units::bytes;
 
 /// What a line of the rendering shows, for colouring and change-to-change navigation.
@@ -101,10 +102,10 @@ pub fn lines(r: &DiffReport) -> Vec<Line> {
     let _ = writeln!(
         out,
         "Diff of backup set {} (taken {}) against live — set is old, live is new",
-        r.set,
+        Shown(&r.set),
         r.taken_at.format("%Y-%m-%d %H:%M UTC")
     );
-    let _ = writeln!(out, "  set folder: {}", r.set_path.display());
+    let _ = writeln!(out, "  set folder: {}", path(&r.set_path));
     for c in &r.components {
         let _ = writeln!(out);
         render_component(&mut out, c);
@@ -185,7 +186,9 @@ pub fn certificates_summary(d: &CertificatesDiff) -> String {
         d.keys_only_set.len(),
         d.keys_both.len()
     );
-    if let Some(id) = &d.identity
+    if !d.unreadable.is_empty() {
+        s.push_str("; could not read every file, so the comparison is incomplete");
+    } else if let Some(id) = &d.identity
         && !id.same
     {
         s.push_str("; identity certificate differs");
@@ -231,9 +234,9 @@ fn render_component(out: &mut Lines, c: &ComponentDiff) {
     let _ = writeln!(
         out,
         "== {} [{}] {}",
-        c.component,
+        Shown(&c.component),
         status_word(c.status),
-        c.summary
+        escape(&c.summary)
     );
     let (a, b) = if c.kind == "dp" {
         ("reference", "payload")
@@ -244,14 +247,14 @@ fn render_component(out: &mut Lines, c: &ComponentDiff) {
         let what = c
             .reference
             .as_deref()
-            .map_or(String::new(), |r| format!(" ({r})"));
-        let _ = writeln!(out, "   {a}: {}{what}", p.display());
+            .map_or(String::new(), |r| format!(" ({})", escape(r)));
+        let _ = writeln!(out, "   {a}: {}{what}", path(p));
     }
     if let Some(p) = &c.live_path {
-        let _ = writeln!(out, "   {b}: {}", p.display());
+        let _ = writeln!(out, "   {b}: {}", path(p));
     }
     for e in &c.errors {
-        let _ = writeln!(out, "   ! {e}");
+        let _ = writeln!(out, "   ! {}", escape(e));
     }
     match &c.detail {
         Some(Detail::Database(d)) => render_database(out, d),
@@ -284,7 +287,13 @@ fn render_database(out: &mut Lines, d: &DatabaseDiff) {
                 (None, Some(b)) => b.clone(),
                 (None, None) => String::new(),
             };
-            let _ = writeln!(out, "     {} {what}: {def}", sign(s.change));
+            let _ = writeln!(
+                out,
+                "     {} {}: {}",
+                sign(s.change),
+                escape(&what),
+                escape(&def)
+            );
         }
     }
     let _ = writeln!(
@@ -306,7 +315,7 @@ fn render_database(out: &mut Lines, d: &DatabaseDiff) {
         let _ = writeln!(
             out,
             "   {:<28} {:>10} {:>10} {:>8} {:>8} {:>8}  {how}",
-            t.name,
+            Shown(&t.name),
             n(t.set_rows),
             n(t.live_rows),
             t.rows_added,
@@ -319,16 +328,21 @@ fn render_database(out: &mut Lines, d: &DatabaseDiff) {
                 .iter()
                 .map(|c| format!("{}: {} → {}", c.column, c.set, c.live))
                 .collect();
-            let _ = writeln!(out, "     ~ {}: {}", row.key, cols.join("; "));
+            let _ = writeln!(
+                out,
+                "     ~ {}: {}",
+                Shown(&row.key),
+                escape(&cols.join("; "))
+            );
         }
         if !t.sample_added.is_empty() {
-            let _ = writeln!(out, "     + {}", t.sample_added.join(" | "));
+            let _ = writeln!(out, "     + {}", escape(&t.sample_added.join(" | ")));
         }
         if !t.sample_removed.is_empty() {
-            let _ = writeln!(out, "     - {}", t.sample_removed.join(" | "));
+            let _ = writeln!(out, "     - {}", escape(&t.sample_removed.join(" | ")));
         }
         if let Some(note) = &t.note {
-            let _ = writeln!(out, "     note: {note}");
+            let _ = writeln!(out, "     note: {}", escape(note));
         }
     }
 }
@@ -338,8 +352,8 @@ fn render_settings(out: &mut Lines, d: &SettingsDiff) {
         let _ = writeln!(
             out,
             "   formats: set {}, live {} (the format alone is no difference)",
-            d.set_format.as_deref().unwrap_or("?"),
-            d.live_format.as_deref().unwrap_or("?")
+            Shown(d.set_format.as_deref().unwrap_or("?")),
+            Shown(d.live_format.as_deref().unwrap_or("?"))
         );
     }
     for c in &d.changes {
@@ -352,14 +366,20 @@ fn render_settings(out: &mut Lines, d: &SettingsDiff) {
             Change::Removed => v(&c.set),
             _ => format!("{} → {}", v(&c.set), v(&c.live)),
         };
-        let _ = writeln!(out, "   {} {}: {line}", sign(c.change), c.path_text());
+        let _ = writeln!(
+            out,
+            "   {} {}: {}",
+            sign(c.change),
+            escape(&c.path_text()),
+            escape(&line)
+        );
     }
 }
 
 fn cert_line(c: &CertInfo) -> String {
     format!(
         "{} [{}] expires {}",
-        c.common_name.as_deref().unwrap_or(&c.subject),
+        Shown(c.common_name.as_deref().unwrap_or(&c.subject)),
         c.fingerprint_sha256,
         c.not_after
             .map_or("?".into(), |t| t.format("%Y-%m-%d").to_string())
@@ -368,7 +388,7 @@ fn cert_line(c: &CertInfo) -> String {
 
 fn render_certificates(out: &mut Lines, d: &CertificatesDiff) {
     if let Some(id) = &d.identity {
-        let _ = writeln!(out, "   identity: {}", id.meaning);
+        let _ = writeln!(out, "   identity: {}", escape(&id.meaning));
         if let Some(s) = &id.set {
             let _ = writeln!(out, "     set:  {}", cert_line(s));
         }
@@ -389,7 +409,7 @@ fn render_certificates(out: &mut Lines, d: &CertificatesDiff) {
         let _ = writeln!(out, "   + key only live:   {}", key_line(k));
     }
     for u in &d.unparsed {
-        let _ = writeln!(out, "   ? {u}");
+        let _ = writeln!(out, "   ? {}", escape(u));
     }
 }
 
@@ -398,10 +418,10 @@ fn key_line(k: &super::certificates::KeyInfo) -> String {
         .set_file
         .as_ref()
         .or(k.live_file.as_ref())
-        .map(|p| p.display().to_string())
+        .map(|p| path(p))
         .unwrap_or_default();
     match &k.paired_with {
-        Some(fp) => format!("{file} (pairs with {fp})"),
+        Some(fp) => format!("{file} (pairs with {})", Shown(fp)),
         None => format!("{file} (no certificate of the store pairs with it)"),
     }
 }
@@ -421,7 +441,7 @@ fn render_folder(out: &mut Lines, d: &FolderDiff) {
         let _ = writeln!(
             out,
             "   - missing live: {}{}",
-            e.path,
+            Shown(&e.path),
             link(e.kind, &e.target)
         );
     }
@@ -429,7 +449,7 @@ fn render_folder(out: &mut Lines, d: &FolderDiff) {
         let _ = writeln!(
             out,
             "   + extra live:   {}{}",
-            e.path,
+            Shown(&e.path),
             link(e.kind, &e.target)
         );
     }
@@ -444,8 +464,8 @@ fn render_folder(out: &mut Lines, d: &FolderDiff) {
         if c.set.target != c.live.target {
             why.push(format!(
                 "link {} → {}",
-                c.set.target.as_deref().unwrap_or("-"),
-                c.live.target.as_deref().unwrap_or("-")
+                Shown(c.set.target.as_deref().unwrap_or("-")),
+                Shown(c.live.target.as_deref().unwrap_or("-"))
             ));
         }
         if c.set_hash != c.live_hash
@@ -453,10 +473,16 @@ fn render_folder(out: &mut Lines, d: &FolderDiff) {
         {
             why.push(format!("content {a} → {b}"));
         }
-        let _ = writeln!(out, "   ~ changed:      {} ({})", c.path, why.join(", "));
+        let _ = writeln!(
+            out,
+            "   ~ changed:      {} ({})",
+            Shown(&c.path),
+            why.join(", ")
+        );
         if let Some(u) = &c.unified {
+            // File content reaches the terminal too: each line escaped like a name.
             for line in u.lines() {
-                let _ = writeln!(out, "       {line}");
+                let _ = writeln!(out, "       {}", escape(line));
             }
         }
     }
@@ -464,14 +490,16 @@ fn render_folder(out: &mut Lines, d: &FolderDiff) {
         let _ = writeln!(
             out,
             "   symlink ({}): {} -> {} (not followed)",
-            s.side, s.path, s.target
+            s.side,
+            Shown(&s.path),
+            Shown(&s.target)
         );
     }
 }
 
 fn link(kind: EntryKind, target: &Option<String>) -> String {
     match (kind, target) {
-        (EntryKind::Symlink, Some(t)) => format!(" -> {t} (symlink, not followed)"),
+        (EntryKind::Symlink, Some(t)) => format!(" -> {} (symlink, not followed)", Shown(t)),
         _ => String::new(),
     }
 }

@@ -1,8 +1,9 @@
 //! Settings diff: a key-path comparison of two property lists (nested dictionaries and
-//! arrays), values shown with their types. XML and binary plists parse to the same values,
-//! so the file format alone never makes a difference.
+//! arrays), values shown with their types. XML, binary and OpenStep plists parse to the same
+//! values, so the file format alone never makes a difference.
 
 use super::Change;
+use crate::inventory::plistfile::{self, PlistError, same_value};
 use plist::Value;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -17,9 +18,9 @@ pub struct SettingsDiff {
     pub set_file: PathBuf,
     /// The live file.
     pub live_file: PathBuf,
-    /// `xml` or `binary` (the set's file).
+    /// `xml`, `binary` or `openstep` (the set's file).
     pub set_format: Option<String>,
-    /// `xml` or `binary` (the live file).
+    /// `xml`, `binary` or `openstep` (the live file).
     pub live_format: Option<String>,
     /// Every key path that differs, in key order.
     pub changes: Vec<KeyChange>,
@@ -91,12 +92,12 @@ pub struct TypedValue {
 
 /// Why a settings file could not be compared.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: not a readable property list ({reason})")]
+#[error("{}: {reason}", path.display())]
 pub struct SettingsError {
     /// The file.
     pub path: PathBuf,
-    /// What the parser said.
-    pub reason: String,
+    /// Why it could not be read, as the rest of a sentence.
+    pub reason: PlistError,
 }
 
 /// Compare the set's settings file with the live one.
@@ -122,18 +123,11 @@ pub fn diff_values(set: &Value, live: &Value) -> Vec<KeyChange> {
 }
 
 fn read(path: &Path) -> Result<(Value, &'static str), SettingsError> {
-    let err = |reason: String| SettingsError {
+    let plist = plistfile::read(path).map_err(|reason| SettingsError {
         path: path.to_path_buf(),
         reason,
-    };
-    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    let format = if bytes.starts_with(b"bplist") {
-        "binary"
-    } else {
-        "xml"
-    };
-    let value = Value::from_reader(std::io::Cursor::new(&bytes)).map_err(|e| err(e.to_string()))?;
-    Ok((value, format))
+    })?;
+    Ok((plist.value, plist.format.as_str()))
 }
 
 fn compare(path: &mut Vec<PathStep>, set: &Value, live: &Value, out: &mut Vec<KeyChange>) {
@@ -168,7 +162,8 @@ fn compare(path: &mut Vec<PathStep>, set: &Value, live: &Value, out: &mut Vec<Ke
         (a, b) if type_name(a) != type_name(b) => {
             out.push(entry(path, Change::TypeChanged, Some(a), Some(b)));
         }
-        (a, b) if a != b => out.push(entry(path, Change::Changed, Some(a), Some(b))),
+        // NaN is not equal to itself, yet the same bytes must never read as a change.
+        (a, b) if !same_value(a, b) => out.push(entry(path, Change::Changed, Some(a), Some(b))),
         _ => {}
     }
 }

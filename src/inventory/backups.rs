@@ -216,7 +216,10 @@ fn build_set(
         }
     }
     let newest_mtime = members.iter().filter_map(|m| m.file.modified).max();
+    let suspect = stamp.and_then(|t| date_suspect(t, newest_mtime, now));
     let (taken_at, taken_from) = match (stamp, newest_mtime) {
+        // A name contradicted by the files is not evidence: the files' own times are.
+        (Some(_), Some(m)) if suspect.is_some() => (m, TakenFrom::MtimeOverName),
         (Some(t), _) => (t, TakenFrom::Name),
         (None, Some(m)) => (m, TakenFrom::Mtime),
         (None, None) => (DateTime::<Utc>::UNIX_EPOCH, TakenFrom::Mtime),
@@ -242,6 +245,67 @@ fn build_set(
     set
 }
 
+/// How far a name's time may lie ahead of the clock before it is called the future: names
+/// carry no zone and are read as UTC, so a server east of Greenwich names its sets up to 14
+/// hours "ahead".
+const FUTURE_SLACK_HOURS: i64 = 14;
+
+/// How much later than its newest file a set's name may claim to be (zone offsets, a backup
+/// that ran for hours) before the name is not believed.
+const NAME_AFTER_FILES_HOURS: i64 = 24;
+
+/// Why a set's name-time cannot be trusted, if it cannot. Only names the files contradict
+/// count: a name in the future, or later than the newest file was written (data cannot be
+/// newer than its last write). Files *newer* than the name are normal for a copied backup
+/// (`cp` without `-p` gives every file the copy's time) and say nothing against the name.
+fn date_suspect(
+    name: DateTime<Utc>,
+    newest_mtime: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    if name > now + chrono::Duration::hours(FUTURE_SLACK_HOURS) {
+        return Some(match newest_mtime {
+            Some(m) => format!(
+                "its name says {}, which is in the future (now is {}); it is dated by its files instead, last written {}",
+                fmt(name),
+                fmt(now),
+                fmt(m)
+            ),
+            None => format!(
+                "its name says {}, which is in the future (now is {})",
+                fmt(name),
+                fmt(now)
+            ),
+        });
+    }
+    let m = newest_mtime?;
+    let gap = name - m;
+    (gap > chrono::Duration::hours(NAME_AFTER_FILES_HOURS)).then(|| {
+        format!(
+            "its name says {}, but its newest file was last written {} ({} earlier); it is dated by its files instead",
+            fmt(name),
+            fmt(m),
+            crate::units::age_hours(gap.num_seconds() as f64 / 3600.0)
+        )
+    })
+}
+
+/// Why the time in a set's name is not believed, if it is not (against the clock `now`).
+pub fn date_suspect_reason(set: &BackupSet, now: DateTime<Utc>) -> Option<String> {
+    let name = timestamp::find(&set.id)?.at;
+    let newest_mtime = set.members.iter().filter_map(|m| m.file.modified).max();
+    date_suspect(name, newest_mtime, now)
+}
+
+/// Members that could not be read or checked (state `unverifiable`).
+pub fn unverifiable_members(set: &BackupSet) -> Vec<&BackupMember> {
+    set.members
+        .iter()
+        .filter(|m| m.file.state == DbState::Unverifiable)
+        .collect()
+}
+
 /// The verdict the members' current check results support.
 pub fn verdict(set: &BackupSet) -> Verdict {
     let empty = set.members.iter().any(|m| m.file.state == DbState::Empty);
@@ -257,6 +321,8 @@ pub fn verdict(set: &BackupSet) -> Verdict {
     }) {
         return Verdict::Corrupt;
     }
+    // A member that could not be read or checked keeps the set unverified: neither corrupt
+    // (nothing says it is damaged) nor restorable (nothing says it is not).
     if !set.members.is_empty() && states().all(|s| s == DbState::Ok) {
         Verdict::Restorable
     } else {
@@ -333,11 +399,82 @@ pub fn judge(inv: &mut Inventory, rpo_hours: u32, findings: &mut Vec<Finding>) {
             }
             Verdict::Restorable | Verdict::Unverified => {}
         }
+        if let Some(why) = date_suspect_reason(s, inv.scanned_at) {
+            findings.push(
+                Finding::new(
+                    Code::BackupDateSuspect,
+                    &s.component,
+                    format!("set {}: {why}", s.id),
+                )
+                .at(&s.path),
+            );
+        }
     }
-    let recommended = inv
+    let newest_restorable = inv
         .backup_sets
         .iter()
         .position(|s| s.verdict == Verdict::Restorable);
+    // A newer set that could not be read or checked may be the better one: no set is
+    // recommended past it, and the operator is told why.
+    let blocker = inv
+        .backup_sets
+        .iter()
+        .take(newest_restorable.unwrap_or(inv.backup_sets.len()))
+        .position(|s| s.verdict == Verdict::Unverified && !unverifiable_members(s).is_empty());
+    for s in &inv.backup_sets {
+        let members = unverifiable_members(s);
+        if members.is_empty() || s.verdict != Verdict::Unverified {
+            continue;
+        }
+        let what: Vec<String> = members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}: {}",
+                    m.database,
+                    super::databases::unverifiable_message(&m.file)
+                )
+            })
+            .collect();
+        let older = match newest_restorable {
+            Some(r) if blocker.is_some_and(|b| inv.backup_sets[b].id == s.id) => format!(
+                "; it is newer than {}, the newest restorable set, so no set is recommended until it is checked (restore {} only with --set if you must)",
+                inv.backup_sets[r].id, inv.backup_sets[r].id
+            ),
+            _ => String::new(),
+        };
+        findings.push(
+            Finding::new(
+                Code::BackupUnverifiable,
+                &s.component,
+                format!(
+                    "set {} could not be verified: {}{older}",
+                    s.id,
+                    what.join("; ")
+                ),
+            )
+            .at(&s.path),
+        );
+    }
+    if let Some(i) = newest_restorable {
+        let s = &inv.backup_sets[i];
+        if s.age_hours > f64::from(rpo_hours) {
+            findings.push(
+                Finding::new(
+                    Code::BackupStale,
+                    &s.component,
+                    format!(
+                        "the newest restorable set {} is {} old, beyond the {} h recovery-point objective",
+                        s.id,
+                        crate::units::age_hours(s.age_hours),
+                        rpo_hours
+                    ),
+                )
+                .at(&s.path),
+            );
+        }
+    }
+    let recommended = newest_restorable.filter(|_| blocker.is_none());
     match recommended {
         Some(i) => {
             let s = &mut inv.backup_sets[i];
@@ -355,21 +492,6 @@ pub fn judge(inv: &mut Inventory, rpo_hours: u32, findings: &mut Vec<Finding>) {
                 )
                 .at(&s.path),
             );
-            if s.age_hours > f64::from(rpo_hours) {
-                findings.push(
-                    Finding::new(
-                        Code::BackupStale,
-                        &s.component,
-                        format!(
-                            "the newest restorable set {} is {} old, beyond the {} h recovery-point objective",
-                            s.id,
-                            crate::units::age_hours(s.age_hours),
-                            rpo_hours
-                        ),
-                    )
-                    .at(&s.path),
-                );
-            }
         }
         None => {
             let unverified = inv

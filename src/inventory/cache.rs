@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Bump when the meaning of a cached result changes.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// What identifies a file's content cheaply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,11 +23,32 @@ pub struct FileKey {
     pub inode: u64,
     /// Device number (0 where unknown).
     pub dev: u64,
+    /// Size, modification time and inode of the `-wal` beside it, when there is one: its
+    /// committed frames are part of what a check reads.
+    #[serde(default)]
+    pub wal: Option<(u64, i128, u64)>,
 }
 
 impl FileKey {
     /// The key of the file at `path` now, if it can be stat'ed.
     pub fn of(path: &Path) -> Option<FileKey> {
+        let (size, mtime_ns, inode, dev) = stat_key(path)?;
+        let wal = stat_key(&super::sqlite::sibling(path, "-wal"))
+            .map(|(size, mtime, inode, _)| (size, mtime, inode));
+        Some(FileKey {
+            path: path.to_path_buf(),
+            size,
+            mtime_ns,
+            inode,
+            dev,
+            wal,
+        })
+    }
+}
+
+/// Size, modification time (ns), inode and device of a file.
+fn stat_key(path: &Path) -> Option<(u64, i128, u64, u64)> {
+    {
         let m = std::fs::metadata(path).ok()?;
         let mtime_ns = m
             .modified()
@@ -42,13 +63,7 @@ impl FileKey {
         };
         #[cfg(not(unix))]
         let (inode, dev) = (0, 0);
-        Some(FileKey {
-            path: path.to_path_buf(),
-            size: m.len(),
-            mtime_ns,
-            inode,
-            dev,
-        })
+        Some((m.len(), mtime_ns, inode, dev))
     }
 }
 
@@ -57,6 +72,9 @@ struct Entry {
     key: FileKey,
     page_size: Option<u64>,
     page_count: Option<u64>,
+    /// The WAL the check included.
+    #[serde(default)]
+    wal: Option<crate::inventory::model::WalInfo>,
     /// What `quick_check` said, if it ran on these bytes.
     quick: Option<Outcome>,
     /// What the full `integrity_check` said, if it ran on these bytes.
@@ -96,12 +114,13 @@ impl CheckCache {
         CheckCache::default()
     }
 
-    /// Load the cache file in `dir`; a missing or unreadable cache is simply empty.
+    /// Load the cache file in `dir`; a missing or unreadable cache is simply empty, and so is
+    /// one that someone else owns or could have written (its verdicts would not be ours).
     pub fn load(dir: &Path, read_existing: bool) -> Self {
         let file = dir.join("integrity.json");
         let mut map = HashMap::new();
         if read_existing
-            && let Ok(text) = std::fs::read_to_string(&file)
+            && let Ok(text) = read_trusted(dir, &file)
             && let Ok(disk) = serde_json::from_str::<OnDisk>(&text)
             && disk.version == VERSION
         {
@@ -122,6 +141,9 @@ impl CheckCache {
     /// never deeper than asked, so a report shows the same whether the cache is warm or cold.
     pub fn lookup(&self, file: &DbFile, level: CheckLevel) -> Option<DbFile> {
         let key = FileKey::of(&file.path)?;
+        // A verdict on bytes this user cannot read now (another user's run cached it) would
+        // promise a restore that then fails: such a file is checked afresh, and says why.
+        std::fs::File::open(&file.path).ok()?;
         let entries = self.entries.lock().ok()?;
         let e = entries.get(&file.path)?;
         if e.key != key {
@@ -154,6 +176,7 @@ impl CheckCache {
         out.page_count = e.page_count;
         out.messages = messages;
         out.cached = true;
+        out.wal = e.wal;
         Some(out)
     }
 
@@ -177,6 +200,7 @@ impl CheckCache {
                 key: after.clone(),
                 page_size: None,
                 page_count: None,
+                wal: None,
                 quick: None,
                 full: None,
             });
@@ -188,6 +212,7 @@ impl CheckCache {
             }
             entry.page_size = file.page_size;
             entry.page_count = file.page_count;
+            entry.wal = file.wal;
             let outcome = Outcome {
                 state: file.state,
                 messages: file.messages.clone(),
@@ -229,11 +254,38 @@ impl CheckCache {
             entries,
         };
         let dir = file.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
+        let state = dir.parent().unwrap_or(dir);
+        crate::state_dir::ensure_dir(state, dir).map_err(std::io::Error::other)?;
+        // Temp + fsync + rename + fsync of the folder, like every file drconsole relies on:
+        // a power cut leaves the old cache or the new one, never a torn one.
         let tmp = dir.join(format!(".integrity.json.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec(&disk)?)?;
-        std::fs::rename(&tmp, file)
+        let _ = std::fs::remove_file(&tmp);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+        }
+        let mut f = opts.open(&tmp)?;
+        std::io::Write::write_all(&mut f, &serde_json::to_vec(&disk)?)?;
+        f.sync_all()?;
+        crate::journal::faults::synced(&tmp);
+        drop(f);
+        std::fs::rename(&tmp, file)?;
+        crate::journal::fsops::fsync_dir(dir)
     }
+}
+
+/// The cache file's text, if the cache folder and file are ours alone.
+fn read_trusted(dir: &Path, file: &Path) -> std::io::Result<String> {
+    crate::state_dir::check(dir, true).map_err(std::io::Error::other)?;
+    let mut f = crate::state_dir::open_file(file, std::fs::OpenOptions::new().read(true))
+        .map_err(std::io::Error::other)?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text)?;
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -262,6 +314,46 @@ mod tests {
         assert!(again.lookup(&f, CheckLevel::Quick).unwrap().cached);
         std::fs::write(&p, b"xy").unwrap();
         assert!(again.lookup(&f, CheckLevel::Quick).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_others_can_write_is_not_believed() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let dir = t.path().join("cache");
+        let cache = CheckCache::load(&dir, true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        cache.save().unwrap();
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_some()
+        );
+        // Anyone could have written "ok" into it: it answers nothing.
+        let file = dir.join("integrity.json");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_none()
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_none()
+        );
     }
 
     #[test]

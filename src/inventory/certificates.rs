@@ -2,11 +2,16 @@
 //! backup sets, paired by public key, chain-verified, and judged (expiry, missing or mismatched
 //! keys, key permissions, backup identity, MDM trust). Key material is never printed.
 
+mod ber;
 mod chain;
 mod judge;
 pub mod keys;
+mod names;
 mod pair;
 pub mod parse;
+mod pkcs12;
+mod pkcs7;
+mod rsa_verify;
 mod store;
 
 use crate::component::Component;
@@ -112,6 +117,9 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
     }
 
     let mut findings = judge::judge_live(profile, &live, now);
+    for (set, scan) in inv.backup_sets.iter().zip(&sets) {
+        findings.extend(judge::set_problems(&set.id, scan));
+    }
     findings.extend(judge::mdm_trust(ctx, &live));
 
     let mut all_certs: Vec<Certificate> = live.certs.iter().map(|c| c.cert.clone()).collect();

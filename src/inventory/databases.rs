@@ -91,6 +91,11 @@ pub fn judge(dbs: &[LiveDatabase], findings: &mut Vec<Finding>) {
                     summary(&db.file.messages)
                 ),
             )),
+            DbState::Unverifiable => Some(Finding::new(
+                Code::DbUnverifiable,
+                &db.component,
+                unverifiable_message(&db.file),
+            )),
             DbState::Ok | DbState::QuickOk | DbState::Unchecked => None,
         };
         if let Some(f) = f {
@@ -117,6 +122,20 @@ pub fn judge(dbs: &[LiveDatabase], findings: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Why a file could not be verified and what to do, as one sentence.
+pub fn unverifiable_message(f: &DbFile) -> String {
+    let why = f.messages.first().map(String::as_str).unwrap_or("");
+    let advice = f
+        .unverifiable
+        .as_ref()
+        .map(|r| r.advice())
+        .unwrap_or_else(|| "the database may be fine".into());
+    format!(
+        "{} could not be verified ({why}): {advice}",
+        f.path.display()
+    )
 }
 
 /// The first few messages on one line, with a count of the rest.

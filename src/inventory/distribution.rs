@@ -8,7 +8,6 @@ use crate::inventory::{
     CheckDepth, DistributionPoint, Inventory, Progress, ProgressSink, ScanOptions, tree,
 };
 use crate::profile::DistributionPointSource;
-use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
 /// Component id of findings about the set of points as a whole.
@@ -204,11 +203,9 @@ pub fn read_definitions(
     if !db.is_file() {
         return Err(format!("{} does not exist", db.display()));
     }
-    let conn = Connection::open_with_flags(
-        db,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| format!("{} cannot be opened: {e}", db.display()))?;
+    // Opened like an integrity check: WAL content included, no -shm created beside it.
+    let conn = super::sqlite::open(db, super::sqlite::Mutability::Live)
+        .map_err(|e| format!("{} cannot be opened: {e}", db.display()))?;
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let sql = format!(
         "SELECT {}, {}, {}, {}, {} FROM {} ORDER BY {}",

@@ -12,6 +12,8 @@ pub mod distribution;
 pub mod folders;
 pub mod host;
 mod model;
+pub mod openfiles;
+pub mod plistfile;
 pub mod progress;
 pub mod safepath;
 mod schedule;
@@ -19,6 +21,7 @@ pub mod settings;
 pub mod sqlite;
 pub mod timestamp;
 pub mod tree;
+pub mod wal;
 
 pub use model::*;
 pub use progress::{Progress, ProgressSink};

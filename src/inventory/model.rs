@@ -91,6 +91,9 @@ pub enum DbState {
     Unchecked,
     /// Fails an integrity check.
     Corrupt,
+    /// Could not be read or checked (permission, I/O error, lock, unknown collation): says
+    /// nothing about damage. `DbFile::unverifiable` holds the reason.
+    Unverifiable,
     /// Passes `quick_check`; full check not run.
     QuickOk,
     /// Passes a full `integrity_check`.
@@ -119,6 +122,103 @@ pub struct DbFile {
     pub messages: Vec<String>,
     /// Whether this result came from the cache.
     pub cached: bool,
+    /// Why the file could not be verified (state `unverifiable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverifiable: Option<Unverifiable>,
+    /// The write-ahead log the check included, when one was beside the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wal: Option<WalInfo>,
+}
+
+/// Why a database could not be verified: none of these says the file is damaged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Unverifiable {
+    /// The running user may not read it.
+    Permission,
+    /// The operating system reported an I/O error.
+    Io,
+    /// Another process holds a lock on it (pid and name when known).
+    Locked {
+        /// Process id holding the lock.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pid: Option<u32>,
+        /// That process's name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<String>,
+    },
+    /// A rollback journal beside it must be replayed by a writer before it can be read.
+    HotJournal,
+    /// The schema needs a collation the application defines.
+    Collation {
+        /// Collation name.
+        name: String,
+    },
+    /// The schema needs a function the application defines.
+    Function {
+        /// Function name.
+        name: String,
+    },
+    /// The schema needs a virtual-table module this build lacks.
+    Module {
+        /// Module name.
+        name: String,
+    },
+    /// The file or its WAL changed while it was being checked.
+    Changed,
+    /// SQLite refused for another reason that does not mean damage (its message says which).
+    Other,
+}
+
+impl Unverifiable {
+    /// What the operator can do about it, as a sentence.
+    pub fn advice(&self) -> String {
+        match self {
+            Unverifiable::Permission => {
+                "run drconsole as a user that may read it (e.g. root); the database may be fine"
+                    .into()
+            }
+            Unverifiable::Io => {
+                "the disk reported an I/O error: copy the file off (ddrescue) and check the copy; the database may be fine".into()
+            }
+            Unverifiable::Locked { pid, process } => match (pid, process) {
+                (Some(p), Some(n)) => format!(
+                    "process {n} (pid {p}) holds a lock on it: stop that process, then check again"
+                ),
+                (Some(p), None) => {
+                    format!("process {p} holds a lock on it: stop that process, then check again")
+                }
+                _ => "another process holds a lock on it: stop the server (or whatever has it open), then check again".into(),
+            },
+            Unverifiable::HotJournal => {
+                "a leftover rollback journal must be replayed first: start the server once (it replays it), or check a copy with its -journal using sqlite3".into()
+            }
+            Unverifiable::Collation { name } => format!(
+                "its schema uses collation {name}, which only the server application defines; the database may be fine"
+            ),
+            Unverifiable::Function { name } => format!(
+                "its schema uses function {name}, which only the server application defines; the database may be fine"
+            ),
+            Unverifiable::Module { name } => format!(
+                "its schema uses the virtual-table module {name}, which this build lacks; the database may be fine"
+            ),
+            Unverifiable::Changed => {
+                "it changed while it was being checked (is the server running?): stop the server, then check again".into()
+            }
+            Unverifiable::Other => "SQLite could not check it; the database may be fine".into(),
+        }
+    }
+}
+
+/// The write-ahead log (`-wal`) read together with a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WalInfo {
+    /// Size of the `-wal` file in bytes.
+    pub bytes: u64,
+    /// Frames up to the last valid commit: what SQLite reads on open.
+    pub frames: u64,
+    /// Frames after the last valid commit (an unfinished write), which SQLite ignores.
+    pub ignored_frames: u64,
 }
 
 /// A live database of the profile.
@@ -178,6 +278,10 @@ pub enum TakenFrom {
     Name,
     /// The newest modification time of its members.
     Mtime,
+    /// The newest modification time of its members, because the time in its name is not
+    /// believable (`BACKUP_DATE_SUSPECT`; `backups::date_suspect_reason` says why).
+    #[serde(rename = "mtime_over_name")]
+    MtimeOverName,
 }
 
 /// One backup set.
@@ -343,7 +447,7 @@ pub struct SettingsFile {
     /// The file found (first existing candidate), if any.
     #[serde(serialize_with = "crate::pathser::option::serialize")]
     pub path: Option<PathBuf>,
-    /// `xml` or `binary`.
+    /// `xml`, `binary` or `openstep`.
     pub format: Option<String>,
     /// Number of top-level keys.
     pub keys: usize,

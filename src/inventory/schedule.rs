@@ -281,7 +281,9 @@ fn check_one(
     finished
 }
 
-/// A file that already failed needs no deeper check to know it is bad.
+/// A file that already failed (or could not be read or checked) needs no deeper check, and
+/// its set cannot be the restorable one: the search goes on to older sets, and `backups::judge`
+/// says whether an unverifiable newer set stands in the way of recommending one.
 fn has_failed(f: &DbFile) -> bool {
     matches!(
         f.state,
@@ -290,5 +292,6 @@ fn has_failed(f: &DbFile) -> bool {
             | DbState::Unreadable
             | DbState::NotSqlite
             | DbState::Corrupt
+            | DbState::Unverifiable
     )
 }

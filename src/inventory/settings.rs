@@ -1,4 +1,4 @@
-//! Settings plists (XML or binary): found, parsed, compared with the backup set's copy, and
+//! Settings plists (XML, binary or OpenStep): found, parsed, compared with the backup set's copy, and
 //! the MDM server's host name checked against the LANrev server certificate.
 
 use crate::component::Component;
@@ -6,13 +6,11 @@ use crate::context::Context;
 use crate::findings::{Code, Finding};
 use crate::inventory::certificates::{host_matches, names, server_identity};
 use crate::inventory::compare::comparison_set;
+use crate::inventory::plistfile::{self, PlistError, PlistFormat, same_value};
 use crate::inventory::{Inventory, ProgressSink, ScanOptions, SettingsFile, Source};
 use crate::profile::SettingsSpec;
 use plist::{Dictionary, Value};
 use std::path::{Path, PathBuf};
-
-/// Settings files larger than this are not settings files.
-const MAX_PLIST_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Read every settings file of the profile into `inv` and judge the live ones.
 pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: &dyn ProgressSink) {
@@ -54,16 +52,15 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
             continue;
         };
         let live_dict = read_into(&path, &mut live);
-        if let Some(err) = &live.error {
-            findings.push(
-                Finding::new(
-                    Code::SettingsUnreadable,
-                    &id,
-                    format!("{}: {err}", path.display()),
-                )
-                .at(&path),
-            );
+        if let Err(err) = &live_dict {
+            let code = if err.is_damage() {
+                Code::SettingsUnreadable
+            } else {
+                Code::SettingsUnverifiable
+            };
+            findings.push(Finding::new(code, &id, format!("{}: {err}", path.display())).at(&path));
         }
+        let live_dict = live_dict.ok();
 
         if let Some((set, set_path)) = comparison_set(inv, &ctx.profile, &component) {
             let mut copy = SettingsFile {
@@ -73,7 +70,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
                 path: Some(set_path.clone()),
                 ..SettingsFile::default()
             };
-            let set_dict = read_into(&set_path, &mut copy);
+            let set_dict = read_into(&set_path, &mut copy).ok();
             if let (Some(a), Some(b)) = (&live_dict, &set_dict) {
                 let n = differing_keys(a, b);
                 live.differs_from_set = Some(n);
@@ -107,68 +104,28 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
 }
 
 /// Parse `path` into `file` (format, keys, error); the dictionary when readable.
-fn read_into(path: &Path, file: &mut SettingsFile) -> Option<Dictionary> {
-    match read(path) {
+fn read_into(path: &Path, file: &mut SettingsFile) -> Result<Dictionary, PlistError> {
+    let result = read(path);
+    match &result {
         Ok((format, dict)) => {
-            file.format = Some(format.into());
+            file.format = Some(format.as_str().into());
             file.keys = dict.len();
-            Some(dict)
         }
-        Err(e) => {
-            file.error = Some(e);
-            None
-        }
+        Err(e) => file.error = Some(e.to_string()),
     }
+    result.map(|(_, d)| d)
 }
 
-/// Read a plist whose top level is a dictionary; the format is `xml` or `binary`.
-pub fn read(path: &Path) -> Result<(&'static str, Dictionary), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.is_dir() {
-        return Err("is a folder, not a plist file".into());
-    }
-    if meta.len() > MAX_PLIST_BYTES {
-        return Err(format!(
-            "{} bytes is too large for a settings file",
-            meta.len()
-        ));
-    }
-    let data = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    if data.is_empty() {
-        return Err("the file is empty".into());
-    }
-    let format = if data.starts_with(b"bplist") {
-        "binary"
-    } else {
-        "xml"
-    };
-    let value = Value::from_reader(std::io::Cursor::new(&data)).map_err(|e| e.to_string())?;
-    match value {
-        Value::Dictionary(d) => Ok((format, d)),
-        other => Err(format!(
-            "the top level is {}, not a dictionary",
-            kind_of(&other)
-        )),
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Array(_) => "an array",
-        Value::Boolean(_) => "a boolean",
-        Value::Data(_) => "data",
-        Value::Date(_) => "a date",
-        Value::Real(_) | Value::Integer(_) => "a number",
-        Value::String(_) => "a string",
-        _ => "not a dictionary",
-    }
+/// Read a plist whose top level is a dictionary.
+pub fn read(path: &Path) -> Result<(PlistFormat, Dictionary), PlistError> {
+    plistfile::read(path)?.into_dictionary()
 }
 
 /// Top-level keys present in only one of the dictionaries or with different values.
 pub fn differing_keys(a: &Dictionary, b: &Dictionary) -> u64 {
     let only_or_changed = a
         .iter()
-        .filter(|(k, v)| b.get(k.as_str()) != Some(*v))
+        .filter(|(k, v)| !b.get(k.as_str()).is_some_and(|w| same_value(v, w)))
         .count();
     let only_b = b.keys().filter(|k| !a.contains_key(k.as_str())).count();
     (only_or_changed + only_b) as u64

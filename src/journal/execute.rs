@@ -2,11 +2,12 @@
 //! is journaled as intent before it runs and as done after; databases are checked before the
 //! commit; any failure rolls the whole transaction back from its stash.
 
-use super::fsops::{self, Attrs};
+use super::fsops;
 use super::record::{Log, Record};
 use super::{JournalError, JournalLock, Transaction, recover};
 use crate::context::Context;
 use crate::inventory::{Progress, ProgressSink};
+use crate::plan::modes::{Modes, folder_mode};
 use crate::plan::{DiskProbe, EntryKind, Plan, Probe, Step, StepKind, hash, integrity};
 use std::path::{Path, PathBuf};
 
@@ -34,21 +35,25 @@ pub enum ExecError {
     /// The journal could not be written before any change.
     #[error(transparent)]
     Journal(#[from] JournalError),
-    /// A step failed; everything was put back.
-    #[error("{cause}; transaction {txid} was rolled back: every path holds what it held before")]
+    /// A step failed; the transaction was rolled back.
+    #[error("{cause}; transaction {txid} was rolled back: {outcome}")]
     RolledBack {
         /// The transaction.
         txid: String,
         /// What failed.
         cause: String,
+        /// What the rollback achieved, in words.
+        outcome: String,
     },
     /// A database failed its check after the restore; everything was put back.
     #[error(
-        "{} fails the integrity check after the restore ({}); transaction {txid} was rolled back: every path holds what it held before",
+        "{} fails the integrity check after the restore ({}); transaction {txid} was rolled back: {outcome}",
         database.display(),
         messages.join("; ")
     )]
     VerifyFailed {
+        /// What the rollback achieved, in words.
+        outcome: String,
         /// The transaction.
         txid: String,
         /// The database that failed.
@@ -103,11 +108,14 @@ pub fn execute(
             "transaction {txid} from an earlier run could not be rolled back yet: {why}"
         )));
     }
+    // A prompt or a confirmation dialog may have waited for minutes: whatever was checked
+    // then is checked again now, before anything is written.
+    crate::plan::preconditions::recheck_at_write(ctx, plan).map_err(ExecError::NotReady)?;
     let journal = lock.journal();
     let at = ctx.clock.now();
     let txid = journal.next_txid(at)?;
     let dir = journal.dir().join(&txid);
-    std::fs::create_dir(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
+    fsops::create_dir_private(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
     fsops::fsync_dir(journal.dir()).map_err(|e| JournalError::io(e, "fsync", journal.dir()))?;
     let mut log = Log::create(&dir.join("log"))?;
     log.append(&Record::Begin {
@@ -119,6 +127,7 @@ pub fn execute(
     fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
 
     let mut run = Run {
+        profile: &ctx.profile,
         txid: &txid,
         dir: &dir,
         journal_dir: journal.dir(),
@@ -140,7 +149,11 @@ pub fn execute(
             bytes_total: total_bytes,
             finished: false,
         });
-        if let Err(cause) = run.step(i, step) {
+        // And again right before each database step: a server started mid-way must not
+        // have a database replaced under it (everything done so far is rolled back).
+        let checked = crate::plan::preconditions::check_database_step(ctx, plan, step)
+            .map_err(|why| format!("stopped before {}: {why}", step.target.display()));
+        if let Err(cause) = checked.and_then(|()| run.step(i, step)) {
             return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
         }
     }
@@ -215,22 +228,35 @@ fn abort(
     cause: String,
     verify: Option<(PathBuf, Vec<String>)>,
 ) -> ExecError {
+    // From here a crash finishes the rollback, even when every step is done.
+    let _ = log.append(&Record::Aborting {
+        at: ctx.clock.now(),
+        reason: cause.clone(),
+    });
     // Re-read what is durable: rollback works from the journal, exactly as after a crash.
     let result = match Transaction::load(dir) {
         Ok(Some(tx)) => recover::rollback(&tx),
-        Ok(None) => Ok(()),
+        Ok(None) => Ok(recover::Outcome::default()),
         Err(e) => Err(e.to_string()),
     };
-    if let Err(rollback) = result {
-        return ExecError::RollbackIncomplete {
-            txid: txid.into(),
-            cause,
-            rollback,
-        };
-    }
+    let outcome = match result {
+        Ok(o) => o,
+        Err(rollback) => {
+            return ExecError::RollbackIncomplete {
+                txid: txid.into(),
+                cause,
+                rollback,
+            };
+        }
+    };
+    let reason = if outcome.clean() {
+        cause.clone()
+    } else {
+        format!("{cause}; {}", outcome.describe())
+    };
     if let Err(e) = log.append(&Record::RolledBack {
         at: ctx.clock.now(),
-        reason: cause.clone(),
+        reason,
     }) {
         return ExecError::RollbackIncomplete {
             txid: txid.into(),
@@ -238,20 +264,24 @@ fn abort(
             rollback: format!("the paths are back, but the journal could not record it: {e}"),
         };
     }
+    let outcome = outcome.describe();
     match verify {
         Some((database, messages)) => ExecError::VerifyFailed {
             txid: txid.into(),
             database,
             messages,
+            outcome,
         },
         None => ExecError::RolledBack {
             txid: txid.into(),
             cause,
+            outcome,
         },
     }
 }
 
 struct Run<'a> {
+    profile: &'a crate::profile::Profile,
     txid: &'a str,
     dir: &'a Path,
     journal_dir: &'a Path,
@@ -290,11 +320,14 @@ impl Run<'_> {
             .map_err(|e| e.to_string())?;
         let io = |e: std::io::Error| e.to_string();
         let mut written = 0;
+        // Modes by purpose, never the set's own (see `plan::modes`).
+        let modes = Modes::for_step(self.profile, &step.component, &step.target);
         // New content is complete and durable under its temporary name before the old one moves.
         match &step.kind {
             StepKind::CreateDir => {
                 if had.is_none() {
-                    fsops::create_dir_durable(&target, 0o755).map_err(io)?;
+                    let mode = folder_mode(&self.profile.modes, &step.target);
+                    fsops::create_dir_durable(&target, mode).map_err(io)?;
                 } else if had != Some(EntryKind::Dir) {
                     return Err(format!(
                         "{} should be a folder but is a {:?}",
@@ -305,19 +338,37 @@ impl Run<'_> {
                 return self.done(i, 0, 0);
             }
             StepKind::CopyFile { source } => {
-                let like = (had == Some(EntryKind::File))
+                let replaced = (had == Some(EntryKind::File))
                     .then(|| fsops::attrs(&target))
                     .flatten();
-                let like = like.or_else(|| parent_owner(&parent, source));
-                written = fsops::copy_file(source, &temp, like).map_err(io)?;
+                // A new file takes the owner of the folder it lands in.
+                let owner = fsops::attrs(&parent).and_then(|a| a.owner);
+                written = fsops::copy_file(source, &temp, replaced, owner, &modes).map_err(io)?;
             }
             StepKind::CopyTree { source } => {
                 let like = (had == Some(EntryKind::Dir)).then_some(target.as_path());
-                let (n, skipped) = fsops::copy_tree(source, &temp, like).map_err(io)?;
+                let (n, skipped) = fsops::copy_tree(source, &temp, like, &modes).map_err(io)?;
                 written = n;
                 self.skipped.extend(skipped);
             }
             StepKind::MoveBack { .. } | StepKind::Stash => {}
+        }
+        // What lands at the target, recorded before it lands: a rollback removes only that.
+        let staged = match &step.kind {
+            StepKind::CopyFile { .. } | StepKind::CopyTree { .. } => Some(Some(&temp)),
+            StepKind::MoveBack { from } => Some(Some(from)),
+            StepKind::Stash => Some(None),
+            StepKind::CreateDir => None,
+        };
+        if let Some(path) = staged {
+            let hash = match path {
+                Some(p) => hash::content_hash(p)
+                    .map_err(|e| format!("cannot read back {}: {e}", p.display()))?,
+                None => None,
+            };
+            self.log
+                .append(&Record::Staged { step: i, hash })
+                .map_err(|e| e.to_string())?;
         }
         if had.is_some() {
             let stash_dir = stash.parent().unwrap_or(self.journal_dir);
@@ -360,16 +411,6 @@ impl Run<'_> {
         }
         parent.join(".drconsole-stash").join(self.txid)
     }
-}
-
-/// A new file takes the owner of the folder it lands in and the source's mode.
-fn parent_owner(parent: &Path, source: &Path) -> Option<Attrs> {
-    let dir = fsops::attrs(parent)?;
-    let src = fsops::attrs(source)?;
-    Some(Attrs {
-        mode: src.mode,
-        owner: dir.owner,
-    })
 }
 
 /// Create the stash folder and its missing parents, each private (0700) and durable.

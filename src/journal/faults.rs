@@ -1,7 +1,9 @@
 //! Test hooks for crash and fault testing, driven by environment variables:
 //! `DRCONSOLE_CRASH_AFTER=N` kills the process (SIGKILL) at the Nth durability point (journal
 //! record, fsync, rename, copied chunk); `DRCONSOLE_FAIL_WRITE_AFTER_BYTES=N` makes content
-//! writes fail like a full disk once N bytes were written. Unset, they cost one atomic add.
+//! writes fail like a full disk once N bytes were written; `DRCONSOLE_POWERLOSS_LOG=DIR` records
+//! every fsync (a file's bytes, or a folder's entries) so a test can rebuild what a power cut
+//! after any fsync would leave. Unset, they cost one atomic add or one lookup.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,6 +50,80 @@ pub fn before_write(len: usize) -> std::io::Result<()> {
             "no space left on device (injected by DRCONSOLE_FAIL_WRITE_AFTER_BYTES)",
         ));
     }
+    Ok(())
+}
+
+fn powerloss_dir() -> Option<&'static std::path::Path> {
+    static V: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    V.get_or_init(|| std::env::var_os("DRCONSOLE_POWERLOSS_LOG").map(Into::into))
+        .as_deref()
+}
+
+/// `path` was just fsynced: with the power-loss recorder on, write down what is now durable
+/// there (a file's bytes and mode; a folder's entries, each with its inode, kind and mode).
+pub fn synced(path: &std::path::Path) {
+    if let Some(dir) = powerloss_dir() {
+        // A recorder that cannot record must not change what the program does.
+        let _ = record_sync(dir, path);
+    }
+}
+
+#[cfg(unix)]
+fn record_sync(dir: &std::path::Path, path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::MetadataExt;
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, Ordering::SeqCst) + 1;
+    let meta = std::fs::symlink_metadata(path)?;
+    let mut event = serde_json::json!({
+        "n": n,
+        "path": path.to_string_lossy(),
+        "ino": meta.ino(),
+        "mode": meta.mode() & 0o7777,
+    });
+    if meta.is_dir() {
+        let mut entries = Vec::new();
+        for e in std::fs::read_dir(path)? {
+            let e = e?;
+            let m = std::fs::symlink_metadata(e.path())?;
+            let ft = m.file_type();
+            let kind = if ft.is_dir() {
+                "d"
+            } else if ft.is_symlink() {
+                "l"
+            } else {
+                "f"
+            };
+            let link = ft
+                .is_symlink()
+                .then(|| std::fs::read_link(e.path()).ok())
+                .flatten()
+                .map(|l| l.to_string_lossy().into_owned());
+            entries.push(serde_json::json!([
+                e.file_name().to_string_lossy(),
+                m.ino(),
+                kind,
+                m.mode() & 0o7777,
+                link
+            ]));
+        }
+        event["entries"] = entries.into();
+    } else {
+        let blob = dir.join(format!("blob-{n}"));
+        std::fs::copy(path, &blob)?;
+        event["blob"] = blob.to_string_lossy().into();
+    }
+    let mut line = serde_json::to_vec(&event)?;
+    line.push(b'\n');
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("events"))?
+        .write_all(&line)
+}
+
+#[cfg(not(unix))]
+fn record_sync(_dir: &std::path::Path, _path: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 

@@ -3,6 +3,8 @@
 //! followed: sources are opened with `O_NOFOLLOW`, temporary files are created exclusively.
 
 use super::faults;
+use crate::plan::keyfile::{KeySniffer, is_key_name};
+use crate::plan::modes::Modes;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -44,16 +46,6 @@ pub fn attrs(path: &Path) -> Option<Attrs> {
         .map(|m| attrs_of(&m))
 }
 
-/// Whether a file is private-key material: by name or by a PEM marker in its first bytes.
-fn is_private_key(path: &Path, head: &[u8]) -> bool {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    matches!(ext.as_deref(), Some("key" | "p12" | "pfx"))
-        || head.windows(11).any(|w| w == b"PRIVATE KEY")
-}
-
 fn open_source(path: &Path) -> io::Result<File> {
     let mut o = OpenOptions::new();
     o.read(true);
@@ -80,15 +72,22 @@ fn create_private(path: &Path) -> io::Result<File> {
 }
 
 /// Copy `source` to the new file `temp` (which must not exist), fsync it, and give it the
-/// attributes of `like` (the file it will replace) or else the source's; private keys never
-/// get more than 0600. Returns the bytes copied.
-pub fn copy_file(source: &Path, temp: &Path, like: Option<Attrs>) -> io::Result<u64> {
+/// attributes of `replaced` (the file it will replace) or else `owner` and the mode `modes`
+/// gives a new file of its kind — never the source's mode, never group- or world-writable, and
+/// never more than the key mode for private-key material (recognised by content or name).
+/// Returns the bytes copied.
+pub fn copy_file(
+    source: &Path,
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+) -> io::Result<u64> {
     let mut src = open_source(source).map_err(|e| annotate(e, "read", source))?;
-    let src_attrs = attrs_of(&src.metadata().map_err(|e| annotate(e, "read", source))?);
     let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
-    let mut key = false;
+    let mut key = KeySniffer::default();
     loop {
         let n = src
             .read(&mut buf)
@@ -96,44 +95,40 @@ pub fn copy_file(source: &Path, temp: &Path, like: Option<Attrs>) -> io::Result<
         if n == 0 {
             break;
         }
-        if total == 0 {
-            key = is_private_key(source, &buf[..n]);
-        }
+        key.feed(&buf[..n]);
         faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
         dst.write_all(&buf[..n])
             .map_err(|e| annotate(e, "write", temp))?;
         total += n as u64;
         faults::point();
     }
-    if total == 0 {
-        key = is_private_key(source, &[]);
-    }
-    let mut want = like.unwrap_or(Attrs {
-        owner: None,
-        ..src_attrs
-    });
-    if key {
-        want.mode &= 0o600;
-    }
+    let is_key = key.found() || is_key_name(source);
+    let want = Attrs {
+        mode: modes.file_mode(replaced.map(|a| a.mode), is_key),
+        owner: replaced.map_or(owner, |a| a.owner),
+    };
     set_attrs(&dst, temp, want)?;
     dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
+    faults::synced(temp);
     faults::point();
     Ok(total)
 }
 
 /// Copy the folder `source` to the new folder `temp`, files and folders only: symbolic links
 /// and special files are skipped (returned) so nothing outside the set is ever read through
-/// them. Attributes come from the same path under `like` (the folder being replaced) when it
-/// exists there. Returns the bytes copied and the skipped paths.
+/// them. An entry that exists at the same place under `like` (the folder being replaced) keeps
+/// its attributes; a new one gets the owner of `like` and the mode `modes` gives its kind.
+/// Returns the bytes copied and the skipped paths.
 pub fn copy_tree(
     source: &Path,
     temp: &Path,
     like: Option<&Path>,
+    modes: &Modes,
 ) -> io::Result<(u64, Vec<PathBuf>)> {
     let mut total = 0u64;
     let mut skipped = Vec::new();
     let mut dirs: Vec<(PathBuf, Attrs)> = Vec::new();
-    let like_root = like.and_then(attrs);
+    let owner = like.and_then(attrs).and_then(|a| a.owner);
     for entry in walkdir::WalkDir::new(source)
         .follow_links(false)
         .sort_by_file_name()
@@ -157,24 +152,13 @@ pub fn copy_tree(
         let ft = entry.file_type();
         if ft.is_dir() {
             create_dir_private(&dst)?;
-            let meta = entry
-                .metadata()
-                .map_err(|e| annotate(e.into(), "read", entry.path()))?;
-            let own = attrs_of(&meta);
-            let want = reference.unwrap_or(Attrs {
-                mode: own.mode,
-                owner: like_root.and_then(|a| a.owner),
-            });
+            let want = Attrs {
+                mode: modes.dir_mode(reference.map(|a| a.mode)),
+                owner: reference.map_or(owner, |a| a.owner),
+            };
             dirs.push((dst, want));
         } else if ft.is_file() {
-            let like_file = reference.or_else(|| {
-                // A new file takes the owner of the folder it lands in, keeping its own mode.
-                like_root.map(|a| Attrs {
-                    mode: entry.metadata().map(|m| attrs_of(&m).mode).unwrap_or(0o600),
-                    owner: a.owner,
-                })
-            });
-            total += copy_file(entry.path(), &dst, like_file)?;
+            total += copy_file(entry.path(), &dst, reference, owner, modes)?;
         } else {
             skipped.push(entry.path().to_path_buf());
         }
@@ -184,6 +168,7 @@ pub fn copy_tree(
         let f = File::open(dir).map_err(|e| annotate(e, "open", dir))?;
         set_attrs(&f, dir, *want)?;
         f.sync_all().map_err(|e| annotate(e, "fsync", dir))?;
+        faults::synced(dir);
         faults::point();
     }
     Ok((total, skipped))
@@ -220,6 +205,10 @@ pub fn create_dir_durable(path: &Path, mode: u32) -> io::Result<()> {
 
 /// Create `path` and its missing parents with `mode`, fsyncing each new one's parent.
 pub fn create_dirs_durable(path: &Path, mode: u32) -> io::Result<()> {
+    if path.as_os_str().is_empty() {
+        // The parent of a relative name: the current folder, which exists.
+        return Ok(());
+    }
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => return Ok(()),
         // A planted link here could carry the stash outside the root: never go through it.
@@ -270,7 +259,9 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     {
         File::open(dir)
             .and_then(|f| f.sync_all())
-            .map_err(|e| annotate(e, "fsync", dir))
+            .map_err(|e| annotate(e, "fsync", dir))?;
+        faults::synced(dir);
+        Ok(())
     }
     #[cfg(not(unix))]
     {
@@ -289,9 +280,23 @@ fn fsync_parent(path: &Path) -> io::Result<()> {
 /// Rename `from` to `to` and fsync both folders.
 pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to).map_err(|e| {
+        let busy = if e.raw_os_error() == Some(libc::EBUSY) {
+            // The kernel's "Device or resource busy" says nothing an operator can act on.
+            let mount = if is_mount_point(to) { to } else { from };
+            format!(
+                ": {} is a mount point (another file system is mounted on it), and drconsole replaces a file or folder by renaming it, which the system refuses for a mount point; unmount it, or restore what is inside it instead, then try again",
+                mount.display()
+            )
+        } else {
+            String::new()
+        };
         io::Error::new(
             e.kind(),
-            format!("cannot rename {} to {}: {e}", from.display(), to.display()),
+            format!(
+                "cannot rename {} to {}: {e}{busy}",
+                from.display(),
+                to.display()
+            ),
         )
     })?;
     fsync_parent(to)?;
@@ -300,6 +305,24 @@ pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
     }
     faults::point();
     Ok(())
+}
+
+/// Whether a folder is a mount point: on another device than its parent.
+fn is_mount_point(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let dev = |p: &Path| std::fs::symlink_metadata(p).ok().map(|m| m.dev());
+        match (dev(p), p.parent().and_then(dev)) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        false
+    }
 }
 
 /// Remove a file, link or whole folder (links are removed, never followed), then fsync the
@@ -370,7 +393,7 @@ mod tests {
         std::fs::write(&src, b"-----BEGIN PRIVATE KEY-----\nxx\n").unwrap();
         std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o644)).unwrap();
         let dst = dir.path().join("tmp");
-        copy_file(&src, &dst, None).unwrap();
+        copy_file(&src, &dst, None, None, &Modes::default()).unwrap();
         assert_eq!(mode(&dst), 0o600);
         assert_eq!(std::fs::read(&dst).unwrap(), std::fs::read(&src).unwrap());
     }
@@ -391,7 +414,7 @@ mod tests {
         )
         .unwrap();
         let dst = dir.path().join("tmp");
-        let (bytes, skipped) = copy_tree(&src, &dst, Some(&old)).unwrap();
+        let (bytes, skipped) = copy_tree(&src, &dst, Some(&old), &Modes::default()).unwrap();
         assert_eq!(bytes, 4);
         assert_eq!(skipped, vec![src.join("evil")]);
         assert!(!exists(&dst.join("evil")));
@@ -407,7 +430,7 @@ mod tests {
         std::os::unix::fs::symlink(&outside, &temp).unwrap();
         let src = dir.path().join("src");
         std::fs::write(&src, b"new").unwrap();
-        assert!(copy_file(&src, &temp, None).is_err());
+        assert!(copy_file(&src, &temp, None, None, &Modes::default()).is_err());
         assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
     }
 }

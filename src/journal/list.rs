@@ -19,6 +19,9 @@ pub enum TxState {
     Undone,
     /// Interrupted and not rolled back yet (recovery does it at the next start).
     Unfinished,
+    /// Every step finished but the commit is missing or damaged, or the log is damaged before
+    /// its end: never rolled back automatically, left for the operator (see `damage`).
+    Damaged,
 }
 
 impl TxState {
@@ -29,6 +32,7 @@ impl TxState {
             TxState::RolledBack => "rolled back",
             TxState::Undone => "undone",
             TxState::Unfinished => "unfinished",
+            TxState::Damaged => "damaged",
         }
     }
 }
@@ -67,6 +71,9 @@ pub struct TxSummary {
     pub pruned: bool,
     /// Why it was rolled back.
     pub reason: Option<String>,
+    /// For a damaged transaction: what is wrong and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage: Option<String>,
 }
 
 impl TxSummary {
@@ -103,7 +110,7 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
     // Newest first, so an undo's own state is known before it counts against its target.
     let mut undone_by: BTreeMap<&str, &str> = BTreeMap::new();
     for tx in txs.iter().rev() {
-        if tx.commit.is_none() || undone_by.contains_key(tx.txid.as_str()) {
+        if !tx.in_effect() || undone_by.contains_key(tx.txid.as_str()) {
             continue;
         }
         if let Action::Undo { txid } = &tx.plan.action {
@@ -114,12 +121,13 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
         .rev()
         .map(|tx| {
             let by = undone_by.get(tx.txid.as_str()).map(|s| s.to_string());
-            let state = if tx.commit.is_some() {
-                if by.is_some() {
-                    TxState::Undone
-                } else {
-                    TxState::Committed
-                }
+            let damage = tx.damaged();
+            let state = if tx.in_effect() && by.is_some() {
+                TxState::Undone
+            } else if tx.commit.is_some() {
+                TxState::Committed
+            } else if damage.is_some() {
+                TxState::Damaged
             } else if tx.rolled_back.is_some() {
                 TxState::RolledBack
             } else {
@@ -130,11 +138,12 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
                 Action::Undo { txid } => (None, Some(txid.clone())),
             };
             // An undo moves the stashed originals back out, so an undone stash is empty.
-            let stashed = if tx.pruned.is_some() || state != TxState::Committed {
-                0
-            } else {
-                tx.done.values().map(|(s, _)| s).sum()
-            };
+            let stashed =
+                if tx.pruned.is_some() || !matches!(state, TxState::Committed | TxState::Damaged) {
+                    0
+                } else {
+                    tx.done.values().map(|(s, _)| s).sum()
+                };
             TxSummary {
                 id: tx.txid.clone(),
                 at: tx.at,
@@ -151,7 +160,35 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
                 bytes_stashed: stashed,
                 pruned: tx.pruned.is_some(),
                 reason: tx.rolled_back.as_ref().map(|(_, r)| r.clone()),
+                damage,
             }
+        })
+        .collect()
+}
+
+/// Findings about the journal: each damaged transaction, which waits for the operator.
+pub fn findings(journal: &Journal) -> Vec<crate::findings::Finding> {
+    use crate::findings::{Code, Finding};
+    let txs = match journal.transactions() {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![Finding::new(
+                Code::JournalDamaged,
+                "journal",
+                format!("the undo journal cannot be read: {e}"),
+            )];
+        }
+    };
+    txs.iter()
+        .filter_map(|tx| {
+            tx.damaged().map(|why| {
+                Finding::new(
+                    Code::JournalDamaged,
+                    "journal",
+                    format!("transaction {}: {why}", tx.txid),
+                )
+                .at(tx.dir.join("log"))
+            })
         })
         .collect()
 }

@@ -12,7 +12,7 @@ mod recover;
 mod undo;
 
 pub use execute::{Committed, ExecError, execute};
-pub use list::{TxState, TxSummary, list};
+pub use list::{TxState, TxSummary, findings, list};
 pub use prune::{PruneReport, prune, prune_preview};
 pub use recover::{RecoveryReport, recover, recover_locked};
 pub use undo::{UndoError, build_undo_plan, default_undo_target, find_undo_target};
@@ -67,6 +67,9 @@ pub enum JournalError {
         /// Why.
         why: String,
     },
+    /// The state folder, or something in it, is not trusted.
+    #[error(transparent)]
+    State(#[from] crate::state_dir::StateError),
     /// Another drconsole holds the lock.
     #[error(
         "another drconsole{holder} holds the journal lock {path}: wait for it to finish, then try again"
@@ -128,43 +131,39 @@ impl Journal {
         &self.dir
     }
 
-    /// Create the journal folder (0700: stashes hold private keys) if missing.
+    /// The state folder the journal lives in.
+    fn state(&self) -> &Path {
+        self.dir.parent().unwrap_or(&self.dir)
+    }
+
+    /// Create the journal folder (0700: stashes hold private keys) and the state folder if
+    /// missing, durably; refuse either when someone else owns it or can write it.
     pub fn ensure(&self) -> Result<(), JournalError> {
-        if !self.dir.is_dir() {
-            let mut b = std::fs::DirBuilder::new();
-            b.recursive(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::DirBuilderExt;
-                b.mode(0o700);
-            }
-            b.create(&self.dir)
-                .map_err(|e| JournalError::io(e, "create the journal folder", &self.dir))?;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let meta = std::fs::metadata(&self.dir)
-                .map_err(|e| JournalError::io(e, "inspect", &self.dir))?;
-            if meta.permissions().mode() & 0o077 != 0 {
-                std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700))
-                    .map_err(|e| JournalError::io(e, "make private (0700)", &self.dir))?;
-            }
-        }
+        crate::state_dir::ensure_dir(self.state(), &self.dir)?;
         Ok(())
+    }
+
+    /// Whether the journal folder exists; refuses (as `ensure` does) an untrusted one.
+    fn trusted_exists(&self) -> Result<bool, JournalError> {
+        if !crate::state_dir::check_root(self.state())? {
+            return Ok(false);
+        }
+        Ok(crate::state_dir::check(&self.dir, true)?)
     }
 
     /// Take the lock, waiting up to `wait` for another drconsole to let go.
     pub fn lock(&self, wait: Duration) -> Result<JournalLock, JournalError> {
         self.ensure()?;
         let path = self.dir.join("lock");
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| JournalError::io(e, "open", &path))?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        // Never through a link: a planted `lock -> /etc/shadow` must not be truncated by root.
+        let mut file = crate::state_dir::open_file(&path, &mut opts)?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -204,6 +203,9 @@ impl Journal {
     /// Every transaction in the journal, oldest first.
     pub fn transactions(&self) -> Result<Vec<Transaction>, JournalError> {
         let mut out = Vec::new();
+        if !self.trusted_exists()? {
+            return Ok(out);
+        }
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
@@ -216,8 +218,9 @@ impl Journal {
             if seq_of(name).is_none() {
                 continue;
             }
+            crate::state_dir::check(&entry.path(), true)?;
             let log = entry.path().join("log");
-            if !log.is_file() {
+            if !crate::state_dir::check(&log, false)? {
                 // A folder without a log never began: nothing was changed for it.
                 continue;
             }
@@ -315,8 +318,14 @@ pub struct Transaction {
     pub plan: Plan,
     /// Steps that began, by index.
     pub intents: BTreeMap<usize, Intent>,
+    /// Hash of what each step put (or is about to put) at its target, by index.
+    pub staged: BTreeMap<usize, Option<String>>,
     /// Steps that finished: (stashed bytes, written bytes) by index.
     pub done: BTreeMap<usize, (u64, u64)>,
+    /// Why an in-process rollback began, if one did.
+    pub aborting: Option<String>,
+    /// Where the log stops being readable, if it does.
+    pub damage: Option<record::Damage>,
     /// The commit: when, and the hash of every target.
     pub commit: Option<(DateTime<Utc>, Vec<TargetHash>)>,
     /// The rollback: when and why.
@@ -331,10 +340,20 @@ impl Transaction {
     /// Read a transaction folder; `None` when its log holds no complete record.
     fn load(dir: &Path) -> Result<Option<Transaction>, JournalError> {
         let log = dir.join("log");
-        let bytes = std::fs::read(&log).map_err(|e| JournalError::io(e, "read", &log))?;
-        let (records, valid) = record::decode(&bytes, &log)?;
+        let mut bytes = Vec::new();
+        crate::state_dir::open_file(&log, std::fs::OpenOptions::new().read(true))?
+            .read_to_end(&mut bytes)
+            .map_err(|e| JournalError::io(e, "read", &log))?;
+        let (records, valid, damage) = record::decode(&bytes);
         let mut it = records.into_iter();
         let Some(first) = it.next() else {
+            if let Some(d) = damage.filter(|d| !d.tail) {
+                return Err(JournalError::Corrupt {
+                    path: log,
+                    offset: d.offset,
+                    why: d.why,
+                });
+            }
             return Ok(None);
         };
         let Record::Begin {
@@ -353,7 +372,10 @@ impl Transaction {
             origin,
             plan,
             intents: BTreeMap::new(),
+            staged: BTreeMap::new(),
             done: BTreeMap::new(),
+            aborting: None,
+            damage,
             commit: None,
             rolled_back: None,
             pruned: None,
@@ -376,6 +398,9 @@ impl Transaction {
                 } => {
                     tx.intents.insert(step, Intent { had, stash, temp });
                 }
+                Record::Staged { step, hash } => {
+                    tx.staged.insert(step, hash);
+                }
                 Record::Done {
                     step,
                     stashed,
@@ -383,6 +408,7 @@ impl Transaction {
                 } => {
                     tx.done.insert(step, (stashed, written));
                 }
+                Record::Aborting { reason, .. } => tx.aborting = Some(reason),
                 Record::Commit { at, hashes } => tx.commit = Some((at, hashes)),
                 Record::RolledBack { at, reason } => tx.rolled_back = Some((at, reason)),
                 Record::Pruned { at } => tx.pruned = Some(at),
@@ -391,15 +417,174 @@ impl Transaction {
         Ok(Some(tx))
     }
 
-    /// Neither committed nor rolled back: a crash interrupted it.
+    /// Every step of the plan has its done record.
+    pub fn all_done(&self) -> bool {
+        (0..self.plan.steps.len()).all(|i| self.done.contains_key(&i))
+    }
+
+    /// Neither committed nor rolled back, and interrupted before its last step finished (or
+    /// during its rollback): recovery rolls it back.
     pub fn unfinished(&self) -> bool {
-        self.commit.is_none() && self.rolled_back.is_none()
+        self.commit.is_none()
+            && self.rolled_back.is_none()
+            && self.damage.as_ref().is_none_or(|d| d.tail)
+            && (self.aborting.is_some() || !self.all_done())
+    }
+
+    /// Neither committed nor rolled back, and not to be rolled back automatically: every step
+    /// finished but the commit record is missing or damaged, or the log is damaged before its
+    /// end. Says why, for the operator; `None` for every other transaction.
+    pub fn damaged(&self) -> Option<String> {
+        if self.commit.is_some() || self.rolled_back.is_some() || self.unfinished() {
+            return None;
+        }
+        Some(match &self.damage {
+            Some(d) if !d.tail => format!(
+                "its log is damaged at offset {} ({}): the records after that cannot be trusted, so nothing was rolled back automatically; compare the paths it names with the backup set, then restore or undo by hand",
+                d.offset, d.why
+            ),
+            Some(d) => format!(
+                "every step finished, but its last record is damaged at offset {} ({}); it was not rolled back: check the restored paths, then keep them or `drconsole undo {}`",
+                d.offset, d.why, self.txid
+            ),
+            None => format!(
+                "every step finished, but it was interrupted before its commit (its final checks did not complete); it was not rolled back: check the restored paths, then keep them or `drconsole undo {}`",
+                self.txid
+            ),
+        })
+    }
+
+    /// In effect on disk: committed, or every step done with a damaged or missing commit.
+    pub fn in_effect(&self) -> bool {
+        self.commit.is_some() || (self.damaged().is_some() && self.all_done())
+    }
+
+    /// The hash each target should hold now that the transaction is in effect: the commit's,
+    /// else the one its last step recorded (folders the plan created are covered by their
+    /// contents). A target without a recorded hash is left out.
+    pub fn expected_hashes(&self) -> Vec<TargetHash> {
+        if let Some((_, hashes)) = &self.commit {
+            return hashes.clone();
+        }
+        let mut out: Vec<TargetHash> = Vec::new();
+        for (i, step) in self.plan.steps.iter().enumerate().rev() {
+            if out.iter().any(|(t, _)| *t == step.target) {
+                continue;
+            }
+            if matches!(step.kind, crate::plan::StepKind::CreateDir) {
+                continue;
+            }
+            let hash = match (&step.kind, self.staged.get(&i)) {
+                (_, Some(h)) => h.clone(),
+                (crate::plan::StepKind::Stash, None) => None,
+                _ => continue,
+            };
+            out.push((step.target.clone(), hash));
+        }
+        out
+    }
+
+    /// Check that every path the log names lies where this transaction may act: targets
+    /// inside the root of its own plan, temporary names beside them, stash entries in its own
+    /// stash, moved-in entries in a stash of this journal or under the root. A log that names
+    /// anything else was not written by drconsole and is never acted on.
+    pub fn check_confined(&self, journal_dir: &Path) -> Result<(), String> {
+        let root = &self.plan.root;
+        if !clean_absolute(root) {
+            return Err(format!(
+                "its root {} is not a plain absolute path",
+                root.display()
+            ));
+        }
+        for step in &self.plan.steps {
+            if !crate::plan::is_plain_relative(&step.target) {
+                return Err(format!(
+                    "it names {} as a target, which is not inside its root {}",
+                    step.target.display(),
+                    root.display()
+                ));
+            }
+            if let crate::plan::StepKind::MoveBack { from } = &step.kind {
+                let in_journal = from.starts_with(journal_dir);
+                let in_root_stash = from.starts_with(root)
+                    && from
+                        .components()
+                        .any(|c| c.as_os_str() == ".drconsole-stash");
+                if !clean_absolute(from) || !(in_journal || in_root_stash) {
+                    return Err(format!(
+                        "it moves {} in, which is not in a drconsole stash",
+                        from.display()
+                    ));
+                }
+            }
+        }
+        for (i, intent) in &self.intents {
+            let step =
+                self.plan.steps.get(*i).ok_or_else(|| {
+                    format!("it names step {} that its plan does not have", i + 1)
+                })?;
+            let target = self.plan.abs(&step.target);
+            let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
+                return Err(format!("{} has no parent folder", target.display()));
+            };
+            let name = name.to_string_lossy();
+            let temp = parent.join(format!(".{name}.drconsole-{}-{i}.tmp", self.txid));
+            if intent.temp != temp {
+                return Err(format!(
+                    "its temporary name {} is not the one drconsole gives step {}",
+                    intent.temp.display(),
+                    i + 1
+                ));
+            }
+            let stash_name = format!("{i:04}-{name}");
+            let stash_dir = intent.stash.parent().unwrap_or(Path::new(""));
+            let own = stash_dir == self.dir.join("stash");
+            let under_root = stash_dir
+                .file_name()
+                .is_some_and(|n| n == self.txid.as_str())
+                && stash_dir
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == ".drconsole-stash")
+                && stash_dir.starts_with(root);
+            if !clean_absolute(&intent.stash)
+                || intent.stash.file_name().is_none_or(|n| *n != *stash_name)
+                || !(own || under_root)
+            {
+                return Err(format!(
+                    "its stash entry {} is not in its own stash",
+                    intent.stash.display()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Open the log to append more records.
     fn log(&self) -> Result<record::Log, JournalError> {
-        record::Log::reopen(&self.dir.join("log"), self.valid_len)
+        let path = self.dir.join("log");
+        if let Some(d) = self.damage.as_ref().filter(|d| !d.tail) {
+            // Appending would cut off the records after the damage: keep them for the operator.
+            return Err(JournalError::Corrupt {
+                path,
+                offset: d.offset,
+                why: d.why.clone(),
+            });
+        }
+        record::Log::reopen(&path, self.valid_len)
     }
+}
+
+/// An absolute path made only of plain names (no `.`, no `..`).
+fn clean_absolute(p: &Path) -> bool {
+    use std::path::Component;
+    p.is_absolute()
+        && p.components().all(|c| {
+            matches!(
+                c,
+                Component::RootDir | Component::Prefix(_) | Component::Normal(_)
+            )
+        })
 }
 
 #[cfg(all(test, unix))]

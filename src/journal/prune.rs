@@ -21,7 +21,8 @@ pub fn prune_preview(txs: &[Transaction], keep: usize) -> PruneReport {
     let summaries = summarize(txs);
     let mut report = PruneReport::default();
     for s in summaries.iter().skip(keep) {
-        if s.pruned || s.state == TxState::Unfinished {
+        // A damaged transaction waits for the operator, who may still want to undo it.
+        if s.pruned || matches!(s.state, TxState::Unfinished | TxState::Damaged) {
             continue;
         }
         report.pruned.push(s.id.clone());

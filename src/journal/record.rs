@@ -1,7 +1,8 @@
 //! The journal's on-disk records: one transaction log per folder, an append-only file of
 //! checksummed lines `LLLLLLLL HHHHHHHHHHHHHHHH {json}\n` (hex length and xxh3-64 of the JSON),
-//! fsynced after each record. A torn last record (a crash mid-append) is ignored and cut off;
-//! a bad record anywhere else is corruption and is reported, never guessed around.
+//! fsynced after each record. Reading stops at the first bad record: a torn last record (a
+//! crash mid-append, or a damaged commit) is its tail; a bad record with more after it is
+//! damage in the middle. Either is reported with the records before it, never guessed around.
 
 use super::JournalError;
 use super::faults;
@@ -41,6 +42,15 @@ pub enum Record {
         /// The temporary name the new content is written to.
         temp: PathBuf,
     },
+    /// The new content of a step is durable under its temporary name (or, for a move, is the
+    /// entry about to move in); its hash, so a rollback can tell it from anything else found
+    /// at the target later. Written before the step's renames.
+    Staged {
+        /// Index into the plan's steps.
+        step: usize,
+        /// Hash of what the step puts at its target (`None`: it leaves the target absent).
+        hash: Option<String>,
+    },
     /// A step is durable.
     Done {
         /// Index into the plan's steps.
@@ -57,7 +67,15 @@ pub enum Record {
         /// Root-relative target and the hash of what it holds (`None`: absent).
         hashes: Vec<(PathBuf, Option<String>)>,
     },
-    /// The transaction was rolled back: every target holds what it held before.
+    /// A step or a check failed and the rollback begins: even if every step is done, a crash
+    /// from here on is finished by rolling back.
+    Aborting {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
+    /// The transaction was rolled back (the reason says what, if anything, could not be).
     RolledBack {
         /// When.
         at: DateTime<Utc>,
@@ -124,8 +142,21 @@ pub fn encode(record: &Record) -> Result<Vec<u8>, serde_json::Error> {
     Ok(line)
 }
 
-/// Decode a log: the records and the length of the valid prefix (a torn tail is dropped).
-pub fn decode(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, usize), JournalError> {
+/// Where a log stops being readable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// Byte offset of the first bad record.
+    pub offset: u64,
+    /// What is wrong with it.
+    pub why: String,
+    /// Whether it is the last thing in the log (a torn or damaged last record) rather than
+    /// damage with more records after it.
+    pub tail: bool,
+}
+
+/// Decode a log: the records before the first bad one, the length of that valid prefix, and
+/// the damage, if any.
+pub fn decode(bytes: &[u8]) -> (Vec<Record>, usize, Option<Damage>) {
     let mut records = Vec::new();
     let mut pos = 0usize;
     while pos < bytes.len() {
@@ -135,21 +166,19 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, usize), Journal
                 pos += used;
             }
             Err(why) => {
-                // Only the last record may be torn: nothing is appended after an unfinished one.
+                // Nothing is appended after an unfinished record, so only the last may be torn.
                 let rest = &bytes[pos..];
-                let is_tail = !rest[..rest.len().saturating_sub(1)].contains(&b'\n');
-                if is_tail {
-                    break;
-                }
-                return Err(JournalError::Corrupt {
-                    path: path.to_path_buf(),
+                let tail = !rest[..rest.len().saturating_sub(1)].contains(&b'\n');
+                let damage = Damage {
                     offset: pos as u64,
                     why,
-                });
+                    tail,
+                };
+                return (records, pos, Some(damage));
             }
         }
     }
-    Ok((records, pos))
+    (records, pos, None)
 }
 
 fn decode_one(bytes: &[u8]) -> Result<(Record, usize), String> {
@@ -187,7 +216,8 @@ impl Log {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
+            o.mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
         }
         let file = o
             .open(path)
@@ -200,10 +230,7 @@ impl Log {
 
     /// Open an existing log for appending after its `valid` first bytes (a torn tail is cut).
     pub fn reopen(path: &Path, valid: u64) -> Result<Log, JournalError> {
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| JournalError::io(e, "open", path))?;
+        let file = crate::state_dir::open_file(path, OpenOptions::new().write(true))?;
         let len = file
             .metadata()
             .map_err(|e| JournalError::io(e, "stat", path))?
@@ -213,12 +240,10 @@ impl Log {
                 .map_err(|e| JournalError::io(e, "truncate the torn record of", path))?;
             file.sync_all()
                 .map_err(|e| JournalError::io(e, "fsync", path))?;
+            faults::synced(path);
         }
         drop(file);
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| JournalError::io(e, "open", path))?;
+        let file = crate::state_dir::open_file(path, OpenOptions::new().append(true))?;
         Ok(Log {
             file,
             path: path.to_path_buf(),
@@ -237,6 +262,7 @@ impl Log {
         self.file
             .sync_data()
             .map_err(|e| JournalError::io(e, "fsync", &self.path))?;
+        faults::synced(&self.path);
         faults::point();
         Ok(())
     }
@@ -265,20 +291,26 @@ mod tests {
         let full = std::fs::read(&path).unwrap();
         let torn = &full[..full.len() - 5];
         std::fs::write(&path, torn).unwrap();
-        let (records, valid) = decode(torn, &path).unwrap();
+        let (records, valid, damage) = decode(torn);
         assert_eq!(records, vec![rec(1)]);
+        assert!(damage.unwrap().tail);
         let mut log = Log::reopen(&path, valid as u64).unwrap();
         log.append(&rec(3)).unwrap();
-        let (records, _) = decode(&std::fs::read(&path).unwrap(), &path).unwrap();
+        let (records, _, damage) = decode(&std::fs::read(&path).unwrap());
+        assert_eq!(damage, None);
         assert_eq!(records, vec![rec(1), rec(3)]);
     }
 
     #[test]
-    fn a_damaged_record_in_the_middle_is_corruption() {
+    fn a_damaged_record_in_the_middle_is_not_a_tail() {
         let mut bytes = encode(&rec(1)).unwrap();
         bytes.extend(encode(&rec(2)).unwrap());
         bytes[30] ^= 0x01;
-        let err = decode(&bytes, Path::new("log")).unwrap_err().to_string();
-        assert!(err.contains("offset 0"), "{err}");
+        let (records, valid, damage) = decode(&bytes);
+        assert!(records.is_empty());
+        assert_eq!(valid, 0);
+        let damage = damage.unwrap();
+        assert_eq!((damage.offset, damage.tail), (0, false));
+        assert!(damage.why.contains("checksum"), "{damage:?}");
     }
 }

@@ -1,14 +1,16 @@
 //! Rolling back: after a failed step in-process, and at start-up for any transaction a crash
-//! left without a commit. Every action is decided from what the journal recorded and what is
-//! on disk now, so running it twice, or again after being killed half way, is harmless.
+//! left unfinished. Every action is decided from what the journal recorded and what is on
+//! disk now, so running it twice, or again after being killed half way, is harmless. A
+//! rollback only removes what the journal says this transaction wrote (checked by hash);
+//! anything else found at a target is moved into the stash, never deleted.
 
 use super::fsops::{self, exists};
 use super::record::Record;
 use super::{Intent, Journal, JournalError, JournalLock, Transaction};
 use crate::context::Context;
-use crate::plan::{Plan, Step, StepKind};
+use crate::plan::{Step, StepKind, hash};
 use chrono::{DateTime, Utc};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What start-up recovery did.
@@ -16,8 +18,12 @@ use std::time::Duration;
 pub struct RecoveryReport {
     /// Transactions rolled back now.
     pub rolled_back: Vec<String>,
+    /// What those rollbacks could not do, or moved aside, one line each.
+    pub notes: Vec<String>,
     /// Transactions whose rollback could not finish, with why.
     pub failed: Vec<(String, String)>,
+    /// Transactions left for the operator (every step done, commit damaged), with why.
+    pub damaged: Vec<(String, String)>,
     /// Another drconsole holds the lock (its transaction is not ours to touch).
     pub busy: bool,
 }
@@ -30,10 +36,56 @@ impl RecoveryReport {
             .iter()
             .map(|t| format!("recovered: transaction {t} was interrupted and has been rolled back"))
             .collect();
+        out.extend(self.notes.iter().cloned());
         out.extend(self.failed.iter().map(|(t, why)| {
             format!("transaction {t} was interrupted and could not be rolled back yet: {why}")
         }));
+        out.extend(
+            self.damaged
+                .iter()
+                .map(|(t, why)| format!("transaction {t} needs you: {why}")),
+        );
         out
+    }
+}
+
+/// What one rollback could not do as the journal asked, and what it moved out of the way.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Entries found at a target that this transaction did not write: (target, where it went).
+    pub moved_aside: Vec<(PathBuf, PathBuf)>,
+    /// Targets that could not be given back what they held before, with why.
+    pub not_restored: Vec<String>,
+}
+
+impl Outcome {
+    /// True when every path holds what it held before and nothing was moved aside.
+    pub fn clean(&self) -> bool {
+        self.moved_aside.is_empty() && self.not_restored.is_empty()
+    }
+
+    /// The outcome in words, for an error message or the journal's reason.
+    pub fn describe(&self) -> String {
+        if self.clean() {
+            return "every path holds what it held before".into();
+        }
+        let mut parts: Vec<String> = Vec::new();
+        if !self.not_restored.is_empty() {
+            parts.push(format!(
+                "NOT everything could be put back: {}",
+                self.not_restored.join("; ")
+            ));
+        } else {
+            parts.push("every original is back in place".into());
+        }
+        for (target, to) in &self.moved_aside {
+            parts.push(format!(
+                "{} held content this transaction did not write (placed there after it began): kept at {}",
+                target.display(),
+                to.display()
+            ));
+        }
+        parts.join("; ")
     }
 }
 
@@ -44,14 +96,23 @@ pub fn recover(ctx: &Context) -> Result<RecoveryReport, JournalError> {
     if !journal.dir().is_dir() {
         return Ok(RecoveryReport::default());
     }
-    if !journal.transactions()?.iter().any(Transaction::unfinished) {
-        return Ok(RecoveryReport::default());
+    let txs = journal.transactions()?;
+    let damaged: Vec<(String, String)> = txs
+        .iter()
+        .filter_map(|t| t.damaged().map(|why| (t.txid.clone(), why)))
+        .collect();
+    if !txs.iter().any(Transaction::unfinished) {
+        return Ok(RecoveryReport {
+            damaged,
+            ..RecoveryReport::default()
+        });
     }
     let lock = match journal.lock(Duration::ZERO) {
         Ok(lock) => lock,
         Err(JournalError::Busy { .. }) => {
             return Ok(RecoveryReport {
                 busy: true,
+                damaged,
                 ..RecoveryReport::default()
             });
         }
@@ -67,15 +128,31 @@ pub fn recover_locked(
 ) -> Result<RecoveryReport, JournalError> {
     let mut report = RecoveryReport::default();
     for tx in lock.journal().transactions()? {
+        if let Some(why) = tx.damaged() {
+            report.damaged.push((tx.txid.clone(), why));
+            continue;
+        }
         if !tx.unfinished() {
             continue;
         }
+        if let Err(why) = tx.check_confined(lock.journal().dir()) {
+            report.failed.push((
+                tx.txid.clone(),
+                format!("{why}: it was not written by drconsole, so nothing it names was touched; move {} out of the journal", tx.dir.display()),
+            ));
+            continue;
+        }
         match rollback(&tx) {
-            Ok(()) => {
-                tx.log()?.append(&Record::RolledBack {
-                    at,
-                    reason: "interrupted before its commit; rolled back at the next start".into(),
-                })?;
+            Ok(outcome) => {
+                let mut reason =
+                    "interrupted before its commit; rolled back at the next start".to_string();
+                if !outcome.clean() {
+                    reason = format!("{reason}: {}", outcome.describe());
+                    report
+                        .notes
+                        .push(format!("transaction {}: {}", tx.txid, outcome.describe()));
+                }
+                tx.log()?.append(&Record::RolledBack { at, reason })?;
                 report.rolled_back.push(tx.txid.clone());
             }
             Err(why) => report.failed.push((tx.txid.clone(), why)),
@@ -84,8 +161,10 @@ pub fn recover_locked(
     Ok(report)
 }
 
-/// Put every path the transaction touched back as it was, last step first.
-pub(super) fn rollback(tx: &Transaction) -> Result<(), String> {
+/// Put every path the transaction touched back as it was, last step first, then remove the
+/// stash folders it made under the root if they ended up empty.
+pub(super) fn rollback(tx: &Transaction) -> Result<Outcome, String> {
+    let mut out = Outcome::default();
     for (i, intent) in tx.intents.iter().rev() {
         let step = tx.plan.steps.get(*i).ok_or_else(|| {
             format!(
@@ -94,58 +173,194 @@ pub(super) fn rollback(tx: &Transaction) -> Result<(), String> {
                 i + 1
             )
         })?;
-        rollback_step(&tx.plan, step, intent).map_err(|e| e.to_string())?;
+        rollback_step(tx, *i, step, intent, &mut out).map_err(|e| e.to_string())?;
     }
-    Ok(())
+    for intent in tx.intents.values() {
+        remove_empty_stash(tx, &intent.stash);
+    }
+    Ok(out)
 }
 
-fn rollback_step(plan: &Plan, step: &Step, intent: &Intent) -> std::io::Result<()> {
-    let target = plan.abs(&step.target);
-    // The temporary copy is ours alone and never the only copy of anything.
+fn rollback_step(
+    tx: &Transaction,
+    i: usize,
+    step: &Step,
+    intent: &Intent,
+    out: &mut Outcome,
+) -> std::io::Result<()> {
+    // Never through a link planted on the way since the transaction began.
+    crate::plan::preconditions::check_inside_root(&tx.plan.root, &step.target)
+        .map_err(std::io::Error::other)?;
+    let target = tx.plan.abs(&step.target);
+    // The temporary copy is ours alone (created exclusively under a name with the
+    // transaction's id) and never the only copy of anything.
     fsops::remove_durable(&intent.temp)?;
+    let ours = tx.staged.get(&i);
     let stashed = exists(&intent.stash);
     match &step.kind {
         StepKind::CreateDir => {
             if intent.had.is_none() && is_real_dir(&target) {
-                std::fs::remove_dir(&target)
-                    .map_err(|e| fsops::annotate(e, "remove the created folder", &target))?;
-                if let Some(p) = target.parent() {
-                    fsops::fsync_dir(p)?;
+                let empty = std::fs::read_dir(&target).is_ok_and(|mut d| d.next().is_none());
+                if empty {
+                    std::fs::remove_dir(&target)
+                        .map_err(|e| fsops::annotate(e, "remove the created folder", &target))?;
+                    if let Some(p) = target.parent() {
+                        fsops::fsync_dir(p)?;
+                    }
+                } else {
+                    move_aside(intent, &target, out)?;
                 }
             }
         }
         StepKind::MoveBack { from } => {
-            // The moved-in entry goes back where it came from (another transaction's stash).
-            let moved_in = exists(&target) && !exists(from) && (intent.had.is_none() || stashed);
-            if moved_in {
-                fsops::rename_durable(&target, from)?;
+            if exists(&target) && (intent.had.is_none() || stashed) {
+                // The moved-in entry goes back where it came from (another transaction's
+                // stash); anything else found here is kept aside.
+                if holds(&target, ours) {
+                    if exists(from) {
+                        // Both names of an unfinished rename survived a power cut.
+                        fsops::remove_durable(&target)?;
+                    } else {
+                        fsops::rename_durable(&target, from)?;
+                    }
+                } else {
+                    move_aside(intent, &target, out)?;
+                }
             }
-            if intent.had.is_some() && stashed {
-                put_back(&intent.stash, &target)?;
-            }
+            restore_original(step, intent, &target, stashed, ours, out)?;
         }
         StepKind::CopyFile { .. } | StepKind::CopyTree { .. } | StepKind::Stash => {
             if intent.had.is_some() {
-                // No stash entry means the original never moved: it is still in place.
                 if stashed {
-                    put_back(&intent.stash, &target)?;
+                    clear_target(intent, &target, ours, out)?;
                 }
+                restore_original(step, intent, &target, stashed, ours, out)?;
             } else if !matches!(step.kind, StepKind::Stash) && exists(&target) {
-                // Nothing was there before: what is there now is our copy.
-                fsops::remove_durable(&target)?;
+                // Nothing was there before: remove our copy, keep anything else.
+                if holds(&target, ours) {
+                    fsops::remove_durable(&target)?;
+                } else {
+                    move_aside(intent, &target, out)?;
+                }
             }
         }
     }
     Ok(())
 }
 
-/// Move a stashed entry back to `target`, replacing whatever copy is there.
-fn put_back(stash: &Path, target: &Path) -> std::io::Result<()> {
-    if exists(target) && (is_real_dir(target) || is_real_dir(stash)) {
-        // rename() cannot replace a folder, nor a file with a folder.
-        fsops::remove_durable(target)?;
+/// Put the stashed original back, or say exactly why it cannot be.
+fn restore_original(
+    step: &Step,
+    intent: &Intent,
+    target: &Path,
+    stashed: bool,
+    ours: Option<&Option<String>>,
+    out: &mut Outcome,
+) -> std::io::Result<()> {
+    if intent.had.is_none() {
+        return Ok(());
     }
-    fsops::rename_durable(stash, target)
+    if stashed {
+        if exists(target) {
+            // MoveBack leaves nothing here; anything still here is cleared first.
+            clear_target(intent, target, ours, out)?;
+        }
+        return fsops::rename_durable(&intent.stash, target);
+    }
+    // No stash entry: either the original never moved (it is still in place), or the stash
+    // was removed by hand. The hash of what this step wrote tells the two apart.
+    let ours_there = matches!(ours, Some(Some(_))) && holds(target, ours);
+    if ours_there {
+        out.not_restored.push(format!(
+            "{} still holds the content this transaction wrote, because its original (stashed at {}) is gone",
+            step.target.display(),
+            intent.stash.display()
+        ));
+    } else if ours.is_some() && !exists(target) {
+        out.not_restored.push(format!(
+            "{} is missing, because its original (stashed at {}) is gone",
+            step.target.display(),
+            intent.stash.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Make room at `target` for the original: remove what this transaction wrote there, or an
+/// exact copy of the original (a power cut can leave both names of a rename), and move
+/// anything else into the stash.
+fn clear_target(
+    intent: &Intent,
+    target: &Path,
+    ours: Option<&Option<String>>,
+    out: &mut Outcome,
+) -> std::io::Result<()> {
+    if !exists(target) {
+        return Ok(());
+    }
+    let duplicate = || {
+        let a = hash::content_hash(target).ok().flatten();
+        a.is_some() && a == hash::content_hash(&intent.stash).ok().flatten()
+    };
+    if holds(target, ours) || duplicate() {
+        fsops::remove_durable(target)
+    } else {
+        move_aside(intent, target, out)
+    }
+}
+
+/// Whether `target` holds exactly what the journal says this step put there.
+fn holds(target: &Path, ours: Option<&Option<String>>) -> bool {
+    match ours {
+        Some(Some(h)) => hash::content_hash(target).ok().flatten().as_deref() == Some(h),
+        _ => false,
+    }
+}
+
+/// Move an entry this transaction did not write out of the way, into its stash, under a name
+/// beside the step's stash entry.
+fn move_aside(intent: &Intent, target: &Path, out: &mut Outcome) -> std::io::Result<()> {
+    let dir = intent.stash.parent().unwrap_or(Path::new("."));
+    fsops::create_dirs_durable(dir, 0o700)?;
+    let base = intent
+        .stash
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut n = 1;
+    let to = loop {
+        let name = if n == 1 {
+            format!("{base}.found")
+        } else {
+            format!("{base}.found-{n}")
+        };
+        let p = dir.join(name);
+        if !exists(&p) {
+            break p;
+        }
+        n += 1;
+    };
+    fsops::rename_durable(target, &to)?;
+    out.moved_aside.push((target.to_path_buf(), to));
+    Ok(())
+}
+
+/// A stash folder this transaction made under the root (`.drconsole-stash/<txid>`), and the
+/// `.drconsole-stash` above it, are removed once empty: a rolled-back transaction leaves
+/// nothing behind in the server's tree.
+fn remove_empty_stash(tx: &Transaction, stash: &Path) {
+    let Some(dir) = stash.parent() else { return };
+    if dir.file_name().is_none_or(|n| n != tx.txid.as_str()) || !dir.starts_with(&tx.plan.root) {
+        return;
+    }
+    for d in [Some(dir), dir.parent()].into_iter().flatten() {
+        if std::fs::read_dir(d).is_ok_and(|mut e| e.next().is_none())
+            && std::fs::remove_dir(d).is_ok()
+            && let Some(p) = d.parent()
+        {
+            let _ = fsops::fsync_dir(p);
+        }
+    }
 }
 
 fn is_real_dir(p: &Path) -> bool {

@@ -239,32 +239,144 @@ fn undo_refuses_a_file_changed_since_the_commit_unless_forced() {
     );
 }
 
+/// Rewrite the log of the newest transaction keeping only the records `keep` accepts.
+fn rewrite_log(f: &Fixture, keep: impl Fn(&record::Record) -> bool) -> Transaction {
+    let journal = Journal::of(&f.ctx);
+    let tx = journal.transactions().unwrap().pop().unwrap();
+    let log = tx.dir.join("log");
+    let (records, _, _) = record::decode(&std::fs::read(&log).unwrap());
+    let mut kept = Vec::new();
+    for r in records.iter().filter(|r| keep(r)) {
+        kept.extend(record::encode(r).unwrap());
+    }
+    std::fs::write(&log, kept).unwrap();
+    tx
+}
+
+/// Make the committed restore look killed before its last step finished.
+fn interrupt_last_step(f: &Fixture) -> Transaction {
+    let last = restore_plan(f).steps.len() - 1;
+    rewrite_log(f, |r| {
+        !matches!(r, record::Record::Commit { .. })
+            && !matches!(r, record::Record::Done { step, .. } if *step == last)
+    })
+}
+
 #[test]
 fn recovery_rolls_back_an_unfinished_transaction_and_is_idempotent() {
     let f = fixture();
     let before = snapshot(&f.root);
     run(&f, restore_plan(&f)).unwrap();
-    // Make the committed transaction look interrupted: drop its commit record.
-    let journal = Journal::of(&f.ctx);
-    let tx = &journal.transactions().unwrap()[0];
-    let log = tx.dir.join("log");
-    let bytes = std::fs::read(&log).unwrap();
-    let (records, _) = record::decode(&bytes, &log).unwrap();
-    let mut kept = Vec::new();
-    for r in records
-        .iter()
-        .filter(|r| !matches!(r, record::Record::Commit { .. }))
-    {
-        kept.extend(record::encode(r).unwrap());
-    }
+    let tx = interrupt_last_step(&f);
     // Plus a torn half-record at the end, as a crash mid-append leaves.
-    kept.extend_from_slice(b"0000004f 12");
-    std::fs::write(&log, kept).unwrap();
+    let log = tx.dir.join("log");
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes.extend_from_slice(b"0000004f 12");
+    std::fs::write(&log, bytes).unwrap();
+    let report = recover(&f.ctx).unwrap();
+    assert_eq!(report.rolled_back, vec![tx.txid.clone()]);
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    assert_eq!(snapshot(&f.root), before);
+    assert!(recover(&f.ctx).unwrap().rolled_back.is_empty());
+    assert_eq!(
+        list(&Journal::of(&f.ctx)).unwrap()[0].state,
+        TxState::RolledBack
+    );
+}
+
+#[test]
+fn a_damaged_commit_record_is_never_rolled_back_and_undo_still_works() {
+    for damage in ["flip", "cut"] {
+        let f = fixture();
+        let before = snapshot(&f.root);
+        run(&f, restore_plan(&f)).unwrap();
+        let after = snapshot(&f.root);
+        let journal = Journal::of(&f.ctx);
+        let log = journal.transactions().unwrap()[0].dir.join("log");
+        let mut bytes = std::fs::read(&log).unwrap();
+        let n = bytes.len();
+        match damage {
+            "flip" => bytes[n - 20] ^= 0x01,
+            _ => bytes.truncate(n - 30),
+        }
+        std::fs::write(&log, &bytes).unwrap();
+        // The server writes to a restored file after the damage: that must survive.
+        std::fs::write(f.root.join("srv/New/copy.crt"), b"written since").unwrap();
+        let report = recover(&f.ctx).unwrap();
+        assert!(report.rolled_back.is_empty(), "{damage}: {report:?}");
+        assert_eq!(report.damaged.len(), 1, "{damage}: {report:?}");
+        assert_eq!(
+            std::fs::read(f.root.join("srv/New/copy.crt")).unwrap(),
+            b"written since"
+        );
+        std::fs::write(f.root.join("srv/New/copy.crt"), b"new cert").unwrap();
+        assert_eq!(snapshot(&f.root), after, "{damage}");
+        let s = &list(&journal).unwrap()[0];
+        assert_eq!(s.state, TxState::Damaged, "{damage}");
+        assert!(s.damage.as_deref().unwrap().contains("undo"), "{s:?}");
+        let found = findings(&journal);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, crate::findings::Code::JournalDamaged);
+        // The damaged bytes are left for the operator, not cut off.
+        assert_eq!(std::fs::read(&log).unwrap(), bytes);
+        undo(&f, false).unwrap();
+        assert_eq!(snapshot(&f.root), before, "{damage}");
+        assert_eq!(list(&journal).unwrap()[1].state, TxState::Undone);
+    }
+}
+
+#[test]
+fn a_file_placed_at_a_target_after_a_crash_survives_in_the_stash() {
+    let f = fixture();
+    let before = snapshot(&f.root);
+    run(&f, restore_plan(&f)).unwrap();
+    let tx = interrupt_last_step(&f);
+    // After the crash, an admin copies a database into place by hand.
+    std::fs::write(f.root.join("srv/Main.db"), b"placed by hand").unwrap();
     let report = recover(&f.ctx).unwrap();
     assert_eq!(report.rolled_back, vec![tx.txid.clone()]);
     assert_eq!(snapshot(&f.root), before);
-    assert!(recover(&f.ctx).unwrap().rolled_back.is_empty());
-    assert_eq!(list(&journal).unwrap()[0].state, TxState::RolledBack);
+    let note = report.notes.join("\n");
+    assert!(note.contains("srv/Main.db"), "{note}");
+    let kept: Vec<_> = walkdir::WalkDir::new(&tx.dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| std::fs::read(e.path()).unwrap() == b"placed by hand")
+        .collect();
+    assert_eq!(kept.len(), 1, "the hand-placed file is not in the stash");
+    assert!(
+        note.contains(&kept[0].path().display().to_string()),
+        "{note}"
+    );
+    let reason = list(&Journal::of(&f.ctx)).unwrap()[0]
+        .reason
+        .clone()
+        .unwrap();
+    assert!(reason.contains("placed there after"), "{reason}");
+}
+
+#[test]
+fn with_its_stash_gone_recovery_says_what_could_not_be_put_back() {
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let tx = interrupt_last_step(&f);
+    std::fs::remove_dir_all(tx.dir.join("stash")).unwrap();
+    let report = recover(&f.ctx).unwrap();
+    let note = report.notes.join("\n");
+    assert!(note.contains("NOT everything could be put back"), "{note}");
+    assert!(
+        !note.contains("every path holds what it held before"),
+        "{note}"
+    );
+    for path in ["srv/Main.db ", "srv/Certs ", "srv/Main.db-wal "] {
+        assert!(note.contains(path), "{path} missing from: {note}");
+    }
+    let reason = list(&Journal::of(&f.ctx)).unwrap()[0]
+        .reason
+        .clone()
+        .unwrap();
+    assert!(reason.contains("NOT everything"), "{reason}");
 }
 
 #[test]
@@ -371,4 +483,163 @@ fn undo_refuses_a_transaction_made_under_another_root() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("--root"), "{err}");
+}
+
+/// Write a transaction log by hand, as someone who could write the journal would.
+fn plant(f: &Fixture, records: &[record::Record]) -> PathBuf {
+    let journal = Journal::of(&f.ctx);
+    journal.ensure().unwrap();
+    let dir = journal.dir().join("0001-20261122T080000Z");
+    std::fs::create_dir(&dir).unwrap();
+    let mut bytes = Vec::new();
+    for r in records {
+        bytes.extend(record::encode(r).unwrap());
+    }
+    std::fs::write(dir.join("log"), bytes).unwrap();
+    std::fs::set_permissions(dir.join("log"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    dir
+}
+
+#[test]
+fn a_planted_transaction_naming_paths_outside_its_root_is_never_acted_on() {
+    let f = fixture();
+    let victim = f._tmp.path().join("etc");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("passwd"), b"root:x:0:0").unwrap();
+    let stash_outside = f._tmp.path().join("stolen");
+    std::fs::write(&stash_outside, b"attacker's file").unwrap();
+    let begin = |target: &str| record::Record::Begin {
+        txid: "0001-20261122T080000Z".into(),
+        at: f.ctx.clock.now(),
+        plan: plan(
+            &f,
+            vec![step(
+                target,
+                StepKind::CopyFile {
+                    source: f.src.join("Main.dbbackup"),
+                },
+            )],
+        ),
+        origin: record::Origin::default(),
+    };
+    let cases = [
+        // A target that climbs out of the root: its removal would take the victim folder.
+        ("../etc", None),
+        // A plain target whose "stash" lies outside: rollback would move it over the target.
+        ("srv/Main.db", Some(stash_outside.clone())),
+    ];
+    for (target, stash) in cases {
+        let abs = f.root.join(target);
+        let parent = abs.parent().unwrap();
+        let name = abs.file_name().unwrap().to_string_lossy().into_owned();
+        let intent = record::Record::Intent {
+            step: 0,
+            had: stash.as_ref().map(|_| crate::plan::EntryKind::File),
+            stash: stash.clone().unwrap_or_else(|| victim.join("x")),
+            temp: parent.join(format!(".{name}.drconsole-0001-20261122T080000Z-0.tmp")),
+        };
+        let dir = plant(&f, &[begin(target), intent]);
+        // The lock file is the only thing recovery may create.
+        drop(Journal::of(&f.ctx).lock(Duration::ZERO).unwrap());
+        let before = snapshot(f._tmp.path());
+        let report = recover(&f.ctx).unwrap();
+        assert!(report.rolled_back.is_empty(), "{target}: {report:?}");
+        assert_eq!(report.failed.len(), 1, "{target}: {report:?}");
+        assert!(
+            report.failed[0].1.contains("not written by drconsole"),
+            "{report:?}"
+        );
+        assert_eq!(
+            snapshot(f._tmp.path()),
+            before,
+            "{target}: something was touched"
+        );
+        assert_eq!(std::fs::read(victim.join("passwd")).unwrap(), b"root:x:0:0");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_planted_symlink_lock_is_refused_and_its_target_never_truncated() {
+    let f = fixture();
+    let journal = Journal::of(&f.ctx);
+    journal.ensure().unwrap();
+    let victim = f._tmp.path().join("shadow");
+    std::fs::write(&victim, b"root:$6$secret").unwrap();
+    std::os::unix::fs::symlink(&victim, journal.dir().join("lock")).unwrap();
+    let err = journal.lock(Duration::ZERO).unwrap_err().to_string();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"root:$6$secret");
+    let mut p = restore_plan(&f);
+    let err = prepare(&f.ctx, &mut p, false).unwrap_err().to_string();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"root:$6$secret");
+}
+
+#[test]
+fn a_journal_others_can_write_is_refused_not_repaired() {
+    for mode in [0o777, 0o775] {
+        let f = fixture();
+        run(&f, restore_plan(&f)).unwrap();
+        let dir = f.ctx.journal_dir();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+        let err = recover(&f.ctx).unwrap_err().to_string();
+        assert!(err.contains("writable by"), "{err}");
+        assert!(undo(&f, false).unwrap_err().contains("writable by"));
+        let now = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(now, mode, "the journal's mode was changed");
+    }
+}
+
+#[test]
+fn a_journal_owned_by_another_user_is_refused() {
+    if crate::state_dir::euid() != 0 {
+        eprintln!("skipped: giving a folder to another user needs root");
+        return;
+    }
+    let f = fixture();
+    run(&f, restore_plan(&f)).unwrap();
+    let tx = Journal::of(&f.ctx).transactions().unwrap().remove(0);
+    for path in [tx.dir.join("log"), tx.dir.clone(), f.ctx.journal_dir()] {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        let err = recover(&f.ctx).unwrap_err().to_string();
+        assert!(
+            err.contains("owned by uid 65534"),
+            "{}: {err}",
+            path.display()
+        );
+        std::os::unix::fs::chown(&path, Some(0), Some(0)).unwrap();
+    }
+    recover(&f.ctx).unwrap();
+}
+
+#[test]
+fn a_rolled_back_transaction_leaves_no_stash_folder_in_the_root() {
+    // The stash goes under the root only when the state folder is on another file system.
+    let Ok(other) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("skipped: no /dev/shm for a state folder on another file system");
+        return;
+    };
+    let mut f = fixture();
+    let dev = |p: &Path| std::os::unix::fs::MetadataExt::dev(&std::fs::metadata(p).unwrap());
+    if dev(other.path()) == dev(&f.root) {
+        eprintln!("skipped: /dev/shm is on the same file system as the temporary folder");
+        return;
+    }
+    f.ctx.state_dir = other.path().join("state");
+    let before = snapshot(&f.root);
+    let mut p = restore_plan(&f);
+    p.steps.push(step(
+        "srv/Other.db",
+        StepKind::CopyFile {
+            source: f.src.join("does-not-exist"),
+        },
+    ));
+    let err = run(&f, p).unwrap_err().to_string();
+    assert!(
+        err.contains("every path holds what it held before"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&f.root), before);
+    assert!(!f.root.join(".drconsole-stash").exists());
 }

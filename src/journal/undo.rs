@@ -50,7 +50,7 @@ pub fn default_undo_target(journal: &Journal) -> Result<Transaction, UndoError> 
     let summaries = summarize(&txs);
     let id = summaries
         .iter()
-        .find(|s| s.state == TxState::Committed)
+        .find(|s| matches!(s.state, TxState::Committed | TxState::Damaged))
         .map(|s| s.id.clone())
         .ok_or(UndoError::Nothing)?;
     txs.into_iter()
@@ -85,7 +85,8 @@ pub fn build_undo_plan(
         .into_iter()
         .find(|s| s.id == tx.txid)
         .ok_or_else(|| UndoError::NotFound(tx.txid.clone()))?;
-    if summary.state != TxState::Committed {
+    let damaged_in_effect = summary.state == TxState::Damaged && tx.all_done();
+    if summary.state != TxState::Committed && !damaged_in_effect {
         return Err(UndoError::NotCommitted {
             txid: tx.txid.clone(),
             state: summary.state.as_str(),
@@ -97,6 +98,13 @@ pub fn build_undo_plan(
     }
     if tx.pruned.is_some() {
         return Err(UndoError::Pruned(tx.txid.clone()));
+    }
+    if let Err(why) = tx.check_confined(journal.dir()) {
+        return Err(UndoError::NotCommitted {
+            txid: tx.txid.clone(),
+            state: "not drconsole's",
+            extra: format!(" ({why})"),
+        });
     }
     let mut plan = Plan::new(
         Action::Undo {
@@ -133,6 +141,16 @@ pub fn build_undo_plan(
         Check::ServerStopped,
         "no server process running",
     ));
+    if plan
+        .steps
+        .iter()
+        .any(crate::plan::preconditions::is_database_step)
+    {
+        plan.preconditions.push(Precondition::pending(
+            Check::DatabasesNotInUse,
+            crate::plan::restore::IN_USE,
+        ));
+    }
     plan.preconditions.push(Precondition::pending(
         Check::JournalLock,
         "no other drconsole holds the journal lock",
@@ -147,8 +165,9 @@ pub fn build_undo_plan(
             format!("stashed original {} still there", path.display()),
         ));
     }
-    if let Some((_, hashes)) = &tx.commit {
-        for (target, hash) in hashes {
+    {
+        // A damaged commit still leaves the hash each step recorded for what it wrote.
+        for (target, hash) in &tx.expected_hashes() {
             plan.preconditions.push(Precondition::pending(
                 Check::UnchangedSinceCommit {
                     target: target.clone(),

@@ -1,24 +1,24 @@
 //! The full SQLite `integrity_check` a restore runs on its sources before and on the live
-//! databases after, through the scanner's own checker (read-only, never creating `-shm`).
+//! databases after, through the scanner's own checker: it covers the committed frames of a
+//! `-wal` beside the file — what SQLite itself reads on open — and never creates `-shm`.
 
 use crate::inventory::sqlite::{self, Mutability};
 use crate::inventory::{CheckLevel, DbState};
 use std::path::Path;
 
 /// Run a full `PRAGMA integrity_check` on `path` now (never from the cache); `Err` carries
-/// SQLite's first messages.
+/// SQLite's first messages, or why the file could not be verified (which is no pass either).
 pub fn full_check(path: &Path) -> Result<(), Vec<String>> {
     let mut file = sqlite::stat(path);
-    // A -wal beside the file holds committed pages: immutable mode would ignore them.
-    let wal = super::restore::with_suffix(path, "-wal");
-    let mutability = if wal.exists() {
-        Mutability::Live
-    } else {
-        Mutability::Frozen
-    };
-    sqlite::check(&mut file, CheckLevel::Full, mutability);
+    // `Live`: honour locks and a hot journal as SQLite would on open; a -wal is read either way.
+    sqlite::check(&mut file, CheckLevel::Full, Mutability::Live);
     if file.state == DbState::Ok {
         return Ok(());
+    }
+    if file.state == DbState::Unverifiable {
+        return Err(vec![crate::inventory::databases::unverifiable_message(
+            &file,
+        )]);
     }
     let mut messages = file.messages;
     if messages.is_empty() {

@@ -4,6 +4,8 @@
 
 pub mod hash;
 pub mod integrity;
+pub mod keyfile;
+pub mod modes;
 pub mod preconditions;
 pub mod probe;
 pub mod restore;
@@ -136,6 +138,9 @@ pub enum Status {
 pub enum Check {
     /// No server process of the profile is running.
     ServerStopped,
+    /// No process has a database the plan replaces (or its `-wal`, `-shm`, `-journal`) open
+    /// or locked.
+    DatabasesNotInUse,
     /// Enough free space on the volume holding this (root-relative) folder.
     FreeSpace {
         /// A folder on the volume.

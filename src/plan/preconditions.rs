@@ -1,23 +1,123 @@
-//! Checking a plan's preconditions against the machine right now: server processes, free
-//! space, readable (and intact) sources, targets inside the root, the journal lock.
-//! Nothing here writes; a failed precondition says what is wrong and what to do.
+//! Checking a plan's preconditions against the machine right now: server processes, databases
+//! held open or locked by any process, free space, readable (and intact) sources, targets
+//! inside the root, the journal lock. Checked when the plan is shown, and again at the moment
+//! of the change (`recheck_at_write`, `check_database_step`): a prompt or a confirmation dialog
+//! can wait for minutes while someone starts the server. Nothing here writes.
 
-use super::{Check, Plan, Status, hash, integrity};
+use super::restore::DB_COMPANIONS;
+use super::{Check, Plan, Status, Step, hash, integrity};
+use crate::component::Component;
 use crate::context::Context;
 use std::path::{Component as PathPart, Path, PathBuf};
 
 /// Safety margin on top of the bytes a plan writes, per volume.
 const SPACE_MARGIN: u64 = 1 << 20;
 
+/// How much a check does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// Everything, including a full integrity check of every database source.
+    Full,
+    /// At the moment of the write: everything but the sources' integrity checks, which the
+    /// full check of every restored database before the commit repeats on the copy itself.
+    AtWrite,
+}
+
 /// Evaluate every precondition of `plan`. `lock` says whether this process holds the journal
 /// lock (`Err` names who does).
 pub fn check_preconditions(ctx: &Context, plan: &mut Plan, lock: Result<(), String>) {
+    evaluate(ctx, plan, lock, Depth::Full);
+}
+
+/// Check `plan`'s preconditions again immediately before its first write, under the journal
+/// lock this process holds. `Err` says every one that no longer holds, and why.
+pub fn recheck_at_write(ctx: &Context, plan: &Plan) -> Result<(), String> {
+    let mut now = plan.clone();
+    evaluate(ctx, &mut now, Ok(()), Depth::AtWrite);
+    let failed: Vec<String> = now
+        .failed()
+        .map(|p| format!("{}: {}", p.description, p.detail))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "no longer true at the moment of the change: {}",
+            failed.join("; ")
+        ))
+    }
+}
+
+/// Before a step that writes a database (or its companions): the server is still stopped and
+/// no process has any database of the plan open or locked. Steps of other components pass.
+pub fn check_database_step(ctx: &Context, plan: &Plan, step: &Step) -> Result<(), String> {
+    if !is_database_step(step) {
+        return Ok(());
+    }
+    let required = plan
+        .preconditions
+        .iter()
+        .any(|p| p.check == Check::ServerStopped);
+    if required {
+        server_stopped(ctx)?;
+    }
+    databases_not_in_use(plan).map(|_| ())
+}
+
+/// Whether a step belongs to a database component.
+pub fn is_database_step(step: &Step) -> bool {
+    matches!(
+        Component::parse(&step.component),
+        Ok(Component::Database(_))
+    )
+}
+
+/// Absolute paths of every database the plan writes, with its `-wal`, `-shm` and `-journal`.
+pub fn database_files(plan: &Plan) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for step in plan.steps.iter().filter(|s| is_database_step(s)) {
+        let name = step.target.as_os_str().to_string_lossy();
+        let base = DB_COMPANIONS
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .map_or_else(|| step.target.clone(), PathBuf::from);
+        let files = std::iter::once(base.clone()).chain(
+            DB_COMPANIONS
+                .iter()
+                .map(|s| super::restore::with_suffix(&base, s)),
+        );
+        for f in files {
+            let abs = plan.abs(&f);
+            if !out.contains(&abs) {
+                out.push(abs);
+            }
+        }
+    }
+    out
+}
+
+fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Depth) {
     let root = plan.root.clone();
     let targets: Vec<PathBuf> = plan.steps.iter().map(|s| s.target.clone()).collect();
+    let in_use = plan
+        .preconditions
+        .iter()
+        .any(|p| p.check == Check::DatabasesNotInUse)
+        .then(|| databases_not_in_use(plan));
     let mut volumes: Vec<(u64, u64, PathBuf)> = Vec::new(); // (device, needed, folder)
     for p in plan.preconditions.iter_mut() {
         let result = match &p.check {
             Check::ServerStopped => server_stopped(ctx),
+            Check::DatabasesNotInUse => match in_use.clone().unwrap_or(Ok(None)) {
+                // Passes, saying what could not be seen: a pass is only as good as the look.
+                Ok(Some(note)) => {
+                    p.status = Status::Pass;
+                    p.detail = note;
+                    continue;
+                }
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
             Check::JournalLock => lock.clone(),
             Check::TargetsInsideRoot => {
                 targets.iter().try_for_each(|t| check_inside_root(&root, t))
@@ -35,7 +135,9 @@ pub fn check_preconditions(ctx: &Context, plan: &mut Plan, lock: Result<(), Stri
                     Err(e) => Err(e),
                 }
             }
-            Check::SourceReadable { source, database } => source_ok(source, *database),
+            Check::SourceReadable { source, database } => {
+                source_ok(source, *database && depth == Depth::Full)
+            }
             Check::StashPresent { path } => match std::fs::symlink_metadata(path) {
                 Ok(_) => Ok(()),
                 Err(e) => Err(format!(
@@ -109,6 +211,25 @@ fn server_stopped(ctx: &Context) -> Result<(), String> {
         ctx.profile.stop_hint.clone()
     };
     Err(format!("the server is running: {list}. {hint}"))
+}
+
+/// No other process has a database of the plan (or a companion file) open or locked. Asked
+/// now: a backup agent, an `sqlite3` shell or a half-stopped server may hold one. `Ok` carries
+/// what could not be seen, if anything.
+fn databases_not_in_use(plan: &Plan) -> Result<Option<String>, String> {
+    let seen = crate::inventory::openfiles::holders(&database_files(plan));
+    if seen.found.is_empty() {
+        return Ok(seen.blind);
+    }
+    let list = seen
+        .found
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(format!(
+        "a database being replaced is in use: {list}. Stop that process (or close that sqlite3 shell), then try again"
+    ))
 }
 
 /// `rel` is a plain relative path, and every folder on the way from `root` to it is a real

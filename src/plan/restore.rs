@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 /// Companion files SQLite keeps beside a database; they travel with it.
 pub const DB_COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
 
+/// The description of `Check::DatabasesNotInUse` (restores and undos word it alike).
+pub const IN_USE: &str = "no other process has a database being replaced open or locked";
+
 /// How a missing source is worded (and recognised when a group member may be skipped).
 const ABSENT: &str = "the set does not carry";
 
@@ -283,6 +286,14 @@ impl Builder<'_> {
             DbState::Missing => Some(format!("{path} is missing")),
             DbState::Empty => Some(format!("{path} is empty")),
             DbState::Unreadable => Some(format!("{path} cannot be read")),
+            DbState::Unverifiable => Some(format!(
+                "{path} could not be verified ({}); drconsole restores only what it could check",
+                member
+                    .file
+                    .messages
+                    .first()
+                    .map_or("no details", |m| m.as_str())
+            )),
             DbState::NotSqlite => Some(format!("{path} is not a SQLite database")),
             DbState::Corrupt => Some(format!(
                 "{path} fails its integrity check ({})",
@@ -449,6 +460,10 @@ impl Builder<'_> {
                 format!("no server process running ({procs})")
             },
         ));
+        if p.steps.iter().any(super::preconditions::is_database_step) {
+            p.preconditions
+                .push(Precondition::pending(Check::DatabasesNotInUse, IN_USE));
+        }
         p.preconditions.push(Precondition::pending(
             Check::JournalLock,
             "no other drconsole holds the journal lock",

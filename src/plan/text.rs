@@ -1,6 +1,7 @@
 //! The plain-text rendering of a plan: what `--dry-run` prints and the confirmation shows.
 
 use super::{Action, Plan, Status, StepKind};
+use crate::escape::{Shown, escape, path};
 use std::fmt;
 
 pub use crate::units::bytes;
@@ -10,12 +11,13 @@ impl fmt::Display for Plan {
         match &self.action {
             Action::Restore { set } => writeln!(
                 f,
-                "Restore {} from backup set {set}",
-                self.components.join(", ")
+                "Restore {} from backup set {}",
+                escape(&self.components.join(", ")),
+                Shown(set)
             )?,
-            Action::Undo { txid } => writeln!(f, "Undo transaction {txid}")?,
+            Action::Undo { txid } => writeln!(f, "Undo transaction {}", Shown(txid))?,
         }
-        writeln!(f, "Root: {}", self.root.display())?;
+        writeln!(f, "Root: {}", path(&self.root))?;
         if !self.preconditions.is_empty() {
             writeln!(f, "\nPreconditions:")?;
             for p in &self.preconditions {
@@ -25,9 +27,9 @@ impl fmt::Display for Plan {
                     Status::Overridden => "[FORCE]",
                     Status::Fail => "[FAIL]",
                 };
-                writeln!(f, "  {mark} {}", p.description)?;
+                writeln!(f, "  {mark} {}", escape(&p.description))?;
                 if !p.detail.is_empty() {
-                    writeln!(f, "         {}", p.detail)?;
+                    writeln!(f, "         {}", escape(&p.detail))?;
                 }
             }
         }
@@ -38,16 +40,13 @@ impl fmt::Display for Plan {
                 "  {:>3}. {:<13} {}",
                 i + 1,
                 s.kind.verb(),
-                s.target.display()
+                path(&s.target)
             )?;
             match &s.kind {
-                StepKind::CopyFile { source } | StepKind::CopyTree { source } => write!(
-                    f,
-                    "\n         from {} ({})",
-                    source.display(),
-                    bytes(s.bytes)
-                )?,
-                StepKind::MoveBack { from } => write!(f, "\n         from {}", from.display())?,
+                StepKind::CopyFile { source } | StepKind::CopyTree { source } => {
+                    write!(f, "\n         from {} ({})", path(source), bytes(s.bytes))?
+                }
+                StepKind::MoveBack { from } => write!(f, "\n         from {}", path(from))?,
                 StepKind::Stash | StepKind::CreateDir => {}
             }
             if let Some(old) = &s.replaces {
@@ -73,7 +72,7 @@ impl fmt::Display for Plan {
             )?;
         }
         for n in &self.notes {
-            writeln!(f, "Note: {n}")?;
+            writeln!(f, "Note: {}", escape(n))?;
         }
         writeln!(
             f,

@@ -2,7 +2,10 @@
 //! Built-in profiles are embedded from `profiles/`; users may load their own file.
 //! Loading validates everything up front so scanning code can trust a `Profile`.
 
+mod modes;
 mod schema;
+
+pub use modes::FileModes;
 
 pub use schema::{
     BackupLayout, CertStoreKind, CertificateStore, DatabaseSpec, DistributionPointSource,

@@ -35,6 +35,8 @@ pub struct Profile {
     pub distribution_points: Option<DistributionPointSource>,
     /// Password for PKCS#12 files, if the profile carries one.
     pub pfx_password: Option<String>,
+    /// Modes a restore gives new files and folders, and which folders are key stores.
+    pub modes: super::modes::FileModes,
 }
 
 /// One live database.
@@ -192,6 +194,8 @@ pub(super) struct RawProfile {
     distribution_points: Option<DistributionPointSource>,
     #[serde(default)]
     pfx_password: Option<String>,
+    #[serde(default)]
+    modes: super::modes::RawModes,
 }
 
 fn default_rpo() -> u32 {
@@ -360,6 +364,7 @@ impl RawProfile {
         if self.rpo_hours == 0 {
             return Err("rpo_hours must be at least 1".into());
         }
+        let modes = self.modes.resolve(path)?;
         Ok(Profile {
             name: self.name,
             product: self.product,
@@ -375,6 +380,7 @@ impl RawProfile {
             backups,
             distribution_points: self.distribution_points,
             pfx_password: self.pfx_password,
+            modes,
         })
     }
 }

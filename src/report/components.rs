@@ -2,6 +2,7 @@
 //! host state and distribution points, plus what the scan skipped.
 
 use super::format::bytes;
+use crate::escape::{Shown, escape, path};
 use crate::inventory::{Certificate, ChainStatus, Inventory, Source};
 use std::fmt::Write;
 
@@ -18,7 +19,7 @@ pub fn write(inv: &Inventory, out: &mut String) {
         out.push('\n');
         let _ = writeln!(out, "NOTES");
         for n in &inv.notes {
-            let _ = writeln!(out, "  {n}");
+            let _ = writeln!(out, "  {}", escape(n));
         }
     }
 }
@@ -37,7 +38,11 @@ fn certificates(inv: &Inventory, out: &mut String) {
         let _ = writeln!(out, "  none found");
     }
     let now = inv.scanned_at;
-    let store_w = live.iter().map(|c| c.store.len()).max().unwrap_or(0);
+    let store_w = live
+        .iter()
+        .map(|c| escape(&c.store).chars().count())
+        .max()
+        .unwrap_or(0);
     let name_w = live
         .iter()
         .map(|c| name(c).chars().count())
@@ -54,7 +59,7 @@ fn certificates(inv: &Inventory, out: &mut String) {
         let _ = writeln!(
             out,
             "  {glyph} {:<store_w$}  {:<name_w$}  {}  until {}  {:<11}  {}  {}",
-            c.store,
+            Shown(&c.store),
             name(c),
             if c.is_ca { "CA  " } else { "leaf" },
             c.not_after
@@ -88,8 +93,9 @@ fn certificates(inv: &Inventory, out: &mut String) {
     }
 }
 
+/// The certificate's common name (or subject), escaped and cut to 40 characters.
 fn name(c: &Certificate) -> String {
-    let n = c.common_name.clone().unwrap_or_else(|| c.subject.clone());
+    let n = escape(c.common_name.as_ref().unwrap_or(&c.subject)).into_owned();
     if n.chars().count() > 40 {
         format!("{}…", n.chars().take(39).collect::<String>())
     } else {
@@ -111,10 +117,11 @@ fn settings(inv: &Inventory, out: &mut String) {
     for s in inv.settings.iter().filter(|s| s.source == Source::Live) {
         let state = match (&s.path, &s.error) {
             (None, _) => "missing".to_string(),
-            (Some(_), Some(e)) => format!("unreadable: {e}"),
+            // The reason says whether it is damaged or cannot be verified.
+            (Some(_), Some(e)) => escape(e).into_owned(),
             (Some(_), None) => format!(
                 "{} plist, {}{}",
-                s.format.as_deref().unwrap_or("?"),
+                Shown(s.format.as_deref().unwrap_or("?")),
                 crate::units::count(s.keys as u64, "key"),
                 match s.differs_from_set {
                     Some(0) => ", same as backup".to_string(),
@@ -124,7 +131,7 @@ fn settings(inv: &Inventory, out: &mut String) {
                 }
             ),
         };
-        let _ = writeln!(out, "  {:<32}  {state}", s.component);
+        let _ = writeln!(out, "  {:<32}  {state}", Shown(&s.component));
     }
     for f in &inv.folders {
         let state = if f.present {
@@ -142,7 +149,7 @@ fn settings(inv: &Inventory, out: &mut String) {
         } else {
             "missing".into()
         };
-        let _ = writeln!(out, "  {:<32}  {state}", f.component);
+        let _ = writeln!(out, "  {:<32}  {state}", Shown(&f.component));
     }
 }
 
@@ -152,16 +159,16 @@ fn host(inv: &Inventory, out: &mut String) {
         out,
         "HOST  {}",
         if h.hostname.is_empty() {
-            "?"
+            Shown("?")
         } else {
-            &h.hostname
+            Shown(&h.hostname)
         }
     );
     if h.running.is_empty() {
         let _ = writeln!(out, "  server stopped");
     }
     for p in &h.running {
-        let _ = writeln!(out, "  running: {} (pid {})", p.name, p.pid);
+        let _ = writeln!(out, "  running: {} (pid {})", Shown(&p.name), p.pid);
     }
     // The live free-space number changes between two runs a second apart, so it is printed
     // only when it matters (short of what a restore needs); otherwise the verdict is, which is
@@ -201,13 +208,13 @@ fn distribution_points(inv: &Inventory, out: &mut String) {
     let w = inv
         .distribution_points
         .iter()
-        .map(|p| p.name.chars().count())
+        .map(|p| escape(&p.name).chars().count())
         .max()
         .unwrap_or(0);
     for p in &inv.distribution_points {
         let role = if p.is_master { "master" } else { "mirror" };
         let detail = if !p.reachable {
-            format!("UNREACHABLE {}", p.path.display())
+            format!("UNREACHABLE {}", path(&p.path))
         } else if p.is_master && p.missing + p.extra + p.changed == 0 {
             format!(
                 "{}, {}",
@@ -224,7 +231,12 @@ fn distribution_points(inv: &Inventory, out: &mut String) {
                 p.changed
             )
         };
-        let _ = writeln!(out, "  {:<w$}  {role}  {:<24}  {detail}", p.name, p.address);
+        let _ = writeln!(
+            out,
+            "  {:<w$}  {role}  {:<24}  {detail}",
+            Shown(&p.name),
+            Shown(&p.address)
+        );
     }
 }
 

@@ -47,7 +47,7 @@ pub fn describe(tx: &TxSummary) -> String {
         ),
         _ => tx.action.clone(),
     };
-    let undo = if tx.state == TxState::Committed && !tx.pruned {
+    let undo = if matches!(tx.state, TxState::Committed | TxState::Damaged) && !tx.pruned {
         ", undo available"
     } else {
         ""
@@ -76,6 +76,7 @@ mod tests {
             bytes_stashed: 0,
             pruned,
             reason: None,
+            damage: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Plain-text reports for the terminal and for logs: worst first, one fact per line.
 
 use super::format::{age, bytes};
+use crate::escape::{Shown, escape, path};
 use crate::findings::Severity;
 use crate::inventory::{BackupSet, CheckLevel, DbFile, DbState, Inventory, Verdict};
 use std::fmt::Write;
@@ -11,8 +12,8 @@ pub fn check(inv: &Inventory) -> String {
     let _ = writeln!(
         out,
         "drconsole check: profile {}, root {}, at {}",
-        inv.profile,
-        inv.root.display(),
+        Shown(&inv.profile),
+        path(&inv.root),
         inv.scanned_at.format("%Y-%m-%d %H:%M:%S UTC")
     );
     out.push('\n');
@@ -52,12 +53,11 @@ fn findings(inv: &Inventory, out: &mut String) {
             "  {:<8}  {:<22} {}",
             f.severity.as_str().to_uppercase(),
             f.code.as_str(),
-            f.component
+            Shown(&f.component)
         );
-        // SQLite's messages may span lines: keep every line under the finding.
-        for line in f.message.lines() {
-            let _ = writeln!(out, "            {line}");
-        }
+        // Messages name files and sets: a newline in a name must not start a forged line, so
+        // the message stays one line with its line breaks shown as \n.
+        let _ = writeln!(out, "            {}", escape(&f.message));
         let _ = writeln!(out, "            -> {}", f.hint);
     }
 }
@@ -67,19 +67,19 @@ fn databases(inv: &Inventory, out: &mut String) {
     let width = inv
         .databases
         .iter()
-        .map(|d| d.name.len())
+        .map(|d| escape(&d.name).chars().count())
         .max()
         .unwrap_or(0);
     for d in &inv.databases {
         let mut line = format!(
             "  {} {:<width$}  {:>10}  {}",
             glyph_db(d.file.state),
-            d.name,
+            Shown(&d.name),
             size_of(&d.file),
-            state_text(&d.file)
+            escape(&state_text(&d.file))
         );
         if !d.leftovers.is_empty() {
-            let _ = write!(line, "  leftover {}", d.leftovers.join(" "));
+            let _ = write!(line, "  leftover {}", escape(&d.leftovers.join(" ")));
         }
         let _ = writeln!(out, "{line}");
     }
@@ -93,7 +93,7 @@ fn backup_sets(inv: &Inventory, out: &mut String) {
     let width = inv
         .backup_sets
         .iter()
-        .map(|s| s.id.chars().count())
+        .map(|s| escape(&s.id).chars().count())
         .max()
         .unwrap_or(0);
     for s in &inv.backup_sets {
@@ -101,11 +101,11 @@ fn backup_sets(inv: &Inventory, out: &mut String) {
             out,
             "  {} {:<width$}  {:<10}  {:>8} old  {:>10}  {}",
             if s.recommended { '*' } else { ' ' },
-            s.id,
+            Shown(&s.id),
             s.verdict.as_str(),
             age(s.age_hours),
             bytes(s.bytes),
-            set_detail(s)
+            escape(&set_detail(s))
         );
     }
 }
@@ -125,6 +125,18 @@ fn set_detail(s: &BackupSet) -> String {
             .map(|m| format!("{}: {}", m.database, state_text(&m.file)))
             .collect::<Vec<_>>()
             .join("; "),
+        Verdict::Unverified
+            if s.members
+                .iter()
+                .any(|m| m.file.state == DbState::Unverifiable) =>
+        {
+            s.members
+                .iter()
+                .filter(|m| m.file.state == DbState::Unverifiable)
+                .map(|m| format!("{}: {}", m.database, state_text(&m.file)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
         Verdict::Unverified => "quick check passed, full check not run".into(),
         Verdict::Restorable => s.path.display().to_string(),
     }
@@ -146,14 +158,23 @@ pub fn state_text(f: &DbFile) -> String {
         CheckLevel::None => "",
     };
     let first = f.messages.first().map(String::as_str).unwrap_or("");
-    match f.state {
+    let state = match f.state {
         DbState::Missing => "missing".into(),
         DbState::Empty => "empty (0 bytes)".into(),
         DbState::Unreadable => format!("unreadable: {first}"),
+        DbState::Unverifiable => format!("cannot verify{level}: {first}"),
         DbState::NotSqlite => format!("not SQLite: {first}"),
         DbState::Corrupt => format!("corrupt{level}: {first}"),
         DbState::Unchecked => "not checked".into(),
         DbState::QuickOk | DbState::Ok => format!("ok{level}"),
+    };
+    match f.wal {
+        Some(w) if w.ignored_frames > 0 => format!(
+            "{state}; WAL included: {} committed frames ({} after the last commit ignored, as SQLite does)",
+            w.frames, w.ignored_frames
+        ),
+        Some(w) => format!("{state}; WAL included: {} committed frames", w.frames),
+        None => state,
     }
 }
 

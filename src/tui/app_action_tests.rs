@@ -356,6 +356,7 @@ fn j_lists_transactions_newest_first() {
         bytes_stashed: 2048,
         pruned: false,
         reason: None,
+        damage: None,
     };
     app.update(Action::JournalListed(id, Ok(vec![tx])));
     let s = screen(&app, 80, 24);

@@ -222,7 +222,7 @@ pub fn put_back_warnings(plan: &Plan) -> Vec<String> {
                 "fails its integrity check ({})",
                 crate::tui::widgets::db_state_name(file.state)
             ),
-            DbState::Missing | DbState::Unreadable | DbState::Unchecked => {
+            DbState::Missing | DbState::Unreadable | DbState::Unchecked | DbState::Unverifiable => {
                 "cannot be verified: its stashed copy could not be checked".to_string()
             }
         };

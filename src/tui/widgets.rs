@@ -69,6 +69,7 @@ pub fn db_status(state: DbState) -> Status {
     match state {
         DbState::Ok => Status::Ok,
         DbState::QuickOk | DbState::Unchecked => Status::Pending,
+        DbState::Unverifiable => Status::Warning,
         DbState::Empty | DbState::Missing => Status::Error,
         DbState::Corrupt | DbState::NotSqlite | DbState::Unreadable => Status::Error,
     }
@@ -80,6 +81,7 @@ pub fn db_state_name(state: DbState) -> &'static str {
         DbState::Missing => "missing",
         DbState::Empty => "empty",
         DbState::Unreadable => "unreadable",
+        DbState::Unverifiable => "cannot verify",
         DbState::NotSqlite => "not sqlite",
         DbState::Corrupt => "corrupt",
         DbState::QuickOk => "quick ok",
@@ -133,8 +135,11 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// Fit text into `w` cells: unchanged when it fits, else cut with `…` at the end.
+/// Fit text into `w` cells: unchanged when it fits, else cut with `…` at the end. Names from
+/// disk pass through the core's one escaping function here, so the console shows `\x1b` where
+/// the text reports do (and a bidirectional override cannot reorder the row).
 pub fn fit(s: &str, w: usize) -> String {
+    let s = &*crate::escape::escape(s);
     if width(s) <= w {
         return s.to_string();
     }
@@ -157,6 +162,7 @@ pub fn fit(s: &str, w: usize) -> String {
 
 /// Fit a path into `w` cells keeping its end (the file name matters most): `…/Server/x.db`.
 pub fn fit_left(s: &str, w: usize) -> String {
+    let s = &*crate::escape::escape(s);
     if width(s) <= w {
         return s.to_string();
     }
@@ -202,13 +208,14 @@ pub fn cell_right(s: &str, w: usize) -> String {
 pub fn show_path(path: &Path, root: &Path) -> String {
     match path.strip_prefix(root) {
         Ok(rel) if !root.as_os_str().is_empty() && rel.as_os_str().is_empty() => ".".into(),
-        Ok(rel) if !root.as_os_str().is_empty() => rel.display().to_string(),
-        _ => path.display().to_string(),
+        Ok(rel) if !root.as_os_str().is_empty() => crate::escape::path(rel),
+        _ => crate::escape::path(path),
     }
 }
 
 /// Text (a finding message) with absolute paths under the root made relative, as in the panes.
 pub fn relativize(text: &str, root: &Path) -> String {
+    let text = &*crate::escape::escape(text);
     let r = root.display().to_string();
     if r.is_empty() || r == "/" {
         return text.to_string();
@@ -269,6 +276,17 @@ pub fn heading(theme: &Theme, text: &str) -> Line<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_show_hostile_names_escaped_and_measure_them_so() {
+        let name = "set\x1b]0;t\x07\nFAKE";
+        assert_eq!(cell(name, 22), "set\\x1b]0;t\\x07\\nFAKE ");
+        assert_eq!(fit_left(name, 8), "…7\\nFAKE");
+        assert_eq!(
+            show_path(Path::new("/r/a\u{202e}b"), Path::new("/r")),
+            "a\\u{202e}b"
+        );
+    }
 
     #[test]
     fn bytes_use_binary_units_with_one_decimal_below_ten() {

@@ -165,6 +165,16 @@ impl Install {
 
     /// Run the real binary with the installation's root, state and clock.
     pub fn run(&self, args: &[&str], env: &[(&str, String)]) -> Output {
+        let mut cmd = self.command(args);
+        cmd.stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// The real binary with the installation's root, state and clock, and `args`.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_drconsole"));
         cmd.arg("--root")
             .arg(&self.root)
@@ -180,12 +190,8 @@ impl Install {
         }
         cmd.args(args)
             .env_remove("DRCONSOLE_CRASH_AFTER")
-            .env_remove("DRCONSOLE_FAIL_WRITE_AFTER_BYTES")
-            .stdin(std::process::Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
+            .env_remove("DRCONSOLE_FAIL_WRITE_AFTER_BYTES");
+        cmd
     }
 
     /// Run one `check` first: scanning a live database that has a `-wal` lets SQLite create its

@@ -3,7 +3,7 @@
 
 use super::schema::{Schema, read_schema};
 use crate::diff::pages::PageFile;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// One side opened for reading.
@@ -24,7 +24,7 @@ pub(super) fn open_side(path: &Path, immutable: bool) -> Result<Opened, String> 
     let has_wal = std::fs::metadata(&wal)
         .map(|m| m.len() > 0)
         .unwrap_or(false);
-    let conn = open_read_only(path, immutable && !has_wal)
+    let conn = open_read_only(path, immutable)
         .map_err(|e| format!("{} cannot be opened: {e}", path.display()))?;
     let schema = read_schema(&conn)
         .map_err(|e| format!("{}: cannot read the schema: {e}", path.display()))?;
@@ -42,53 +42,20 @@ pub(super) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Open a database read-only for one streaming pass.
+/// Open a database read-only for one streaming pass, the way integrity checks open it (see
+/// `inventory::sqlite`): committed `-wal` frames included, nothing created beside the file, so
+/// `diff` and `check` read the same content. `immutable` marks a backup copy nobody writes.
 pub fn open_read_only(path: &Path, immutable: bool) -> rusqlite::Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = match uri(path, immutable) {
-        Some(uri) => Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?,
-        None => Connection::open_with_flags(path, flags)?,
+    use crate::inventory::sqlite::{self, Mutability};
+    let mutability = if immutable {
+        Mutability::Frozen
+    } else {
+        Mutability::Live
     };
+    let conn = sqlite::open(path, mutability)?;
     // Measured with bench/diff.sh: an 8 MiB page cache scans as fast as 64 MiB plus 256 MiB
     // of mmap did (a 2 MiB one is twice as slow), and without mmap the resident memory stays
     // at ~20 MiB whatever the database size.
     conn.execute_batch("PRAGMA cache_size = -8192; PRAGMA mmap_size = 0; PRAGMA query_only = 1;")?;
     Ok(conn)
-}
-
-/// A `file:` URI for SQLite, or `None` when the path is not UTF-8 (opened plainly then).
-pub(super) fn uri(path: &Path, immutable: bool) -> Option<String> {
-    let s = path.to_str()?;
-    let mut out = String::from("file:");
-    if cfg!(windows) {
-        out.push('/');
-    }
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '?' => out.push_str("%3f"),
-            '#' => out.push_str("%23"),
-            '\\' if cfg!(windows) => out.push('/'),
-            c => out.push(c),
-        }
-    }
-    out.push_str(if immutable {
-        "?mode=ro&immutable=1"
-    } else {
-        "?mode=ro"
-    });
-    Some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uris_escape_query_characters() {
-        let u = uri(Path::new("/a b/c?d#e%f.db"), true).unwrap();
-        if cfg!(unix) {
-            assert_eq!(u, "file:/a b/c%3fd%23e%25f.db?mode=ro&immutable=1");
-        }
-    }
 }

@@ -29,6 +29,16 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
                 component(store),
                 format!("{}: {msg}", path.display()),
             ),
+            Problem::Unsupported(msg) => Finding::new(
+                Code::PfxUnsupported,
+                component(store),
+                format!("{}: {msg}", path.display()),
+            ),
+            Problem::KeyUnsupported(msg) => Finding::new(
+                Code::CertKeyUnsupported,
+                component(store),
+                format!("{}: {msg}", path.display()),
+            ),
         };
         out.push(f.at(path));
     }
@@ -151,6 +161,18 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
             // A locked archive may hold the key.
             continue;
         }
+        // Keys drconsole cannot pair (or PKCS#12 parts it cannot open) may be the key: the
+        // identity is then told as unpaired, never as missing.
+        let mut unpairable: Vec<&Path> = live
+            .problems
+            .iter()
+            .filter(|(s, _, p)| {
+                s == &store.name
+                    && matches!(p, Problem::Unsupported(_) | Problem::KeyUnsupported(_))
+            })
+            .map(|(_, path, _)| path.as_path())
+            .collect();
+        unpairable.dedup();
         let certs = identity_certs(
             live.certs
                 .iter()
@@ -160,6 +182,26 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
         for c in certs.into_iter().filter(|c| c.key_file.is_none()) {
             if mismatched_keys.iter().any(|k| same_stem(&c.file, k)) {
                 // Reported as CERT_KEY_MISMATCH on the companion key.
+                continue;
+            }
+            if !unpairable.is_empty() {
+                out.push(
+                    Finding::new(
+                        Code::CertKeyUnsupported,
+                        &c.component,
+                        format!(
+                            "no private key drconsole can pair was found for the identity {} in {}; the key in {} may be it: check that it matches with openssl",
+                            describe_cert(c),
+                            c.file.display(),
+                            unpairable
+                                .iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .at(&c.file),
+                );
                 continue;
             }
             out.push(
@@ -202,6 +244,33 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
                 .at(&k.key.file),
             );
         }
+    }
+    out
+}
+
+/// Notes on a backup set whose certificate store copy could not be read in full (a locked or
+/// unsupported PKCS#12 file, permission denied): its identity is unknown, not absent.
+pub(super) fn set_problems(set_id: &str, scan: &SourceScan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (store, path, problem) in &scan.problems {
+        let (code, msg) = match problem {
+            Problem::Locked(m) => (Code::PfxLocked, m),
+            Problem::Unsupported(m) => (Code::PfxUnsupported, m),
+            Problem::Unreadable(m) if m.starts_with("cannot read") => (Code::CertUnreadable, m),
+            _ => continue,
+        };
+        out.push(
+            Finding::new(
+                code,
+                format!("backup:{set_id}"),
+                format!(
+                    "backup set {set_id}: {} (store {store}) could not be read: {msg}; the set's certificates there are unknown",
+                    path.display()
+                ),
+            )
+            .severity(crate::findings::Severity::Info)
+            .at(path),
+        );
     }
     out
 }

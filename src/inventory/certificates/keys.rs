@@ -26,6 +26,8 @@ pub enum KeyFormat {
     Pkcs1,
     /// SEC1 `ECPrivateKey` (`EC PRIVATE KEY`).
     Sec1,
+    /// OpenSSL's traditional `DSAPrivateKey` (`DSA PRIVATE KEY`).
+    Dsa,
 }
 
 /// Private-key bytes; `Debug` never shows them.
@@ -64,6 +66,56 @@ pub enum PublicId {
     Ec(Vec<u8>),
     /// An Ed25519 public key.
     Ed25519(Vec<u8>),
+    /// A DSA public value `y`, without leading zero bytes.
+    Dsa(Vec<u8>),
+    /// Another key type (Ed448, X25519, X448) by name and raw public key.
+    Raw(String, Vec<u8>),
+}
+
+/// Why a private key cannot be paired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyError {
+    /// A key drconsole cannot use to pair (type or encoding named); it is not missing.
+    Unsupported(String),
+    /// Damaged bytes.
+    Damaged(String),
+}
+
+impl std::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyError::Unsupported(m) | KeyError::Damaged(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for KeyError {
+    fn from(m: String) -> Self {
+        KeyError::Damaged(m)
+    }
+}
+
+impl From<&str> for KeyError {
+    fn from(m: &str) -> Self {
+        KeyError::Damaged(m.to_string())
+    }
+}
+
+const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
+const OID_DSA: &str = "1.2.840.10040.4.1";
+const OID_ED448: &str = "1.3.101.113";
+const OID_X25519: &str = "1.3.101.110";
+const OID_X448: &str = "1.3.101.111";
+const OID_P521: &str = "1.3.132.0.35";
+
+/// Names and OpenSSL bit sizes of the key types known by OID alone.
+fn raw_key_type(oid: &str) -> Option<(&'static str, u32)> {
+    match oid {
+        OID_ED448 => Some(("Ed448", 456)),
+        OID_X25519 => Some(("X25519", 253)),
+        OID_X448 => Some(("X448", 448)),
+        _ => None,
+    }
 }
 
 /// What a private key is and which public key it belongs to.
@@ -80,9 +132,38 @@ pub struct KeyInfo {
 /// Key type, size and canonical public key of a certificate's SubjectPublicKeyInfo.
 pub fn spki_identity(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>, Option<PublicId>) {
     let alg = &spki.algorithm.algorithm;
+    let alg_id = alg.to_id_string();
     if *alg == OID_SIG_ED25519 {
         let raw = spki.subject_public_key.data.to_vec();
         return ("Ed25519".into(), Some(256), Some(PublicId::Ed25519(raw)));
+    }
+    if let Some((name, bits)) = raw_key_type(&alg_id) {
+        let raw = spki.subject_public_key.data.to_vec();
+        return (
+            name.into(),
+            Some(bits),
+            Some(PublicId::Raw(name.into(), raw)),
+        );
+    }
+    if alg_id == OID_RSA_PSS {
+        // RSA-PSS keys carry an ordinary RSAPublicKey under their own OID.
+        return match rsa_public_key(&spki.subject_public_key.data) {
+            Some((n, e)) => (
+                "RSA-PSS".into(),
+                Some(bit_len(&n)),
+                Some(PublicId::Rsa { n, e }),
+            ),
+            None => ("RSA-PSS".into(), None, None),
+        };
+    }
+    if alg_id == OID_KEY_TYPE_EC_PUBLIC_KEY.to_id_string()
+        && spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .is_some_and(|p| p.as_oid().is_err())
+    {
+        return ("EC (explicit curve parameters)".into(), None, None);
     }
     match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => {
@@ -103,23 +184,47 @@ pub fn spki_identity(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>, O
                 .parameters
                 .as_ref()
                 .and_then(|p| p.as_oid().ok());
-            let bits = curve.as_ref().and_then(curve_bits).or_else(|| {
-                let b = point.key_size();
-                (b > 0).then_some(b as u32)
-            });
+            // The curve's size, not the point's byte count (P-521 points are 528 bits long).
+            let bits = curve.as_ref().and_then(curve_bits);
             ("EC".into(), bits, Some(PublicId::Ec(point.data().to_vec())))
         }
-        Ok(PublicKey::DSA(_)) => ("DSA".into(), None, None),
-        _ => (alg.to_id_string(), None, None),
+        Ok(PublicKey::DSA(y)) => {
+            // The parameters' content is `p, q, g`: the first INTEGER is `p`.
+            let bits = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| parse_der(p.data).ok().map(|(_, o)| o))
+                .and_then(|p| p.as_slice().ok().map(|b| bit_len(strip_zeros(b))));
+            // `y` is given as the INTEGER's content (or, by some versions, the whole INTEGER).
+            let y = match parse_der(y) {
+                Ok((rest, o)) if rest.is_empty() && is_int(&o) => {
+                    o.as_slice().ok().map(|b| strip_zeros(b).to_vec())
+                }
+                _ => Some(strip_zeros(y).to_vec()),
+            };
+            ("DSA".into(), bits, y.map(PublicId::Dsa))
+        }
+        _ => (key_type_name(&alg_id), None, None),
     }
 }
 
+/// `RSAPublicKey ::= SEQUENCE { n, e }`, without leading zeros.
+pub(super) fn rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (_, obj) = parse_der(der).ok()?;
+    let items = seq(&obj)?;
+    let n = items.first()?.as_slice().ok()?;
+    let e = items.get(1)?.as_slice().ok()?;
+    Some((strip_zeros(n).to_vec(), strip_zeros(e).to_vec()))
+}
+
 /// The public identity of a private key, validating the key where `ring` can.
-pub fn identify(key: &KeyMaterial) -> Result<KeyInfo, String> {
+pub fn identify(key: &KeyMaterial) -> Result<KeyInfo, KeyError> {
     match key.format {
         KeyFormat::Pkcs8 => pkcs8(&key.der),
         KeyFormat::Pkcs1 => pkcs1(&key.der),
         KeyFormat::Sec1 => sec1(&key.der, None),
+        KeyFormat::Dsa => dsa_traditional(&key.der),
     }
 }
 
@@ -141,7 +246,7 @@ pub fn sniff(der: &[u8]) -> Option<KeyFormat> {
     }
 }
 
-fn pkcs8(der: &[u8]) -> Result<KeyInfo, String> {
+fn pkcs8(der: &[u8]) -> Result<KeyInfo, KeyError> {
     let (_, obj) = parse_der(der).map_err(|_| "not a DER private key".to_string())?;
     let items = seq(&obj).ok_or("not a PKCS#8 private key")?;
     let (alg, inner) = match items {
@@ -153,6 +258,7 @@ fn pkcs8(der: &[u8]) -> Result<KeyInfo, String> {
         .first()
         .and_then(|o| o.as_oid().ok())
         .ok_or("PKCS#8 key without an algorithm")?;
+    let oid_id = oid.to_id_string();
     let inner = inner
         .as_slice()
         .map_err(|_| "PKCS#8 key without key data")?;
@@ -160,17 +266,18 @@ fn pkcs8(der: &[u8]) -> Result<KeyInfo, String> {
         let info = rsa_public(inner)?;
         validate_rsa(RsaKeyPair::from_pkcs8(der))?;
         Ok(info)
-    } else if *oid == OID_KEY_TYPE_EC_PUBLIC_KEY {
-        let curve = alg_items.get(1).and_then(|p| p.as_oid().ok()).cloned();
-        let info = sec1(inner, curve.as_ref())?;
-        // ring checks the private scalar against the public point.
-        let signing = signing_alg(curve.as_ref()).ok_or("EC key on an unsupported curve")?;
-        let kp = EcdsaKeyPair::from_pkcs8(signing, der, &SystemRandom::new())
-            .map_err(|e| format!("damaged EC key ({e})"))?;
-        if PublicId::Ec(kp.public_key().as_ref().to_vec()) != info.public {
-            return Err("damaged EC key (public point does not match)".into());
-        }
+    } else if oid_id == OID_RSA_PSS {
+        let mut info = rsa_public(inner)?;
+        validate_rsa(RsaKeyPair::from_der(inner))?;
+        info.key_type = "RSA-PSS".into();
         Ok(info)
+    } else if *oid == OID_KEY_TYPE_EC_PUBLIC_KEY {
+        let params = alg_items.get(1);
+        if params.is_some_and(|p| seq(p).is_some()) {
+            return Err(explicit_curve());
+        }
+        let curve = params.and_then(|p| p.as_oid().ok()).cloned();
+        sec1(inner, curve.as_ref())
     } else if *oid == OID_SIG_ED25519 {
         let kp = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
             .map_err(|e| format!("damaged Ed25519 key ({e})"))?;
@@ -179,22 +286,117 @@ fn pkcs8(der: &[u8]) -> Result<KeyInfo, String> {
             bits: Some(256),
             public: PublicId::Ed25519(kp.public_key().as_ref().to_vec()),
         })
+    } else if oid_id == OID_DSA {
+        let params = alg_items.get(1).ok_or("DSA key without its parameters")?;
+        let (_, x) = parse_der(inner).map_err(|_| "damaged DSA key")?;
+        dsa_info(params, None, &x)
+    } else if let Some((name, bits)) = raw_key_type(&oid_id) {
+        // OneAsymmetricKey (PKCS#8 v2) may carry the public key as [1].
+        let public = items.iter().skip(3).find_map(|item| {
+            (item.header.tag().0 == 1)
+                .then(|| match &item.content {
+                    BerObjectContent::Unknown(any) => {
+                        any.data.split_first().map(|(_, k)| k.to_vec())
+                    }
+                    BerObjectContent::BitString(_, bits) => Some(bits.data.to_vec()),
+                    _ => None,
+                })
+                .flatten()
+        });
+        match public {
+            Some(raw) => Ok(KeyInfo {
+                key_type: name.into(),
+                bits: Some(bits),
+                public: PublicId::Raw(name.into(), raw),
+            }),
+            None => Err(KeyError::Unsupported(format!(
+                "an {name} private key, whose public key drconsole cannot derive to pair it"
+            ))),
+        }
     } else {
-        Err(format!(
-            "private key of unsupported type {}",
-            oid.to_id_string()
-        ))
+        Err(KeyError::Unsupported(format!(
+            "a private key of type {}",
+            key_type_name(&oid_id)
+        )))
     }
 }
 
-fn pkcs1(der: &[u8]) -> Result<KeyInfo, String> {
+fn explicit_curve() -> KeyError {
+    KeyError::Unsupported(
+        "an EC private key with explicit curve parameters (not a named curve), which drconsole cannot pair".into(),
+    )
+}
+
+/// A readable name for a key-type OID.
+pub fn key_type_name(oid: &str) -> String {
+    match oid {
+        OID_RSA_PSS => "RSA-PSS".into(),
+        OID_DSA => "DSA".into(),
+        "1.2.840.10045.2.1" => "EC".into(),
+        "1.2.840.113549.1.1.1" => "RSA".into(),
+        "1.3.101.112" => "Ed25519".into(),
+        "1.2.840.10046.2.1" => "DH".into(),
+        "1.2.643.2.2.19" | "1.2.643.7.1.1.1.1" | "1.2.643.7.1.1.1.2" => "GOST R 34.10".into(),
+        "1.2.156.10197.1.301" => "SM2".into(),
+        other => match raw_key_type(other) {
+            Some((name, _)) => name.into(),
+            None => format!("OID {other}"),
+        },
+    }
+}
+
+/// OpenSSL's `DSAPrivateKey ::= SEQUENCE { version 0, p, q, g, y, x }`.
+fn dsa_traditional(der: &[u8]) -> Result<KeyInfo, KeyError> {
+    let (_, obj) = parse_der(der).map_err(|_| "damaged DSA key".to_string())?;
+    let items = seq(&obj).ok_or("damaged DSA key")?;
+    let [_, p, q, g, y, x, ..] = items else {
+        return Err("damaged DSA key".into());
+    };
+    let params = BerObject::from_seq(vec![p.clone(), q.clone(), g.clone()]);
+    dsa_info(&params, Some(y), x)
+}
+
+/// A DSA key's public value `y = g^x mod p`, checked against `y` when the encoding has it.
+fn dsa_info(
+    params: &BerObject<'_>,
+    y: Option<&BerObject<'_>>,
+    x: &BerObject<'_>,
+) -> Result<KeyInfo, KeyError> {
+    use num_bigint::BigUint;
+    let items = seq(params).ok_or("DSA key without its parameters")?;
+    let int = |o: Option<&BerObject<'_>>| {
+        o.and_then(|o| o.as_slice().ok())
+            .map(BigUint::from_bytes_be)
+            .ok_or("damaged DSA key")
+    };
+    let p = int(items.first())?;
+    let g = int(items.get(2))?;
+    let x = int(Some(x))?;
+    let bits = p.bits();
+    if !(512..=16_384).contains(&bits) || x == BigUint::ZERO {
+        return Err("damaged DSA key".into());
+    }
+    let derived = g.modpow(&x, &p);
+    if let Some(y) = y
+        && int(Some(y))? != derived
+    {
+        return Err("damaged DSA key (public value does not match)".into());
+    }
+    Ok(KeyInfo {
+        key_type: "DSA".into(),
+        bits: Some(bits as u32),
+        public: PublicId::Dsa(derived.to_bytes_be()),
+    })
+}
+
+fn pkcs1(der: &[u8]) -> Result<KeyInfo, KeyError> {
     let info = rsa_public(der)?;
     validate_rsa(RsaKeyPair::from_der(der))?;
     Ok(info)
 }
 
 /// Modulus and exponent of an `RSAPrivateKey`.
-fn rsa_public(der: &[u8]) -> Result<KeyInfo, String> {
+fn rsa_public(der: &[u8]) -> Result<KeyInfo, KeyError> {
     let (_, obj) = parse_der(der).map_err(|_| "damaged RSA key".to_string())?;
     let items = seq(&obj).ok_or("damaged RSA key")?;
     let (n, e) = match items {
@@ -217,7 +419,7 @@ fn rsa_public(der: &[u8]) -> Result<KeyInfo, String> {
 
 /// ring refuses keys it will not sign with (too small, odd sizes); those still pair by
 /// their public half. Any other refusal means the key is damaged.
-fn validate_rsa(result: Result<RsaKeyPair, ring::error::KeyRejected>) -> Result<(), String> {
+fn validate_rsa(result: Result<RsaKeyPair, ring::error::KeyRejected>) -> Result<(), KeyError> {
     match result {
         Ok(_) => Ok(()),
         Err(e)
@@ -231,12 +433,14 @@ fn validate_rsa(result: Result<RsaKeyPair, ring::error::KeyRejected>) -> Result<
         {
             Ok(())
         }
-        Err(e) => Err(format!("damaged RSA key ({e})")),
+        Err(e) => Err(KeyError::Damaged(format!("damaged RSA key ({e})"))),
     }
 }
 
-/// Public point and curve of an `ECPrivateKey`; `curve` comes from the PKCS#8 wrapper.
-fn sec1(der: &[u8], outer_curve: Option<&Oid<'_>>) -> Result<KeyInfo, String> {
+/// Public point and curve of an `ECPrivateKey`; `curve` comes from the PKCS#8 wrapper. The
+/// optional public point (RFC 5915) is derived from the private scalar when absent, and
+/// checked against it when present.
+fn sec1(der: &[u8], outer_curve: Option<&Oid<'_>>) -> Result<KeyInfo, KeyError> {
     let (_, obj) = parse_der(der).map_err(|_| "damaged EC key".to_string())?;
     let items = seq(&obj).ok_or("damaged EC key")?;
     let scalar = items
@@ -254,6 +458,8 @@ fn sec1(der: &[u8], outer_curve: Option<&Oid<'_>>) -> Result<KeyInfo, String> {
             0 => {
                 if let Ok(oid) = inner.as_oid() {
                     curve = Some(oid.clone());
+                } else if seq(&inner).is_some() {
+                    return Err(explicit_curve());
                 }
             }
             1 => {
@@ -265,16 +471,61 @@ fn sec1(der: &[u8], outer_curve: Option<&Oid<'_>>) -> Result<KeyInfo, String> {
         }
     }
     let curve = curve.ok_or("EC key without its curve")?;
-    let signing = signing_alg(Some(&curve))
-        .ok_or_else(|| format!("EC key on an unsupported curve {}", curve.to_id_string()))?;
-    let public = public.ok_or("EC key without its public point")?;
-    EcdsaKeyPair::from_private_key_and_public_key(signing, scalar, &public, &SystemRandom::new())
+    let derived = derive_ec_point(&curve, scalar)?;
+    if let Some(public) = &public
+        && *public != derived
+    {
+        return Err("damaged EC key (public point does not match)".into());
+    }
+    if let Some(signing) = signing_alg(Some(&curve)) {
+        // ring checks the private scalar against the public point once more.
+        EcdsaKeyPair::from_private_key_and_public_key(
+            signing,
+            scalar,
+            &derived,
+            &SystemRandom::new(),
+        )
         .map_err(|e| format!("damaged EC key ({e})"))?;
+    }
     Ok(KeyInfo {
         key_type: "EC".into(),
         bits: curve_bits(&curve),
-        public: PublicId::Ec(public),
+        public: PublicId::Ec(derived),
     })
+}
+
+/// The uncompressed public point of `scalar` on a named curve.
+fn derive_ec_point(curve: &Oid<'_>, scalar: &[u8]) -> Result<Vec<u8>, KeyError> {
+    use p256::elliptic_curve::sec1::ToSec1Point;
+    let damaged = |_| KeyError::Damaged("damaged EC key (invalid private scalar)".into());
+    let id = curve.to_id_string();
+    if *curve == OID_EC_P256 {
+        let k = p256::SecretKey::from_slice(scalar).map_err(damaged)?;
+        Ok(k.public_key().to_sec1_point(false).as_bytes().to_vec())
+    } else if *curve == OID_NIST_EC_P384 {
+        let k = p384::SecretKey::from_slice(scalar).map_err(damaged)?;
+        Ok(k.public_key().to_sec1_point(false).as_bytes().to_vec())
+    } else if id == OID_P521 {
+        let k = p521::SecretKey::from_slice(scalar).map_err(damaged)?;
+        Ok(k.public_key().to_sec1_point(false).as_bytes().to_vec())
+    } else {
+        Err(KeyError::Unsupported(format!(
+            "an EC private key on the curve {}, which drconsole cannot pair",
+            curve_name(&id)
+        )))
+    }
+}
+
+fn curve_name(oid: &str) -> String {
+    match oid {
+        "1.3.132.0.10" => "secp256k1".into(),
+        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1".into(),
+        "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1".into(),
+        "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1".into(),
+        "1.2.840.10045.3.1.1" => "P-192".into(),
+        "1.3.132.0.33" => "P-224".into(),
+        other => format!("OID {other}"),
+    }
 }
 
 fn tagged_inner<'a>(item: &'a BerObject<'a>) -> Result<BerObject<'a>, ()> {
@@ -302,7 +553,15 @@ fn curve_bits(curve: &Oid<'_>) -> Option<u32> {
     } else if *curve == OID_NIST_EC_P384 {
         Some(384)
     } else {
-        None
+        match curve.to_id_string().as_str() {
+            OID_P521 => Some(521),
+            "1.2.840.10045.3.1.1" => Some(192),
+            "1.3.132.0.33" => Some(224),
+            "1.3.132.0.10" | "1.3.36.3.3.2.8.1.1.7" => Some(256),
+            "1.3.36.3.3.2.8.1.1.11" => Some(384),
+            "1.3.36.3.3.2.8.1.1.13" => Some(512),
+            _ => None,
+        }
     }
 }
 
@@ -370,7 +629,12 @@ mod tests {
                     if i == 0 { 0x30 } else { (state >> 16) as u8 }
                 })
                 .collect();
-            for format in [KeyFormat::Pkcs8, KeyFormat::Pkcs1, KeyFormat::Sec1] {
+            for format in [
+                KeyFormat::Pkcs8,
+                KeyFormat::Pkcs1,
+                KeyFormat::Sec1,
+                KeyFormat::Dsa,
+            ] {
                 assert!(identify(&KeyMaterial::new(format, bytes.clone())).is_err());
             }
             let _ = sniff(&bytes);

@@ -122,7 +122,12 @@ fn read_one(
                 },
                 public: info.public,
             }),
-            Err(msg) => out.problems.push((
+            Err(keys::KeyError::Unsupported(msg)) => out.problems.push((
+                store.name.clone(),
+                file.to_path_buf(),
+                Problem::KeyUnsupported(format!("private key {} is {msg}", index + 1)),
+            )),
+            Err(keys::KeyError::Damaged(msg)) => out.problems.push((
                 store.name.clone(),
                 file.to_path_buf(),
                 Problem::Unreadable(format!("private key {}: {msg}", index + 1)),

@@ -58,6 +58,7 @@ pub fn lines(state: &JournalState, root: &Path, theme: &Theme) -> Vec<Line<'stat
             TxState::RolledBack => ("rolled back", Role::SeverityWarning),
             TxState::Undone => ("undone", Role::Muted),
             TxState::Unfinished => ("unfinished", Role::SeverityError),
+            TxState::Damaged => ("damaged", Role::SeverityError),
         };
         let what = match (&tx.set, &tx.undoes) {
             (Some(set), _) => format!("{} from {set}", tx.action),

@@ -165,6 +165,7 @@ fn taken_from(s: &crate::inventory::BackupSet) -> &'static str {
     match s.taken_from {
         crate::inventory::TakenFrom::Name => "name",
         crate::inventory::TakenFrom::Mtime => "newest file time",
+        crate::inventory::TakenFrom::MtimeOverName => "newest file time (name not believable)",
     }
 }
 

@@ -1,0 +1,107 @@
+//! The one escaping function for text that reaches a terminal: every name from disk (sets,
+//! files, folders, keys, database values) passes through [`escape`] before a text report,
+//! plan, journal or diff prints it. JSON keeps the true string.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::Path;
+
+/// `s` with every character a terminal would act on made visible: C0 controls (newline,
+/// carriage return, tab, ESC, bell, …), DEL and C1 controls (`\u{9b}` is CSI to some
+/// terminals) become `\n`, `\r`, `\t` or `\xNN`/`\u{NN}`, and bidirectional overrides and line
+/// separators (which reorder or break what the eye reads) become `\u{NNNN}`. So a name can
+/// neither clear the screen, set the window title, ring the bell, nor forge a line.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Pretty JSON that keeps every true string yet is safe to print on a terminal: serde_json
+/// writes DEL, C1 controls and bidirectional overrides raw, so they are written as `\uXXXX`
+/// escapes instead (valid JSON that decodes to the same string; outside strings JSON never
+/// holds these characters).
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    // serde_json escapes C0 controls inside strings; outside them only its own line ends and
+    // spaces appear. What is left is DEL and above, all in the Basic Multilingual Plane.
+    let raw = |c: char| c >= '\x7f' && needs_escape(c);
+    let text = serde_json::to_string_pretty(value)?;
+    if !text.chars().any(raw) {
+        return Ok(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if raw(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// A path as [`escape`]d text.
+pub fn path(p: &Path) -> String {
+    escape(&p.display().to_string()).into_owned()
+}
+
+/// Wraps a string so `{}` prints it [`escape`]d: `format!("{}", Shown(&name))`.
+pub struct Shown<'a>(pub &'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&escape(self.0))
+    }
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_newlines_and_overrides_become_visible() {
+        assert_eq!(
+            escape("a\x1b[2J\x1b]0;owned\x07b\nFAKE\r\t\u{9b}\u{202e}\x7f"),
+            "a\\x1b[2J\\x1b]0;owned\\x07b\\nFAKE\\r\\t\\u{9b}\\u{202e}\\x7f"
+        );
+        assert!(matches!(escape("plain – ünïcode ✓"), Cow::Borrowed(_)));
+        assert_eq!(format!("[{:<6}]", Shown("a\nb")), "[a\\nb  ]");
+    }
+
+    #[test]
+    fn json_escapes_what_serde_leaves_raw_and_keeps_the_string() {
+        let name = "a\u{9b}2J\u{202e}b\x7f\x1b\n";
+        let text = json(&serde_json::json!({ "name": name })).unwrap();
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["name"], name);
+    }
+}
