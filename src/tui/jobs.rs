@@ -171,7 +171,12 @@ pub fn undo_preview(ctx: &Context) -> Result<Preview, String> {
     let mine = crate::report::journal_line::of_root(&list, &ctx.root);
     let newest = mine
         .iter()
-        .find(|t| t.state == journal::TxState::Committed)
+        .find(|t| {
+            matches!(
+                t.state,
+                journal::TxState::Committed | journal::TxState::Damaged
+            )
+        })
         .ok_or_else(|| {
             if mine.len() < list.len() {
                 format!(
