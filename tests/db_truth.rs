@@ -264,11 +264,16 @@ fn as_nobody(d: &Demo, extra: &[&str]) -> Option<std::process::Output> {
             eprintln!("skipped: setpriv cannot switch to nobody here");
             return None;
         }
-        // The test folder is 0700; nobody needs to reach the tree, and its own state folder.
+        // The test folder is 0700; nobody needs to reach the tree, and a state folder of its
+        // own (drconsole trusts only a state folder the running user owns).
         std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::create_dir_all(&d.state).unwrap();
-        std::os::unix::fs::chown(&d.state, Some(65534), Some(65534)).unwrap();
-        let mut args = d.args();
+        let state = d.dir.path().join("state-nobody");
+        std::fs::create_dir_all(&state).unwrap();
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&state, Some(65534), Some(65534)).unwrap();
+        let mut args: Vec<String> = d.args();
+        let i = args.iter().position(|a| a == "--state").unwrap();
+        args[i + 1] = state.display().to_string();
         args.extend(extra.iter().map(|s| s.to_string()));
         let out = std::process::Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])

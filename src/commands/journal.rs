@@ -119,7 +119,7 @@ fn table(list: &[TxSummary]) -> String {
             out.push_str(&format!("{:<22} {}\n", "", escape(reason)));
         }
         if let Some(damage) = &t.damage {
-            out.push_str(&format!("{:<22} {damage}\n", ""));
+            out.push_str(&format!("{:<22} {}\n", "", escape(damage)));
         }
     }
     out

@@ -633,6 +633,70 @@ mod tests {
     }
 
     #[test]
+    fn an_unverifiable_member_is_neither_corrupt_nor_restorable() {
+        assert_eq!(
+            verdict(&set_with(&[DbState::Ok, DbState::Unverifiable], &[])),
+            Verdict::Unverified
+        );
+        // Real damage elsewhere in the set still makes it corrupt.
+        assert_eq!(
+            verdict(&set_with(&[DbState::Corrupt, DbState::Unverifiable], &[])),
+            Verdict::Corrupt
+        );
+    }
+
+    #[test]
+    fn names_the_files_contradict_are_suspect() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let now = t("2026-11-22T08:00:00Z");
+        // In the future beyond any zone offset.
+        assert!(
+            date_suspect(
+                t("2099-01-01T02:00:00Z"),
+                Some(t("2026-11-19T02:00:00Z")),
+                now
+            )
+            .is_some()
+        );
+        assert!(date_suspect(t("2026-11-23T08:00:00Z"), None, now).is_some());
+        // A server east of Greenwich naming its sets in local time is not the future.
+        assert!(
+            date_suspect(
+                t("2026-11-22T18:00:00Z"),
+                Some(t("2026-11-22T08:00:00Z")),
+                now
+            )
+            .is_none()
+        );
+        // Later than its newest file by more than a day: renamed, not taken then.
+        assert!(
+            date_suspect(
+                t("2026-11-21T23:00:00Z"),
+                Some(t("2026-11-19T02:00:00Z")),
+                now
+            )
+            .is_some()
+        );
+        assert!(
+            date_suspect(
+                t("2026-11-21T02:00:00Z"),
+                Some(t("2026-11-20T06:00:00Z")),
+                now
+            )
+            .is_none()
+        );
+        // Files newer than the name: a copy that did not keep times; the name stands.
+        assert!(
+            date_suspect(
+                t("2026-11-10T02:00:00Z"),
+                Some(t("2026-11-21T02:00:00Z")),
+                now
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
     fn member_names_accept_both_spellings() {
         let p = crate::profile::load("lanrev-macos").unwrap();
         assert_eq!(

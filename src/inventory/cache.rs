@@ -357,6 +357,37 @@ mod tests {
     }
 
     #[test]
+    fn an_unverifiable_outcome_is_never_cached() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let cache = CheckCache::load(t.path(), true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Unverifiable;
+        f.level = CheckLevel::Full;
+        f.unverifiable = Some(crate::inventory::model::Unverifiable::Permission);
+        cache.store(&f, FileKey::of(&p));
+        assert!(cache.lookup(&f, CheckLevel::Full).is_none());
+        assert!(cache.lookup(&f, CheckLevel::Quick).is_none());
+    }
+
+    #[test]
+    fn a_changed_wal_misses_the_cache() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let cache = CheckCache::load(t.path(), true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        assert!(cache.lookup(&f, CheckLevel::Full).is_some());
+        // Committed frames appear beside an unchanged main file.
+        std::fs::write(super::super::sqlite::sibling(&p, "-wal"), b"frames").unwrap();
+        assert!(cache.lookup(&f, CheckLevel::Full).is_none());
+    }
+
+    #[test]
     fn a_quick_result_does_not_answer_a_full_question() {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("a.db");

@@ -1,5 +1,6 @@
-//! Settings plists (XML, binary or OpenStep): found, parsed, compared with the backup set's copy, and
-//! the MDM server's host name checked against the LANrev server certificate.
+//! Settings plists (XML, binary or OpenStep): found, parsed (by `plistfile`), compared with
+//! the backup set's copy, and the MDM server's host name checked against the LANrev server
+//! certificate.
 
 use crate::component::Component;
 use crate::context::Context;

@@ -312,7 +312,7 @@ fn source_ok(source: &Path, database: bool) -> Result<(), String> {
     if database {
         integrity::full_check(source).map_err(|msgs| {
             format!(
-                "{} fails a full integrity check now: {}; pick an older set with --set",
+                "{} does not pass a full integrity check now: {}; pick an older set with --set",
                 source.display(),
                 msgs.join("; ")
             )

@@ -40,9 +40,10 @@ pub enum RestoreError {
         /// The set's id.
         set: String,
     },
-    /// No set is restorable and none was named.
+    /// No set is recommended (none is restorable, or a newer one could not be verified) and
+    /// none was named.
     #[error(
-        "no backup set is restorable: run `drconsole backups` and pick one with --set ID if you accept its problems"
+        "no backup set is recommended (none is restorable, or a newer set could not be verified): run `drconsole backups` and pick one with --set ID if you accept its problems"
     )]
     NoRecommendedSet,
     /// `--set ID` names no set found.
