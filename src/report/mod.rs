@@ -3,5 +3,6 @@
 
 pub mod components;
 pub mod format;
+pub mod journal_line;
 pub mod json;
 pub mod text;
