@@ -83,7 +83,19 @@ pub fn copy_file(
     owner: Option<(u32, u32)>,
     modes: &Modes,
 ) -> io::Result<u64> {
-    let mut src = open_source(source).map_err(|e| annotate(e, "read", source))?;
+    let src = open_source(source).map_err(|e| annotate(e, "read", source))?;
+    copy_open(src, source, temp, replaced, owner, modes)
+}
+
+/// [`copy_file`] from a source already opened (beneath a folder handle); `source` names it.
+fn copy_open(
+    mut src: File,
+    source: &Path,
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+) -> io::Result<u64> {
     let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
@@ -118,8 +130,10 @@ pub fn copy_file(
 
 /// Copy the folder `source` to the new folder `temp`, files and folders only: symbolic links
 /// and special files are skipped (returned) so nothing outside the set is ever read through
-/// them. An entry that exists at the same place under `like` (the folder being replaced) keeps
-/// its attributes; a new one gets the owner of `like` and the mode `modes` gives its kind.
+/// them. The source is walked and read through one handle of `source` (the product's one
+/// walker), so a folder swapped for a link while copying is refused, never followed. An entry
+/// that exists at the same place under `like` (the folder being replaced) keeps its
+/// attributes; a new one gets the owner of `like` and the mode `modes` gives its kind.
 /// Returns the bytes copied and the skipped paths.
 pub fn copy_tree(
     source: &Path,
@@ -127,42 +141,56 @@ pub fn copy_tree(
     like: Option<&Path>,
     modes: &Modes,
 ) -> io::Result<(u64, Vec<PathBuf>)> {
+    use crate::fs::{Kind, Root};
+    let confined = |e: crate::fs::FsError| {
+        let kind = if e.is_not_found() {
+            io::ErrorKind::NotFound
+        } else {
+            io::ErrorKind::Other
+        };
+        io::Error::new(kind, e.to_string())
+    };
+    let root = Root::open(source).map_err(confined)?;
     let mut total = 0u64;
     let mut skipped = Vec::new();
-    let mut dirs: Vec<(PathBuf, Attrs)> = Vec::new();
     let owner = like.and_then(attrs).and_then(|a| a.owner);
-    for entry in walkdir::WalkDir::new(source)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(source).to_path_buf();
-            annotate(e.into(), "read", &path)
-        })?;
-        let rel = entry.path().strip_prefix(source).unwrap_or(Path::new(""));
-        let dst = if rel.as_os_str().is_empty() {
-            temp.to_path_buf()
-        } else {
-            temp.join(rel)
-        };
-        let reference = like.map(|l| l.join(rel)).and_then(|p| {
+    let reference = |rel: &Path, dir: bool| {
+        like.map(|l| l.join(rel)).and_then(|p| {
             std::fs::symlink_metadata(&p)
                 .ok()
-                .filter(|m| m.file_type() == entry.file_type())
+                .filter(|m| m.is_dir() == dir && (dir || m.is_file()))
                 .map(|m| attrs_of(&m))
-        });
-        let ft = entry.file_type();
-        if ft.is_dir() {
-            create_dir_private(&dst)?;
-            let want = Attrs {
-                mode: modes.dir_mode(reference.map(|a| a.mode)),
-                owner: reference.map_or(owner, |a| a.owner),
-            };
-            dirs.push((dst, want));
-        } else if ft.is_file() {
-            total += copy_file(entry.path(), &dst, reference, owner, modes)?;
-        } else {
-            skipped.push(entry.path().to_path_buf());
+        })
+    };
+    let top = reference(Path::new(""), true);
+    create_dir_private(temp)?;
+    let mut dirs: Vec<(PathBuf, Attrs)> = vec![(
+        temp.to_path_buf(),
+        Attrs {
+            mode: modes.dir_mode(top.map(|a| a.mode)),
+            owner: top.map_or(owner, |a| a.owner),
+        },
+    )];
+    for entry in root.walk() {
+        let entry = entry.map_err(confined)?;
+        let dst = temp.join(&entry.rel);
+        match entry.meta.kind {
+            Kind::Dir => {
+                create_dir_private(&dst)?;
+                let r = reference(&entry.rel, true);
+                let want = Attrs {
+                    mode: modes.dir_mode(r.map(|a| a.mode)),
+                    owner: r.map_or(owner, |a| a.owner),
+                };
+                dirs.push((dst, want));
+            }
+            Kind::File => {
+                let (file, _) = root.open_file(&entry.rel).map_err(confined)?;
+                let name = root.display(&entry.rel);
+                let r = reference(&entry.rel, false);
+                total += copy_open(file, &name, &dst, r, owner, modes)?;
+            }
+            Kind::Link | Kind::Other => skipped.push(root.display(&entry.rel)),
         }
     }
     // Deepest first, so a folder's final (possibly read-only) mode never blocks its children.
@@ -349,20 +377,25 @@ pub fn remove_durable(path: &Path) -> io::Result<()> {
 /// Folders copied read-only must become writable again before they can be removed.
 fn make_writable(dir: &Path) {
     #[cfg(unix)]
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_dir())
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(m) = entry.metadata()
-            && m.permissions().mode() & 0o700 != 0o700
-        {
-            let _ = std::fs::set_permissions(
-                entry.path(),
-                std::fs::Permissions::from_mode(m.permissions().mode() | 0o700),
-            );
+        let fix = |path: &Path, mode: u32| {
+            if mode & 0o700 != 0o700 {
+                let _ =
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode | 0o700));
+            }
+        };
+        match std::fs::symlink_metadata(dir) {
+            Ok(m) if m.is_dir() => fix(dir, m.permissions().mode() & 0o7777),
+            _ => return,
+        }
+        let Ok(root) = crate::fs::Root::open(dir) else {
+            return;
+        };
+        for entry in root.walk().filter_map(Result::ok) {
+            if entry.meta.kind == crate::fs::Kind::Dir {
+                fix(&root.display(&entry.rel), entry.meta.mode);
+            }
         }
     }
     #[cfg(not(unix))]
@@ -421,6 +454,20 @@ mod tests {
         assert_eq!(skipped, vec![src.join("evil")]);
         assert!(!exists(&dst.join("evil")));
         assert_eq!(mode(&dst.join("sub/a.crt")), 0o640);
+    }
+
+    #[test]
+    fn a_tree_source_that_is_a_link_is_refused_and_nothing_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("secret"), b"not in the set").unwrap();
+        let src = dir.path().join("src");
+        std::os::unix::fs::symlink(&elsewhere, &src).unwrap();
+        let dst = dir.path().join("tmp");
+        let err = copy_tree(&src, &dst, None, &Modes::default()).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(!exists(&dst));
     }
 
     #[test]

@@ -295,15 +295,13 @@ fn source_ok(source: &Path, database: bool) -> Result<(), String> {
     let meta = std::fs::symlink_metadata(source)
         .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
     if meta.is_dir() {
-        std::fs::read_dir(source)
-            .map(|_| ())
-            .map_err(|e| format!("cannot read the folder {}: {e}", source.display()))?;
-        // Every file inside must be readable too, or the copy would stop half way.
-        for entry in walkdir::WalkDir::new(source).follow_links(false) {
-            let entry = entry.map_err(|e| format!("cannot read {}: {e}", source.display()))?;
-            if entry.file_type().is_file() {
-                std::fs::File::open(entry.path())
-                    .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+        let root = crate::fs::Root::open(source).map_err(|e| e.to_string())?;
+        // Every file inside must be readable too, or the copy would stop half way; walked and
+        // opened through the folder's handle, as the copy itself will.
+        for entry in root.walk() {
+            let entry = entry.map_err(|e| e.to_string())?;
+            if entry.meta.kind == crate::fs::Kind::File {
+                root.open_file(&entry.rel).map_err(|e| e.to_string())?;
             }
         }
         return Ok(());
