@@ -13,12 +13,24 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Arc;
 
+/// One inode incarnation: its number and when it was created (numbers are reused once freed,
+/// so a number alone would let a deleted file's bytes reappear as a new folder).
+type Id = (u64, u64);
+
+/// When `meta`'s inode was created, as the recorder writes it (0 where unknown).
+fn born(meta: &std::fs::Metadata) -> u64 {
+    meta.created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
 /// One inode as the model knows it.
 #[derive(Clone, Debug)]
 enum Node {
     Dir {
         mode: u32,
-        entries: BTreeMap<String, u64>,
+        entries: BTreeMap<String, Id>,
     },
     File {
         mode: u32,
@@ -32,7 +44,7 @@ enum Node {
 /// What is durable: every inode reachable from the folder that holds the root and the state.
 #[derive(Clone, Debug, Default)]
 struct Model {
-    nodes: HashMap<u64, Node>,
+    nodes: HashMap<Id, Node>,
 }
 
 impl Model {
@@ -43,9 +55,9 @@ impl Model {
         m
     }
 
-    fn add(&mut self, path: &Path) -> u64 {
+    fn add(&mut self, path: &Path) -> Id {
         let meta = std::fs::symlink_metadata(path).unwrap();
-        let ino = meta.ino();
+        let ino = (meta.ino(), born(&meta));
         let mode = meta.mode() & 0o7777;
         let node = if meta.file_type().is_symlink() {
             Node::Link {
@@ -74,13 +86,16 @@ impl Model {
 
     /// Apply one recorded fsync: a folder's entries or a file's bytes become durable.
     fn apply(&mut self, event: &serde_json::Value, blobs: &HashMap<u64, Arc<Vec<u8>>>) {
-        let ino = event["ino"].as_u64().unwrap();
+        let ino = (
+            event["ino"].as_u64().unwrap(),
+            event["born"].as_u64().unwrap_or(0),
+        );
         let mode = event["mode"].as_u64().unwrap() as u32;
         if let Some(entries) = event["entries"].as_array() {
             let mut listing = BTreeMap::new();
             for e in entries {
                 let name = e[0].as_str().unwrap().to_string();
-                let child = e[1].as_u64().unwrap();
+                let child = (e[1].as_u64().unwrap(), e[5].as_u64().unwrap_or(0));
                 let child_mode = e[3].as_u64().unwrap() as u32;
                 // An inode first seen in a listing has only what its creation made durable:
                 // a folder is empty, a file has no bytes until its own fsync is recorded.
@@ -159,7 +174,7 @@ fn record(inst: &Install, args: &[&str], base: &Path) -> Recording {
 
 /// Write the model's `root` and `state` (never the backup sets, which no run changes) to disk
 /// at their real paths, replacing what is there.
-fn materialize(model: &Model, base_ino: u64, inst: &Install) {
+fn materialize(model: &Model, base_ino: Id, inst: &Install) {
     clear_dir(&inst.root);
     let _ = std::fs::remove_dir_all(&inst.state);
     let Some(Node::Dir { entries, .. }) = model.nodes.get(&base_ino) else {
@@ -172,7 +187,7 @@ fn materialize(model: &Model, base_ino: u64, inst: &Install) {
     }
 }
 
-fn build(model: &Model, ino: u64, path: &Path, at_root: bool, depth: usize) {
+fn build(model: &Model, ino: Id, path: &Path, at_root: bool, depth: usize) {
     assert!(
         depth < 64,
         "a folder loop in the model at {}",
@@ -239,7 +254,7 @@ fn states(inst: &Install) -> Vec<String> {
 struct Run<'a> {
     inst: &'a Install,
     initial: &'a Model,
-    base_ino: u64,
+    base_ino: Id,
     known: usize,
     what: &'a str,
     stride: usize,
@@ -304,7 +319,8 @@ fn power_loss_test(stride: usize) {
     inst.settled();
     let _ = std::fs::remove_dir_all(&inst.state);
     let base = inst.tmp.path().to_path_buf();
-    let base_ino = std::fs::metadata(&base).unwrap().ino();
+    let base_meta = std::fs::metadata(&base).unwrap();
+    let base_ino = (base_meta.ino(), born(&base_meta));
 
     let before = durable_view(&inst);
     let initial = Model::capture(&base);

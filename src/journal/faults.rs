@@ -79,6 +79,7 @@ fn record_sync(dir: &std::path::Path, path: &std::path::Path) -> std::io::Result
         "n": n,
         "path": path.to_string_lossy(),
         "ino": meta.ino(),
+        "born": born(&meta),
         "mode": meta.mode() & 0o7777,
     });
     if meta.is_dir() {
@@ -104,7 +105,8 @@ fn record_sync(dir: &std::path::Path, path: &std::path::Path) -> std::io::Result
                 m.ino(),
                 kind,
                 m.mode() & 0o7777,
-                link
+                link,
+                born(&m)
             ]));
         }
         event["entries"] = entries.into();
@@ -120,6 +122,16 @@ fn record_sync(dir: &std::path::Path, path: &std::path::Path) -> std::io::Result
         .append(true)
         .open(dir.join("events"))?
         .write_all(&line)
+}
+
+/// When the inode was created (nanoseconds; 0 where the file system does not say): inode
+/// numbers are reused once freed, so the number alone does not name one file over a run.
+#[cfg(unix)]
+fn born(meta: &std::fs::Metadata) -> u64 {
+    meta.created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 #[cfg(not(unix))]
