@@ -4,4 +4,6 @@
 pub mod components;
 pub mod format;
 pub mod json;
+pub mod nagios;
+pub mod openmetrics;
 pub mod text;
