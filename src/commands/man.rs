@@ -32,8 +32,11 @@ fn render() -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = format!("drconsole-{}", sub.get_name());
-        let sub = sub.clone().display_name(name);
+        let sub = sub
+            .clone()
+            .display_name(format!("drconsole-{}", sub.get_name()))
+            .bin_name(format!("drconsole {}", sub.get_name()))
+            .version(env!("CARGO_PKG_VERSION"));
         clap_mangen::Man::new(sub).render(&mut out)?;
     }
     Ok(out)
