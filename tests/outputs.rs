@@ -65,9 +65,12 @@ fn nagios_says_ok_when_nothing_is_wrong() {
     assert!(text.starts_with(want), "{code}: {text}");
 }
 
+/// One parsed sample: family name, labels (unescaped) and value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// A small OpenMetrics text checker: every line a `# TYPE`/`# HELP` comment or a sample of a
 /// declared family with well-formed, escaped labels and a number; no series twice; `# EOF` last.
-fn check_openmetrics(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+fn check_openmetrics(text: &str) -> Vec<Sample> {
     assert!(text.ends_with("# EOF\n"), "must end with # EOF: {text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.iter().filter(|l| **l == "# EOF").count(), 1);
