@@ -4,7 +4,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Disaster-recovery console for LANrev / Absolute Manage, Symantec ITMS and McAfee ePO servers.
+/// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles;
+/// `drconsole profiles` lists them).
 #[derive(Debug, Parser)]
 #[command(name = "drconsole", version, about, long_about = None)]
 pub struct Cli {
@@ -55,6 +56,9 @@ pub struct GlobalArgs {
     /// Console: enable mouse (click to select, wheel to scroll)
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Console: draw with ASCII only (also with LANG=C, a non-UTF-8 locale, TERM=vt100 or linux)
+    #[arg(long, global = true)]
+    pub ascii: bool,
 }
 
 /// The commands.

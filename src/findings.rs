@@ -171,7 +171,7 @@ impl Code {
             ),
             Code::DbCorrupt => (
                 Error,
-                "Restart the server once (it runs database maintenance); if the error stays, restore from the recommended backup set",
+                "Take a copy of the database (with its -wal and -journal files) before anything else; then restart the server once (it runs database maintenance); if the error stays, restore from the recommended backup set",
             ),
             Code::DbUnreadable => (
                 Error,

@@ -58,18 +58,17 @@ fn run_jobs(app: &mut App, d: &Demo) {
     }
 }
 
-/// Focus the databases pane on ServerDatabase.
+/// Focus the databases pane on ServerDatabase: the damaged database is listed first, so the
+/// cursor is already on it.
 fn select_server_database(app: &mut App) {
     keys(app, &[KeyCode::Char('2')]);
-    let pos = app
-        .inventory()
-        .databases
-        .iter()
-        .position(|db| db.name == "ServerDatabase")
-        .expect("ServerDatabase");
-    for _ in 0..pos {
-        keys(app, &[KeyCode::Char('j')]);
-    }
+    let row = app.selected_row(drconsole::tui::PaneId::Databases);
+    assert_eq!(
+        row.and_then(|i| app.inventory().databases.get(i))
+            .map(|db| db.name.as_str()),
+        Some("ServerDatabase"),
+        "the damaged database comes first"
+    );
 }
 
 const SMALL: (u16, u16) = (80, 24);
@@ -154,8 +153,9 @@ fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
         std::fs::read(&copy).expect("set copy"),
         "the live database is the set's copy"
     );
+    let txid = committed.txid.clone();
     let list = jobs::journal_list(&d.ctx).expect("journal");
-    assert!(list.iter().any(|t| t.id == committed.txid), "{list:?}");
+    assert!(list.iter().any(|t| t.id == txid), "{list:?}");
     assert!(
         a.journal_line().contains("undo available"),
         "{}",
@@ -173,29 +173,89 @@ fn restore_through_the_console_makes_the_live_database_the_sets_copy() {
     // The journal view lists the new transaction. Drawn over the zoomed backup sets on the
     // recommended set: the restored file's age in the databases pane follows the wall clock,
     // not `--now`, and the corrupt set's partial checks depend on timing.
-    keys(&mut a, &[KeyCode::Enter, KeyCode::Char('1'), KeyCode::Home]);
-    let recommended = a
-        .inventory()
-        .backup_sets
-        .iter()
-        .position(|s| s.recommended)
-        .expect("a recommended set");
-    for _ in 0..recommended {
-        keys(&mut a, &[KeyCode::Char('j')]);
-    }
+    keys(&mut a, &[KeyCode::Enter, KeyCode::Char('1')]);
+    assert!(
+        a.selected_row(drconsole::tui::PaneId::Backups)
+            .and_then(|i| a.inventory().backup_sets.get(i))
+            .is_some_and(|s| s.recommended),
+        "the cursor starts on the recommended set"
+    );
     keys(&mut a, &[KeyCode::Char('z'), KeyCode::Char('J')]);
     run_jobs(&mut a, &d);
+    // The journal records the real wall-clock time beside the fixed clock, and who ran it
+    // where: true values, checked here, then masked so the snapshots repeat.
+    let tx = list.iter().find(|t| t.id == txid).expect("the transaction");
+    let wall = tx.origin.wall_clock.expect("wall-clock time recorded");
+    assert!(
+        (chrono::Utc::now() - wall).num_minutes().abs() < 60,
+        "{wall} is the real time"
+    );
+    assert_eq!(tx.at, d.now, "the fixed clock is kept beside it");
+    assert!(
+        tx.when().contains("(--now 2026-11-22 08:00:00 UTC)"),
+        "{}",
+        tx.when()
+    );
+    assert!(tx.origin.host.is_some(), "the host is recorded");
     for size in [SMALL, LARGE] {
         a.update(Action::Resize(size.0, size.1));
-        insta::assert_snapshot!(
-            format!("journal_{}x{}", size.0, size.1),
-            screen(&a, size, &d.tmp)
+        let s = screen(&a, size, &d.tmp)
+            .replace(&tx.when(), "[WALL CLOCK] (--now 2026-11-22 08:00:00 UTC)")
+            .replace(&tx.who(), "[USER@HOST]");
+        assert!(
+            s.contains("at [WALL CLOCK]") && s.contains("by [USER@HOST]"),
+            "{s}"
         );
+        insta::assert_snapshot!(format!("journal_{}x{}", size.0, size.1), s);
     }
 
-    // `u` undoes it: the corrupt original comes back.
+    // `u` undoes it: the preview warns that the corrupt original would come back.
     keys(&mut a, &[KeyCode::Esc, KeyCode::Char('u')]);
     run_jobs(&mut a, &d);
+    let preview = a
+        .plan()
+        .and_then(|p| p.preview())
+        .expect("the undo preview")
+        .clone();
+    assert!(
+        preview
+            .warnings
+            .iter()
+            .any(|w| w.contains("ServerDatabase.db") && w.contains("fails its integrity check")),
+        "{:?}",
+        preview.warnings
+    );
+    assert!(
+        screen(&a, LARGE, &d.tmp).contains("Warning: "),
+        "{}",
+        screen(&a, LARGE, &d.tmp)
+    );
+    // Cross-check with the sqlite3 tool: the stashed copy really fails.
+    let stash = preview
+        .plan
+        .steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            drconsole::plan::StepKind::MoveBack { from }
+                if s.target.to_string_lossy().ends_with("ServerDatabase.db") =>
+            {
+                Some(from.clone())
+            }
+            _ => None,
+        })
+        .expect("the database is put back from the stash");
+    match std::process::Command::new("sqlite3")
+        .arg(&stash)
+        .arg("PRAGMA integrity_check;")
+        .output()
+    {
+        Ok(out) => assert_ne!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "ok",
+            "sqlite3 agrees the stashed copy is damaged"
+        ),
+        Err(_) => eprintln!("note: sqlite3 is not installed; skipping the cross-check"),
+    }
     keys(&mut a, &[KeyCode::Right, KeyCode::Enter]);
     run_jobs(&mut a, &d);
     assert!(

@@ -152,14 +152,15 @@ fn console_runs_in_a_real_terminal_and_restores_it() {
     tmux.keys(&["1"]);
     tmux.wait_for("Backup sets pane", 10, |s| s.contains("┌ 1 Backup sets"));
 
-    // Details of a row, then help, each closed with Esc.
-    tmux.keys(&["j", "Enter"]);
+    // Details of a row (the cursor starts on the recommended set), then help, each closed
+    // with Esc.
+    tmux.keys(&["Enter"]);
     let d = tmux.wait_for("details", 10, |s| {
         s.contains("Details ·") && s.contains("Verdict")
     });
     assert!(
         d.contains("Backup set 2026-11-21"),
-        "the second set's details:\n{d}"
+        "the recommended set's details:\n{d}"
     );
     tmux.keys(&["Escape"]);
     tmux.wait_for("details closed", 10, |s| !s.contains("Details ·"));
@@ -344,4 +345,75 @@ fn diff_restore_and_journal_run_from_the_keyboard_on_worker_threads() {
     tmux.keys(&["Escape", "q"]);
     let end = tmux.wait_for("exit", 30, |s| s.contains("EXIT="));
     assert!(end.contains("EXIT=0"), "{end}");
+}
+
+#[test]
+fn backup_sets_pane_at_80x24_shows_the_diff_and_restore_keys() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "'{BIN}' --state '{}' demo --scenario corrupt-db --seed 1; echo EXIT=$?; sleep 600",
+        state.path().display()
+    );
+    let tmux = Tmux::start(80, 24, &cmd);
+    let s = tmux.wait_for("the console with the finished scan", 120, |s| {
+        s.contains("┌ 1 Backup sets") && s.contains("standard check at")
+    });
+    let hints = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    for hint in ["d diff", "r restore", "? help", "q quit"] {
+        assert!(
+            hints.contains(hint),
+            "{hint} missing from the hints: {hints}\n{s}"
+        );
+    }
+    tmux.keys(&["q"]);
+    tmux.wait_for("exit", 10, |s| s.contains("EXIT=0"));
+}
+
+#[test]
+fn c_locale_on_a_vt100_gets_an_ascii_only_screen() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "LANG=C LC_ALL=C TERM=vt100 '{BIN}' --state '{}' demo --scenario corrupt-db --seed 1; echo EXIT=$?; sleep 600",
+        state.path().display()
+    );
+    let tmux = Tmux::start(80, 24, &cmd);
+    tmux.wait_for("the console with the finished scan", 120, |s| {
+        s.contains("profile lanrev-macos") && s.contains("standard check at")
+    });
+    tmux.keys(&["?"]);
+    for what in ["the backup sets", "the help"] {
+        let raw = tmux.run(&["capture-pane", "-p", "-t", "e2e"]).stdout;
+        let text = String::from_utf8_lossy(&raw);
+        let bad: Vec<u8> = raw.iter().copied().filter(|b| !b.is_ascii()).collect();
+        assert!(bad.is_empty(), "{what}: non-ASCII bytes {bad:x?}\n{text}");
+        // Borders drawn as +-| (a UTF-8 frame replaced by the terminal would not read so).
+        assert!(text.contains("+-") && text.contains('|'), "{what}:\n{text}");
+        tmux.keys(&["Escape"]);
+    }
+    tmux.keys(&["q"]);
+    tmux.wait_for("exit", 10, |s| s.contains("EXIT=0"));
+}
+
+#[test]
+fn a_dumb_terminal_is_refused_with_a_pointer_to_check() {
+    let out = Command::new(BIN)
+        .args(["--root", env!("CARGO_MANIFEST_DIR")])
+        .env("TERM", "dumb")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TERM=dumb") && err.contains("drconsole check"),
+        "{err}"
+    );
 }

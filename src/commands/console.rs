@@ -19,11 +19,25 @@ pub fn run(g: &GlobalArgs) -> anyhow::Result<i32> {
 /// What must hold before anything is built or scanned: a loadable theme and a terminal.
 /// `Err` carries the exit code after the message was printed.
 pub fn preflight(g: &GlobalArgs) -> Result<tui::Theme, i32> {
+    let env = |k: &str| std::env::var(k).ok();
+    if env("TERM").as_deref() == Some("dumb") {
+        eprintln!(
+            "drconsole: TERM=dumb cannot draw the console (no cursor movement); \
+             for a report use `drconsole check` (or `drconsole check --json`)"
+        );
+        return Err(EXIT_USAGE);
+    }
     let no_colour = g.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = tui::theme::load(g.theme.as_deref(), no_colour).map_err(|e| {
         eprintln!("drconsole: {e}");
         EXIT_USAGE
     })?;
+    let theme = if tui::theme::has_256_colours(&env) {
+        theme
+    } else {
+        theme.with_16_colours()
+    };
+    let theme = theme.with_ascii(tui::ascii::wanted(g.ascii, &env));
     if !tui::terminal::has_tty() {
         eprintln!(
             "drconsole: the console needs a terminal, and stdin or stdout is not one; \
@@ -45,91 +59,7 @@ pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i
         read_only: g.read_only,
         mouse: g.mouse,
         theme,
-        journal: journal_state(&ctx),
+        journal: crate::report::journal_line::journal_state(&ctx),
     };
     tui::run(ctx, opts)
-}
-
-/// The journal line of the header: the newest transaction and whether it can be undone.
-/// Read here, before the screen opens, so the console itself never touches the disk.
-pub fn journal_state(ctx: &Context) -> String {
-    let journal = crate::journal::Journal::of(ctx);
-    match crate::journal::list(&journal) {
-        Err(e) => format!("unreadable: {e}"),
-        Ok(list) => match list.first() {
-            None => "no transactions".into(),
-            Some(tx) => describe(tx),
-        },
-    }
-}
-
-fn describe(tx: &crate::journal::TxSummary) -> String {
-    use crate::journal::TxState;
-    let seq = tx.id.split('-').next().unwrap_or(&tx.id);
-    let what = match (&tx.set, &tx.undoes) {
-        (Some(set), _) => format!("{} from {set}", tx.action),
-        (None, Some(undone)) => format!(
-            "{} of {}",
-            tx.action,
-            undone.split('-').next().unwrap_or(undone)
-        ),
-        _ => tx.action.clone(),
-    };
-    let undo = if matches!(tx.state, TxState::Committed | TxState::Damaged) && !tx.pruned {
-        ", undo available"
-    } else {
-        ""
-    };
-    format!("#{seq} {what} {}{undo}", tx.state.as_str())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::journal::{TxState, TxSummary};
-
-    fn tx(state: TxState, pruned: bool) -> TxSummary {
-        TxSummary {
-            id: "0003-20261122T080000Z".into(),
-            at: chrono::DateTime::UNIX_EPOCH,
-            action: "restore".into(),
-            set: Some("2026-11-21 02-00-00".into()),
-            undoes: None,
-            components: vec!["database:ServerDatabase".into()],
-            root: "/".into(),
-            state,
-            undone_by: None,
-            steps: 3,
-            bytes_written: 0,
-            bytes_stashed: 0,
-            pruned,
-            reason: None,
-            damage: None,
-        }
-    }
-
-    #[test]
-    fn header_says_the_last_transaction_and_whether_it_can_be_undone() {
-        assert_eq!(
-            describe(&tx(TxState::Committed, false)),
-            "#0003 restore from 2026-11-21 02-00-00 committed, undo available"
-        );
-        assert_eq!(
-            describe(&tx(TxState::Committed, true)),
-            "#0003 restore from 2026-11-21 02-00-00 committed"
-        );
-        assert_eq!(
-            describe(&tx(TxState::RolledBack, false)),
-            "#0003 restore from 2026-11-21 02-00-00 rolled back"
-        );
-    }
-
-    #[test]
-    fn an_empty_state_folder_has_no_transactions() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let profile = crate::profile::load("lanrev-macos").expect("built-in profile");
-        let mut ctx = Context::new(profile, dir.path());
-        ctx.state_dir = dir.path().join("state");
-        assert_eq!(journal_state(&ctx), "no transactions");
-    }
 }

@@ -96,12 +96,21 @@ fn table(list: &[TxSummary]) -> String {
         out.push_str(&format!(
             "{:<22} {:<20} {:<8} {:<12} {:>10}  {:<24} {}\n",
             Shown(&t.id),
-            t.at.format("%Y-%m-%d %H:%M:%SZ"),
+            t.origin
+                .wall_clock
+                .unwrap_or(t.at)
+                .format("%Y-%m-%d %H:%M:%SZ"),
             Shown(&t.action),
             state,
             format_bytes(t.bytes_stashed),
             from,
             escape(&t.components.join(", "))
+        ));
+        out.push_str(&format!(
+            "{:<22} {} by {}\n",
+            "",
+            t.when(),
+            escape(&t.who())
         ));
         if let Some(by) = &t.undone_by {
             out.push_str(&format!("{:<22} undone by {}\n", "", Shown(by)));

@@ -127,6 +127,24 @@ pub fn database_summary(d: &DatabaseDiff) -> String {
     if !d.differs() && !d.has_problems() {
         return format!("identical ({} tables, {} rows)", t.tables, t.live_rows);
     }
+    // Nothing was compared (an empty or unreadable side): say why, not "0 of 0 tables".
+    if t.tables == 0 && d.schema.is_empty() {
+        let side = |p: &Option<String>| {
+            p.as_deref().map(|p| {
+                if p.contains("is empty") {
+                    "empty".to_string()
+                } else {
+                    format!("cannot be read ({p})")
+                }
+            })
+        };
+        return match (side(&d.set_problem), side(&d.live_problem)) {
+            (Some(s), Some(l)) => format!("set copy {s}, live database {l}: nothing compared"),
+            (Some(s), None) => format!("set copy {s}: nothing compared"),
+            (None, Some(l)) => format!("live database {l}: nothing compared"),
+            (None, None) => "no tables on either side: nothing compared".into(),
+        };
+    }
     format!(
         "{} schema change{}, {} of {} tables differ; rows +{} added, -{} removed, ~{} changed",
         d.schema.len(),
@@ -530,6 +548,15 @@ mod tests {
             findings: vec![],
             detail: Some(Detail::Settings(Box::new(d))),
         }
+    }
+
+    #[test]
+    fn an_empty_set_copy_says_empty_not_zero_of_zero_tables() {
+        let d = DatabaseDiff {
+            set_problem: Some("/b/ServerCommandDatabase.dbbackup is empty (0 bytes)".into()),
+            ..DatabaseDiff::default()
+        };
+        assert_eq!(database_summary(&d), "set copy empty: nothing compared");
     }
 
     #[test]

@@ -122,6 +122,7 @@ pub fn execute(
         txid: txid.clone(),
         at,
         plan: plan.clone(),
+        origin: super::record::Origin::here(),
     })?;
     fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
 

@@ -44,6 +44,9 @@ pub struct TxSummary {
     pub id: String,
     /// When it began (context clock).
     pub at: DateTime<Utc>,
+    /// Who ran it, on which host, at what wall-clock time.
+    #[serde(flatten)]
+    pub origin: super::record::Origin,
     /// `restore` or `undo`.
     pub action: String,
     /// The backup set a restore came from.
@@ -71,6 +74,30 @@ pub struct TxSummary {
     /// For a damaged transaction: what is wrong and what to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub damage: Option<String>,
+}
+
+impl TxSummary {
+    /// When it began by the wall clock, with the context clock beside it when that was fixed
+    /// (`--now`) to another time: `2026-12-01 14:30:02 UTC (--now 2026-11-22 08:00:00 UTC)`.
+    pub fn when(&self) -> String {
+        let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        match self.origin.wall_clock {
+            Some(w) if (w - self.at).num_seconds().abs() > 60 => {
+                format!("{} (--now {})", fmt(w), fmt(self.at))
+            }
+            Some(w) => fmt(w),
+            None => fmt(self.at),
+        }
+    }
+
+    /// Who ran it and where: `alice@lanrev01`, `?` for what older journals did not record.
+    pub fn who(&self) -> String {
+        format!(
+            "{}@{}",
+            self.origin.user.as_deref().unwrap_or("?"),
+            self.origin.host.as_deref().unwrap_or("?")
+        )
+    }
 }
 
 /// Every transaction, newest first.
@@ -120,6 +147,7 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
             TxSummary {
                 id: tx.txid.clone(),
                 at: tx.at,
+                origin: tx.origin.clone(),
                 action: tx.plan.action.name().to_string(),
                 set,
                 undoes,

@@ -312,6 +312,8 @@ pub struct Transaction {
     pub dir: PathBuf,
     /// When it began.
     pub at: DateTime<Utc>,
+    /// Who ran it, where, and when by the wall clock.
+    pub origin: record::Origin,
     /// The plan it executed.
     pub plan: Plan,
     /// Steps that began, by index.
@@ -354,13 +356,20 @@ impl Transaction {
             }
             return Ok(None);
         };
-        let Record::Begin { txid, at, plan } = first else {
+        let Record::Begin {
+            txid,
+            at,
+            plan,
+            origin,
+        } = first
+        else {
             return Err(JournalError::NoBegin { path: log });
         };
         let mut tx = Transaction {
             txid,
             dir: dir.to_path_buf(),
             at,
+            origin,
             plan,
             intents: BTreeMap::new(),
             staged: BTreeMap::new(),

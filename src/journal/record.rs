@@ -16,15 +16,20 @@ use std::path::{Path, PathBuf};
 /// One journal record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
+// Records are built and written one at a time; the size of `Begin` costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     /// The transaction and its whole plan, before the first change.
     Begin {
         /// Transaction id.
         txid: String,
-        /// When it started (context clock).
+        /// When it started (context clock: the fixed `--now` when one is set).
         at: DateTime<Utc>,
         /// The plan being executed.
         plan: Plan,
+        /// Who ran it, on which host, at what wall-clock time (absent in older journals).
+        #[serde(default, skip_serializing_if = "Origin::is_unknown")]
+        origin: Origin,
     },
     /// A step is about to run; what was at its target and where things will go.
     Intent {
@@ -82,6 +87,45 @@ pub enum Record {
         /// When.
         at: DateTime<Utc>,
     },
+}
+
+/// Who ran a transaction, where, and when by the wall clock: `at` may be a fixed `--now`,
+/// and an operator reading the journal later needs the real time beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The real time it began, whatever the context clock said.
+    #[serde(default)]
+    pub wall_clock: Option<DateTime<Utc>>,
+    /// The login name (`USER`, `LOGNAME` or `USERNAME`), with the `sudo` caller when there is one.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The machine's own host name (not `--hostname`, which names the server inspected).
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+impl Origin {
+    /// This process: now, its user and its host.
+    pub fn here() -> Origin {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let name = env("USER")
+            .or_else(|| env("LOGNAME"))
+            .or_else(|| env("USERNAME"));
+        let user = match (name, env("SUDO_USER")) {
+            (Some(n), Some(s)) if n != s => Some(format!("{n} (sudo from {s})")),
+            (n, s) => n.or(s),
+        };
+        Origin {
+            wall_clock: Some(Utc::now()),
+            user,
+            host: sysinfo::System::host_name().ok().filter(|h| !h.is_empty()),
+        }
+    }
+
+    /// Nothing is known (a journal written before these fields existed).
+    pub fn is_unknown(&self) -> bool {
+        self.wall_clock.is_none() && self.user.is_none() && self.host.is_none()
+    }
 }
 
 /// Encode one record as a checksummed line.

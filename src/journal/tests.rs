@@ -520,6 +520,7 @@ fn a_planted_transaction_naming_paths_outside_its_root_is_never_acted_on() {
                 },
             )],
         ),
+        origin: record::Origin::default(),
     };
     let cases = [
         // A target that climbs out of the root: its removal would take the victim folder.

@@ -2,7 +2,7 @@
 
 pub use crate::units::bytes;
 
-/// Age in hours as `6 h` or `3 d 4 h`.
+/// Age in hours as `30h` or `2d 7h` (the one format of `units::age_hours`).
 pub fn age(hours: f64) -> String {
     crate::units::age_hours(hours)
 }

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod format;
+pub mod journal_line;
 pub mod json;
 pub mod nagios;
 pub mod openmetrics;

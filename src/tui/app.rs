@@ -1,5 +1,6 @@
-//! The console's state and its reducer: `update` is the only place state changes, `draw` only
-//! reads. Side effects (starting a scan) are queued as `Effect`s for the event loop to run.
+//! The console's state and its reducer: `update` is the only place state changes; the drawing
+//! (`draw`, which only reads) is in `view.rs`. Side effects (starting a scan) are queued as
+//! `Effect`s for the event loop to run.
 
 use super::action::{Action, Command, PaneId};
 use super::jobs::Job;
@@ -9,17 +10,14 @@ use super::overlays::diff::DiffState;
 use super::overlays::journal::JournalState;
 use super::overlays::restore::{PlanState, Stage};
 use super::overlays::{self, filter::Edit};
-use super::panes::{self, ListView, View};
-use super::theme::{Role, Theme};
+use super::panes::{self, View};
+use super::theme::Theme;
 use super::widgets::{self, Status};
-use crate::findings::Severity;
 use crate::inventory::{CheckDepth, Inventory, Progress, Source};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::Line;
 use std::path::PathBuf;
 
 /// Work the event loop must do on the app's behalf.
@@ -133,6 +131,11 @@ pub struct App {
     /// Typing a search in the diff view.
     searching: bool,
     next_job: u64,
+    /// Panes whose selection the operator moved: a new scan keeps it; an untouched pane
+    /// starts on its safest row (the recommended set, the most damaged database).
+    pinned: [bool; 4],
+    /// The scan depth a status message waits for, to say "done" when it lands.
+    awaiting: Option<(CheckDepth, String)>,
     effects: Vec<Effect>,
     quit: bool,
     fatal: Option<String>,
@@ -170,6 +173,8 @@ impl App {
             journal_view: None,
             searching: false,
             next_job: 0,
+            pinned: [false; 4],
+            awaiting: None,
             effects: vec![
                 Effect::Scan(CheckDepth::Quick),
                 Effect::Scan(CheckDepth::Standard),
@@ -265,6 +270,12 @@ impl App {
     /// Apply one action. The only place state changes.
     pub fn update(&mut self, action: Action) {
         match action {
+            Action::Key(key)
+                if key.code == crossterm::event::KeyCode::Char('c')
+                    && key.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                self.interrupt();
+            }
             Action::Key(key) => {
                 if self.searching {
                     if let Some(e) = overlays::filter::edit(key) {
@@ -352,6 +363,27 @@ impl App {
         }
     }
 
+    /// Ctrl-C quits from anywhere: a filter being typed, any overlay. Only a running plan
+    /// asks for a second press, since the journal then rolls it back at the next start.
+    fn interrupt(&mut self) {
+        let running = self
+            .plan
+            .as_ref()
+            .is_some_and(|p| matches!(p.stage, Stage::Running(_)));
+        let warned = self
+            .status
+            .as_deref()
+            .is_some_and(|s| s.starts_with("Ctrl-C again"));
+        if running && !warned {
+            self.status = Some(
+                "Ctrl-C again quits; the running change is then rolled back at the next start"
+                    .into(),
+            );
+            return;
+        }
+        self.quit = true;
+    }
+
     fn job(&mut self, job: Job) -> u64 {
         self.next_job += 1;
         self.effects.push(Effect::Job(self.next_job, job));
@@ -362,9 +394,17 @@ impl App {
         self.journal = outcome.journal.clone();
         self.progress = None;
         self.status = Some(match &outcome.result {
-            Ok(c) => format!("committed transaction {}; checking again", c.txid),
+            Ok(c) => {
+                let msg = format!("committed transaction {}", c.txid);
+                self.awaiting = Some((CheckDepth::Standard, msg.clone()));
+                format!("{msg}; checking again")
+            }
             Err(e) => e.clone(),
         });
+        // The result heads the preview: show it, not the scroll position of the plan.
+        if let Some(Overlay::Plan { .. }) = self.overlay {
+            self.overlay = Some(Overlay::Plan { scroll: 0 });
+        }
         // Whatever happened, the files may differ from what the panes show.
         self.effects.push(Effect::Scan(CheckDepth::Standard));
         if let Some(p) = self.plan.as_mut().filter(|p| p.job == id) {
@@ -476,6 +516,7 @@ impl App {
                     job,
                     lines: None,
                     search: String::new(),
+                    hscroll: 0,
                 });
                 self.overlay = Some(Overlay::Diff { scroll: 0 });
             }
@@ -511,9 +552,8 @@ impl App {
             return;
         };
         let Some(d) = &self.diff else { return };
-        let width = self.overlay_inner_width() as usize;
-        let lines = overlays::diff::lines(d, &self.inv.root, &self.opts.theme);
-        let top = overlays::diff::line_at(&lines, width, scroll);
+        // One row per line: the row shown at the top is the line index.
+        let top = scroll;
         let n = d.len();
         let found = if forward {
             let start = if from_top { top } else { top + 1 };
@@ -523,8 +563,7 @@ impl App {
         };
         match found {
             Some(i) => {
-                let row = overlays::diff::row_of(&lines, width, i);
-                self.overlay = Some(Overlay::Diff { scroll: row });
+                self.overlay = Some(Overlay::Diff { scroll: i });
             }
             None => {
                 let what = if d.search.is_empty() {
@@ -554,6 +593,16 @@ impl App {
         self.loaded = true;
         self.scanning = None;
         self.progress = None;
+        if let Some((depth, msg)) = &self.awaiting
+            && self.inv.depth >= *depth
+        {
+            self.status = Some(format!(
+                "{msg}: done, {} check found {}",
+                depth_name(self.inv.depth),
+                widgets::count(self.inv.findings.len(), "finding")
+            ));
+            self.awaiting = None;
+        }
         let mut order: Vec<usize> = (0..self.inv.findings.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.inv.findings[i].severity));
         self.findings_order = order;
@@ -566,6 +615,10 @@ impl App {
         }
         for p in PaneId::ALL {
             self.refilter(p);
+            if !self.pinned[p.index()] {
+                self.panes[p.index()].selected = self.safest_row(p);
+                continue;
+            }
             if let Some(Some(key)) = keys.get(p.index()) {
                 let st = &self.panes[p.index()];
                 if let Some(pos) = st
@@ -583,16 +636,37 @@ impl App {
         }
     }
 
+    /// Where an untouched pane's cursor starts: on the recommended set (the newest set is
+    /// often the broken one, and `d` or `r` must not act on it by accident); elsewhere on the
+    /// first row, which for databases is the most damaged one.
+    fn safest_row(&self, p: PaneId) -> usize {
+        let st = &self.panes[p.index()];
+        match p {
+            PaneId::Backups => st
+                .visible
+                .iter()
+                .position(|&i| self.inv.backup_sets.get(i).is_some_and(|s| s.recommended))
+                .unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     fn refilter(&mut self, p: PaneId) {
         let needle = self.panes[p.index()].filter.to_lowercase();
         let n = panes::len(p, &self.inv);
-        let visible: Vec<usize> = if needle.is_empty() {
+        let mut visible: Vec<usize> = if needle.is_empty() {
             (0..n).collect()
         } else {
             (0..n)
                 .filter(|&i| panes::haystack(p, self.view(), i).contains(&needle))
                 .collect()
         };
+        if p == PaneId::Databases {
+            // Damaged databases first, so the first row is the one that needs the restore.
+            let flags = &self.flags[p.index()];
+            let view = self.view();
+            visible.sort_by_key(|&i| std::cmp::Reverse(panes::status(p, view, i, flags)));
+        }
         let st = &mut self.panes[p.index()];
         st.visible = visible;
         st.selected = st.selected.min(st.visible.len().saturating_sub(1));
@@ -693,10 +767,8 @@ impl App {
             Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Command::Recheck => {
                 self.effects.push(Effect::Scan(CheckDepth::Full));
-                self.status = Some(format!(
-                    "full integrity checks queued for {} (and everything else)",
-                    self.focus.title().to_lowercase()
-                ));
+                self.awaiting = Some((CheckDepth::Full, "full integrity checks".into()));
+                self.status = Some("full integrity checks running for everything…".into());
             }
             Command::Diff => self.open_diff(),
             Command::Restore => self.open_restore(),
@@ -772,6 +844,19 @@ impl App {
                 match c {
                     Command::Back | Command::Quit | Command::Diff => self.overlay = None,
                     Command::NextChange => self.jump_change(true, false),
+                    Command::Left | Command::Right => {
+                        let width = self.overlay_inner_width() as usize;
+                        let max = overlays::diff::max_hscroll(&self.diff_lines(), width);
+                        if let Some(d) = self.diff.as_mut() {
+                            // Half a view at a time: the eye keeps its place.
+                            let step = (width / 2).max(4);
+                            d.hscroll = if c == Command::Left {
+                                d.hscroll.min(max).saturating_sub(step)
+                            } else {
+                                (d.hscroll + step).min(max)
+                            };
+                        }
+                    }
                     Command::PrevChange => self.jump_change(false, false),
                     Command::Filter => {
                         if let Some(d) = self.diff.as_mut() {
@@ -869,6 +954,7 @@ impl App {
                     if let Some(p) = self.plan.as_mut() {
                         p.job = job;
                     }
+                    self.overlay = Some(Overlay::Plan { scroll: 0 });
                 }
             }
             Command::Details | Command::Back | Command::Quit => {
@@ -895,7 +981,7 @@ impl App {
             Overlay::Details { .. } => self.details_lines(),
             Overlay::Help { .. } => overlays::help::lines(self.opts.read_only, &self.opts.theme),
             Overlay::Findings { .. } => return self.findings_order.len(),
-            Overlay::Diff { .. } => self.diff_lines(),
+            Overlay::Diff { .. } => return self.diff_lines().len(),
             Overlay::Plan { .. } => self.plan_lines(),
             Overlay::Journal { .. } => self.journal_lines(),
         };
@@ -939,7 +1025,7 @@ impl App {
     fn journal_lines(&self) -> Vec<Line<'static>> {
         self.journal_view
             .as_ref()
-            .map(|j| overlays::journal::lines(j, &self.opts.theme))
+            .map(|j| overlays::journal::lines(j, &self.opts.root, &self.opts.theme))
             .unwrap_or_default()
     }
 
@@ -967,6 +1053,7 @@ impl App {
                 }
                 if let Some(at) = self.panes[p.index()].visible.iter().position(|&i| i == row) {
                     self.panes[p.index()].selected = at;
+                    self.pinned[p.index()] = true;
                 }
                 self.focus = p;
                 self.overlay = None;
@@ -987,6 +1074,7 @@ impl App {
     }
 
     fn move_selection(&mut self, c: Command) {
+        self.pinned[self.focus.index()] = true;
         let rows = layout::list_rows(layout::pane_rect(
             self.size, self.focus, self.focus, self.zoom,
         ))
@@ -1054,418 +1142,13 @@ impl App {
                     let pos = st.offset + (m.row - first) as usize;
                     if pos < st.visible.len() {
                         st.selected = pos;
+                        self.pinned[p.index()] = true;
                     }
                 }
             }
             _ => {}
         }
         self.clamp_all();
-    }
-
-    /// Draw the whole screen. Reads state only.
-    pub fn draw(&self, frame: &mut Frame) {
-        let area = frame.area();
-        let mode = layout::mode(area);
-        let theme = &self.opts.theme;
-        if mode == Mode::TooSmall {
-            let msg = vec![
-                Line::styled(
-                    format!(
-                        "terminal too small (need {}×{})",
-                        layout::MIN_WIDTH,
-                        layout::MIN_HEIGHT
-                    ),
-                    theme.style(Role::SeverityWarning),
-                ),
-                Line::styled(
-                    format!("now {}×{} · q quits", area.width, area.height),
-                    theme.style(Role::Muted),
-                ),
-            ];
-            let y = area.y + area.height.saturating_sub(2) / 2;
-            let r = Rect::new(area.x, y, area.width, 2.min(area.height));
-            frame.render_widget(Paragraph::new(msg).alignment(Alignment::Center), r);
-            return;
-        }
-        let s = layout::screen(area, mode, self.zoom);
-        self.draw_header(frame, s.header);
-        if let Some(t) = s.tabs {
-            self.draw_tabs(frame, t);
-        }
-        let body = layout::body(s.body, mode, self.focus, self.zoom);
-        for (p, rect) in &body.panes {
-            let st = &self.panes[p.index()];
-            let empty = if !self.loaded {
-                "scanning…".to_string()
-            } else if !st.filter.is_empty() {
-                format!("no rows match '{}'", st.filter)
-            } else {
-                format!("no {} found", p.title().to_lowercase())
-            };
-            let lv = ListView {
-                pane: *p,
-                view: self.view(),
-                visible: &st.visible,
-                selected: st.selected,
-                offset: st.offset,
-                filter: &st.filter,
-                focused: *p == self.focus,
-                empty: &empty,
-                flags: &self.flags[p.index()],
-            };
-            panes::draw(frame, *rect, &lv, theme);
-        }
-        if let Some(side) = body.side {
-            overlays::details::draw_panel(
-                frame,
-                side,
-                self.details_lines(),
-                self.side_scroll,
-                theme,
-            );
-        }
-        match self.overlay {
-            Some(Overlay::Details { scroll }) => {
-                let title = format!("Details · {}", self.focus.title());
-                let title = widgets::fit(
-                    &title,
-                    (layout::overlay(s.body).width as usize).saturating_sub(30),
-                );
-                overlays::details::draw(
-                    frame,
-                    layout::overlay(s.body),
-                    &title,
-                    self.details_lines(),
-                    scroll,
-                    theme,
-                );
-            }
-            Some(Overlay::Help { scroll }) => overlays::help::draw(
-                frame,
-                layout::overlay(s.body),
-                self.opts.read_only,
-                scroll,
-                theme,
-            ),
-            Some(Overlay::Findings { selected, offset }) => overlays::findings::draw(
-                frame,
-                layout::overlay(s.body),
-                &overlays::findings::FindingsView {
-                    findings: &self.inv.findings,
-                    order: &self.findings_order,
-                    selected,
-                    offset,
-                    root: &self.inv.root,
-                },
-                theme,
-            ),
-            Some(Overlay::Diff { scroll }) => {
-                if let Some(d) = &self.diff {
-                    overlays::diff::draw(
-                        frame,
-                        layout::overlay(s.body),
-                        d,
-                        self.diff_lines(),
-                        scroll,
-                        theme,
-                    );
-                }
-            }
-            Some(Overlay::Plan { scroll }) => {
-                if let Some(p) = &self.plan {
-                    overlays::restore::draw(
-                        frame,
-                        layout::overlay(s.body),
-                        p,
-                        self.plan_lines(),
-                        scroll,
-                        theme,
-                    );
-                }
-            }
-            Some(Overlay::Journal { scroll }) => overlays::details::draw(
-                frame,
-                layout::overlay(s.body),
-                "Journal",
-                self.journal_lines(),
-                scroll,
-                theme,
-            ),
-            None => {}
-        }
-        self.draw_footer(frame, s.footer);
-    }
-
-    fn draw_header(&self, frame: &mut Frame, area: Rect) {
-        let theme = &self.opts.theme;
-        let label = theme.style(Role::HeaderLabel);
-        let value = theme.style(Role::Header);
-        let sep = theme.style(Role::Muted);
-        let host = if !self.inv.host.hostname.is_empty() {
-            self.inv.host.hostname.clone()
-        } else {
-            self.opts.hostname.clone().unwrap_or_else(|| "…".into())
-        };
-        let (server, server_role) = if !self.loaded {
-            ("…".to_string(), Role::Pending)
-        } else if self.inv.host.running.is_empty() {
-            ("stopped".to_string(), Role::SeverityOk)
-        } else {
-            let names: Vec<String> = self
-                .inv
-                .host
-                .running
-                .iter()
-                .map(|p| format!("{} ({})", p.name, p.pid))
-                .collect();
-            (
-                format!("RUNNING {}", names.join(", ")),
-                Role::SeverityWarning,
-            )
-        };
-        let w = area.width as usize;
-        // The product name is the first thing to go when the line is short.
-        let mut first = vec![vec![Span::styled("drconsole", theme.style(Role::Title))]];
-        if w < 90 {
-            first.clear();
-        }
-        first.extend([
-            vec![
-                Span::styled("profile ", label),
-                Span::styled(self.opts.profile.clone(), value),
-            ],
-            vec![Span::styled("host ", label), Span::styled(host, value)],
-            vec![
-                Span::styled("server ", label),
-                Span::styled(server, theme.style(server_role)),
-            ],
-        ]);
-        let line1 = widgets::fitting_spans(first, w.saturating_sub(1), " │ ", sep);
-        // What the scan is doing is in the footer; the header says where and when.
-        let mut fixed = vec![vec![
-            Span::styled("journal ", label),
-            Span::styled(self.journal.clone(), value),
-        ]];
-        if let Some(now) = self.opts.fixed_now {
-            fixed.push(vec![
-                Span::styled("clock ", label),
-                Span::styled(now.format("%Y-%m-%d %H:%M UTC").to_string(), value),
-            ]);
-        }
-        // The root takes what is left, cut at its start so its last folders stay readable.
-        let fixed_w: usize = fixed
-            .iter()
-            .flatten()
-            .map(|s| widgets::width(&s.content))
-            .sum::<usize>()
-            + 3 * fixed.len()
-            + "root ".len()
-            + 1;
-        let root_room = w.saturating_sub(fixed_w).max(8);
-        let mut second = fixed;
-        second.push(vec![
-            Span::styled("root ", label),
-            Span::styled(
-                widgets::fit_left(&self.opts.root.display().to_string(), root_room),
-                value,
-            ),
-        ]);
-        let line2 = widgets::fitting_spans(second, w.saturating_sub(1), " │ ", sep);
-        let pad = |l: Line<'static>| {
-            let mut spans = vec![Span::raw(" ")];
-            spans.extend(l.spans);
-            Line::from(spans)
-        };
-        frame.render_widget(
-            Paragraph::new(vec![pad(line1), pad(line2)]).style(value),
-            area,
-        );
-    }
-
-    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
-        let theme = &self.opts.theme;
-        // Long titles with counts, else short titles with counts, else short titles alone:
-        // every tab stays visible down to the minimum width.
-        let build = |short: bool, counts: bool| -> Line<'static> {
-            let mut spans = vec![Span::raw(" ")];
-            for p in PaneId::ALL {
-                let title = if short { p.short_title() } else { p.title() };
-                let role = if p == self.focus {
-                    Role::TabActive
-                } else {
-                    Role::Tab
-                };
-                spans.push(Span::styled(
-                    format!("{} {title}", p.index() + 1),
-                    theme.style(role),
-                ));
-                if counts {
-                    let n = panes::len(p, &self.inv);
-                    spans.push(Span::styled(format!(" ({n})"), theme.style(Role::Muted)));
-                }
-                if let Some(st) = self.pane_worst[p.index()] {
-                    spans.push(Span::styled(
-                        format!(" {}", st.glyph()),
-                        theme.style(st.role()),
-                    ));
-                }
-                spans.push(Span::raw("  "));
-            }
-            Line::from(spans)
-        };
-        let w = area.width as usize;
-        let line = [(false, true), (true, true), (true, false)]
-            .into_iter()
-            .map(|(short, counts)| build(short, counts))
-            .find(|l| l.width() <= w + 2)
-            .unwrap_or_else(|| build(true, false));
-        frame.render_widget(Paragraph::new(line), area);
-    }
-
-    fn draw_footer(&self, frame: &mut Frame, area: Rect) {
-        let theme = &self.opts.theme;
-        let [top, bottom] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-        let top = Rect::new(top.x + 1, top.y, top.width.saturating_sub(2), 1);
-        let bottom = Rect::new(bottom.x + 1, bottom.y, bottom.width.saturating_sub(2), 1);
-        if self.searching {
-            let d = self.diff.as_ref().map(|d| d.search.as_str()).unwrap_or("");
-            let hits = self
-                .diff
-                .as_ref()
-                .filter(|d| !d.search.is_empty())
-                .map(|d| (0..d.len()).filter(|&i| d.is_stop(i)).count())
-                .unwrap_or(0);
-            overlays::filter::draw(frame, top, d, hits, theme);
-        } else if self.editing_filter {
-            let st = &self.panes[self.focus.index()];
-            overlays::filter::draw(frame, top, &st.filter, st.visible.len(), theme);
-        } else {
-            self.draw_progress(frame, top);
-        }
-        // Findings by severity, then hints for the focused pane, whole hints only.
-        let mut parts: Vec<Vec<Span<'static>>> = Vec::new();
-        let mut counts = Vec::new();
-        for sev in [
-            Severity::Critical,
-            Severity::Error,
-            Severity::Warning,
-            Severity::Info,
-        ] {
-            let n = self
-                .inv
-                .findings
-                .iter()
-                .filter(|f| f.severity == sev)
-                .count();
-            let st = Status::from(sev);
-            let role = if n > 0 { st.role() } else { Role::Muted };
-            if !counts.is_empty() {
-                counts.push(Span::raw(" "));
-            }
-            counts.push(Span::styled(
-                format!("{}{n}", st.glyph()),
-                theme.style(role),
-            ));
-        }
-        counts.push(Span::styled(" │", theme.style(Role::Muted)));
-        parts.push(counts);
-        for (key, word) in keymap::hints(self.focus, self.opts.read_only) {
-            parts.push(vec![
-                Span::styled(key, theme.style(Role::Key)),
-                Span::styled(format!(" {word}"), theme.style(Role::Footer)),
-            ]);
-        }
-        frame.render_widget(
-            Paragraph::new(widgets::fitting_spans(
-                parts,
-                bottom.width as usize,
-                "  ",
-                theme.style(Role::Footer),
-            )),
-            bottom,
-        );
-    }
-
-    fn draw_progress(&self, frame: &mut Frame, area: Rect) {
-        let theme = &self.opts.theme;
-        let w = area.width as usize;
-        let gauge_w = if w >= 100 { 24 } else { 12 };
-        let (text, gauge) = match (&self.progress, self.scanning) {
-            (Some(p), _) => {
-                let mut t = format!("{} {}/{}", p.job, p.done, p.total);
-                if p.bytes_total > 0 {
-                    t.push_str(&format!(
-                        " · {} of {}",
-                        widgets::bytes(p.bytes_done),
-                        widgets::bytes(p.bytes_total)
-                    ));
-                }
-                let ratio = if p.bytes_total > 0 {
-                    p.bytes_done as f64 / p.bytes_total as f64
-                } else if p.total > 0 {
-                    p.done as f64 / p.total as f64
-                } else {
-                    0.0
-                };
-                (Some((t, p.label.clone())), Some(ratio))
-            }
-            (None, Some(d)) => (
-                Some((format!("{} check starting", depth_name(d)), String::new())),
-                Some(0.0),
-            ),
-            // Idle with no message: say what the panes show and when it was checked.
-            (None, None) if self.loaded && self.status.is_none() => (
-                Some((
-                    format!(
-                        "{} check at {}: {} findings",
-                        depth_name(self.inv.depth),
-                        self.inv.scanned_at.format("%H:%M:%S UTC"),
-                        self.inv.findings.len()
-                    ),
-                    String::new(),
-                )),
-                None,
-            ),
-            _ => (None, None),
-        };
-        let mut spans = Vec::new();
-        let mut used = 0;
-        if let Some(ratio) = gauge {
-            let (done, rest) = widgets::bar(ratio, gauge_w);
-            spans.push(Span::styled(done, theme.style(Role::Gauge)));
-            spans.push(Span::styled(rest, theme.style(Role::Muted)));
-            spans.push(Span::raw(" "));
-            used += gauge_w + 1;
-        }
-        if let Some((t, label)) = text {
-            let t = widgets::fit(&t, w.saturating_sub(used));
-            used += widgets::width(&t);
-            spans.push(Span::styled(t, theme.style(Role::Status)));
-            if !label.is_empty() && used + 4 < w {
-                spans.push(Span::styled(
-                    format!(
-                        " {}",
-                        widgets::fit_left(
-                            &widgets::show_path(std::path::Path::new(&label), &self.inv.root),
-                            w - used - 1
-                        )
-                    ),
-                    theme.style(Role::Muted),
-                ));
-                used = w;
-            }
-        }
-        if let Some(msg) = &self.status
-            && used + 4 < w
-        {
-            let sep = if used > 0 { " · " } else { "" };
-            spans.push(Span::styled(
-                format!("{sep}{}", widgets::fit(msg, w - used - widgets::width(sep))),
-                theme.style(Role::Status),
-            ));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 }
 
@@ -1487,6 +1170,10 @@ pub fn scroll_into_view(selected: usize, offset: usize, rows: usize) -> usize {
         offset
     }
 }
+
+// The drawing: a child module, so it reads the state without widening its visibility.
+#[path = "view.rs"]
+mod view;
 
 #[cfg(test)]
 #[path = "app_tests.rs"]

@@ -82,6 +82,7 @@ fn preview(ready: bool) -> Result<Box<Preview>, String> {
     Ok(Box::new(Preview {
         plan: plan(ready),
         summary: vec!["database:ServerDatabase: 3 rows changed".into()],
+        warnings: vec![],
     }))
 }
 
@@ -102,7 +103,7 @@ fn committed() -> Box<Outcome> {
 fn d_on_a_backup_set_computes_its_diff_in_the_background() {
     let mut app = app_with(inventory(3), (80, 24));
     app.take_effects();
-    app.update(key('j'));
+    // The cursor starts on the recommended set: `d` right away acts on it.
     app.update(key('d'));
     let (id, job) = only_job(&mut app);
     assert_eq!(
@@ -122,6 +123,48 @@ fn d_on_a_backup_set_computes_its_diff_in_the_background() {
     assert!(s.contains("database:ServerDatabase [different]"), "{s}");
     app.update(code(KeyCode::Esc));
     assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn a_wide_diff_table_scrolls_sideways_at_80_columns_instead_of_wrapping() {
+    let mut app = app_with(inventory(3), (80, 24));
+    app.take_effects();
+    app.update(key('d'));
+    let (id, _) = only_job(&mut app);
+    let row = format!(
+        "    {:<30} {:>9} {:>10} {:>8} {:>8} {:>8} {:>9} TAIL",
+        "computers", 63, 64, 1, 0, 0, 64
+    );
+    app.update(Action::Diffed(
+        id,
+        Ok(vec![
+            diff_line(LineKind::Heading, "== database:ServerDatabase [different]"),
+            diff_line(LineKind::Info, &row),
+        ]),
+    ));
+    let s = screen(&app, 80, 24);
+    let table = s
+        .lines()
+        .find(|l| l.contains("computers"))
+        .expect("the row");
+    assert!(
+        !table.contains("TAIL"),
+        "cut at the edge, not wrapped:\n{s}"
+    );
+    assert!(
+        !s.lines()
+            .any(|l| l.trim_start_matches('│').trim_start().starts_with("TAIL"))
+    );
+    assert!(s.contains("←→ sideways"), "{s}");
+    app.update(code(KeyCode::Right));
+    assert!(
+        matches!(app.overlay(), Some(Overlay::Diff { .. })),
+        "still open"
+    );
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("TAIL"), "scrolled sideways:\n{s}");
+    app.update(code(KeyCode::Left));
+    assert_eq!(app.diff().map(|d| d.hscroll), Some(0));
 }
 
 #[test]
@@ -174,7 +217,6 @@ fn n_and_shift_n_jump_between_changes_and_search_moves_to_matches() {
 fn restore_waits_for_an_explicit_confirmation_that_starts_on_cancel() {
     let mut app = app_with(inventory(3), (80, 24));
     app.take_effects();
-    app.update(key('j'));
     app.update(key('r'));
     let (id, job) = only_job(&mut app);
     assert_eq!(
@@ -301,6 +343,7 @@ fn j_lists_transactions_newest_first() {
     let tx = TxSummary {
         id: "0001-20261122T080000Z".into(),
         at: chrono::DateTime::UNIX_EPOCH,
+        origin: Default::default(),
         action: "restore".into(),
         set: Some("set-00001".into()),
         undoes: None,

@@ -41,6 +41,9 @@ pub struct Preview {
     pub plan: Plan,
     /// One line per component on how live differs from the set (restores only).
     pub summary: Vec<String>,
+    /// What the operator must know before confirming (an undo putting back a database that
+    /// fails its integrity check).
+    pub warnings: Vec<String>,
 }
 
 /// What running a plan came to.
@@ -85,7 +88,7 @@ pub fn failed(id: u64, job: &Job, why: String, ctx: &Context) -> Action {
                 result: Err(format!(
                     "{why}; see the journal (J): an unfinished transaction is rolled back at the next start"
                 )),
-                journal: crate::commands::console::journal_state(ctx),
+                journal: crate::report::journal_line::journal_state(ctx),
             }),
         ),
         Job::Journal => Action::JournalListed(id, Err(why)),
@@ -153,20 +156,92 @@ pub fn restore_preview(
         (Err(e), _) => vec![e],
         (_, Err(e)) => vec![format!("no diff: {e}")],
     };
-    Ok(Preview { plan, summary })
+    Ok(Preview {
+        plan,
+        summary,
+        warnings: Vec::new(),
+    })
 }
 
 /// The plan undoing the newest committed transaction, preconditions checked.
 pub fn undo_preview(ctx: &Context) -> Result<Preview, String> {
     let journal = Journal::of(ctx);
-    let tx = journal::default_undo_target(&journal).map_err(|e| e.to_string())?;
+    // Only this root's transactions: another root's undo would fail on paths it cannot see.
+    let list = journal::list(&journal).map_err(|e| e.to_string())?;
+    let mine = crate::report::journal_line::of_root(&list, &ctx.root);
+    let newest = mine
+        .iter()
+        .find(|t| {
+            matches!(
+                t.state,
+                journal::TxState::Committed | journal::TxState::Damaged
+            )
+        })
+        .ok_or_else(|| {
+            if mine.len() < list.len() {
+                format!(
+                    "nothing to undo under {}: the committed transactions in this state folder belong to other roots",
+                    ctx.root.display()
+                )
+            } else {
+                "nothing to undo: no committed transaction".to_string()
+            }
+        })?;
+    let tx = journal::find_undo_target(&journal, &newest.id).map_err(|e| e.to_string())?;
     let mut plan = journal::build_undo_plan(&journal, &tx, &ctx.root, false, &plan::DiskProbe)
         .map_err(|e| e.to_string())?;
     journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
+    let warnings = put_back_warnings(&plan);
     Ok(Preview {
         plan,
         summary: Vec::new(),
+        warnings,
     })
+}
+
+/// Databases an undo would put back that fail a full integrity check (often the very reason
+/// for the restore being undone), or that cannot be checked: one warning each.
+pub fn put_back_warnings(plan: &Plan) -> Vec<String> {
+    use crate::inventory::{CheckLevel, DbState, sqlite};
+    let mut out = Vec::new();
+    for step in &plan.steps {
+        let plan::StepKind::MoveBack { from } = &step.kind else {
+            continue;
+        };
+        let name = step.target.to_string_lossy();
+        let companion = ["-wal", "-journal", "-shm"]
+            .iter()
+            .any(|s| name.ends_with(s));
+        if !step.component.starts_with("database:") || companion {
+            continue;
+        }
+        let mut file = sqlite::stat(from);
+        if file.state == DbState::Unchecked {
+            // The stash is the journal's own copy that nothing writes: open it frozen, so
+            // checking it never creates a file beside it.
+            sqlite::check(&mut file, CheckLevel::Full, sqlite::Mutability::Frozen);
+        }
+        let what = match file.state {
+            DbState::Ok | DbState::QuickOk => continue,
+            DbState::Corrupt | DbState::NotSqlite | DbState::Empty => format!(
+                "fails its integrity check ({})",
+                crate::tui::widgets::db_state_name(file.state)
+            ),
+            DbState::Missing | DbState::Unreadable | DbState::Unchecked | DbState::Unverifiable => {
+                "cannot be verified: its stashed copy could not be checked".to_string()
+            }
+        };
+        let detail = file
+            .messages
+            .first()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        out.push(format!(
+            "{} would be put back, and it {what}{detail}",
+            step.target.display()
+        ));
+    }
+    out
 }
 
 /// Check `plan` again under the journal lock (things may have changed since the preview) and
@@ -205,7 +280,7 @@ pub fn execute(
     };
     Outcome {
         result,
-        journal: crate::commands::console::journal_state(ctx),
+        journal: crate::report::journal_line::journal_state(ctx),
     }
 }
 

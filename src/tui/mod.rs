@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod ascii;
 pub mod event;
 pub mod jobs;
 pub mod keymap;

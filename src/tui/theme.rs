@@ -69,6 +69,8 @@ pub struct Theme {
     /// Where it came from (`default`, a file path), for messages.
     pub name: String,
     styles: Vec<Style>,
+    /// Draw with ASCII only (see `tui::ascii`).
+    ascii: bool,
 }
 
 /// Why a theme could not be loaded.
@@ -129,6 +131,7 @@ impl Theme {
         Theme {
             name: name.to_string(),
             styles: vec![Style::default(); Role::ALL.len()],
+            ascii: false,
         }
     }
 
@@ -143,6 +146,28 @@ impl Theme {
         }
     }
 
+    /// The same theme drawn with ASCII only: `+-|` borders and `v x ! ? X *` glyphs.
+    pub fn with_ascii(mut self, ascii: bool) -> Theme {
+        self.ascii = ascii;
+        self
+    }
+
+    /// Whether the screen is drawn with ASCII only.
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+
+    /// The same theme with every colour a 16-colour terminal cannot show (256-colour indices,
+    /// RGB) replaced by the nearest of the 16 ANSI colours.
+    pub fn with_16_colours(mut self) -> Theme {
+        for s in &mut self.styles {
+            s.fg = s.fg.map(ansi16);
+            s.bg = s.bg.map(ansi16);
+            s.underline_color = s.underline_color.map(ansi16);
+        }
+        self
+    }
+
     /// The same theme without colours (for `NO_COLOR` and `--no-color`): modifiers stay.
     pub fn without_colour(mut self) -> Theme {
         for s in &mut self.styles {
@@ -152,6 +177,86 @@ impl Theme {
         }
         self
     }
+}
+
+/// The nearest of the 16 ANSI colours to `c`.
+fn ansi16(c: Color) -> Color {
+    let (r, g, b) = match c {
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Indexed(i) => indexed_rgb(i),
+        other => return other,
+    };
+    const ANSI: [(Color, (u8, u8, u8)); 16] = [
+        (Color::Black, (0, 0, 0)),
+        (Color::Red, (205, 0, 0)),
+        (Color::Green, (0, 205, 0)),
+        (Color::Yellow, (205, 205, 0)),
+        (Color::Blue, (0, 0, 238)),
+        (Color::Magenta, (205, 0, 205)),
+        (Color::Cyan, (0, 205, 205)),
+        (Color::Gray, (229, 229, 229)),
+        (Color::DarkGray, (127, 127, 127)),
+        (Color::LightRed, (255, 0, 0)),
+        (Color::LightGreen, (0, 255, 0)),
+        (Color::LightYellow, (255, 255, 0)),
+        (Color::LightBlue, (92, 92, 255)),
+        (Color::LightMagenta, (255, 0, 255)),
+        (Color::LightCyan, (0, 255, 255)),
+        (Color::White, (255, 255, 255)),
+    ];
+    let d = |(x, y, z): (u8, u8, u8)| {
+        let dx = i32::from(x) - i32::from(r);
+        let dy = i32::from(y) - i32::from(g);
+        let dz = i32::from(z) - i32::from(b);
+        dx * dx + dy * dy + dz * dz
+    };
+    ANSI.iter()
+        .min_by_key(|(_, rgb)| d(*rgb))
+        .map_or(Color::Reset, |(c, _)| *c)
+}
+
+/// The RGB value of a 256-colour palette index (xterm's palette).
+fn indexed_rgb(i: u8) -> (u8, u8, u8) {
+    match i {
+        0..=15 => {
+            let base = [
+                (0, 0, 0),
+                (205, 0, 0),
+                (0, 205, 0),
+                (205, 205, 0),
+                (0, 0, 238),
+                (205, 0, 205),
+                (0, 205, 205),
+                (229, 229, 229),
+                (127, 127, 127),
+                (255, 0, 0),
+                (0, 255, 0),
+                (255, 255, 0),
+                (92, 92, 255),
+                (255, 0, 255),
+                (0, 255, 255),
+                (255, 255, 255),
+            ];
+            base[i as usize]
+        }
+        16..=231 => {
+            let v = i - 16;
+            let step = |n: u8| if n == 0 { 0 } else { 55 + 40 * n };
+            (step(v / 36), step((v / 6) % 6), step(v % 6))
+        }
+        _ => {
+            let g = 8 + 10 * (i - 232);
+            (g, g, g)
+        }
+    }
+}
+
+/// How many colours the terminal shows, from `COLORTERM` and `TERM`: `truecolor`/`24bit` and
+/// `*-256color` allow the theme as written; anything else gets the 16 ANSI colours.
+pub fn has_256_colours(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    let colorterm = env("COLORTERM").unwrap_or_default().to_ascii_lowercase();
+    let term = env("TERM").unwrap_or_default();
+    colorterm == "truecolor" || colorterm == "24bit" || term.contains("256color")
 }
 
 /// Load a theme by built-in name, user theme name or file; `None` is the default theme.
@@ -217,6 +322,7 @@ pub fn parse(text: &str, origin: &str, base: &Theme) -> Result<Theme, ThemeError
             message: e.message().to_string(),
         })?;
     let mut theme = Theme {
+        ascii: base.ascii,
         name: origin.to_string(),
         styles: base.styles.clone(),
     };
@@ -401,6 +507,40 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_16_colour_terminal_gets_the_nearest_ansi_colours() {
+        let t = parse(
+            "[severity]\nerror = { fg = \"#ff0000\" }\nwarning = { fg = \"#d7af00\" }\n",
+            "t",
+            &Theme::default_theme(),
+        )
+        .expect("theme")
+        .with_16_colours();
+        assert_eq!(t.style(Role::SeverityError).fg, Some(Color::LightRed));
+        assert_eq!(t.style(Role::SeverityWarning).fg, Some(Color::Yellow));
+        for r in Role::ALL {
+            let s = t.style(*r);
+            for c in [s.fg, s.bg].into_iter().flatten() {
+                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{r:?}");
+            }
+        }
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(!has_256_colours(&env(&[("TERM", "xterm")])));
+        assert!(!has_256_colours(&env(&[("TERM", "vt100")])));
+        assert!(has_256_colours(&env(&[("TERM", "xterm-256color")])));
+        assert!(has_256_colours(&env(&[
+            ("TERM", "screen"),
+            ("COLORTERM", "truecolor")
+        ])));
     }
 
     #[test]

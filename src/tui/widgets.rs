@@ -70,7 +70,7 @@ pub fn db_status(state: DbState) -> Status {
         DbState::Ok => Status::Ok,
         DbState::QuickOk | DbState::Unchecked => Status::Pending,
         DbState::Unverifiable => Status::Warning,
-        DbState::Empty | DbState::Missing => Status::Critical,
+        DbState::Empty | DbState::Missing => Status::Error,
         DbState::Corrupt | DbState::NotSqlite | DbState::Unreadable => Status::Error,
     }
 }
@@ -119,30 +119,15 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// An age in hours as the operator says it: `now`, `45m`, `5h`, `3d 4h`, `40d`.
+/// An age in hours as the operator says it: `now`, `45m`, `5h`, `3d 4h`, `40d` — the one
+/// format the reports use too.
 pub fn age(hours: f64) -> String {
-    if !hours.is_finite() {
-        return "?".into();
-    }
-    if hours < 0.0 {
-        return format!("in {}", age(-hours));
-    }
-    let minutes = (hours * 60.0).round() as i64;
-    match minutes {
-        0 => "now".into(),
-        m if m < 60 => format!("{m}m"),
-        m if m < 48 * 60 => format!("{}h", m / 60),
-        m if m < 7 * 24 * 60 => {
-            let h = m / 60;
-            if h % 24 == 0 {
-                format!("{}d", h / 24)
-            } else {
-                format!("{}d {}h", h / 24, h % 24)
-            }
-        }
-        m if m < 2 * 365 * 24 * 60 => format!("{}d", m / 60 / 24),
-        m => format!("{:.1}y", m as f64 / 60.0 / 24.0 / 365.0),
-    }
+    crate::units::age_hours(hours)
+}
+
+/// A count with its noun, singular or plural: `1 file`, `2 files`.
+pub fn count(n: usize, noun: &str) -> String {
+    crate::units::count(n as u64, noun)
 }
 
 /// Display width of a string in terminal cells.
@@ -195,7 +180,14 @@ pub fn fit_left(s: &str, w: usize) -> String {
         used += cw;
     }
     tail.reverse();
-    format!("…{}", tail.into_iter().collect::<String>())
+    let tail: String = tail.into_iter().collect();
+    // Cut at a folder boundary (`…/srv/old-disk`, not `…v/old-disk`) when one is left;
+    // a single name longer than the room is cut where it must be.
+    let sep = |c: char| c == '/' || c == std::path::MAIN_SEPARATOR;
+    match tail.find(sep) {
+        Some(at) if at > 0 => format!("…{}", &tail[at..]),
+        _ => format!("…{tail}"),
+    }
 }
 
 /// Pad or fit to exactly `w` cells.
@@ -321,6 +313,8 @@ mod tests {
         assert_eq!(fit("ServerDatabase", 20), "ServerDatabase");
         assert_eq!(fit("ServerDatabase", 7), "Server…");
         assert_eq!(fit_left("a/b/ServerDatabase.db", 10), "…tabase.db");
+        assert_eq!(fit_left("/mnt/rescue/srv/old-disk", 15), "…/srv/old-disk");
+        assert_eq!(fit_left("/mnt/rescue/srv/old-disk", 13), "…/old-disk");
         assert_eq!(width(&cell("x", 5)), 5);
         assert_eq!(width(&cell("abcdefgh", 5)), 5);
     }

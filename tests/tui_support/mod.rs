@@ -1,4 +1,4 @@
-//! Shared by the console tests: the `corrupt-db` demo (seed 1, fixed clock) in a short
+//! Shared by the console tests: a demo scenario (seed 1, fixed clock) in a short
 //! temporary path, with the context the console would build for it.
 #![allow(dead_code)]
 
@@ -20,8 +20,13 @@ pub struct Demo {
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
-/// Generate the demo and build its context.
+/// Generate the `corrupt-db` demo and build its context.
 pub fn demo() -> Demo {
+    demo_of(Scenario::CorruptDb)
+}
+
+/// Generate a demo scenario (seed 1) and build its context.
+pub fn demo_of(scenario: Scenario) -> Demo {
     // A short temporary path, so the header shows it whole and the filter can replace it.
     let base = if cfg!(unix) {
         PathBuf::from("/tmp")
@@ -35,7 +40,7 @@ pub fn demo() -> Demo {
     let tmp = dir.path().canonicalize().expect("canonical temp dir");
     let profile = drconsole::profile::load("lanrev-macos").expect("built-in profile");
     let opts = DemoOptions {
-        scenario: Scenario::CorruptDb,
+        scenario,
         seed: 1,
         db_size_mb: None,
     };

@@ -1,6 +1,7 @@
 //! The diff overlay (`d`): the core's classified diff lines, one section per component,
-//! coloured by added/removed/changed, scrolled by wrapped rows; `n`/`N` jump between changes
-//! (or search matches) and `/` searches.
+//! coloured by added/removed/changed, one row per line: table rows are never wrapped, a line
+//! wider than the view scrolls sideways (`←`/`→`); `n`/`N` jump between changes (or search
+//! matches) and `/` searches.
 
 use super::frame_box;
 use crate::diff::report::{Line as DiffLine, LineKind};
@@ -24,6 +25,8 @@ pub struct DiffState {
     pub lines: Option<Result<Vec<DiffLine>, String>>,
     /// Search text (case-insensitive); empty when none.
     pub search: String,
+    /// Cells scrolled sideways.
+    pub hscroll: usize,
 }
 
 impl DiffState {
@@ -93,25 +96,41 @@ pub fn lines(state: &DiffState, root: &Path, theme: &Theme) -> Vec<Line<'static>
     }
 }
 
-/// The wrapped row each logical line starts at, for jumping to a line.
-pub fn row_of(lines: &[Line<'static>], width: usize, index: usize) -> usize {
-    lines
-        .iter()
-        .take(index)
-        .map(|l| widgets::wrap(std::slice::from_ref(l), width).len())
-        .sum()
+/// The widest line in cells: how far the view can scroll sideways.
+pub fn widest(lines: &[Line<'static>]) -> usize {
+    lines.iter().map(Line::width).max().unwrap_or(0)
 }
 
-/// The logical line shown at wrapped row `row`.
-pub fn line_at(lines: &[Line<'static>], width: usize, row: usize) -> usize {
-    let mut at = 0;
-    for (i, l) in lines.iter().enumerate() {
-        at += widgets::wrap(std::slice::from_ref(l), width).len();
-        if at > row {
-            return i;
+/// How far `lines` can scroll sideways in a view `width` cells wide.
+pub fn max_hscroll(lines: &[Line<'static>], width: usize) -> usize {
+    widest(lines).saturating_sub(width)
+}
+
+/// `line` without its first `n` cells (a wide character cut in half becomes a space).
+pub fn skip_cells(line: &Line<'static>, n: usize) -> Line<'static> {
+    if n == 0 {
+        return line.clone();
+    }
+    let mut left = n;
+    let mut spans = Vec::new();
+    for s in &line.spans {
+        let mut text = String::new();
+        for c in s.content.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if left == 0 {
+                text.push(c);
+            } else if w > left {
+                text.push_str(&" ".repeat(w - left));
+                left = 0;
+            } else {
+                left -= w;
+            }
+        }
+        if !text.is_empty() {
+            spans.push(Span::styled(text, s.style));
         }
     }
-    lines.len()
+    Line::from(spans)
 }
 
 /// Draw the overlay scrolled to `scroll` rows.
@@ -124,7 +143,9 @@ pub fn draw(
     theme: &Theme,
 ) {
     let title = widgets::fit(&state.title, (area.width as usize).saturating_sub(6));
-    let hint = if state.search.is_empty() {
+    // The inner width is the area less borders and padding.
+    let sideways = max_hscroll(&lines, (area.width as usize).saturating_sub(4)) > 0;
+    let mut hint = if state.search.is_empty() {
         "n/N change · / search · Esc close".to_string()
     } else {
         format!(
@@ -132,11 +153,21 @@ pub fn draw(
             widgets::fit(&state.search, 12)
         )
     };
+    if sideways {
+        hint = format!("←→ sideways · {hint}");
+    }
     let inner = frame_box(frame, area, &title, &hint, theme);
-    let lines = widgets::wrap(&lines, inner.width as usize);
+    let hscroll = state.hscroll.min(max_hscroll(&lines, inner.width as usize));
     let y = scroll.min(lines.len().saturating_sub(inner.height as usize));
     frame.render_widget(
-        Paragraph::new(lines.into_iter().skip(y).collect::<Vec<_>>()),
+        Paragraph::new(
+            lines
+                .iter()
+                .skip(y)
+                .take(inner.height as usize)
+                .map(|l| skip_cells(l, hscroll))
+                .collect::<Vec<_>>(),
+        ),
         inner,
     );
 }
@@ -160,6 +191,7 @@ mod tests {
                 },
             ])),
             search: search.into(),
+            hscroll: 0,
         }
     }
 
@@ -187,14 +219,18 @@ mod tests {
     }
 
     #[test]
-    fn rows_count_wrapped_lines_before_a_line() {
-        let ls = vec![
-            Line::raw("a ".repeat(20)),
-            Line::raw("short"),
-            Line::raw("last"),
-        ];
-        assert_eq!(row_of(&ls, 10, 2), 5);
-        assert_eq!(line_at(&ls, 10, 4), 1);
-        assert_eq!(line_at(&ls, 10, 0), 0);
+    fn wide_rows_scroll_sideways_instead_of_wrapping() {
+        let ls = vec![Line::raw("abcdefghij"), Line::raw("xy")];
+        assert_eq!(max_hscroll(&ls, 4), 6);
+        assert_eq!(max_hscroll(&ls, 20), 0);
+        let text = |l: Line| {
+            l.spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        assert_eq!(text(skip_cells(&ls[0], 3)), "defghij");
+        assert_eq!(text(skip_cells(&ls[1], 3)), "");
+        assert_eq!(text(skip_cells(&Line::raw("日本x"), 1)), " 本x");
     }
 }

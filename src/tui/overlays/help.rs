@@ -34,23 +34,29 @@ pub fn lines(read_only: bool, theme: &Theme) -> Vec<Line<'static>> {
         ));
     }
     out.push(Line::default());
-    out.push(Line::styled("Row status", theme.style(Role::Title)));
+    out.push(Line::styled(
+        "Row status: the worst finding about the row (f lists them all)",
+        theme.style(Role::Title),
+    ));
     for (st, meaning) in [
-        (Status::Ok, "checked and fine"),
+        (Status::Ok, "no finding about it"),
         (
             Status::Pending,
-            "not fully checked yet (quick check only, or unknown)",
+            "no finding, but not fully checked yet: cannot vouch for it",
         ),
-        (Status::Info, "worth knowing"),
+        (Status::Info, "an info finding (e.g. the recommended set)"),
         (
             Status::Warning,
-            "look at it soon (stale, expiring, out of sync, leftovers)",
+            "a warning (stale, expiring, out of sync, corrupt or incomplete backup)",
         ),
         (
             Status::Error,
-            "broken (corrupt, incomplete, expired, unreachable)",
+            "an error (corrupt database, key mismatch, two masters, unreachable)",
         ),
-        (Status::Critical, "recovery at risk (missing or empty)"),
+        (
+            Status::Critical,
+            "critical: recovery or agents at risk (e.g. live identity differs from the backup)",
+        ),
     ] {
         out.push(Line::from(vec![
             Span::styled(format!("  {}  ", st.glyph()), theme.style(st.role())),

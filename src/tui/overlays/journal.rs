@@ -5,6 +5,7 @@ use crate::journal::{TxState, TxSummary};
 use crate::tui::theme::{Role, Theme};
 use crate::tui::widgets;
 use ratatui::text::{Line, Span};
+use std::path::Path;
 
 /// The journal overlay's state.
 #[derive(Debug, Clone)]
@@ -15,8 +16,9 @@ pub struct JournalState {
     pub list: Option<Result<Vec<TxSummary>, String>>,
 }
 
-/// The view's lines: one heading line, then two lines per transaction.
-pub fn lines(state: &JournalState, theme: &Theme) -> Vec<Line<'static>> {
+/// The view's lines: one heading line, then two lines per transaction; transactions of
+/// another root than `root` are marked, since `u` never undoes them from here.
+pub fn lines(state: &JournalState, root: &Path, theme: &Theme) -> Vec<Line<'static>> {
     let list = match &state.list {
         None => {
             return vec![Line::styled(
@@ -38,13 +40,18 @@ pub fn lines(state: &JournalState, theme: &Theme) -> Vec<Line<'static>> {
             theme.style(Role::Muted),
         )];
     }
-    let mut out = vec![Line::styled(
-        format!(
-            "{} transaction(s), newest first · u undoes the newest committed one",
-            list.len()
-        ),
-        theme.style(Role::Muted),
-    )];
+    let mine = crate::report::journal_line::of_root(list, root).len();
+    let mut head = format!(
+        "{} for this root, newest first · u undoes the newest committed one",
+        widgets::count(mine, "transaction")
+    );
+    if mine < list.len() {
+        head.push_str(&format!(
+            " · {} of other roots marked",
+            widgets::count(list.len() - mine, "transaction")
+        ));
+    }
+    let mut out = vec![Line::styled(head, theme.style(Role::Muted))];
     for tx in list {
         let (state, role) = match tx.state {
             TxState::Committed => ("committed", Role::SeverityOk),
@@ -67,22 +74,44 @@ pub fn lines(state: &JournalState, theme: &Theme) -> Vec<Line<'static>> {
         }
         out.push(Line::from(vec![
             Span::styled(tx.id.clone(), theme.style(Role::Title)),
-            Span::styled(
-                format!("  {}  ", tx.at.format("%Y-%m-%d %H:%M:%S UTC")),
-                theme.style(Role::Muted),
-            ),
+            Span::raw("  "),
             Span::styled(format!("{state}{extra}"), theme.style(role)),
         ]));
+        // Each on its own line, so a narrow terminal never breaks a time in two.
+        out.push(Line::styled(
+            format!("    at {}", tx.when()),
+            theme.style(Role::Muted),
+        ));
+        out.push(Line::styled(
+            format!("    by {}", tx.who()),
+            theme.style(Role::Muted),
+        ));
+        // An undo moved the stash back into place: its bytes are no longer held.
+        let stash = match (&tx.state, &tx.undone_by) {
+            (TxState::Undone, Some(by)) => format!("stash put back by {by}"),
+            (TxState::Undone, None) => "stash put back".to_string(),
+            _ if tx.pruned => "stash freed".to_string(),
+            _ => format!("{} stashed", widgets::bytes(tx.bytes_stashed)),
+        };
         out.push(Line::styled(
             format!(
-                "    {what} · {} · {} step(s) · {} written · {} stashed",
+                "    {what} · {} · {} · {} written · {stash}",
                 tx.components.join(", "),
-                tx.steps,
+                widgets::count(tx.steps, "step"),
                 widgets::bytes(tx.bytes_written),
-                widgets::bytes(tx.bytes_stashed)
             ),
             theme.style(Role::Text),
         ));
+        if tx.root != root {
+            out.push(Line::styled(
+                format!(
+                    "    another root: {} (open the console with --root {} to undo it)",
+                    tx.root.display(),
+                    tx.root.display()
+                ),
+                theme.style(Role::SeverityWarning),
+            ));
+        }
         if let Some(why) = &tx.reason {
             out.push(Line::styled(format!("    {why}"), theme.style(Role::Muted)));
         }

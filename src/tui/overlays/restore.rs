@@ -99,9 +99,9 @@ pub fn lines(
                 Ok(c) => {
                     out.push(text(
                         format!(
-                            "Committed transaction {}: {} step(s), {} written, {} moved into the stash.",
+                            "Committed transaction {}: {}, {} written, {} moved into the stash.",
                             c.txid,
-                            c.steps,
+                            widgets::count(c.steps, "step"),
                             widgets::bytes(c.bytes_written),
                             widgets::bytes(c.bytes_stashed)
                         ),
@@ -117,6 +117,12 @@ pub fn lines(
             out.push(Line::raw(""));
         }
         _ => {}
+    }
+    for w in &preview.warnings {
+        out.push(text(format!("Warning: {w}"), Role::SeverityWarning));
+    }
+    if !preview.warnings.is_empty() {
+        out.push(Line::raw(""));
     }
     let plan = &preview.plan;
     out.push(widgets::heading(theme, "Preconditions"));
@@ -151,12 +157,26 @@ pub fn lines(
             ),
             Role::Text,
         ));
+        // Where the new content comes from, as the CLI's plan says it.
+        match &s.kind {
+            crate::plan::StepKind::CopyFile { source }
+            | crate::plan::StepKind::CopyTree { source } => {
+                out.push(text(
+                    format!("      from {}", source.display()),
+                    Role::Muted,
+                ));
+            }
+            crate::plan::StepKind::MoveBack { from } => {
+                out.push(text(format!("      from {}", from.display()), Role::Muted));
+            }
+            crate::plan::StepKind::Stash | crate::plan::StepKind::CreateDir => {}
+        }
     }
     if !plan.verify.is_empty() {
         out.push(text(
             format!(
-                "  then a full integrity check of {} database(s); a failure rolls everything back",
-                plan.verify.len()
+                "  then a full integrity check of {}; a failure rolls everything back",
+                widgets::count(plan.verify.len(), "database")
             ),
             Role::Muted,
         ));

@@ -124,14 +124,18 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
             )));
         }
     }
-    for name in &s.missing {
+    for name in s
+        .missing
+        .iter()
+        .filter(|n| !s.members.iter().any(|m| &m.database == *n))
+    {
         lines.push(Line::from(vec![
             Span::styled(
-                format!("{} ", Status::Critical.glyph()),
-                theme.style(Status::Critical.role()),
+                format!("{} ", Status::Error.glyph()),
+                theme.style(Status::Error.role()),
             ),
             Span::styled(format!("{name:<24} "), theme.style(Role::Text)),
-            Span::styled("missing or empty", theme.style(Status::Critical.role())),
+            Span::styled("missing", theme.style(Status::Error.role())),
         ]));
     }
     if !s.extras.is_empty() {

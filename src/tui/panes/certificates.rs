@@ -16,7 +16,7 @@ pub const COLUMNS: &[Column] = &[
     Column::new("Store", 12, 4),
     Column::new("Source", 12, 6),
     Column::new("Expires", 9, 9).right(),
-    Column::new("Key", 6, 7),
+    Column::new("Key", 8, 7),
     Column::new("Chain", 11, 3),
 ];
 
@@ -66,6 +66,27 @@ fn chain(c: ChainStatus) -> (&'static str, Status) {
     }
 }
 
+/// The Key column: `paired`, `mismatch` when a key is there but belongs to another
+/// certificate (what `CERT_KEY_MISMATCH` says), else `-`.
+fn key_cell(v: View, c: &Certificate) -> Cell {
+    if c.key_file.is_some() {
+        return Cell::plain("paired");
+    }
+    if key_mismatch(v, c) {
+        return Cell::styled("mismatch", Role::SeverityError);
+    }
+    Cell::plain("-")
+}
+
+/// Whether a `CERT_KEY_MISMATCH` finding names this certificate's file (or its folder).
+fn key_mismatch(v: View, c: &Certificate) -> bool {
+    v.inv.findings.iter().any(|f| {
+        f.code == crate::findings::Code::CertKeyMismatch
+            && f.component == c.component
+            && f.path.as_ref().is_some_and(|p| c.file.starts_with(p))
+    })
+}
+
 /// Name shown for a certificate: its common name, else its subject.
 fn name(c: &Certificate) -> String {
     c.common_name.clone().unwrap_or_else(|| c.subject.clone())
@@ -90,7 +111,7 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
         Cell::plain(&c.store),
         Cell::plain(source(c)),
         Cell::styled(exp, exp_status.role()),
-        Cell::plain(if c.key_file.is_some() { "paired" } else { "-" }),
+        key_cell(v, c),
         Cell::styled(chain_text, chain_status.role()),
     ];
     (status, cells)

@@ -25,10 +25,18 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
     if status == Status::Ok && !d.leftovers.is_empty() {
         status = Status::Warning;
     }
+    // A file written after the check's clock (a restore under a fixed `--now`) says so
+    // instead of an age that would follow the wall clock.
     let modified = d
         .file
         .modified
-        .map(|m| widgets::age((v.inv.scanned_at - m).num_minutes() as f64 / 60.0))
+        .map(|m| {
+            if m > v.inv.scanned_at {
+                "new".to_string()
+            } else {
+                widgets::age((v.inv.scanned_at - m).num_minutes() as f64 / 60.0)
+            }
+        })
         .unwrap_or_else(|| "-".into());
     let cells = vec![
         Cell::plain(&d.name),

@@ -17,30 +17,37 @@ pub const COLUMNS: &[Column] = &[
     Column::new("Address", 18, 2),
 ];
 
-fn sync(d: &DistributionPoint) -> (Status, String) {
+fn sync(v: View, d: &DistributionPoint) -> (Status, String) {
     if !d.reachable {
         return (Status::Error, "unreachable".into());
     }
-    if d.is_master {
-        // The master is what mirrors are compared with; it has no sync state of its own.
-        return (Status::Ok, "-".into());
-    }
     let off = d.missing + d.extra + d.changed;
     if off == 0 {
-        (Status::Ok, "in sync".into())
-    } else {
-        let mut parts = Vec::new();
-        if d.missing > 0 {
-            parts.push(format!("{} missing", d.missing));
-        }
-        if d.changed > 0 {
-            parts.push(format!("{} changed", d.changed));
-        }
-        if d.extra > 0 {
-            parts.push(format!("{} extra", d.extra));
-        }
-        (Status::Warning, parts.join(", "))
+        let out_of_sync = v.inv.findings.iter().any(|f| {
+            f.code == crate::findings::Code::DpOutOfSync
+                && f.component.strip_prefix("dp:") == Some(d.name.as_str())
+        });
+        return if out_of_sync {
+            // The finding knows more than the counts: never show such a mirror as fine.
+            (Status::Warning, "out of sync".into())
+        } else if d.is_master {
+            // The master is what mirrors are compared with; it has no sync state of its own.
+            (Status::Ok, "-".into())
+        } else {
+            (Status::Ok, "in sync".into())
+        };
     }
+    let mut parts = Vec::new();
+    if d.missing > 0 {
+        parts.push(format!("{} missing", d.missing));
+    }
+    if d.changed > 0 {
+        parts.push(format!("{} changed", d.changed));
+    }
+    if d.extra > 0 {
+        parts.push(format!("{} extra", d.extra));
+    }
+    (Status::Warning, parts.join(", "))
 }
 
 /// Status and cells of distribution point `i`.
@@ -48,7 +55,7 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
     let Some(d) = v.inv.distribution_points.get(i) else {
         return (Status::Pending, Vec::new());
     };
-    let (status, text) = sync(d);
+    let (status, text) = sync(v, d);
     let cells = vec![
         Cell::plain(&d.name),
         Cell::plain(if d.is_master { "master" } else { "mirror" }),
@@ -65,7 +72,7 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
     let Some(d) = v.inv.distribution_points.get(i) else {
         return Vec::new();
     };
-    let (_, text) = sync(d);
+    let (_, text) = sync(v, d);
     let mut lines = vec![
         heading(theme, &format!("Distribution point {}", d.name)),
         field(theme, "Role", if d.is_master { "master" } else { "mirror" }),

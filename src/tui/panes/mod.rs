@@ -9,7 +9,7 @@ pub mod distribution;
 use super::action::PaneId;
 use super::theme::{Role, Theme};
 use super::widgets::{self, Status};
-use crate::findings::Finding;
+use crate::findings::{Code, Finding};
 use crate::inventory::Inventory;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -230,6 +230,12 @@ pub fn locate_all(p: PaneId, inv: &Inventory, f: &Finding) -> Vec<usize> {
                     .as_ref()
                     .is_some_and(|p| certs[i].file.starts_with(p))
             };
+            let live = |i: usize| certs[i].source == crate::inventory::Source::Live;
+            // "Live differs from the backup" is about both sides: the live identity agents
+            // will reject, and the set's copy that would bring the old one back.
+            if f.code == Code::CertBackupMismatch {
+                return positions(&|i| in_store(i) && (under(i) || live(i)), certs.len());
+            }
             let by_path = positions(&|i| in_store(i) && under(i), certs.len());
             if !by_path.is_empty() {
                 return by_path;
@@ -247,6 +253,11 @@ pub fn locate_all(p: PaneId, inv: &Inventory, f: &Finding) -> Vec<usize> {
         PaneId::Distribution => match f.component.strip_prefix("dp:") {
             Some(name) => positions(
                 &|i| inv.distribution_points[i].name == name,
+                inv.distribution_points.len(),
+            ),
+            // "More than one master" is about every master row.
+            None if f.code == Code::DpMultipleMasters => positions(
+                &|i| inv.distribution_points[i].is_master,
                 inv.distribution_points.len(),
             ),
             None => Vec::new(),
@@ -267,18 +278,15 @@ pub fn is_about(p: PaneId, inv: &Inventory, f: &Finding, i: usize) -> bool {
             .get(i)
             .is_some_and(|d| d.component == f.component),
         PaneId::Certificates => locate_all(p, inv, f).contains(&i),
-        PaneId::Distribution => inv
-            .distribution_points
-            .get(i)
-            .is_some_and(|d| f.component.strip_prefix("dp:") == Some(d.name.as_str())),
+        PaneId::Distribution => locate_all(p, inv, f).contains(&i),
     }
 }
 
-/// The worst finding (warning and above) about each row of a pane, by inventory index.
+/// The worst finding about each row of a pane, by inventory index.
 pub type Flags = std::collections::HashMap<usize, Status>;
 
-/// Collect the findings that point at rows of `p`; they raise the row's own status, so a
-/// certificate whose key does not match shows it even though its dates are fine.
+/// Collect the findings that point at rows of `p`: a row's glyph is the worst of them, so the
+/// glance says what `f` and the details say, no more and no less.
 pub fn flags(p: PaneId, inv: &Inventory) -> Flags {
     let mut out = Flags::new();
     // One pass over the rows, not one per finding: ten thousand sets with a finding each
@@ -300,7 +308,7 @@ pub fn flags(p: PaneId, inv: &Inventory) -> Flags {
     };
     for f in &inv.findings {
         let st = Status::from(f.severity);
-        if st < Status::Warning {
+        if st < Status::Info {
             continue;
         }
         let rows = match p {
@@ -319,10 +327,19 @@ pub fn flags(p: PaneId, inv: &Inventory) -> Flags {
     out
 }
 
-/// A row's status: its own, raised by the findings about it.
+/// A row's glyph: the worst finding about it; with none, `?` while the row is not fully
+/// checked (its state cannot be vouched for yet), else `✓`.
 pub fn status(p: PaneId, v: View, i: usize, flags: &Flags) -> Status {
-    let own = row(p, v, i).0;
-    flags.get(&i).map_or(own, |f| own.max(*f))
+    glyph_status(row(p, v, i).0, flags.get(&i).copied())
+}
+
+/// The rule behind [`status`], for rows already built.
+pub fn glyph_status(own: Status, worst_finding: Option<Status>) -> Status {
+    match worst_finding {
+        Some(f) => f,
+        None if own == Status::Pending => Status::Pending,
+        None => Status::Ok,
+    }
 }
 
 /// Widths for the columns in `avail` cells; `None` for a column dropped for lack of space.
@@ -363,6 +380,39 @@ pub fn widths(cols: &[Column], avail: usize) -> Vec<Option<usize>> {
             })
         })
         .collect()
+}
+
+/// Widths as [`widths`], then spare room goes first to the flexible column up to what its
+/// text needs (`wanted`), then to the other columns cut short (paths), then to the flexible
+/// column again: a wide terminal shows whole names and paths, not blank space beside a cut.
+pub fn fit_widths(cols: &[Column], avail: usize, wanted: &[usize]) -> Vec<Option<usize>> {
+    let mut w = widths(cols, avail);
+    let Some(fi) = cols.iter().position(|c| c.flex) else {
+        return w;
+    };
+    let Some(fw) = w[fi] else { return w };
+    let base = cols[fi].width;
+    let spare = fw.saturating_sub(base);
+    let flex_need = wanted.get(fi).copied().unwrap_or(0).saturating_sub(base);
+    let mut pool = spare.saturating_sub(flex_need);
+    w[fi] = Some(base + spare.min(flex_need));
+    for (j, c) in cols.iter().enumerate() {
+        if j == fi {
+            continue;
+        }
+        if let Some(cw) = w[j].as_mut() {
+            let grow = wanted
+                .get(j)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(c.width)
+                .min(pool);
+            *cw += grow;
+            pool -= grow;
+        }
+    }
+    w[fi] = w[fi].map(|x| x + pool);
+    w
 }
 
 /// What a pane draws: its list state and how to title it.
@@ -420,8 +470,17 @@ pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
         return;
     }
     let cols = columns(lv.pane);
+    let rows = inner.height as usize - 1;
+    // What the rows in view need, so a wide pane grows the columns that are cut.
+    let mut wanted: Vec<usize> = cols.iter().map(|c| widgets::width(c.title)).collect();
+    for pos in lv.offset..(lv.offset + rows).min(total) {
+        let (_, cells) = row(lv.pane, lv.view, lv.visible[pos]);
+        for (w, cell) in wanted.iter_mut().zip(&cells) {
+            *w = (*w).max(widgets::width(&cell.text));
+        }
+    }
     // Two cells for the status glyph, the rest for the columns.
-    let w = widths(cols, inner.width as usize - 2);
+    let w = fit_widths(cols, inner.width as usize - 2, &wanted);
     let mut lines = Vec::with_capacity(inner.height as usize);
     let mut head = vec![Span::styled("  ", theme.style(Role::ListHeader))];
     let mut first = true;
@@ -440,7 +499,6 @@ pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
         }
     }
     lines.push(Line::from(head));
-    let rows = inner.height as usize - 1;
     if total == 0 {
         lines.push(Line::from(Span::styled(
             format!("  {}", lv.empty),
@@ -450,7 +508,7 @@ pub fn draw(frame: &mut Frame, area: Rect, lv: &ListView, theme: &Theme) {
     for pos in lv.offset..(lv.offset + rows).min(total) {
         let i = lv.visible[pos];
         let (own, cells) = row(lv.pane, lv.view, i);
-        let status = lv.flags.get(&i).map_or(own, |f| own.max(*f));
+        let status = glyph_status(own, lv.flags.get(&i).copied());
         let selected = lv.focused && pos == lv.selected;
         let base = if selected {
             theme.style(Role::ListSelected)
@@ -524,6 +582,17 @@ mod tests {
         assert_eq!(w, vec![Some(12), Some(8), Some(8), None]);
         let w = widths(COLS, 20);
         assert_eq!(w, vec![Some(11), Some(8), None, None]);
+    }
+
+    #[test]
+    fn wide_panes_grow_cut_columns_before_blank_space() {
+        // Name needs 14, Extra needs 30: the spare goes to both, the rest to Name.
+        let w = fit_widths(COLS, 80, &[14, 8, 8, 30]);
+        assert_eq!(w, vec![Some(31), Some(8), Some(8), Some(30)]);
+        let total: usize = w.iter().flatten().sum::<usize>() + 3;
+        assert_eq!(total, 80);
+        // Narrow: nothing grows beyond what `widths` gives.
+        assert_eq!(fit_widths(COLS, 30, &[40, 8, 8, 30]), widths(COLS, 30));
     }
 
     #[test]
