@@ -1,7 +1,7 @@
 //! The command-line contract (clap definitions). Flags here are public API: change them
 //! only on purpose and record it in CHANGELOG.md.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles;
@@ -82,6 +82,43 @@ pub enum Command {
     Journal(JournalArgs),
     /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
     Inspect(InspectArgs),
+    /// Print a shell completion script (bash, zsh or fish) to stdout
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout
+    Man,
+}
+
+/// Options of `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// GNU Bash
+    Bash,
+    /// Z shell
+    Zsh,
+    /// fish
+    Fish,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CheckFormat {
+    /// The human report
+    #[default]
+    Text,
+    /// One JSON object (same as --json)
+    Json,
+    /// One Nagios/Icinga plugin status line with perfdata
+    Nagios,
+    /// OpenMetrics text for the Prometheus textfile collector
+    Openmetrics,
 }
 
 /// Options of `inspect`.
@@ -172,15 +209,32 @@ pub struct JsonArg {
 /// Options of `check`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Print one JSON object instead of text
-    #[arg(long)]
+    /// Print one JSON object instead of text (same as --format json)
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<CheckFormat>,
+    /// Write the report to FILE atomically (temporary file in the same folder, then rename)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Completeness and quick checks only (no full integrity check)
     #[arg(long, conflicts_with = "full")]
     pub quick: bool,
     /// Full integrity check of every database and set, content hashes of payloads
     #[arg(long)]
     pub full: bool,
+}
+
+impl CheckArgs {
+    /// The format asked for: `--json` is a synonym of `--format json`.
+    pub fn format(&self) -> CheckFormat {
+        if self.json {
+            CheckFormat::Json
+        } else {
+            self.format.unwrap_or_default()
+        }
+    }
 }
 
 /// Options of `diff`.

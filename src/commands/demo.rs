@@ -126,11 +126,13 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     );
     let check = crate::cli::CheckArgs {
         json: false,
+        format: None,
+        output: None,
         quick: false,
         full: false,
     };
     // The demo ran: its findings are the point of it, not a failure of the command.
-    super::check::print(&ctx, &check);
+    super::check::print(&ctx, &check)?;
     Ok(0)
 }
 

@@ -8,6 +8,8 @@ mod demo;
 mod diff;
 mod inspect;
 mod journal;
+mod man;
+mod output;
 mod profiles;
 mod restore;
 mod undo;
@@ -34,6 +36,8 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
         Some(Command::Inspect(args)) => inspect::run(&cli.global, args),
+        Some(Command::Completions(args)) => man::completions(args.shell),
+        Some(Command::Man) => man::page(),
         None => console::run(&cli.global),
     };
     match result {

@@ -5,6 +5,10 @@ use crate::findings::{self, Severity};
 use crate::inventory::Inventory;
 use serde_json::{Value, json};
 
+/// Version of the `check --json` document's shape: raised only when a field is renamed or
+/// removed (adding fields keeps it).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// Counts of findings per severity, the worst one and the exit code it maps to.
 pub fn summary(inv: &Inventory) -> Value {
     let count = |s: Severity| inv.findings.iter().filter(|f| f.severity == s).count();
@@ -26,6 +30,7 @@ pub fn check(inv: &Inventory) -> Value {
     if let Value::Object(map) = &mut v {
         map.insert("summary".into(), summary(inv));
         map.insert("version".into(), json!(env!("CARGO_PKG_VERSION")));
+        map.insert("schema_version".into(), json!(SCHEMA_VERSION));
     }
     v
 }

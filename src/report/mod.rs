@@ -5,4 +5,6 @@ pub mod components;
 pub mod format;
 pub mod journal_line;
 pub mod json;
+pub mod nagios;
+pub mod openmetrics;
 pub mod text;
