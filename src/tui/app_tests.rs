@@ -587,3 +587,37 @@ fn brackets_scroll_the_zoom_panel_only_in_zoom() {
     }
     assert!(screen(&app, 80, 24).contains("Backup set set-00000"));
 }
+
+#[test]
+fn a_running_server_stays_in_the_header_at_80_columns() {
+    let mut inv = inventory(3);
+    inv.host.hostname = "mdm-replacement.corp.example.com".into();
+    inv.host.running = vec![
+        crate::inventory::RunningProcess {
+            name: "LANrev Server".into(),
+            pid: 4242,
+        },
+        crate::inventory::RunningProcess {
+            name: "LANrev MDM Server".into(),
+            pid: 4243,
+        },
+    ];
+    let app = app_with(inv, (80, 24));
+    let header = screen(&app, 80, 24)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(header.contains("RUNNING pid 4242, 4243"), "{header}");
+    // Wide enough, everything is there.
+    let wide = screen(&app, 200, 50)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(wide.contains("mdm-replacement.corp.example.com"), "{wide}");
+    assert!(
+        wide.contains("RUNNING LANrev Server (4242), LANrev MDM Server (4243)"),
+        "{wide}"
+    );
+}

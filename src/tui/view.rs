@@ -167,41 +167,65 @@ impl App {
         } else {
             self.opts.hostname.clone().unwrap_or_else(|| "…".into())
         };
-        let (server, server_role) = if !self.loaded {
-            ("…".to_string(), Role::Pending)
+        // The server state in words, and a short form (pids only) for narrow terminals.
+        let (server, server_short, server_role) = if !self.loaded {
+            ("…".to_string(), None, Role::Pending)
         } else if self.inv.host.running.is_empty() {
-            ("stopped".to_string(), Role::SeverityOk)
+            ("stopped".to_string(), None, Role::SeverityOk)
         } else {
-            let names: Vec<String> = self
-                .inv
-                .host
-                .running
+            let running = &self.inv.host.running;
+            let names: Vec<String> = running
                 .iter()
                 .map(|p| format!("{} ({})", p.name, p.pid))
                 .collect();
+            let pids: Vec<String> = running.iter().map(|p| p.pid.to_string()).collect();
             (
                 format!("RUNNING {}", names.join(", ")),
+                Some(format!("RUNNING pid {}", pids.join(", "))),
                 Role::SeverityWarning,
             )
         };
         let w = area.width as usize;
-        // The product name is the first thing to go when the line is short.
-        let mut first = vec![vec![Span::styled("drconsole", theme.style(Role::Title))]];
-        if w < 90 {
-            first.clear();
+        let room = w.saturating_sub(1);
+        let part = |name: &'static str, text: String, role: Role| {
+            vec![
+                Span::styled(name, label),
+                Span::styled(text, theme.style(role)),
+            ]
+        };
+        let profile = part("profile ", self.opts.profile.clone(), Role::Header);
+        let host = part("host ", host, Role::Header);
+        let server_full = part("server ", server, server_role);
+        let server_short = server_short.map(|t| part("server ", t, server_role));
+        let title = vec![Span::styled("drconsole", theme.style(Role::Title))];
+        let fits = |parts: &[&Vec<Span<'static>>]| {
+            parts
+                .iter()
+                .map(|p| p.iter().map(|s| widgets::width(&s.content)).sum::<usize>())
+                .sum::<usize>()
+                + 3 * parts.len().saturating_sub(1)
+                <= room
+        };
+        // Whether the server runs is what the operator must always see: when the line is
+        // short, the product name goes first, then the host name, then the process names
+        // (their pids stay), and the profile last.
+        let mut candidates: Vec<Vec<&Vec<Span<'static>>>> = Vec::new();
+        if w >= 90 {
+            candidates.push(vec![&title, &profile, &host, &server_full]);
         }
-        first.extend([
-            vec![
-                Span::styled("profile ", label),
-                Span::styled(self.opts.profile.clone(), value),
-            ],
-            vec![Span::styled("host ", label), Span::styled(host, value)],
-            vec![
-                Span::styled("server ", label),
-                Span::styled(server, theme.style(server_role)),
-            ],
-        ]);
-        let line1 = widgets::fitting_spans(first, w.saturating_sub(1), " │ ", sep);
+        candidates.push(vec![&profile, &host, &server_full]);
+        candidates.push(vec![&profile, &server_full]);
+        if let Some(short) = &server_short {
+            candidates.push(vec![&profile, short]);
+            candidates.push(vec![short]);
+        }
+        candidates.push(vec![&server_full]);
+        let chosen = candidates
+            .into_iter()
+            .find(|c| fits(c))
+            .unwrap_or_else(|| vec![server_short.as_ref().unwrap_or(&server_full)]);
+        let first: Vec<Vec<Span<'static>>> = chosen.into_iter().cloned().collect();
+        let line1 = widgets::fitting_spans(first, room, " │ ", sep);
         // What the scan is doing is in the footer; the header says where and when.
         let mut fixed = vec![vec![
             Span::styled("journal ", label),
