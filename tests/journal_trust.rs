@@ -244,7 +244,7 @@ fn a_restore_onto_a_mount_point_explains_it_in_words() {
         .args(["restore", "certificates", "--yes"])
         .stdin(std::process::Stdio::null());
     let o = cmd.output().unwrap();
-    if stderr(&o).contains("mount:") {
+    if stderr(&o).contains("mount:") || stderr(&o).starts_with("unshare:") {
         eprintln!("skipped: cannot mount here: {}", stderr(&o));
         return;
     }
