@@ -741,19 +741,13 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_wal_held_by_another_process_is_read_through_its_shm() {
-        let t = tempfile::tempdir().unwrap();
-        let db = wal_with_corrupt_frames(t.path());
-        // Another process opens it normally (as the server would) and keeps it open.
+    /// A python3 process that runs `script` on `db` and keeps it open until its stdin closes;
+    /// `None` (with a printed reason) without python3. Returns once it printed `ready`.
+    fn python_holder(script: &str, db: &Path, ready: &str) -> Option<std::process::Child> {
         let mut holder = match std::process::Command::new("python3")
             .arg("-c")
-            .arg(
-                "import sqlite3,sys,time\n\
-                 c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from t').fetchall()\n\
-                 print('open', flush=True); sys.stdin.read()",
-            )
-            .arg(&db)
+            .arg(script)
+            .arg(db)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -761,7 +755,7 @@ mod tests {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("skipped: python3 is not available ({e})");
-                return;
+                return None;
             }
         };
         let mut line = String::new();
@@ -770,7 +764,24 @@ mod tests {
             &mut line,
         )
         .unwrap();
-        assert_eq!(line.trim(), "open");
+        assert_eq!(line.trim(), ready);
+        Some(holder)
+    }
+
+    #[test]
+    fn a_wal_held_by_another_process_is_read_through_its_shm() {
+        let t = tempfile::tempdir().unwrap();
+        let db = wal_with_corrupt_frames(t.path());
+        // Another process opens it normally (as the server would) and keeps it open.
+        let Some(mut holder) = python_holder(
+            "import sqlite3,sys,time\n\
+                 c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from t').fetchall()\n\
+                 print('open', flush=True); sys.stdin.read()",
+            &db,
+            "open",
+        ) else {
+            return;
+        };
         assert_eq!(shm_holder(&db), Some(holder.id()));
         assert_eq!(plan_access(&db, Mutability::Live), Access::Shared);
         let dir = db.parent().unwrap().to_path_buf();
@@ -796,32 +807,16 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let db = t.path().join("locked.db");
         make_db(&db, 50);
-        let mut holder = match std::process::Command::new("python3")
-            .arg("-c")
-            .arg(
-                "import sqlite3,sys\n\
+        let Some(mut holder) = python_holder(
+            "import sqlite3,sys\n\
                  c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN EXCLUSIVE')\n\
                  c.execute('insert into t(name, v) values (1, 1)')\n\
                  print('locked', flush=True); sys.stdin.read()",
-            )
-            .arg(&db)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("skipped: python3 is not available ({e})");
-                return;
-            }
+            &db,
+            "locked",
+        ) else {
+            return;
         };
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        assert_eq!(line.trim(), "locked");
         let mut f = stat(&db);
         check(&mut f, CheckLevel::Full, Mutability::Live);
         drop(holder.stdin.take());
