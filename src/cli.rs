@@ -23,9 +23,9 @@ pub struct GlobalArgs {
     /// Built-in profile name or a profile TOML file [default: lanrev-macos]
     #[arg(long, global = true, value_name = "NAME|FILE")]
     pub profile: Option<String>,
-    /// Root the profile's paths are relative to (a live server is `/`, a mounted disk `/mnt/old`)
-    #[arg(long, global = true, value_name = "DIR", default_value = "/")]
-    pub root: PathBuf,
+    /// Root the profile's paths are relative to (a live server is `/`, a mounted disk `/mnt/old`) [default: /]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Another folder holding backup sets (repeatable)
     #[arg(long = "backups", global = true, value_name = "DIR")]
     pub backups: Vec<PathBuf>,
@@ -59,6 +59,36 @@ pub struct GlobalArgs {
     /// Console: draw with ASCII only (also with LANG=C, a non-UTF-8 locale, TERM=vt100 or linux)
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Read only this configuration file [default: /etc/drconsole/config.toml, then $XDG_CONFIG_HOME/drconsole/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Allow changes when the configuration sets read_only = true
+    #[arg(long, global = true, conflicts_with = "read_only")]
+    pub write: bool,
+    /// Append a log of what drconsole does (with times and durations) to FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Log level for --log-file: error, warn, info, debug, trace, or a RUST_LOG-style filter [default: info]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// What the configuration files add (filled in after parsing, never from the command line).
+    #[arg(skip)]
+    pub settings: Settings,
+}
+
+/// What the configuration files say beyond defaults for the flags above.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The configuration files that were read.
+    pub files: Vec<PathBuf>,
+    /// Certificates expiring within this many days are `CERT_EXPIRING` (default 30).
+    pub expiry_days: Option<u32>,
+    /// Overrides the profile's recovery-point objective.
+    pub rpo_hours: Option<u32>,
+    /// The configuration file whose `read_only = true` made this run read-only (no `--write`).
+    pub read_only_from: Option<PathBuf>,
+    /// The console's keymap with the configuration's `[keys]` applied, when it has any.
+    pub keymap: Option<&'static [crate::tui::keymap::Binding]>,
 }
 
 /// The commands.

@@ -50,6 +50,9 @@ pub fn preflight(g: &GlobalArgs) -> Result<tui::Theme, i32> {
 
 /// Open the console on `ctx`, styled and restricted by the global options.
 pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i32> {
+    if let Some(map) = g.settings.keymap {
+        tui::remap::install(map);
+    }
     let opts = tui::Options {
         profile: ctx.profile.name.clone(),
         root: ctx.root.clone(),

@@ -106,7 +106,7 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     let inst = demo::generate(&tmp.path().join("root"), &profile, &opts)
         .context("cannot build the demo installation")?;
     let mut g = g.clone();
-    g.root = inst.root.clone();
+    g.root = Some(inst.root.clone());
     g.backups.extend(inst.backup_roots.iter().cloned());
     g.now.get_or_insert_with(|| inst.now.to_rfc3339());
     g.hostname.get_or_insert_with(|| inst.hostname.clone());

@@ -3,6 +3,7 @@
 
 mod backups;
 mod check;
+pub mod config;
 pub mod console;
 mod demo;
 mod diff;
@@ -25,7 +26,13 @@ pub const EXIT_USAGE: i32 = 64;
 pub const EXIT_UNKNOWN: i32 = 3;
 
 /// Run the parsed command line and return the exit code.
-pub fn run(cli: Cli) -> i32 {
+pub fn run(mut cli: Cli) -> i32 {
+    if !matches!(cli.command, Some(Command::Completions(_) | Command::Man))
+        && let Err(e) = config::apply(&mut cli)
+    {
+        eprintln!("drconsole: {}", crate::escape::escape(&e.to_string()));
+        return EXIT_USAGE;
+    }
     let result = match &cli.command {
         Some(Command::Check(args)) => check::run(&cli.global, args),
         Some(Command::Backups(args)) => backups::run(&cli.global, args),
@@ -53,6 +60,17 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// Why this run may not change files (for the refusal of a mutating command).
+pub fn read_only_reason(g: &GlobalArgs) -> String {
+    match &g.settings.read_only_from {
+        Some(file) => format!(
+            "the configuration {} sets read_only = true: add --write to change files",
+            file.display()
+        ),
+        None => "--read-only refuses every action that changes files".to_string(),
+    }
+}
+
 /// A command line that cannot mean anything (exit 64), found after parsing.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -64,16 +82,27 @@ pub fn profile(g: &GlobalArgs) -> anyhow::Result<crate::profile::Profile> {
         .profile
         .as_deref()
         .unwrap_or(crate::profile::DEFAULT_PROFILE);
-    Ok(crate::profile::load(name)?)
+    let mut profile = crate::profile::load(name)?;
+    if let Some(hours) = g.settings.rpo_hours {
+        profile.rpo_hours = hours;
+    }
+    if let Some(days) = g.settings.expiry_days {
+        profile.expiry_days = days;
+    }
+    Ok(profile)
 }
 
 /// Build the core's `Context` from the global options.
 pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
     let profile = profile(g)?;
-    let root = g.root.canonicalize().with_context(|| {
+    let given_root = g
+        .root
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("/"));
+    let root = given_root.canonicalize().with_context(|| {
         format!(
             "root {} cannot be opened: give the folder the server's files are under with --root DIR",
-            g.root.display()
+            given_root.display()
         )
     })?;
     if !root.is_dir() {

@@ -17,6 +17,9 @@ pub struct Profile {
     pub description: String,
     /// Recovery-point objective: the newest restorable set must be younger than this.
     pub rpo_hours: u32,
+    /// Certificates expiring within this many days are `CERT_EXPIRING` (30; the configuration's
+    /// `expiry_days` overrides it).
+    pub expiry_days: u32,
     /// What the operator should do to stop the server.
     pub stop_hint: String,
     /// Process names that mean "the server is running".
@@ -371,6 +374,7 @@ impl RawProfile {
             platform: self.platform,
             description: self.description,
             rpo_hours: self.rpo_hours,
+            expiry_days: crate::inventory::certificates::EXPIRING_DAYS as u32,
             stop_hint: self.stop_hint,
             processes: self.processes,
             databases,

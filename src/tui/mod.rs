@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod layout;
 pub mod overlays;
 pub mod panes;
+pub mod remap;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;
