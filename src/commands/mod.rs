@@ -9,6 +9,7 @@ mod demo;
 mod diff;
 mod inspect;
 mod journal;
+pub mod log;
 mod man;
 mod output;
 mod profiles;
@@ -33,6 +34,18 @@ pub fn run(mut cli: Cli) -> i32 {
         eprintln!("drconsole: {}", crate::escape::escape(&e.to_string()));
         return EXIT_USAGE;
     }
+    if let Err(e) = log::init(&cli.global) {
+        eprintln!("drconsole: {}", crate::escape::escape(&e.to_string()));
+        return match e {
+            log::LogError::Level(_) => EXIT_USAGE,
+            log::LogError::Open { .. } => EXIT_UNKNOWN,
+        };
+    }
+    let command = cli
+        .command
+        .as_ref()
+        .map_or_else(|| "console".to_string(), command_name);
+    let _span = tracing::info_span!("command", name = %command).entered();
     let result = match &cli.command {
         Some(Command::Check(args)) => check::run(&cli.global, args),
         Some(Command::Backups(args)) => backups::run(&cli.global, args),
@@ -47,9 +60,13 @@ pub fn run(mut cli: Cli) -> i32 {
         Some(Command::Man) => man::page(),
         None => console::run(&cli.global),
     };
+    if let Ok(code) = &result {
+        tracing::info!(exit_code = *code, "finished");
+    }
     match result {
         Ok(code) => code,
         Err(err) => {
+            tracing::error!(error = %crate::escape::escape(&format!("{err:#}")), "failed");
             eprintln!("drconsole: {}", crate::escape::escape(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() {
                 EXIT_USAGE
@@ -69,6 +86,16 @@ pub fn read_only_reason(g: &GlobalArgs) -> String {
         ),
         None => "--read-only refuses every action that changes files".to_string(),
     }
+}
+
+/// The command's name, for the log (`Check(..)` is `check`): no list to keep up to date.
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// A command line that cannot mean anything (exit 64), found after parsing.
