@@ -152,6 +152,7 @@ fn set_of(plan: &Plan) -> String {
     match &plan.action {
         plan::Action::Restore { set } => set.clone(),
         plan::Action::Undo { txid } => txid.clone(),
+        plan::Action::Mark { step, .. } => step.clone(),
     }
 }
 

@@ -16,6 +16,9 @@ impl fmt::Display for Plan {
                 Shown(set)
             )?,
             Action::Undo { txid } => writeln!(f, "Undo transaction {}", Shown(txid))?,
+            Action::Mark { step, mark, .. } => {
+                writeln!(f, "Mark runbook step {} {}", Shown(step), mark.as_str())?
+            }
         }
         writeln!(f, "Root: {}", path(&self.root))?;
         if !self.preconditions.is_empty() {
