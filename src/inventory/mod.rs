@@ -45,6 +45,7 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
         root: ctx.root.clone(),
         scanned_at: ctx.clock.now(),
         depth: opts.depth,
+        layout: ctx.profile.layout.clone(),
         ..Inventory::default()
     };
     inv.databases = databases::discover(ctx, &mut findings);
