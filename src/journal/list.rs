@@ -157,6 +157,7 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
             let (set, undoes) = match &tx.plan.action {
                 Action::Restore { set } => (Some(set.clone()), None),
                 Action::Undo { txid } => (None, Some(txid.clone())),
+                Action::Sync { .. } | Action::Definitions { .. } => (None, None),
                 Action::Mark { .. } => (None, None),
             };
             let mark = match &tx.plan.action {
