@@ -112,6 +112,8 @@ pub enum Command {
     Journal(JournalArgs),
     /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
     Inspect(InspectArgs),
+    /// The product's recovery steps in the vendor's order and their state; mark steps done or skipped
+    Runbook(RunbookArgs),
     /// Print a shell completion script (bash, zsh or fish) to stdout
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout
@@ -225,6 +227,58 @@ pub enum JournalAction {
         /// Do not ask for confirmation (required without a terminal)
         #[arg(long)]
         yes: bool,
+    },
+}
+
+/// Options of `runbook`.
+#[derive(Debug, Clone, Args)]
+pub struct RunbookArgs {
+    /// What to do; none prints the steps with their state
+    #[command(subcommand)]
+    pub action: Option<RunbookAction>,
+    /// Print JSON instead of text
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print a Markdown check list (for the incident ticket)
+    #[arg(long)]
+    pub markdown: bool,
+    /// Completeness and quick checks only (no full integrity check)
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    /// Full integrity check of every database and set
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// Sub-actions of `runbook`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum RunbookAction {
+    /// Record that a step was done or skipped (or clear the mark), as a journal entry
+    Mark {
+        /// The step's id (see `drconsole runbook`)
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The step was done
+        #[arg(long, group = "mark", required_unless_present_any = ["skip", "clear"])]
+        done: bool,
+        /// The step was deliberately not done (needs --note saying why)
+        #[arg(long, group = "mark")]
+        skip: bool,
+        /// The earlier mark no longer holds
+        #[arg(long, group = "mark")]
+        clear: bool,
+        /// What was done, or why it was skipped
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Print a step's command or SQL alone (or write it to a file)
+    Show {
+        /// The step's id
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Write it to FILE (atomically; an existing file is never replaced)
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 

@@ -14,6 +14,7 @@ mod man;
 mod output;
 mod profiles;
 mod restore;
+mod runbook;
 mod undo;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -56,6 +57,7 @@ pub fn run(mut cli: Cli) -> i32 {
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
         Some(Command::Inspect(args)) => inspect::run(&cli.global, args),
+        Some(Command::Runbook(args)) => runbook::run(&cli.global, args),
         Some(Command::Completions(args)) => man::completions(args.shell),
         Some(Command::Man) => man::page(),
         None => console::run(&cli.global),

@@ -48,6 +48,7 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
         root: ctx.root.clone(),
         scanned_at: ctx.clock.now(),
         depth: opts.depth,
+        layout: ctx.profile.layout.clone(),
         ..Inventory::default()
     };
     let discover = tracing::info_span!("phase", name = "discover").entered();
