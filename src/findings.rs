@@ -102,6 +102,8 @@ pub enum Code {
     DpOutOfSync,
     DpSingle,
     DpPathUnsafe,
+    DpDuplicate,
+    DpDefinitionsUnreadable,
     JournalDamaged,
 }
 
@@ -154,6 +156,8 @@ impl Code {
         Code::DpOutOfSync,
         Code::DpSingle,
         Code::DpPathUnsafe,
+        Code::DpDuplicate,
+        Code::DpDefinitionsUnreadable,
         Code::JournalDamaged,
     ];
 
@@ -329,6 +333,14 @@ impl Code {
             Code::DpPathUnsafe => (
                 Error,
                 "Correct the point's payload path in the database: drconsole reads only beneath the root",
+            ),
+            Code::DpDuplicate => (
+                Error,
+                "Give every distribution point its own name and payload folder: retire or correct the duplicate definition",
+            ),
+            Code::DpDefinitionsUnreadable => (
+                Error,
+                "The distribution-point definitions table is missing or unreadable: restore the database from a backup set",
             ),
             Code::JournalDamaged => (
                 Error,

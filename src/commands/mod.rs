@@ -7,6 +7,7 @@ pub mod config;
 pub mod console;
 mod demo;
 mod diff;
+pub mod dp;
 mod inspect;
 mod journal;
 pub mod log;
@@ -55,6 +56,7 @@ pub fn run(mut cli: Cli) -> i32 {
         Some(Command::Profiles(args)) => profiles::run(args),
         Some(Command::Restore(args)) => restore::run(&cli.global, args),
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
+        Some(Command::Dp(args)) => dp::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
         Some(Command::Inspect(args)) => inspect::run(&cli.global, args),
         Some(Command::Runbook(args)) => runbook::run(&cli.global, args),

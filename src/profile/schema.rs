@@ -186,6 +186,9 @@ pub struct DistributionPointSource {
     /// Column that is non-zero for the master.
     #[serde(default = "default_master_column")]
     pub master_column: String,
+    /// Values for further columns of a definition `dp add` writes (column = text value).
+    #[serde(default)]
+    pub add_defaults: std::collections::BTreeMap<String, String>,
 }
 
 fn default_id_column() -> String {
