@@ -19,6 +19,18 @@ pub struct Site {
     pub enabled: bool,
     /// Share (UNC) or relative path (HTTP/FTP).
     pub share: String,
+    /// The `Type` attribute (`master`, `repository`, `fallback`), empty when absent.
+    pub role: String,
+}
+
+impl Site {
+    /// Whether this is a distributed repository (not the ePO server itself, not the vendor's
+    /// fallback site).
+    pub fn is_distributed(&self) -> bool {
+        !self.kind.eq_ignore_ascii_case("SpipeSite")
+            && !self.role.eq_ignore_ascii_case("master")
+            && !self.role.eq_ignore_ascii_case("fallback")
+    }
 }
 
 /// Most sites read (a site list of a real estate holds tens to hundreds).
@@ -45,6 +57,7 @@ pub fn parse(data: &[u8]) -> (Vec<Site>, Option<Problem>) {
                     server: String::new(),
                     enabled: true,
                     share: String::new(),
+                    role: String::new(),
                 };
                 for attr in e.attributes().flatten() {
                     let key = attr.key.local_name().as_ref().to_string();
@@ -55,6 +68,7 @@ pub fn parse(data: &[u8]) -> (Vec<Site>, Option<Problem>) {
                     match key.to_ascii_lowercase().as_str() {
                         "name" => site.name = value,
                         "server" => site.server = value,
+                        "type" => site.role = value,
                         "enabled" => {
                             site.enabled = value != "0" && !value.eq_ignore_ascii_case("false")
                         }
@@ -103,6 +117,12 @@ mod tests {
         );
         assert_eq!(sites[1].share, "epo$");
         assert!(!sites[2].enabled);
+        let distributed: Vec<&str> = sites
+            .iter()
+            .filter(|s| s.is_distributed())
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(distributed, ["Repo-London", "Repo-Sydney"]);
     }
 
     #[test]
