@@ -9,6 +9,7 @@ pub mod properties;
 pub mod replica;
 pub mod sitelist;
 pub mod sitestat;
+pub mod sync;
 pub mod verify;
 
 /// Name of the per-folder listing.

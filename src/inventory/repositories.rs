@@ -125,9 +125,29 @@ pub fn targets(ctx: &Context, layout: &RepositoryLayout, notes: &mut Vec<String>
 }
 
 /// One repository's outcome.
-struct Checked {
-    target: Target,
-    report: Result<RepoReport, FsError>,
+#[derive(Debug)]
+pub struct Checked {
+    /// Which repository.
+    pub target: Target,
+    /// What verifying it found, or why its folder could not be opened.
+    pub report: Result<RepoReport, FsError>,
+}
+
+impl Checked {
+    /// Whether it verifies completely and is Enabled (usable as a source).
+    pub fn usable_as_source(&self) -> bool {
+        self.report
+            .as_ref()
+            .is_ok_and(|r| r.verifies() && enabled(r))
+    }
+
+    /// Its SiteStat.xml catalog version, when readable.
+    pub fn catalog_version(&self) -> Option<&str> {
+        match self.report.as_ref().ok()?.sitestat.as_ref()? {
+            Ok(s) => Some(&s.catalog_version),
+            Err(_) => None,
+        }
+    }
 }
 
 /// Verify every repository and the keystore into `inv`.
@@ -137,7 +157,15 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
     };
     let mut findings = keys(ctx, layout);
     let targets = targets(ctx, layout, &mut inv.notes);
-    let checked: Vec<Checked> = targets
+    let checked = verify_all(targets, progress);
+    let points = judge(ctx, &checked, &mut findings);
+    inv.distribution_points.extend(points);
+    inv.findings.extend(findings);
+}
+
+/// Verify repositories in parallel, with progress per repository.
+pub fn verify_all(targets: Vec<Target>, progress: &dyn ProgressSink) -> Vec<Checked> {
+    targets
         .into_par_iter()
         .map(|target| {
             let job = format!("verify {}", target.name);
@@ -166,21 +194,14 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
             });
             Checked { target, report }
         })
-        .collect();
-    let points = judge(ctx, &checked, &mut findings);
-    inv.distribution_points.extend(points);
-    inv.findings.extend(findings);
+        .collect()
 }
 
-/// The version stale repositories are measured against, and the recommended source's index.
-fn reference(checked: &[Checked]) -> (Option<String>, Option<usize>) {
-    let version = |c: &Checked| -> Option<String> {
-        match c.report.as_ref().ok()?.sitestat.as_ref()? {
-            Ok(s) => Some(s.catalog_version.clone()),
-            Err(_) => None,
-        }
-    };
-    let verifies = |c: &Checked| c.report.as_ref().is_ok_and(|r| r.verifies() && enabled(r));
+/// The version stale repositories are measured against, and the recommended source's index:
+/// the master when it verifies, else the freshest repository that verifies (ties: the first).
+pub fn reference(checked: &[Checked]) -> (Option<String>, Option<usize>) {
+    let version = |c: &Checked| c.catalog_version().map(str::to_string);
+    let verifies = |c: &Checked| c.usable_as_source();
     let master = checked.iter().position(|c| c.target.origin == "profile");
     let source = match master.filter(|&m| verifies(&checked[m])) {
         Some(m) => Some(m),
