@@ -98,6 +98,8 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Revert the last (or given) committed transaction; undoing an undo redoes
     Undo(UndoArgs),
+    /// Distribution points: list, promote, retire, add, sync (each change journaled and undoable)
+    Dp(DpArgs),
     /// List the undo journal's transactions, or free old stashes
     Journal(JournalArgs),
     /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
@@ -171,6 +173,92 @@ pub struct RestoreArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `dp`.
+#[derive(Debug, Clone, Args)]
+pub struct DpArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DpCommand,
+}
+
+/// Options shared by the `dp` commands that change something.
+#[derive(Debug, Clone, Args)]
+pub struct DpChangeArgs {
+    /// Print the plan and its preconditions; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `dp` commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DpCommand {
+    /// Every definition with role, address, payload folder, reachability and sync state, and the best master
+    List(JsonArg),
+    /// Make NAME the only master (the server must be stopped)
+    Promote {
+        /// The point to promote
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Promote even when its payload lacks files other points hold (recorded in the journal)
+        #[arg(long)]
+        force: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
+    /// Delete a dead point's definition (its files are not touched)
+    Retire {
+        /// The point to retire
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Retire even the only master
+        #[arg(long)]
+        force: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
+    /// Define a new point (a replacement mirror, or with --master the new master)
+    Add {
+        /// The new point's name
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Its network address
+        #[arg(long, value_name = "A")]
+        address: String,
+        /// Its payload folder as reachable from this machine (beneath the root)
+        #[arg(long, value_name = "P")]
+        path: PathBuf,
+        /// Make it the only master
+        #[arg(long)]
+        master: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
+    /// Bring mirrors' payload folders up to the master (or --from): copy missing or changed files, stash the rest
+    Sync {
+        /// The points to bring up to date
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+        /// Source: a point's name or a folder [default: the master]
+        #[arg(long, value_name = "NAME|DIR")]
+        from: Option<String>,
+        /// Compare files by content, not by size and time
+        #[arg(long)]
+        full: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
 }
 
 /// Options of `undo`.

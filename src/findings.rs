@@ -108,6 +108,8 @@ pub enum Code {
     DpCatalogDamaged,
     DpMetadataInvalid,
     EpoKeysMissing,
+    DpDuplicate,
+    DpDefinitionsUnreadable,
     JournalDamaged,
 }
 
@@ -166,6 +168,8 @@ impl Code {
         Code::DpCatalogDamaged,
         Code::DpMetadataInvalid,
         Code::EpoKeysMissing,
+        Code::DpDuplicate,
+        Code::DpDefinitionsUnreadable,
         Code::JournalDamaged,
     ];
 
@@ -365,6 +369,13 @@ impl Code {
             Code::EpoKeysMissing => (
                 Critical,
                 "Bring the keystore's sm<SERVER>.zip (DSA) and sm2048<SERVER>.zip (RSA) from the old server or a backup before agents talk to this one: catalogs signed with new keys are rejected by every agent",
+            Code::DpDuplicate => (
+                Error,
+                "Give every distribution point its own name and payload folder: retire or correct the duplicate definition",
+            ),
+            Code::DpDefinitionsUnreadable => (
+                Error,
+                "The distribution-point definitions table is missing or unreadable: restore the database from a backup set",
             ),
             Code::JournalDamaged => (
                 Error,

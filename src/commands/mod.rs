@@ -6,6 +6,7 @@ mod check;
 pub mod console;
 mod demo;
 mod diff;
+pub mod dp;
 mod inspect;
 mod journal;
 mod man;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Profiles(args)) => profiles::run(args),
         Some(Command::Restore(args)) => restore::run(&cli.global, args),
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
+        Some(Command::Dp(args)) => dp::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
         Some(Command::Inspect(args)) => inspect::run(&cli.global, args),
         Some(Command::Completions(args)) => man::completions(args.shell),

@@ -137,6 +137,9 @@ pub struct DistributionPointSource {
     /// Column that is non-zero for the master.
     #[serde(default = "default_master_column")]
     pub master_column: String,
+    /// Values for further columns of a definition `dp add` writes (column = text value).
+    #[serde(default)]
+    pub add_defaults: std::collections::BTreeMap<String, String>,
 }
 
 /// Repositories verifiable from their own files (McAfee ePO): the master on the server, the
