@@ -369,6 +369,7 @@ impl Code {
             Code::EpoKeysMissing => (
                 Critical,
                 "Bring the keystore's sm<SERVER>.zip (DSA) and sm2048<SERVER>.zip (RSA) from the old server or a backup before agents talk to this one: catalogs signed with new keys are rejected by every agent",
+            ),
             Code::DpDuplicate => (
                 Error,
                 "Give every distribution point its own name and payload folder: retire or correct the duplicate definition",
