@@ -56,6 +56,9 @@ pub struct GlobalArgs {
     /// Console: enable mouse (click to select, wheel to scroll)
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// A repository to verify and sync (ePO): NAME=DIR, DIR absolute or relative to --root (repeatable)
+    #[arg(long = "repo", global = true, value_name = "NAME=DIR", value_parser = parse_repo)]
+    pub repos: Vec<(String, PathBuf)>,
     /// Console: draw with ASCII only (also with LANG=C, a non-UTF-8 locale, TERM=vt100 or linux)
     #[arg(long, global = true)]
     pub ascii: bool,
@@ -89,6 +92,23 @@ pub struct Settings {
     pub read_only_from: Option<PathBuf>,
     /// The console's keymap with the configuration's `[keys]` applied, when it has any.
     pub keymap: Option<&'static [crate::tui::keymap::Binding]>,
+}
+
+/// `NAME=DIR` of `--repo`: a plain name (no `/`, `\\`, `:`) and a non-empty folder.
+fn parse_repo(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, dir) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not NAME=DIR"))?;
+    let name = name.trim();
+    if !crate::epo::replica::is_plain_name(name) {
+        return Err(format!(
+            "repository name '{name}' must be non-empty, without '/', '\\' or ':'"
+        ));
+    }
+    if dir.is_empty() {
+        return Err(format!("repository {name} has no folder: give NAME=DIR"));
+    }
+    Ok((name.to_string(), PathBuf::from(dir)))
 }
 
 /// The commands.

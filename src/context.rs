@@ -23,6 +23,8 @@ pub struct Context {
     pub pfx_password: Option<String>,
     /// Ignore cached check results.
     pub no_cache: bool,
+    /// Repositories given with `--repo NAME=DIR` (DIR absolute), in order.
+    pub repos: Vec<(String, PathBuf)>,
 }
 
 impl Context {
@@ -40,6 +42,7 @@ impl Context {
             hostname: None,
             pfx_password: None,
             no_cache: false,
+            repos: Vec::new(),
         }
     }
 

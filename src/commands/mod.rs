@@ -173,6 +173,18 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
         })?;
     }
     ctx.hostname = g.hostname.clone();
+    for (name, dir) in &g.repos {
+        if ctx.repos.iter().any(|(n, _)| n == name) {
+            return Err(UsageError(format!("--repo {name} is given twice")).into());
+        }
+        // Not canonicalised: a folder that is missing is a dead share, reported by the scan.
+        let abs = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            ctx.root.join(dir)
+        };
+        ctx.repos.push((name.clone(), abs));
+    }
     if let Some(file) = &g.pfx_password_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read the PKCS#12 password file {}", file.display()))?;
