@@ -12,6 +12,7 @@ mod man;
 mod output;
 mod profiles;
 mod restore;
+pub mod training;
 mod undo;
 
 use crate::cli::{Cli, Command, GlobalArgs};

@@ -122,7 +122,11 @@ pub fn execute(
         txid: txid.clone(),
         at,
         plan: plan.clone(),
-        origin: super::record::Origin::here(),
+        origin: if ctx.demo {
+            super::record::Origin::demo(ctx.clock.now())
+        } else {
+            super::record::Origin::here()
+        },
     })?;
     fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
 

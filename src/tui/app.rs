@@ -53,6 +53,18 @@ pub struct Options {
     pub journal: String,
 }
 
+/// How the console presents itself to viewers of a demo or a recording (none of it changes
+/// what the console does).
+#[derive(Debug, Clone, Default)]
+pub struct Presentation {
+    /// Draw the last keys pressed in a corner box (`--show-keys`).
+    pub show_keys: bool,
+    /// Demo mode: the root is shown as this label (`demo:/root`) instead of its temporary path.
+    pub root_label: Option<String>,
+    /// Demo mode: times of files written during the demo are shown by the demo's clock.
+    pub demo: bool,
+}
+
 /// An overlay over the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
@@ -139,6 +151,10 @@ pub struct App {
     effects: Vec<Effect>,
     quit: bool,
     fatal: Option<String>,
+    presentation: Presentation,
+    keycast: overlays::training::KeyCast,
+    caption: Option<String>,
+    paused: bool,
 }
 
 impl App {
@@ -181,7 +197,22 @@ impl App {
             ],
             quit: false,
             fatal: None,
+            presentation: Presentation::default(),
+            keycast: Default::default(),
+            caption: None,
+            paused: false,
         }
+    }
+
+    /// The same console presented for a demo or a recording.
+    pub fn present(mut self, p: Presentation) -> App {
+        self.presentation = p;
+        self
+    }
+
+    /// The caption a key script shows now.
+    pub fn caption(&self) -> Option<&str> {
+        self.caption.as_deref()
     }
 
     /// Whether the operator asked to leave.
@@ -264,11 +295,17 @@ impl App {
         View {
             inv: &self.inv,
             rpo_hours: self.opts.rpo_hours,
+            demo: self.presentation.demo,
         }
     }
 
     /// Apply one action. The only place state changes.
     pub fn update(&mut self, action: Action) {
+        if let Action::Key(key) = &action
+            && self.presentation.show_keys
+        {
+            self.cast_key(key);
+        }
         match action {
             Action::Key(key)
                 if key.code == crossterm::event::KeyCode::Char('c')
@@ -360,6 +397,24 @@ impl App {
                     j.list = Some(result);
                 }
             }
+            Action::Caption(text) => self.caption = text,
+            Action::Paused(p) => self.paused = p,
+        }
+    }
+
+    /// Note a key for the key-cast box: characters typed into a filter or search join into
+    /// one word, as the viewer reads them.
+    fn cast_key(&mut self, key: &crossterm::event::KeyEvent) {
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            crossterm::event::KeyCode::Char(c)
+                if plain && c != ' ' && (self.editing_filter || self.searching) =>
+            {
+                self.keycast.typed(c);
+            }
+            _ => self.keycast.key(super::script::label(key)),
         }
     }
 

@@ -151,6 +151,14 @@ impl App {
             ),
             None => {}
         }
+        overlays::training::draw(
+            frame,
+            s.body,
+            self.caption.as_deref(),
+            self.paused,
+            self.presentation.show_keys.then_some(&self.keycast),
+            theme,
+        );
         self.draw_footer(frame, s.footer);
         if theme.is_ascii() {
             crate::tui::ascii::transliterate(frame.buffer_mut());
@@ -251,7 +259,14 @@ impl App {
         second.push(vec![
             Span::styled("root ", label),
             Span::styled(
-                widgets::fit_left(&self.opts.root.display().to_string(), root_room),
+                widgets::fit_left(
+                    &self
+                        .presentation
+                        .root_label
+                        .clone()
+                        .unwrap_or_else(|| self.opts.root.display().to_string()),
+                    root_room,
+                ),
                 value,
             ),
         ]);

@@ -90,11 +90,14 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
         ),
     ];
     if let Some(m) = d.file.modified {
-        lines.push(field(
-            theme,
-            "Modified",
-            m.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        ));
+        // A demo fixes every clock it shows: a file its restore wrote is "new", not the
+        // wall-clock time of the take.
+        let when = if v.demo && m > v.inv.scanned_at {
+            "new (written during the demo)".to_string()
+        } else {
+            m.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        };
+        lines.push(field(theme, "Modified", when));
     }
     if let (Some(ps), Some(pc)) = (d.file.page_size, d.file.page_count) {
         lines.push(field(theme, "Pages", format!("{pc} × {ps} bytes")));

@@ -97,6 +97,8 @@ pub struct View<'a> {
     pub inv: &'a Inventory,
     /// The profile's recovery-point objective, for stale sets.
     pub rpo_hours: f64,
+    /// Demo mode: file times after the demo's clock are not shown by the wall clock.
+    pub demo: bool,
 }
 
 impl View<'_> {
