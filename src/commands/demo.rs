@@ -164,7 +164,7 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
         // Demo mode: no fact of this machine on screen, the temporary root as `demo:/…`.
         ctx.demo = true;
         show.presentation.demo = true;
-        show.presentation.root_label = Some(demo_label(tmp.path(), &inst.root));
+        show.presentation.demo_folder = Some(tmp.path().to_path_buf());
         let code = super::console::open(ctx, &g, theme, show);
         drop(tmp);
         return code;
@@ -185,13 +185,6 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     // The demo ran: its findings are the point of it, not a failure of the command.
     super::check::print(&ctx, &check)?;
     Ok(0)
-}
-
-/// The root as a demo shows it: `demo:/` and its path inside the temporary folder, which
-/// differs on every run and every machine.
-fn demo_label(tmp: &std::path::Path, root: &std::path::Path) -> String {
-    let inside = root.strip_prefix(tmp).unwrap_or(root);
-    format!("demo:/{}", inside.display())
 }
 
 fn list_tours() {

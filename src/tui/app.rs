@@ -59,10 +59,43 @@ pub struct Options {
 pub struct Presentation {
     /// Draw the last keys pressed in a corner box (`--show-keys`).
     pub show_keys: bool,
-    /// Demo mode: the root is shown as this label (`demo:/root`) instead of its temporary path.
-    pub root_label: Option<String>,
     /// Demo mode: times of files written during the demo are shown by the demo's clock.
     pub demo: bool,
+    /// Demo mode: the temporary folder the demo lives in, shown as `demo:` wherever a path
+    /// under it reaches the screen (it differs on every run and every machine).
+    pub demo_folder: Option<PathBuf>,
+}
+
+impl Presentation {
+    /// `text` with the demo folder's path shown as `demo:`.
+    pub fn alias(&self, text: &str) -> String {
+        match &self.demo_folder {
+            Some(dir) if !dir.as_os_str().is_empty() => {
+                text.replace(&dir.display().to_string(), "demo:")
+            }
+            _ => text.to_string(),
+        }
+    }
+
+    /// Lines with the demo folder's path shown as `demo:`, span by span.
+    pub fn alias_lines(&self, lines: Vec<Line<'static>>) -> Vec<Line<'static>> {
+        if self.demo_folder.is_none() {
+            return lines;
+        }
+        lines
+            .into_iter()
+            .map(|mut l| {
+                for s in &mut l.spans {
+                    if let Some(dir) = &self.demo_folder
+                        && s.content.contains(&*dir.display().to_string())
+                    {
+                        s.content = self.alias(&s.content).into();
+                    }
+                }
+                l
+            })
+            .collect()
+    }
 }
 
 /// An overlay over the body.
@@ -135,7 +168,10 @@ pub struct App {
     pane_worst: [Option<Status>; 4],
     /// Findings about rows, per pane (computed once per scan).
     flags: [panes::Flags; 4],
+    /// The console's part of the terminal: all of it, less the caption band of a key script.
     size: Rect,
+    /// The whole terminal.
+    screen: Rect,
     status: Option<String>,
     diff: Option<DiffState>,
     plan: Option<PlanState>,
@@ -183,6 +219,7 @@ impl App {
             pane_worst: [None; 4],
             flags: Default::default(),
             size: Rect::new(0, 0, size.0, size.1),
+            screen: Rect::new(0, 0, size.0, size.1),
             status: None,
             diff: None,
             plan: None,
@@ -213,6 +250,17 @@ impl App {
     /// The caption a key script shows now.
     pub fn caption(&self) -> Option<&str> {
         self.caption.as_deref()
+    }
+
+    /// The part of a terminal of `screen` the console draws in: a caption takes a band at the
+    /// bottom (so it never hides an overlay's buttons) when the rest still fits the minimum.
+    fn console_rect(&self, screen: Rect) -> Rect {
+        let band = overlays::training::CAPTION_ROWS;
+        if self.caption.is_some() && screen.height >= layout::MIN_HEIGHT + band {
+            Rect::new(screen.x, screen.y, screen.width, screen.height - band)
+        } else {
+            screen
+        }
     }
 
     /// Whether the operator asked to leave.
@@ -356,7 +404,8 @@ impl App {
                 }
             }
             Action::Resize(w, h) => {
-                self.size = Rect::new(0, 0, w, h);
+                self.screen = Rect::new(0, 0, w, h);
+                self.size = self.console_rect(self.screen);
                 self.clamp_all();
             }
             Action::ScanStarted(depth) => {
@@ -397,7 +446,11 @@ impl App {
                     j.list = Some(result);
                 }
             }
-            Action::Caption(text) => self.caption = text,
+            Action::Caption(text) => {
+                self.caption = text;
+                self.size = self.console_rect(self.screen);
+                self.clamp_all();
+            }
             Action::Paused(p) => self.paused = p,
         }
     }
@@ -1057,14 +1110,17 @@ impl App {
     }
 
     fn diff_lines(&self) -> Vec<Line<'static>> {
-        self.diff
+        let lines = self
+            .diff
             .as_ref()
             .map(|d| overlays::diff::lines(d, &self.inv.root, &self.opts.theme))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.presentation.alias_lines(lines)
     }
 
     fn plan_lines(&self) -> Vec<Line<'static>> {
-        self.plan
+        let lines = self
+            .plan
             .as_ref()
             .map(|p| {
                 overlays::restore::lines(
@@ -1074,21 +1130,25 @@ impl App {
                     &self.opts.theme,
                 )
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.presentation.alias_lines(lines)
     }
 
     fn journal_lines(&self) -> Vec<Line<'static>> {
-        self.journal_view
+        let lines = self
+            .journal_view
             .as_ref()
             .map(|j| overlays::journal::lines(j, &self.opts.root, &self.opts.theme))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.presentation.alias_lines(lines)
     }
 
     fn details_lines(&self) -> Vec<Line<'static>> {
-        match self.selected_row(self.focus) {
+        let lines = match self.selected_row(self.focus) {
             Some(i) => panes::details(self.focus, self.view(), i, &self.opts.theme),
             None => Vec::new(),
-        }
+        };
+        self.presentation.alias_lines(lines)
     }
 
     fn jump_to_finding(&mut self, pos: usize) {

@@ -75,89 +75,130 @@ impl KeyCast {
     }
 }
 
-/// Draw the caption (and the pause prompt) at the bottom of `body`, and the key-cast box above
-/// it in the right corner. Returns nothing; reads only.
-pub fn draw(
+/// Rows of the caption band under the console: three lines of text and its border.
+pub const CAPTION_ROWS: u16 = 5;
+
+/// Draw the caption (with the pause prompt while the tour waits) into `band`, the rows below
+/// the console.
+pub fn draw_caption(
     frame: &mut Frame,
-    body: Rect,
+    band: Rect,
     caption: Option<&str>,
     paused: bool,
     keys: Option<&KeyCast>,
     theme: &Theme,
 ) {
-    let mut bottom = body.bottom();
-    if caption.is_some() || paused {
-        // The full width of the body, its bottom border shared with the panes above.
-        let w = body.width;
-        if w >= 20 {
-            let text = caption.unwrap_or("");
-            let lines = widgets::wrap(
-                &[Line::styled(
-                    crate::escape::escape(text).into_owned(),
-                    theme.style(Role::Text),
-                )],
-                w.saturating_sub(4) as usize,
-            );
-            let lines: Vec<Line<'static>> = lines.into_iter().take(3).collect();
-            let h = (lines.len() as u16 + 2).min(body.height);
-            let area = Rect::new(body.x, body.bottom().saturating_sub(h), w, h);
-            let mut block = Block::bordered()
-                .border_style(theme.style(Role::BorderFocused))
-                .padding(Padding::horizontal(1));
-            if paused {
-                block = block.title_bottom(
-                    Line::from(vec![
-                        Span::styled(" Space", theme.style(Role::Key)),
-                        Span::styled(" continue · ", theme.style(Role::Muted)),
-                        Span::styled("Esc", theme.style(Role::Key)),
-                        Span::styled(" leave the tour ", theme.style(Role::Muted)),
-                    ])
-                    .right_aligned(),
-                );
-            }
-            frame.render_widget(Clear, area);
-            frame.render_widget(Paragraph::new(lines).block(block), area);
-            bottom = area.y;
-        }
-    }
-    let Some(keys) = keys else { return };
-    let labels = keys.labels();
-    if labels.is_empty() {
+    if band.height < 3 || band.width < 20 {
         return;
     }
-    let room = (body.width / 2).saturating_sub(4) as usize;
+    let inner_w = band.width.saturating_sub(4) as usize;
+    let lines = widgets::wrap(
+        &[Line::styled(
+            crate::escape::escape(caption.unwrap_or("")).into_owned(),
+            theme.style(Role::Text),
+        )],
+        inner_w,
+    );
+    let rows = (band.height - 2) as usize;
+    let mut lines: Vec<Line<'static>> = lines.into_iter().take(rows + 1).collect();
+    if lines.len() > rows {
+        // Too long for the band: the last line shown says there is more.
+        lines.truncate(rows);
+        if let Some(last) = lines.last_mut() {
+            let text: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            *last = Line::styled(
+                widgets::fit(&format!("{text} …"), inner_w),
+                theme.style(Role::Text),
+            );
+        }
+    }
+    let mut block = Block::bordered()
+        .border_style(theme.style(Role::BorderFocused))
+        .padding(Padding::horizontal(1));
+    if let Some(spans) = keys.and_then(|k| key_spans(k, (band.width / 2) as usize, theme)) {
+        // The keys ride on the band's top border: they never hide the console.
+        let mut title = vec![Span::styled(" keys ", theme.style(Role::Muted))];
+        title.extend(spans);
+        title.push(Span::raw(" "));
+        block = block.title(Line::from(title).right_aligned());
+    }
+    if paused {
+        block = block.title_bottom(
+            Line::from(vec![
+                Span::styled(" Space", theme.style(Role::Key)),
+                Span::styled(" continue · ", theme.style(Role::Muted)),
+                Span::styled("Esc", theme.style(Role::Key)),
+                Span::styled(" leave the tour ", theme.style(Role::Muted)),
+            ])
+            .right_aligned(),
+        );
+    }
+    frame.render_widget(Clear, band);
+    frame.render_widget(Paragraph::new(lines).block(block), band);
+}
+
+/// A caption on a terminal too small for a band: drawn over the bottom of `body`.
+pub fn draw_caption_over(
+    frame: &mut Frame,
+    body: Rect,
+    caption: Option<&str>,
+    paused: bool,
+    theme: &Theme,
+) {
+    if caption.is_none() && !paused {
+        return;
+    }
+    let h = CAPTION_ROWS.min(body.height);
+    let band = Rect::new(body.x, body.bottom().saturating_sub(h), body.width, h);
+    draw_caption(frame, band, caption, paused, None, theme);
+}
+
+/// The newest keys that fit in `room` cells, spaced, in the key style.
+fn key_spans(keys: &KeyCast, room: usize, theme: &Theme) -> Option<Vec<Span<'static>>> {
+    let labels = keys.labels();
     // The newest keys matter most: drop the oldest until the line fits.
     let mut shown: Vec<String> = Vec::new();
     let mut used = 0;
     for l in labels.iter().rev() {
-        let lw = widgets::width(l) + if shown.is_empty() { 0 } else { 2 };
+        let l = crate::escape::escape(l).into_owned();
+        let lw = widgets::width(&l) + if shown.is_empty() { 0 } else { 2 };
         if used + lw > room {
             break;
         }
         used += lw;
-        shown.insert(0, l.clone());
+        shown.insert(0, l);
     }
-    if shown.is_empty() || bottom < body.y + 3 {
-        return;
+    if shown.is_empty() {
+        return None;
     }
     let mut spans = Vec::new();
     for (i, l) in shown.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(
-            crate::escape::escape(&l).into_owned(),
-            theme.style(Role::Key),
-        ));
+        spans.push(Span::styled(l, theme.style(Role::Key)));
     }
-    let w = used as u16 + 4;
-    let area = Rect::new(body.right().saturating_sub(w + 1), bottom - 3, w, 3);
+    Some(spans)
+}
+
+/// Draw the key-cast box in the bottom-right corner of `body` (live use without a caption
+/// band), over what is there, as screencast tools do.
+pub fn draw_keys(frame: &mut Frame, body: Rect, keys: &KeyCast, theme: &Theme) {
+    if body.height < 3 {
+        return;
+    }
+    let Some(spans) = key_spans(keys, (body.width / 2).saturating_sub(4) as usize, theme) else {
+        return;
+    };
+    let line = Line::from(spans);
+    let w = line.width() as u16 + 4;
+    let area = Rect::new(body.right().saturating_sub(w + 1), body.bottom() - 3, w, 3);
     let block = Block::bordered()
         .border_style(theme.style(Role::Border))
         .padding(Padding::horizontal(1))
         .title(Span::styled(" keys ", theme.style(Role::Muted)));
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(Line::from(spans)).block(block), area);
+    frame.render_widget(Paragraph::new(line).block(block), area);
 }
 
 #[cfg(test)]
