@@ -63,7 +63,11 @@ mod tests {
         for t in TOURS {
             let s = Script::parse(t.script).unwrap_or_else(|e| panic!("tour {}: {e}", t.name));
             assert!(!s.steps.is_empty(), "tour {} is empty", t.name);
-            assert_eq!(t.name, t.scenario.name(), "a tour is named after its scenario");
+            assert_eq!(
+                t.name,
+                t.scenario.name(),
+                "a tour is named after its scenario"
+            );
         }
     }
 

@@ -84,7 +84,9 @@ fn parse_line(line: &str) -> Result<Step, String> {
         "wait" => millis(rest, "wait").map(Step::Wait),
         "wait-for" => match rest {
             "job" => Ok(Step::WaitForJob),
-            _ => Err("wait-for waits for `job` (the background check, diff, restore or undo)".into()),
+            _ => {
+                Err("wait-for waits for `job` (the background check, diff, restore or undo)".into())
+            }
         },
         "caption" => Ok(Step::Caption((!rest.is_empty()).then(|| rest.to_string()))),
         "resize" => resize(rest),
@@ -143,7 +145,10 @@ pub fn key(name: &str) -> Result<KeyEvent, String> {
         return Ok(KeyEvent::new(KeyCode::Char(c), mods));
     }
     let lower = name.to_ascii_lowercase();
-    for (prefix, m) in [("ctrl-", KeyModifiers::CONTROL), ("alt-", KeyModifiers::ALT)] {
+    for (prefix, m) in [
+        ("ctrl-", KeyModifiers::CONTROL),
+        ("alt-", KeyModifiers::ALT),
+    ] {
         if let Some(rest) = lower.strip_prefix(prefix) {
             // `Ctrl-C` and `Ctrl-c` are the same key, as terminals send them.
             let base = if rest.chars().count() == 1 {
