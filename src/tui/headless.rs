@@ -74,6 +74,10 @@ impl Backend for HeadlessBackend {
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
         let cells: Vec<(u16, u16, &Cell)> = content.collect();
+        if cells.is_empty() {
+            // Nothing changed: not even the colour resets a backend sends after a draw.
+            return Ok(());
+        }
         infallible(self.screen.draw(cells.iter().copied()));
         self.ansi.draw(cells.into_iter())
     }

@@ -355,3 +355,50 @@ impl<'a> Session<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn played(script: &str, live: bool) -> Vec<Play> {
+        let mut p = Player::new(&Script::parse(script).expect("script"), true);
+        std::iter::from_fn(|| p.next(live)).collect()
+    }
+
+    #[test]
+    fn a_script_starts_on_finished_scans() {
+        assert_eq!(played("", false), vec![Play::Step(Step::WaitForJob)]);
+    }
+
+    #[test]
+    fn typed_text_is_keys_a_fixed_time_apart() {
+        let p = played("type Ab", false);
+        assert_eq!(
+            p[1..],
+            [
+                Play::Step(Step::Key(KeyEvent::new(
+                    KeyCode::Char('A'),
+                    KeyModifiers::SHIFT
+                ))),
+                Play::Step(Step::Wait(TYPE_MS)),
+                Play::Step(Step::Key(KeyEvent::new(
+                    KeyCode::Char('b'),
+                    KeyModifiers::NONE
+                ))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pause_prompts_at_a_terminal_and_only_waits_headless() {
+        assert_eq!(
+            played("pause 1500", true)[1..],
+            [
+                Play::Prompt(true),
+                Play::AwaitSpace(1500),
+                Play::Prompt(false)
+            ]
+        );
+        assert_eq!(played("pause 1500", false)[1..], [Play::AwaitSpace(1500)]);
+    }
+}
