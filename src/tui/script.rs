@@ -9,6 +9,10 @@ use std::fmt;
 
 /// Milliseconds a `pause` lasts when nobody can press Space (headless recordings).
 pub const DEFAULT_PAUSE_MS: u64 = 3000;
+/// The longest `wait` or `pause`: an hour (longer is a typo, and no recording wants it).
+pub const MAX_WAIT_MS: u64 = 3_600_000;
+/// The largest terminal a script may ask for (cells are kept in memory).
+pub const MAX_SIZE: (u16, u16) = (1000, 500);
 
 /// One action of a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +106,15 @@ fn parse_line(line: &str) -> Result<Step, String> {
 }
 
 fn millis(arg: &str, word: &str) -> Result<u64, String> {
-    arg.parse::<u64>()
-        .map_err(|_| format!("{word} needs milliseconds as a whole number: `{word} 500`"))
+    let ms = arg
+        .parse::<u64>()
+        .map_err(|_| format!("{word} needs milliseconds as a whole number: `{word} 500`"))?;
+    if ms > MAX_WAIT_MS {
+        return Err(format!(
+            "{word} {ms} is longer than an hour ({MAX_WAIT_MS} ms), the most a script may wait"
+        ));
+    }
+    Ok(ms)
 }
 
 fn resize(arg: &str) -> Result<Step, String> {
@@ -116,12 +127,18 @@ fn resize(arg: &str) -> Result<Step, String> {
     Ok(Step::Resize(cols, rows))
 }
 
-/// Parse `COLSxROWS` (`100x30`).
+/// Parse `COLSxROWS` (`100x30`), at most [`MAX_SIZE`].
 pub fn parse_size(arg: &str) -> Result<(u16, u16), String> {
     let bad = || format!("'{arg}' is not a size: give COLSxROWS such as 100x30");
     let (c, r) = arg.split_once(['x', 'X']).ok_or_else(bad)?;
     let cols = c.trim().parse::<u16>().map_err(|_| bad())?;
     let rows = r.trim().parse::<u16>().map_err(|_| bad())?;
+    if cols > MAX_SIZE.0 || rows > MAX_SIZE.1 {
+        return Err(format!(
+            "{cols}x{rows} is larger than the largest terminal a script may use ({}x{})",
+            MAX_SIZE.0, MAX_SIZE.1
+        ));
+    }
     Ok((cols, rows))
 }
 
@@ -300,6 +317,13 @@ mod tests {
         assert_eq!(parse_size("100x30"), Ok((100, 30)));
         assert_eq!(parse_size("80X24"), Ok((80, 24)));
         assert!(parse_size("80").is_err());
+        assert!(parse_size("60000x60000").unwrap_err().contains("largest"));
+        assert!(
+            Script::parse("wait 99999999999")
+                .unwrap_err()
+                .why
+                .contains("an hour")
+        );
         assert!(parse_size("axb").is_err());
     }
 }
