@@ -152,6 +152,9 @@ fn set_of(plan: &Plan) -> String {
     match &plan.action {
         plan::Action::Restore { set } => set.clone(),
         plan::Action::Undo { txid } => txid.clone(),
+        plan::Action::Sync { from, .. } => from.clone(),
+        plan::Action::Definitions { change } => change.clone(),
+        plan::Action::Mark { step, .. } => step.clone(),
     }
 }
 

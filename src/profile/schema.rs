@@ -37,6 +37,8 @@ pub struct Profile {
     pub pfx_password: Option<String>,
     /// Modes a restore gives new files and folders, and which folders are key stores.
     pub modes: super::modes::FileModes,
+    /// The recovery steps in the vendor's order (`[[runbook]]`).
+    pub runbook: Vec<super::runbook::RunbookStep>,
 }
 
 /// One live database.
@@ -196,6 +198,8 @@ pub(super) struct RawProfile {
     pfx_password: Option<String>,
     #[serde(default)]
     modes: super::modes::RawModes,
+    #[serde(default)]
+    runbook: Vec<super::runbook::RawStep>,
 }
 
 fn default_rpo() -> u32 {
@@ -365,6 +369,15 @@ impl RawProfile {
             return Err("rpo_hours must be at least 1".into());
         }
         let modes = self.modes.resolve(path)?;
+        let runbook = super::runbook::resolve(
+            &self.runbook,
+            &super::runbook::Known {
+                databases: databases.iter().map(|d| d.name.as_str()).collect(),
+                certificates: certificates.iter().map(|c| c.name.as_str()).collect(),
+                settings: settings.iter().map(|s| s.name.as_str()).collect(),
+                folders: folders.iter().map(|f| f.name.as_str()).collect(),
+            },
+        )?;
         Ok(Profile {
             name: self.name,
             product: self.product,
@@ -381,6 +394,7 @@ impl RawProfile {
             distribution_points: self.distribution_points,
             pfx_password: self.pfx_password,
             modes,
+            runbook,
         })
     }
 }
