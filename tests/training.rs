@@ -436,3 +436,39 @@ fn a_resize_step_is_recorded_and_redraws_at_the_new_size() {
         assert!(end.contains("1 Backups"), "the tab bar of 80×24:\n{end}");
     }
 }
+
+#[test]
+fn files_a_demo_restore_wrote_show_as_new_whatever_the_fixed_clock_says() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let keys = write(
+        tmp.path(),
+        "restore.keys",
+        "r\nwait-for job\nTab\nEnter\nwait-for job\nEsc\n2\nEnter\nwait 100\n",
+    );
+    // A clock years after the demo's own: the restored files' wall-clock times are before it,
+    // and would read as an age that changes with the day of the take.
+    let cast = tmp.path().join("later.cast");
+    let out = drconsole(
+        &[
+            "--now",
+            "2031-01-01T00:00:00Z",
+            "demo",
+            "--keys",
+            keys.to_str().expect("p"),
+            "--record",
+            cast.to_str().expect("p"),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(end) = screen(&cast, None) else {
+        eprintln!("note: python3 with pyte is not installed; skipping the screen checks");
+        return;
+    };
+    assert!(end.contains("committed"), "the restore ran:\n{end}");
+    assert!(end.contains("new (written during the demo)"), "{end}");
+}

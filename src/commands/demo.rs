@@ -163,7 +163,7 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     if let Some(theme) = theme {
         // Demo mode: no fact of this machine on screen, the temporary root as `demo:/…`.
         ctx.demo = true;
-        show.presentation.demo = true;
+        show.presentation.demo = Some(inst.now);
         show.presentation.demo_folder = Some(tmp.path().to_path_buf());
         let code = super::console::open(ctx, &g, theme, show);
         drop(tmp);

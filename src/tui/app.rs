@@ -59,8 +59,9 @@ pub struct Options {
 pub struct Presentation {
     /// Draw the last keys pressed in a corner box (`--show-keys`).
     pub show_keys: bool,
-    /// Demo mode: times of files written during the demo are shown by the demo's clock.
-    pub demo: bool,
+    /// Demo mode, with the instant the demo installation was built for: a file modified after
+    /// it was written during the demo and shows as "new", never by the wall-clock time of the take.
+    pub demo: Option<DateTime<Utc>>,
     /// Demo mode: the temporary folder the demo lives in, shown as `demo:` wherever a path
     /// under it reaches the screen (it differs on every run and every machine).
     pub demo_folder: Option<PathBuf>,
@@ -343,7 +344,7 @@ impl App {
         View {
             inv: &self.inv,
             rpo_hours: self.opts.rpo_hours,
-            demo: self.presentation.demo,
+            written_since: self.presentation.demo,
         }
     }
 

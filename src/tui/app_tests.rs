@@ -684,7 +684,7 @@ fn demo_mode_shows_the_temporary_folder_as_demo() {
         ..options(false)
     };
     let app = App::new(opts.clone(), (100, 30)).present(Presentation {
-        demo: true,
+        demo: Some(t(0)),
         demo_folder: Some("/tmp/drconsole-demo-AbC123".into()),
         ..Presentation::default()
     });

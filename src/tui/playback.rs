@@ -142,6 +142,9 @@ pub struct Session<'a> {
     pending: usize,
     /// Worker results that arrived while the script did not wait for them.
     held: VecDeque<Action>,
+    /// The script ended at a terminal with its caption still shown: the person's first key
+    /// clears it.
+    lingering: bool,
 }
 
 impl<'a> Session<'a> {
@@ -163,6 +166,7 @@ impl<'a> Session<'a> {
             live: true,
             pending: 0,
             held: VecDeque::new(),
+            lingering: false,
         }
     }
 
@@ -203,6 +207,20 @@ impl<'a> Session<'a> {
         while let Some(a) = self.held.pop_front() {
             app.update(a);
         }
+        if self.lingering && app.caption().is_some() {
+            return match self.rx.recv_timeout(timeout) {
+                Ok(a) => {
+                    if matches!(a, Action::Key(_)) {
+                        self.lingering = false;
+                        app.update(Action::Caption(None));
+                    }
+                    app.update(a);
+                    true
+                }
+                Err(RecvTimeoutError::Timeout) => true,
+                Err(RecvTimeoutError::Disconnected) => false,
+            };
+        }
         event::pump(app, self.rx, timeout)
     }
 
@@ -215,6 +233,7 @@ impl<'a> Session<'a> {
         let play = self.player.as_mut()?.next(self.live);
         let Some(play) = play else {
             self.player = None;
+            self.lingering = self.live;
             return None;
         };
         match play {

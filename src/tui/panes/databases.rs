@@ -31,7 +31,7 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
         .file
         .modified
         .map(|m| {
-            if m > v.inv.scanned_at {
+            if v.is_new(m) {
                 "new".to_string()
             } else {
                 widgets::age((v.inv.scanned_at - m).num_minutes() as f64 / 60.0)
@@ -92,7 +92,7 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
     if let Some(m) = d.file.modified {
         // A demo fixes every clock it shows: a file its restore wrote is "new", not the
         // wall-clock time of the take.
-        let when = if v.demo && m > v.inv.scanned_at {
+        let when = if v.written_since.is_some() && v.is_new(m) {
             "new (written during the demo)".to_string()
         } else {
             m.format("%Y-%m-%d %H:%M:%S UTC").to_string()
