@@ -509,3 +509,35 @@ fn a_recording_interrupted_by_sigterm_or_ctrl_c_is_a_valid_cast() {
         assert!(text.contains("trainee"), "{how}: frames up to the pause");
     }
 }
+
+#[test]
+fn after_a_script_the_console_is_the_persons_and_the_first_key_clears_the_caption() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("end.keys");
+    std::fs::write(&keys, "3\ncaption over to you\n").expect("keys");
+    let cmd = format!(
+        "'{BIN}' --state '{}' --show-keys demo --keys '{}'; echo EXIT=$?; sleep 600",
+        dir.path().join("state").display(),
+        keys.display()
+    );
+    let tmux = Tmux::start(100, 30, &cmd);
+    let s = tmux.wait_for("the script's end", 120, |s| s.contains("over to you"));
+    assert!(
+        s.contains("┌ 3 Certificates"),
+        "the script's key acted:\n{s}"
+    );
+    tmux.keys(&["2"]);
+    let s = tmux.wait_for("the person's key", 10, |s| s.contains("┌ 2 Databases"));
+    assert!(!s.contains("over to you"), "the caption went:\n{s}");
+    assert!(
+        s.contains("keys"),
+        "--show-keys draws the box in live use:\n{s}"
+    );
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("exit", 10, |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+}
