@@ -77,6 +77,21 @@ pub struct GlobalArgs {
     /// What the configuration files add (filled in after parsing, never from the command line).
     #[arg(skip)]
     pub settings: Settings,
+    /// Console: play a key script first (see docs/training.md); headless without a terminal
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
+    /// Console: quit when the key script ends (the default without a terminal)
+    #[arg(long, global = true)]
+    pub exit_after_keys: bool,
+    /// Console: record the frames as an asciicast v2 file (asciinema, agg)
+    #[arg(long, global = true, value_name = "FILE.cast")]
+    pub record: Option<PathBuf>,
+    /// Console: show the last keys pressed in a corner box
+    #[arg(long, global = true)]
+    pub show_keys: bool,
+    /// Console: play the key script headless on an in-memory terminal of this size [default: 100x30]
+    #[arg(long, global = true, value_name = "COLSxROWS")]
+    pub size: Option<String>,
 }
 
 /// What the configuration files say beyond defaults for the flags above.
@@ -464,6 +479,9 @@ pub struct DemoArgs {
     /// Approximate size in MiB of the big databases (for benchmarks)
     #[arg(long, global = true, value_name = "N")]
     pub db_size_mb: Option<u64>,
+    /// Play a guided tour of its scenario (`--tour list` lists them)
+    #[arg(long, value_name = "NAME")]
+    pub tour: Option<String>,
 }
 
 /// Sub-actions of `demo`.

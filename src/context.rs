@@ -25,6 +25,10 @@ pub struct Context {
     pub no_cache: bool,
     /// Repositories given with `--repo NAME=DIR` (DIR absolute), in order.
     pub repos: Vec<(String, PathBuf)>,
+    /// A demo installation in a temporary folder: facts of the machine it runs on (server
+    /// processes, free space, the journal's user and wall clock) are left out, so every take
+    /// of a recording is the same.
+    pub demo: bool,
 }
 
 impl Context {
@@ -43,6 +47,7 @@ impl Context {
             pfx_password: None,
             no_cache: false,
             repos: Vec::new(),
+            demo: false,
         }
     }
 

@@ -16,6 +16,7 @@ mod output;
 mod profiles;
 mod restore;
 mod runbook;
+pub mod training;
 mod undo;
 
 use crate::cli::{Cli, Command, GlobalArgs};
