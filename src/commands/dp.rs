@@ -67,6 +67,9 @@ fn list(g: &GlobalArgs, as_json: bool) -> anyhow::Result<i32> {
     let ctx = super::context(g)?;
     let progress = super::stderr_progress(as_json);
     let inv = points::scan_points(&ctx, false, &progress);
+    if ctx.profile.repositories.is_some() {
+        return list_repositories(&inv, as_json);
+    }
     let pts = &inv.distribution_points;
     let candidates = points::master_candidates(&ctx, pts);
     let best = candidates.first().filter(|c| c.reachable);
@@ -164,6 +167,65 @@ fn list(g: &GlobalArgs, as_json: bool) -> anyhow::Result<i32> {
     Ok(worst.exit_code())
 }
 
+/// `dp list` for repositories verified from their own files (ePO): role, status, catalog
+/// version and age, verification, the recommended source.
+fn list_repositories(inv: &crate::inventory::Inventory, as_json: bool) -> anyhow::Result<i32> {
+    let pts = &inv.distribution_points;
+    let worst = crate::findings::worst(&inv.findings);
+    let source = pts
+        .iter()
+        .find(|p| p.repository.as_ref().is_some_and(|r| r.recommended_source));
+    if as_json {
+        println!(
+            "{}",
+            crate::escape::json(&json!({
+                "points": pts,
+                "recommended_source": source.map(|p| p.name.clone()),
+                "findings": inv.findings,
+                "notes": inv.notes,
+            }))?
+        );
+        return Ok(worst.exit_code());
+    }
+    for n in &inv.notes {
+        println!("Note: {}", escape(n));
+    }
+    println!(
+        "{} repositor{}",
+        pts.len(),
+        if pts.len() == 1 { "y" } else { "ies" }
+    );
+    let w = pts
+        .iter()
+        .map(|p| escape(&p.name).chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!("  {:<w$}  {:<11}  STATE", "NAME", "ROLE");
+    for p in pts {
+        let Some(r) = &p.repository else { continue };
+        println!(
+            "  {:<w$}  {:<11}  {}",
+            escape(&p.name),
+            r.role,
+            crate::report::components::repository_detail(p, r)
+        );
+    }
+    match source {
+        Some(s) => println!("Recommended source: {}", escape(&s.name)),
+        None => println!("Recommended source: none — no repository verifies completely"),
+    }
+    for f in &inv.findings {
+        println!(
+            "{:<8} {} {}",
+            f.severity.as_str(),
+            f.code.as_str(),
+            escape(&f.message)
+        );
+    }
+    Ok(worst.exit_code())
+}
+
 fn edit(g: &GlobalArgs, a: &DpChangeArgs, change: definitions::Change) -> anyhow::Result<i32> {
     let ctx = super::context(g)?;
     let out = Output { json: a.json };
@@ -211,14 +273,32 @@ fn sync(
         return Ok(out.refused(None, "--read-only refuses every action that changes files"));
     }
     let progress = super::stderr_progress(a.json);
-    let inv = points::scan_points(&ctx, false, &progress);
-    let req = match points::sync_request(&ctx, &inv.distribution_points, names, from, full) {
-        Ok(r) => r,
-        Err(e @ points::RequestError::Unknown { .. }) => {
-            eprintln!("drconsole: {}", escape(&e.to_string()));
-            return Ok(super::EXIT_USAGE);
+    let mut versions = Vec::new();
+    let req = if ctx.profile.repositories.is_some() {
+        match crate::epo::sync::request(&ctx, names, from, full, &progress) {
+            Ok(s) => {
+                for n in &s.up_to_date {
+                    eprintln!("{} already equals the source: left alone", escape(n));
+                }
+                versions = s.versions;
+                s.request
+            }
+            Err(e @ crate::epo::sync::EpoSyncError::Unknown { .. }) => {
+                eprintln!("drconsole: {}", escape(&e.to_string()));
+                return Ok(super::EXIT_USAGE);
+            }
+            Err(e) => return Ok(out.refused(None, &e.to_string())),
         }
-        Err(e) => return Ok(out.refused(None, &e.to_string())),
+    } else {
+        let inv = points::scan_points(&ctx, false, &progress);
+        match points::sync_request(&ctx, &inv.distribution_points, names, from, full) {
+            Ok(r) => r,
+            Err(e @ points::RequestError::Unknown { .. }) => {
+                eprintln!("drconsole: {}", escape(&e.to_string()));
+                return Ok(super::EXIT_USAGE);
+            }
+            Err(e) => return Ok(out.refused(None, &e.to_string())),
+        }
     };
     let (mut plan, preview) = match dpsync::plan_sync(&ctx.root, &req, &progress) {
         Ok(x) => x,
@@ -241,7 +321,17 @@ fn sync(
     }
     let lock = journal::prepare(&ctx, &mut plan, a.dry_run)?;
     let what = format!("Sync {} from {}", names.join(", "), preview.from);
-    let show = |p: &Plan| println!("{}", preview_text(&preview, Some(p)));
+    let show = |p: &Plan| {
+        println!("{}", preview_text(&preview, Some(p)));
+        for v in &versions {
+            println!(
+                "  {}: catalog version {} -> {} (SiteStat.xml Disabled first, Enabled last)",
+                escape(&v.name),
+                v.from.as_deref().unwrap_or("unreadable"),
+                v.to
+            );
+        }
+    };
     let lines = super::stderr_progress(a.json);
     let shown = plan.clone();
     let per_target = dpsync::PerTarget {
@@ -252,7 +342,7 @@ fn sync(
         println!(
             "{}",
             crate::escape::json(
-                &json!({"preview": preview, "plan": plan, "ready": plan.ready(), "status": "dry_run"})
+                &json!({"preview": preview, "plan": plan, "ready": plan.ready(), "status": "dry_run", "catalog_versions": versions})
             )?
         );
         return Ok(if plan.ready() { 0 } else { 1 });

@@ -24,6 +24,7 @@ pub fn scan_points(ctx: &Context, full: bool, progress: &dyn ProgressSink) -> In
         },
     };
     crate::inventory::distribution::scan(ctx, &opts, &mut inv, progress);
+    crate::inventory::repositories::scan(ctx, &opts, &mut inv, progress);
     inv
 }
 
