@@ -56,8 +56,13 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
         return (Status::Pending, Vec::new());
     };
     let (status, text) = sync(v, d);
+    let name = if v.marked.contains(&d.name) {
+        format!("+ {}", d.name)
+    } else {
+        d.name.clone()
+    };
     let cells = vec![
-        Cell::plain(&d.name),
+        Cell::plain(name),
         Cell::plain(if d.is_master { "master" } else { "mirror" }),
         Cell::styled(text, status.role()),
         Cell::plain(d.files.to_string()),
