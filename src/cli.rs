@@ -102,7 +102,7 @@ pub enum Command {
     Dp(DpArgs),
     /// List the undo journal's transactions, or free old stashes
     Journal(JournalArgs),
-    /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
+    /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist, ePO catalog.z, replica.log, SiteStat.xml) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
     Inspect(InspectArgs),
     /// Print a shell completion script (bash, zsh or fish) to stdout
     Completions(CompletionsArgs),
