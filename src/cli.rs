@@ -4,8 +4,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles;
-/// `drconsole profiles` lists them).
+/// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles)
+/// and McAfee ePO servers and repositories (`drconsole profiles` lists them).
 #[derive(Debug, Parser)]
 #[command(name = "drconsole", version, about, long_about = None)]
 pub struct Cli {
