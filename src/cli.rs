@@ -23,9 +23,9 @@ pub struct GlobalArgs {
     /// Built-in profile name or a profile TOML file [default: lanrev-macos]
     #[arg(long, global = true, value_name = "NAME|FILE")]
     pub profile: Option<String>,
-    /// Root the profile's paths are relative to (a live server is `/`, a mounted disk `/mnt/old`)
-    #[arg(long, global = true, value_name = "DIR", default_value = "/")]
-    pub root: PathBuf,
+    /// Root the profile's paths are relative to (a live server is `/`, a mounted disk `/mnt/old`) [default: /]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Another folder holding backup sets (repeatable)
     #[arg(long = "backups", global = true, value_name = "DIR")]
     pub backups: Vec<PathBuf>,
@@ -62,6 +62,51 @@ pub struct GlobalArgs {
     /// Console: draw with ASCII only (also with LANG=C, a non-UTF-8 locale, TERM=vt100 or linux)
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Read only this configuration file [default: /etc/drconsole/config.toml, then $XDG_CONFIG_HOME/drconsole/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Allow changes when the configuration sets read_only = true
+    #[arg(long, global = true, conflicts_with = "read_only")]
+    pub write: bool,
+    /// Append a log of what drconsole does (with times and durations) to FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Log level for --log-file: error, warn, info, debug, trace, or a RUST_LOG-style filter [default: info]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// What the configuration files add (filled in after parsing, never from the command line).
+    #[arg(skip)]
+    pub settings: Settings,
+    /// Console: play a key script first (see docs/training.md); headless without a terminal
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
+    /// Console: quit when the key script ends (the default without a terminal)
+    #[arg(long, global = true)]
+    pub exit_after_keys: bool,
+    /// Console: record the frames as an asciicast v2 file (asciinema, agg)
+    #[arg(long, global = true, value_name = "FILE.cast")]
+    pub record: Option<PathBuf>,
+    /// Console: show the last keys pressed in a corner box
+    #[arg(long, global = true)]
+    pub show_keys: bool,
+    /// Console: play the key script headless on an in-memory terminal of this size [default: 100x30]
+    #[arg(long, global = true, value_name = "COLSxROWS")]
+    pub size: Option<String>,
+}
+
+/// What the configuration files say beyond defaults for the flags above.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The configuration files that were read.
+    pub files: Vec<PathBuf>,
+    /// Certificates expiring within this many days are `CERT_EXPIRING` (default 30).
+    pub expiry_days: Option<u32>,
+    /// Overrides the profile's recovery-point objective.
+    pub rpo_hours: Option<u32>,
+    /// The configuration file whose `read_only = true` made this run read-only (no `--write`).
+    pub read_only_from: Option<PathBuf>,
+    /// The console's keymap with the configuration's `[keys]` applied, when it has any.
+    pub keymap: Option<&'static [crate::tui::keymap::Binding]>,
 }
 
 /// `NAME=DIR` of `--repo`: a plain name (no `/`, `\\`, `:`) and a non-empty folder.
@@ -104,6 +149,8 @@ pub enum Command {
     Journal(JournalArgs),
     /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist, ePO catalog.z, replica.log, SiteStat.xml) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
     Inspect(InspectArgs),
+    /// The product's recovery steps in the vendor's order and their state; mark steps done or skipped
+    Runbook(RunbookArgs),
     /// Print a shell completion script (bash, zsh or fish) to stdout
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout
@@ -306,6 +353,58 @@ pub enum JournalAction {
     },
 }
 
+/// Options of `runbook`.
+#[derive(Debug, Clone, Args)]
+pub struct RunbookArgs {
+    /// What to do; none prints the steps with their state
+    #[command(subcommand)]
+    pub action: Option<RunbookAction>,
+    /// Print JSON instead of text
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print a Markdown check list (for the incident ticket)
+    #[arg(long)]
+    pub markdown: bool,
+    /// Completeness and quick checks only (no full integrity check)
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    /// Full integrity check of every database and set
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// Sub-actions of `runbook`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum RunbookAction {
+    /// Record that a step was done or skipped (or clear the mark), as a journal entry
+    Mark {
+        /// The step's id (see `drconsole runbook`)
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The step was done
+        #[arg(long, group = "mark", required_unless_present_any = ["skip", "clear"])]
+        done: bool,
+        /// The step was deliberately not done (needs --note saying why)
+        #[arg(long, group = "mark")]
+        skip: bool,
+        /// The earlier mark no longer holds
+        #[arg(long, group = "mark")]
+        clear: bool,
+        /// What was done, or why it was skipped
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Print a step's command or SQL alone (or write it to a file)
+    Show {
+        /// The step's id
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Write it to FILE (atomically; an existing file is never replaced)
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
 /// `--json`.
 #[derive(Debug, Clone, Args)]
 pub struct JsonArg {
@@ -380,6 +479,9 @@ pub struct DemoArgs {
     /// Approximate size in MiB of the big databases (for benchmarks)
     #[arg(long, global = true, value_name = "N")]
     pub db_size_mb: Option<u64>,
+    /// Play a guided tour of its scenario (`--tour list` lists them)
+    #[arg(long, value_name = "NAME")]
+    pub tour: Option<String>,
 }
 
 /// Sub-actions of `demo`.

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod component;
+pub mod config;
 pub mod context;
 pub mod demo;
 pub mod diff;

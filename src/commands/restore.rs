@@ -21,7 +21,7 @@ pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
     let ctx = super::context(g)?;
     let out = Output { json: args.json };
     if g.read_only {
-        return Ok(out.refused(None, "--read-only refuses every action that changes files"));
+        return Ok(out.refused(None, &super::read_only_reason(g)));
     }
     // A typo is a usage error, told before the (possibly long) scan.
     if let Err(e) = crate::component::resolve(&ctx.profile, &args.components) {

@@ -14,6 +14,7 @@ mod fleet;
 mod folders;
 mod scenario;
 mod settings;
+pub mod tours;
 mod tree;
 
 pub use scenario::{Scenario, UnknownScenario};

@@ -39,6 +39,9 @@ pub struct Inventory {
     /// What the scan skipped and why, where no finding applies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Which of the profile's candidate locations was found (server folder, program folder).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layout: Vec<crate::profile::LayoutChoice>,
 }
 
 impl Inventory {

@@ -17,6 +17,9 @@ pub struct Profile {
     pub description: String,
     /// Recovery-point objective: the newest restorable set must be younger than this.
     pub rpo_hours: u32,
+    /// Certificates expiring within this many days are `CERT_EXPIRING` (30; the configuration's
+    /// `expiry_days` overrides it).
+    pub expiry_days: u32,
     /// What the operator should do to stop the server.
     pub stop_hint: String,
     /// Process names that mean "the server is running".
@@ -41,6 +44,52 @@ pub struct Profile {
     pub modes: super::modes::FileModes,
     /// The recovery steps in the vendor's order (`[[runbook]]`).
     pub runbook: Vec<super::runbook::RunbookStep>,
+    /// The `[vars]` with candidate locations and which one is used (see [`Profile::locate`]).
+    pub layout: Vec<LayoutChoice>,
+    /// The profile as written, to resolve again once the root is known.
+    #[serde(skip)]
+    source: Option<std::sync::Arc<RawProfile>>,
+}
+
+/// A `[vars]` entry with several candidate locations (first existing under the root wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutChoice {
+    /// The variable (`server`, `program`).
+    pub var: String,
+    /// The root-relative path used.
+    #[serde(serialize_with = "crate::pathser::serialize")]
+    pub path: PathBuf,
+    /// What that layout is (`Windows XP/2003`), when the profile says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Whether it exists under the root; false means no candidate does and the first is used.
+    pub found: bool,
+    /// Every candidate, in the profile's order.
+    #[serde(default)]
+    pub candidates: Vec<PathBuf>,
+}
+
+impl LayoutChoice {
+    /// `server: ProgramData/… (Windows Vista and later)`, or what was looked for in vain.
+    pub fn describe(&self) -> String {
+        if self.found {
+            match &self.label {
+                Some(l) => format!("{}: {} ({l})", self.var, self.path.display()),
+                None => format!("{}: {}", self.var, self.path.display()),
+            }
+        } else {
+            let tried: Vec<String> = self
+                .candidates
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect();
+            format!(
+                "{}: none found (looked for {}); using the first",
+                self.var,
+                tried.join(", ")
+            )
+        }
+    }
 }
 
 /// One live database.
@@ -194,11 +243,68 @@ impl Profile {
     pub fn database(&self, name: &str) -> Option<&DatabaseSpec> {
         self.databases.iter().find(|d| d.name == name)
     }
+
+    /// The profile with each `[vars]` entry that lists candidates set to the first one that
+    /// `exists` (a root-relative path), or to the first candidate when none does. Every path
+    /// built from those variables follows.
+    pub fn locate(&self, exists: &dyn Fn(&Path) -> bool) -> Profile {
+        let Some(raw) = &self.source else {
+            return self.clone();
+        };
+        let mut chosen: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+        for (name, var) in &raw.vars {
+            if let RawVar::Candidates(list) = var {
+                let hit = list
+                    .iter()
+                    .position(|c| relative_path(c.path()).is_ok_and(|p| exists(&p)));
+                chosen.insert(name.clone(), (hit.unwrap_or(0), hit.is_some()));
+            }
+        }
+        // Every candidate was checked when the profile was loaded, so this cannot fail; if
+        // it did, the default layout is still a valid profile.
+        match raw.resolve_with(&chosen) {
+            Ok(mut p) => {
+                p.source = Some(std::sync::Arc::clone(raw));
+                p
+            }
+            Err(_) => self.clone(),
+        }
+    }
 }
 
 // ---- raw TOML shape ----
 
-#[derive(Debug, Deserialize)]
+/// A `[vars]` value: one path, or candidate locations in order of preference.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawVar {
+    One(String),
+    Candidates(Vec<RawCandidate>),
+}
+
+/// One candidate location: a path, or a path with a label saying which layout it is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawCandidate {
+    Path(String),
+    Labelled { path: String, label: String },
+}
+
+impl RawCandidate {
+    fn path(&self) -> &str {
+        match self {
+            RawCandidate::Path(p) | RawCandidate::Labelled { path: p, .. } => p,
+        }
+    }
+    fn label(&self) -> Option<&str> {
+        match self {
+            RawCandidate::Path(_) => None,
+            RawCandidate::Labelled { label, .. } => Some(label),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawProfile {
     name: String,
@@ -215,7 +321,7 @@ pub(super) struct RawProfile {
     #[serde(default)]
     processes: Vec<String>,
     #[serde(default)]
-    vars: BTreeMap<String, String>,
+    vars: BTreeMap<String, RawVar>,
     #[serde(default)]
     databases: Vec<RawDatabase>,
     #[serde(default)]
@@ -245,7 +351,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDatabase {
     name: String,
@@ -254,7 +360,7 @@ struct RawDatabase {
     required: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCertStore {
     name: String,
@@ -265,7 +371,7 @@ struct RawCertStore {
     identity: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     name: String,
@@ -274,7 +380,7 @@ struct RawSettings {
     mdm_hostname_key: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFolder {
     name: String,
@@ -284,7 +390,7 @@ struct RawFolder {
     restorable: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBackups {
     #[serde(default)]
@@ -293,7 +399,7 @@ struct RawBackups {
     extension: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRepositories {
     master: String,
@@ -309,8 +415,57 @@ fn default_ext() -> String {
 }
 
 impl RawProfile {
+    /// Validate and build the profile in its default layout (each variable's first candidate).
     pub(super) fn resolve(self) -> Result<Profile, String> {
-        let vars = &self.vars;
+        for (name, var) in &self.vars {
+            if let RawVar::Candidates(list) = var {
+                if list.is_empty() {
+                    return Err(format!("vars '{name}' lists no candidate location"));
+                }
+                for c in list {
+                    relative_path(c.path()).map_err(|e| format!("vars '{name}': {e}"))?;
+                }
+            }
+        }
+        let raw = std::sync::Arc::new(self);
+        let mut p = raw.resolve_with(&BTreeMap::new())?;
+        p.source = Some(raw);
+        Ok(p)
+    }
+
+    /// Build the profile with the candidate of each variable `chosen` says (index, and whether
+    /// it was found under the root); unlisted variables take their first candidate.
+    fn resolve_with(
+        self: &std::sync::Arc<Self>,
+        chosen: &BTreeMap<String, (usize, bool)>,
+    ) -> Result<Profile, String> {
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut layout: Vec<LayoutChoice> = Vec::new();
+        for (name, var) in &self.vars {
+            match var {
+                RawVar::One(v) => {
+                    vars.insert(name.clone(), v.clone());
+                }
+                RawVar::Candidates(list) => {
+                    let (i, found) = chosen.get(name).copied().unwrap_or((0, false));
+                    let Some(c) = list.get(i).or(list.first()) else {
+                        continue;
+                    };
+                    vars.insert(name.clone(), c.path().to_string());
+                    layout.push(LayoutChoice {
+                        var: name.clone(),
+                        path: relative_path(c.path())?,
+                        label: c.label().map(str::to_string),
+                        found,
+                        candidates: list
+                            .iter()
+                            .filter_map(|c| relative_path(c.path()).ok())
+                            .collect(),
+                    });
+                }
+            }
+        }
+        let vars = &vars;
         let path = |field: &str, s: &str| -> Result<PathBuf, String> {
             let expanded = expand(s, vars).map_err(|e| format!("{field}: {e}"))?;
             relative_path(&expanded).map_err(|e| format!("{field}: {e}"))
@@ -389,7 +544,7 @@ impl RawProfile {
                 restorable: f.restorable,
             });
         }
-        let raw_backups = self.backups.unwrap_or(RawBackups {
+        let raw_backups = self.backups.clone().unwrap_or(RawBackups {
             roots: Vec::new(),
             extension: default_ext(),
         });
@@ -460,7 +615,7 @@ impl RawProfile {
                 })
             }
         };
-        let modes = self.modes.resolve(path)?;
+        let modes = self.modes.clone().resolve(path)?;
         let runbook = super::runbook::resolve(
             &self.runbook,
             &super::runbook::Known {
@@ -471,23 +626,26 @@ impl RawProfile {
             },
         )?;
         Ok(Profile {
-            name: self.name,
-            product: self.product,
-            platform: self.platform,
-            description: self.description,
+            name: self.name.clone(),
+            product: self.product.clone(),
+            platform: self.platform.clone(),
+            description: self.description.clone(),
             rpo_hours: self.rpo_hours,
-            stop_hint: self.stop_hint,
-            processes: self.processes,
+            expiry_days: crate::inventory::certificates::EXPIRING_DAYS as u32,
+            stop_hint: self.stop_hint.clone(),
+            processes: self.processes.clone(),
             databases,
             certificates,
             settings,
             folders,
             backups,
-            distribution_points: self.distribution_points,
+            distribution_points: self.distribution_points.clone(),
             repositories,
-            pfx_password: self.pfx_password,
+            pfx_password: self.pfx_password.clone(),
             modes,
             runbook,
+            layout,
+            source: None,
         })
     }
 }
