@@ -65,6 +65,9 @@ pub fn open(
     theme: tui::Theme,
     show: tui::Show,
 ) -> anyhow::Result<i32> {
+    if let Some(map) = g.settings.keymap {
+        tui::remap::install(map);
+    }
     let opts = tui::Options {
         profile: ctx.profile.name.clone(),
         root: ctx.root.clone(),

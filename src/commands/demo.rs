@@ -19,7 +19,9 @@ pub fn run(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
             let inst = match demo::generate(dir, &profile, &opts) {
                 Ok(inst) => inst,
                 // A folder that is in use is the caller's mistake, not a failure to run.
-                Err(e @ demo::DemoError::NotEmpty { .. }) => {
+                Err(
+                    e @ (demo::DemoError::NotEmpty { .. } | demo::DemoError::Unsupported { .. }),
+                ) => {
                     eprintln!("drconsole: {e}");
                     return Ok(super::EXIT_USAGE);
                 }
@@ -71,7 +73,15 @@ fn options(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<Option<(Profile, D
         seed: args.seed,
         db_size_mb: args.db_size_mb,
     };
-    Ok(Some((super::profile(g)?, opts)))
+    let profile = super::profile(g)?;
+    if profile.repositories.is_some() && !demo::epo::SCENARIOS.contains(&scenario) {
+        eprintln!(
+            "drconsole: scenario '{scenario}' is not available for profile {}: use --scenario healthy or dp-failover",
+            profile.name
+        );
+        return Ok(None);
+    }
+    Ok(Some((profile, opts)))
 }
 
 /// Build the scenario in a temporary folder (removed on exit) and open the console on it, with
@@ -153,7 +163,7 @@ fn show(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
     let inst = demo::generate(&tmp.path().join("root"), &profile, &opts)
         .context("cannot build the demo installation")?;
     let mut g = g.clone();
-    g.root = inst.root.clone();
+    g.root = Some(inst.root.clone());
     g.backups.extend(inst.backup_roots.iter().cloned());
     g.now.get_or_insert_with(|| inst.now.to_rfc3339());
     g.hostname.get_or_insert_with(|| inst.hostname.clone());

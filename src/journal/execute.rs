@@ -155,8 +155,11 @@ pub fn execute(
         stashes: std::collections::BTreeMap::new(),
     };
     let job = plan.action.name();
+    let _tx = tracing::info_span!("transaction", txid = %txid, action = job).entered();
     let total_bytes = plan.bytes_written();
     for (i, step) in plan.steps.iter().enumerate() {
+        let _step = tracing::info_span!("step", n = i, target = %crate::escape::path(&step.target))
+            .entered();
         progress.report(Progress {
             job: job.into(),
             label: step.target.display().to_string(),
@@ -175,6 +178,7 @@ pub fn execute(
         }
     }
     for db in &plan.verify {
+        let _verify = tracing::info_span!("verify", target = %crate::escape::path(db)).entered();
         let path = plan.abs(db);
         progress.report(Progress {
             job: "integrity".into(),
@@ -218,6 +222,7 @@ pub fn execute(
     }) {
         return Err(abort(&dir, &mut log, ctx, &txid, e.to_string(), None));
     }
+    tracing::info!(written, stashed, "committed");
     progress.report(Progress {
         job: job.into(),
         label: txid.clone(),
@@ -245,6 +250,7 @@ fn abort(
     cause: String,
     verify: Option<(PathBuf, Vec<String>)>,
 ) -> ExecError {
+    tracing::warn!(txid, cause = %crate::escape::escape(&cause), "rolling back");
     // From here a crash finishes the rollback, even when every step is done.
     let _ = log.append(&Record::Aborting {
         at: ctx.clock.now(),

@@ -119,6 +119,8 @@ fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Dep
                 Err(e) => Err(e),
             },
             Check::JournalLock => lock.clone(),
+            // Decided when the plan was built; kept as it is.
+            Check::Decided { .. } => continue,
             Check::TargetsInsideRoot => {
                 targets.iter().try_for_each(|t| check_inside_root(&root, t))
             }

@@ -14,6 +14,7 @@ pub mod overlays;
 pub mod panes;
 pub mod playback;
 pub mod record;
+pub mod remap;
 pub mod script;
 pub mod terminal;
 pub mod theme;

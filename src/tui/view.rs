@@ -262,6 +262,32 @@ impl App {
                 Span::styled(now.format("%Y-%m-%d %H:%M UTC").to_string(), value),
             ]);
         }
+        // Which candidate layout this disk has, when the profile lists several (Windows XP's
+        // All Users folder or ProgramData): the operator must know which files are meant.
+        if !self.inv.layout.is_empty() {
+            let words: Vec<String> = self
+                .inv
+                .layout
+                .iter()
+                .map(|c| match (&c.label, c.found) {
+                    (Some(l), true) => l.clone(),
+                    (None, true) => c.path.display().to_string(),
+                    (_, false) => format!("{} not found", c.var),
+                })
+                .collect();
+            let found = self.inv.layout.iter().all(|c| c.found);
+            fixed.push(vec![
+                Span::styled("layout ", label),
+                Span::styled(
+                    words.join(", "),
+                    if found {
+                        value
+                    } else {
+                        theme.style(Role::SeverityWarning)
+                    },
+                ),
+            ]);
+        }
         // The root takes what is left, cut at its start so its last folders stay readable.
         let fixed_w: usize = fixed
             .iter()
