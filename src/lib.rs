@@ -14,6 +14,7 @@ pub mod diff;
 pub mod dpsync;
 pub mod escape;
 pub mod findings;
+pub mod fleet;
 pub mod fs;
 pub mod inspect;
 pub mod inventory;
