@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles;
 /// `drconsole profiles` lists them).
 #[derive(Debug, Parser)]
-#[command(name = "drconsole", version = env!("DRCONSOLE_VERSION"), about, long_about = None)]
+#[command(name = "drconsole", version = env!("DRCONSOLE_VERSION"), long_about = None)]
 pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
