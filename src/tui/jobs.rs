@@ -226,9 +226,33 @@ pub fn sync_preview(
     names: &[String],
     progress: &dyn ProgressSink,
 ) -> Result<Preview, String> {
-    let req =
-        crate::dpsync::points::sync_request(ctx, &inv.distribution_points, names, None, false)
+    // ePO repositories: from the recommended source, in replication order, catalog versions said.
+    let mut versions = Vec::new();
+    let req = if ctx.profile.repositories.is_some() {
+        let s = crate::epo::sync::request(ctx, names, None, false, progress)
             .map_err(|e| e.to_string())?;
+        versions = s
+            .versions
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}: catalog version {} -> {}",
+                    v.name,
+                    v.from.as_deref().unwrap_or("unreadable"),
+                    v.to
+                )
+            })
+            .chain(
+                s.up_to_date
+                    .iter()
+                    .map(|n| format!("{n}: already equals the source")),
+            )
+            .collect();
+        s.request
+    } else {
+        crate::dpsync::points::sync_request(ctx, &inv.distribution_points, names, None, false)
+            .map_err(|e| e.to_string())?
+    };
     let (mut plan, preview) =
         crate::dpsync::plan_sync(&ctx.root, &req, progress).map_err(|e| e.to_string())?;
     journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
@@ -237,9 +261,11 @@ pub fn sync_preview(
         .iter()
         .flat_map(|t| t.skipped.iter().cloned())
         .collect();
+    let mut summary = preview.summary();
+    summary.extend(versions);
     Ok(Preview {
         plan,
-        summary: preview.summary(),
+        summary,
         warnings,
     })
 }
