@@ -12,6 +12,7 @@ pub mod context;
 pub mod demo;
 pub mod diff;
 pub mod dpsync;
+pub mod epo;
 pub mod escape;
 pub mod findings;
 pub mod fleet;

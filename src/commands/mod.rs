@@ -8,6 +8,7 @@ pub mod console;
 mod demo;
 mod diff;
 mod doctor;
+pub mod dp;
 mod fleet;
 mod inspect;
 mod journal;
@@ -16,6 +17,8 @@ mod man;
 mod output;
 mod profiles;
 mod restore;
+mod runbook;
+pub mod training;
 mod undo;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -58,8 +61,10 @@ pub fn run(mut cli: Cli) -> i32 {
         Some(Command::Profiles(args)) => profiles::run(args),
         Some(Command::Restore(args)) => restore::run(&cli.global, args),
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
+        Some(Command::Dp(args)) => dp::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
         Some(Command::Inspect(args)) => inspect::run(&cli.global, args),
+        Some(Command::Runbook(args)) => runbook::run(&cli.global, args),
         Some(Command::Completions(args)) => man::completions(args.shell),
         Some(Command::Man) => man::page(),
         Some(Command::Fleet(args)) => fleet::run(&cli.global, args),
@@ -175,6 +180,18 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
         })?;
     }
     ctx.hostname = g.hostname.clone();
+    for (name, dir) in &g.repos {
+        if ctx.repos.iter().any(|(n, _)| n == name) {
+            return Err(UsageError(format!("--repo {name} is given twice")).into());
+        }
+        // Not canonicalised: a folder that is missing is a dead share, reported by the scan.
+        let abs = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            ctx.root.join(dir)
+        };
+        ctx.repos.push((name.clone(), abs));
+    }
     if let Some(file) = &g.pfx_password_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read the PKCS#12 password file {}", file.display()))?;

@@ -15,6 +15,7 @@ mod model;
 pub mod openfiles;
 pub mod plistfile;
 pub mod progress;
+pub mod repositories;
 pub mod safepath;
 mod schedule;
 pub mod settings;
@@ -48,6 +49,7 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
         root: ctx.root.clone(),
         scanned_at: ctx.clock.now(),
         depth: opts.depth,
+        layout: ctx.profile.layout.clone(),
         ..Inventory::default()
     };
     let discover = tracing::info_span!("phase", name = "discover").entered();
@@ -62,7 +64,13 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
     let _ = cache.save();
 
     databases::judge(&inv.databases, &mut findings);
-    backups::judge(&mut inv, ctx.profile.rpo_hours, &mut findings);
+    if ctx.profile.databases.is_empty() && inv.backup_sets.is_empty() {
+        // Nothing drconsole verifies is backed up (an ePO server's database is SQL Server's).
+        inv.notes
+            .push("the profile names no databases: backup sets are not judged".into());
+    } else {
+        backups::judge(&mut inv, ctx.profile.rpo_hours, &mut findings);
+    }
 
     // The other components compare with the recommended set, so they come after the verdicts.
     inv.findings.append(&mut findings);
@@ -95,5 +103,6 @@ pub fn scan_components(
     phase("settings").in_scope(|| settings::scan(ctx, opts, inv, progress));
     phase("folders").in_scope(|| folders::scan(ctx, opts, inv, progress));
     phase("distribution points").in_scope(|| distribution::scan(ctx, opts, inv, progress));
+    phase("repositories").in_scope(|| repositories::scan(ctx, opts, inv, progress));
     phase("host").in_scope(|| host::scan(ctx, opts, inv, progress));
 }

@@ -79,9 +79,10 @@ pub enum ExecError {
 /// durable before the first change. Returns the id, the folder and the open log.
 pub(super) fn begin(
     lock: &JournalLock,
-    at: chrono::DateTime<chrono::Utc>,
+    ctx: &Context,
     plan: &Plan,
 ) -> Result<(String, PathBuf, Log), JournalError> {
+    let at = ctx.clock.now();
     let journal = lock.journal();
     let txid = journal.next_txid(at)?;
     let dir = journal.dir().join(&txid);
@@ -92,7 +93,11 @@ pub(super) fn begin(
         txid: txid.clone(),
         at,
         plan: plan.clone(),
-        origin: super::record::Origin::here(),
+        origin: if ctx.demo {
+            super::record::Origin::demo(at)
+        } else {
+            super::record::Origin::here()
+        },
     })?;
     fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
     Ok((txid, dir, log))
@@ -135,7 +140,7 @@ pub fn execute(
     // then is checked again now, before anything is written.
     crate::plan::preconditions::recheck_at_write(ctx, plan).map_err(ExecError::NotReady)?;
     let journal = lock.journal();
-    let (txid, dir, mut log) = begin(lock, ctx.clock.now(), plan)?;
+    let (txid, dir, mut log) = begin(lock, ctx, plan)?;
 
     let mut run = Run {
         profile: &ctx.profile,
