@@ -210,6 +210,7 @@ fn build_set(
             Some(p) => members.push(BackupMember {
                 database: spec.name.clone(),
                 file: sqlite::stat(p),
+                sql: None,
             }),
             None if spec.required => missing.push(spec.name.clone()),
             None => {}
@@ -588,6 +589,7 @@ mod tests {
                         level: CheckLevel::Full,
                         ..DbFile::default()
                     },
+                    sql: None,
                 })
                 .collect(),
             missing: missing.iter().map(|s| s.to_string()).collect(),
