@@ -3,14 +3,17 @@
 //! everywhere, then full checks of the live databases and of the sets newest first until one
 //! is restorable (everything only with `CheckDepth::Full`).
 
+pub mod artifacts;
 pub mod backups;
 pub mod cache;
 pub mod certificates;
 pub mod compare;
+pub mod coresettings;
 pub mod databases;
 pub mod distribution;
 pub mod folders;
 pub mod host;
+pub mod matches;
 mod model;
 pub mod openfiles;
 pub mod plistfile;
@@ -19,6 +22,7 @@ pub mod safepath;
 mod schedule;
 pub mod settings;
 pub mod sqlite;
+pub mod sqlsets;
 pub mod timestamp;
 pub mod tree;
 pub mod wal;
@@ -54,9 +58,14 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
     schedule::check_databases(&mut inv, opts.depth, &cache, progress);
     // The cache is an optimisation: a read-only state folder only costs the next run time.
     let _ = cache.save();
+    // SQL Server sets are read offline here, after the SQLite checks that must never open them.
+    inv.backup_sets.extend(sqlsets::discover(ctx, &mut findings));
+    inv.backup_sets
+        .sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
 
     databases::judge(&inv.databases, &mut findings);
     backups::judge(&mut inv, ctx.profile.rpo_hours, &mut findings);
+    sqlsets::judge(ctx, &inv, &mut findings);
 
     // The other components compare with the recommended set, so they come after the verdicts.
     inv.findings.append(&mut findings);
@@ -81,5 +90,6 @@ pub fn scan_components(
     settings::scan(ctx, opts, inv, progress);
     folders::scan(ctx, opts, inv, progress);
     distribution::scan(ctx, opts, inv, progress);
+    artifacts::scan(ctx, inv);
     host::scan(ctx, opts, inv, progress);
 }
