@@ -2,9 +2,9 @@
 //! SQL Server writes (so the verdict logic is tested without the real-backup corpus), and
 //! fuzzed: malformed headers and lengths are problems, never panics or huge allocations.
 
+use drconsole::mssql::writer::{self, SetSpec, compress, sfmb, tape};
 use drconsole::mssql::{self, BackupType, FileVerdict, ProblemKind};
 use proptest::prelude::*;
-use drconsole::mssql::writer::{self, SetSpec, compress, sfmb, tape};
 
 fn xor(b: &[u8]) -> u16 {
     drconsole::mssql::header::word_xor(b)

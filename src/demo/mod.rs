@@ -11,6 +11,7 @@ mod databases;
 mod distribution;
 mod fleet;
 mod folders;
+mod itms;
 mod scenario;
 mod settings;
 mod tree;
@@ -178,6 +179,15 @@ pub enum DemoError {
     /// A planted fault could not be planted.
     #[error("cannot plant the fault in {path}: {what}")]
     Plant { path: PathBuf, what: String },
+    /// The profile cannot tell this scenario (ITMS scenarios on a LANrev profile, or back).
+    #[error(
+        "profile {profile} has no demo scenario '{scenario}': choose one of {choices} (see `drconsole demo list`)"
+    )]
+    Unsupported {
+        profile: String,
+        scenario: Scenario,
+        choices: String,
+    },
 }
 
 impl DemoError {
@@ -204,10 +214,25 @@ pub fn generate(
     profile: &Profile,
     opts: &DemoOptions,
 ) -> Result<DemoInstallation, DemoError> {
+    if !opts.scenario.supports(profile) {
+        return Err(DemoError::Unsupported {
+            profile: profile.name.clone(),
+            scenario: opts.scenario,
+            choices: Scenario::ALL
+                .iter()
+                .filter(|s| s.supports(profile))
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     prepare_dir(dir)?;
     let root = dir
         .canonicalize()
         .map_err(|e| DemoError::io("open", dir, e))?;
+    if itms::is_itms(profile) {
+        return itms::generate(root, profile, opts);
+    }
     let now = reference_now();
     let seed = opts.seed;
     let scenario = opts.scenario;
@@ -365,6 +390,8 @@ pub fn generate(
         Scenario::NewServer => {
             new_server_expectations(profile, &mut expected);
         }
+        // Told by `itms::generate`; `supports` keeps it from a LANrev profile.
+        Scenario::BrokenBackups => {}
         Scenario::DpFailover => {
             if profile.distribution_points.is_some() {
                 expected.push(

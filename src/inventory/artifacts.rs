@@ -63,7 +63,12 @@ pub fn scan(ctx: &Context, inv: &mut Inventory) {
 }
 
 /// The findings one artifact earns.
-fn judge(ctx: &Context, inv: &Inventory, spec: &ArtifactSpec, state: &ArtifactState) -> Vec<Finding> {
+fn judge(
+    ctx: &Context,
+    inv: &Inventory,
+    spec: &ArtifactSpec,
+    state: &ArtifactState,
+) -> Vec<Finding> {
     let roots: Vec<String> = ctx
         .backup_roots()
         .iter()

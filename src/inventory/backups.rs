@@ -45,9 +45,16 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
         };
         scan_root(ctx, root, &boundary, &entries, now, &mut sets, findings);
     }
-    // Ids must be unique across roots (the same set may be reachable twice, e.g. a copy).
+    make_ids_unique(&mut sets);
+    sets.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
+    sets
+}
+
+/// Ids must be unique across roots (the same set may be reachable twice, e.g. a copy): the
+/// second and later get `#2`, `#3`, … in discovery order.
+pub fn make_ids_unique(sets: &mut [BackupSet]) {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for s in &mut sets {
+    for s in sets.iter_mut() {
         let n = seen.entry(s.id.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
@@ -55,8 +62,6 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
             s.component = format!("backup:{}", s.id);
         }
     }
-    sets.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
-    sets
 }
 
 fn scan_root(

@@ -111,13 +111,19 @@ fn add(dict: &mut Dictionary, e: &BytesStart, text: &[u8], at: u64) -> Result<()
         }
     }
     let Some(key) = key.filter(|k| !k.is_empty()) else {
-        return Err(malformed(text, at, "a <customSetting> without a key attribute"));
+        return Err(malformed(
+            text,
+            at,
+            "a <customSetting> without a key attribute",
+        ));
     };
     let value = match (value, reg_key, reg_value) {
         (Some(v), _, _) => v,
         (None, Some(k), Some(r)) => format!(
             "registry:{k}\\{r}{}",
-            default.map(|d| format!(" (default {d})")).unwrap_or_default()
+            default
+                .map(|d| format!(" (default {d})"))
+                .unwrap_or_default()
         ),
         (None, _, _) => default.unwrap_or_default(),
     };
@@ -129,7 +135,12 @@ fn malformed(text: &[u8], offset: u64, reason: &str) -> PlistError {
     let offset = (offset as usize).min(text.len());
     let before = &text[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     PlistError::MalformedSettings {
         format: TITLE,
         reason: format!("line {line}, column {column}: {reason}"),

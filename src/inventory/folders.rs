@@ -151,11 +151,7 @@ fn backup_lacks(
         .map(|e| e.path.split('/').next().unwrap_or(&e.path))
         .collect();
     tops.dedup();
-    let shown: Vec<String> = tops
-        .iter()
-        .take(5)
-        .map(|t| t.to_string())
-        .collect();
+    let shown: Vec<String> = tops.iter().take(5).map(|t| t.to_string()).collect();
     Finding::new(
         code,
         component,

@@ -53,9 +53,8 @@ pub fn find(
                 }
                 match (&e.kind, last, want) {
                     (EntryKind::Dir, false, _) => next.push(e.path),
-                    (EntryKind::Dir, true, Want::Folder) | (EntryKind::File(_), true, Want::File) => {
-                        out.push(e)
-                    }
+                    (EntryKind::Dir, true, Want::Folder)
+                    | (EntryKind::File(_), true, Want::File) => out.push(e),
                     _ => {}
                 }
             }
@@ -94,7 +93,17 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         let p = NamePattern::parse("*.bak").unwrap();
         let mut findings = Vec::new();
-        assert!(find(&root.join("nope"), &root, &p, Want::File, "x", &mut findings).is_empty());
+        assert!(
+            find(
+                &root.join("nope"),
+                &root,
+                &p,
+                Want::File,
+                "x",
+                &mut findings
+            )
+            .is_empty()
+        );
         assert!(findings.is_empty());
     }
 }

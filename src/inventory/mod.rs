@@ -59,7 +59,8 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
     // The cache is an optimisation: a read-only state folder only costs the next run time.
     let _ = cache.save();
     // SQL Server sets are read offline here, after the SQLite checks that must never open them.
-    inv.backup_sets.extend(sqlsets::discover(ctx, &mut findings));
+    inv.backup_sets
+        .extend(sqlsets::discover(ctx, &mut findings));
     inv.backup_sets
         .sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
 

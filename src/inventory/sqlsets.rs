@@ -27,12 +27,19 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
         let boundary = if i < profile_roots { &ctx.root } else { root };
         for spec in &ctx.profile.sql_databases {
             let component = format!("database:{}", spec.name);
-            for e in matches::find(root, boundary, &spec.backups, Want::File, &component, findings)
-            {
+            for e in matches::find(
+                root,
+                boundary,
+                &spec.backups,
+                Want::File,
+                &component,
+                findings,
+            ) {
                 sets.extend(sets_of_file(spec, root, boundary, &e, now));
             }
         }
     }
+    super::backups::make_ids_unique(&mut sets);
     sets
 }
 
@@ -165,7 +172,10 @@ fn sets_of_file(
                             "{} media families other than {f} of {n} (a striped backup)",
                             spec.name
                         ),
-                        _ => format!("{}'s other media (a striped or continued backup)", spec.name),
+                        _ => format!(
+                            "{}'s other media (a striped or continued backup)",
+                            spec.name
+                        ),
                     });
                     quick_ok(&base, &report)
                 }
@@ -207,7 +217,12 @@ fn quick_ok(base: &DbFile, report: &mssql::BackupReport) -> DbFile {
             ""
         }
     )];
-    messages.extend(report.not_verified.iter().map(|n| format!("not verified: {n}")));
+    messages.extend(
+        report
+            .not_verified
+            .iter()
+            .map(|n| format!("not verified: {n}")),
+    );
     DbFile {
         state: DbState::QuickOk,
         messages,

@@ -77,9 +77,7 @@ pub fn set_verdict(report: &BackupReport, index: usize) -> crate::inventory::Ver
         None => Verdict::Incomplete,
         // Reading stopped on something that proves nothing (an I/O error, a structure this
         // reader does not know): a set cut off there is not shown damaged.
-        Some(set) if !set.ended && judge(report) == FileVerdict::Unverified => {
-            Verdict::Unverified
-        }
+        Some(set) if !set.ended && judge(report) == FileVerdict::Unverified => Verdict::Unverified,
         Some(set) if !set.ended => Verdict::Corrupt,
         Some(_) if striped(report) => Verdict::Incomplete,
         Some(_) => Verdict::Unverified,

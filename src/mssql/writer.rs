@@ -82,13 +82,7 @@ pub fn mtf_date(t: NaiveDateTime) -> [u8; 5] {
 }
 
 /// SQL Server's configuration stream: one SCIN record with names, type and dates.
-pub fn mqci(
-    db: &str,
-    server: &str,
-    letter: u8,
-    started: [u8; 5],
-    finished: [u8; 5],
-) -> Vec<u8> {
+pub fn mqci(db: &str, server: &str, letter: u8, started: [u8; 5], finished: [u8; 5]) -> Vec<u8> {
     let mut r = vec![0u8; 0x70];
     r[..4].copy_from_slice(b"SCIN");
     r[0x18..0x1C].copy_from_slice(&[0x40, 0x06, 0x32, 0x0A]);
@@ -135,7 +129,13 @@ pub fn backup_set(spec: &SetSpec) -> Vec<u8> {
     out.extend(block(
         b"MSCI",
         &[0u8; 4],
-        &[mqci(spec.database, spec.server, spec.type_letter, start, [0; 5])],
+        &[mqci(
+            spec.database,
+            spec.server,
+            spec.type_letter,
+            start,
+            [0; 5],
+        )],
         1024,
     ));
     out.extend(block(
@@ -147,7 +147,13 @@ pub fn backup_set(spec: &SetSpec) -> Vec<u8> {
     out.extend(block(
         b"MSLS",
         &[0u8; 4],
-        &[mqci(spec.database, spec.server, spec.type_letter, start, end)],
+        &[mqci(
+            spec.database,
+            spec.server,
+            spec.type_letter,
+            start,
+            end,
+        )],
         1024,
     ));
     out.extend(sfmb());
