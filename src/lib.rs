@@ -10,6 +10,7 @@ pub mod component;
 pub mod context;
 pub mod demo;
 pub mod diff;
+pub mod dpsync;
 pub mod escape;
 pub mod findings;
 pub mod fs;

@@ -152,6 +152,8 @@ fn set_of(plan: &Plan) -> String {
     match &plan.action {
         plan::Action::Restore { set } => set.clone(),
         plan::Action::Undo { txid } => txid.clone(),
+        plan::Action::Sync { from, .. } => from.clone(),
+        plan::Action::Definitions { change } => change.clone(),
     }
 }
 

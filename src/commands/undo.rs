@@ -29,7 +29,7 @@ pub fn run(g: &GlobalArgs, args: &UndoArgs) -> anyhow::Result<i32> {
         crate::plan::Action::Undo { txid } => {
             format!("Undo transaction {}", crate::escape::Shown(txid))
         }
-        crate::plan::Action::Restore { .. } => "Run this plan".to_string(),
+        _ => "Run this plan".to_string(),
     };
     run_plan(&ctx, plan, lock, args.dry_run, args.yes, &out, &what, None)
 }

@@ -38,6 +38,9 @@ pub struct Entry {
     pub mtime: Option<DateTime<Utc>>,
     /// A symlink's target, as stored in the link.
     pub target: Option<String>,
+    /// The raw relative path (for acting on it; `path` is for display).
+    #[serde(skip)]
+    pub rel: PathBuf,
 }
 
 /// A path present on both sides whose content, size, kind or link target differs.
@@ -109,6 +112,15 @@ pub struct FolderDiff {
     pub totals: FolderTotals,
     /// Entries that could not be read (each names the path and the reason).
     pub problems: Vec<String>,
+    /// Folders only in the reference, in path order (outermost first).
+    #[serde(skip)]
+    pub missing_dirs: Vec<PathBuf>,
+    /// Folders only in the other, in path order (outermost first).
+    #[serde(skip)]
+    pub extra_dirs: Vec<PathBuf>,
+    /// Regular files on both sides judged identical, when asked for (`compare_keeping_same`).
+    #[serde(skip)]
+    pub same: Vec<PathBuf>,
 }
 
 /// A symbolic link found while walking (reported, not followed).
@@ -211,17 +223,34 @@ impl Side {
         Side { name, root, walk }
     }
 
-    /// The next non-folder entry, problems pushed on the way.
-    fn next(&mut self, out: &mut FolderDiff) -> Option<(PathBuf, Entry)> {
+    /// The next entry (folders as `Item::Dir`), problems pushed on the way.
+    fn next(&mut self, out: &mut FolderDiff) -> Option<Item> {
         let walk = self.walk.as_mut()?;
         for item in walk {
             match item {
-                Ok(e) if e.meta.kind == Kind::Dir => {}
-                Ok(e) => return Some(entry(e, self.name, out)),
+                Ok(e) if e.meta.kind == Kind::Dir => return Some(Item::Dir(e.rel)),
+                Ok(e) => {
+                    let (rel, entry) = entry(e, self.name, out);
+                    return Some(Item::Entry(rel, entry));
+                }
                 Err(e) => out.problems.push(e.to_string()),
             }
         }
         None
+    }
+}
+
+/// One entry of a side's walk: a folder, or anything else.
+enum Item {
+    Dir(PathBuf),
+    Entry(PathBuf, Entry),
+}
+
+impl Item {
+    fn rel(&self) -> &Path {
+        match self {
+            Item::Dir(r) | Item::Entry(r, _) => r,
+        }
     }
 }
 
@@ -247,6 +276,7 @@ fn entry(e: WalkEntry, side: &str, out: &mut FolderDiff) -> (PathBuf, Entry) {
         size: e.meta.size,
         mtime: e.meta.modified(),
         target,
+        rel: e.rel.clone(),
     };
     (e.rel, entry)
 }
@@ -263,6 +293,29 @@ pub fn compare(
     depth: Depth,
     label: &str,
     progress: &dyn ProgressSink,
+) -> FolderDiff {
+    compare_inner(reference, other, depth, label, progress, false)
+}
+
+/// [`compare`], also listing the regular files judged identical (`FolderDiff::same`), for a
+/// caller that checks them further (a sync against expected content hashes).
+pub fn compare_keeping_same(
+    reference: &Confined,
+    other: &Confined,
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+) -> FolderDiff {
+    compare_inner(reference, other, depth, label, progress, true)
+}
+
+fn compare_inner(
+    reference: &Confined,
+    other: &Confined,
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+    keep_same: bool,
 ) -> FolderDiff {
     let mut out = FolderDiff {
         set_dir: reference.path(),
@@ -281,31 +334,42 @@ pub fn compare(
             (None, None) => break,
             (Some(_), None) => PathOrder::Less,
             (None, Some(_)) => PathOrder::Greater,
-            (Some((s, _)), Some((l, _))) => s.cmp(l),
+            (Some(s), Some(l)) => s.rel().cmp(l.rel()),
         };
         match order {
             PathOrder::Less => {
-                if let Some((_, s)) = x.take() {
-                    count(&mut out.totals, Some(&s), None);
-                    out.totals.missing += 1;
-                    out.totals.missing_bytes += bytes(&s);
-                    out.missing.push(s);
+                match x.take() {
+                    Some(Item::Entry(_, s)) => missing(&mut out, s),
+                    Some(Item::Dir(rel)) => out.missing_dirs.push(rel),
+                    None => {}
                 }
                 x = a.next(&mut out);
             }
             PathOrder::Greater => {
-                if let Some((_, l)) = y.take() {
-                    count(&mut out.totals, None, Some(&l));
-                    out.totals.extra += 1;
-                    out.totals.extra_bytes += bytes(&l);
-                    out.extra.push(l);
+                match y.take() {
+                    Some(Item::Entry(_, l)) => extra(&mut out, l),
+                    Some(Item::Dir(rel)) => out.extra_dirs.push(rel),
+                    None => {}
                 }
                 y = b.next(&mut out);
             }
             PathOrder::Equal => {
-                if let (Some((rel, s)), Some((_, l))) = (x.take(), y.take()) {
-                    count(&mut out.totals, Some(&s), Some(&l));
-                    pair(rel, s, l, depth, &mut out, &mut to_hash);
+                match (x.take(), y.take()) {
+                    (Some(Item::Entry(rel, s)), Some(Item::Entry(_, l))) => {
+                        count(&mut out.totals, Some(&s), Some(&l));
+                        pair(rel, s, l, depth, &mut out, &mut to_hash, keep_same);
+                    }
+                    // A folder on one side and something else on the other: the folder is
+                    // missing (or extra) as a folder, the other entry as an entry.
+                    (Some(Item::Dir(rel)), Some(Item::Entry(_, l))) => {
+                        out.missing_dirs.push(rel);
+                        extra(&mut out, l);
+                    }
+                    (Some(Item::Entry(_, s)), Some(Item::Dir(rel))) => {
+                        missing(&mut out, s);
+                        out.extra_dirs.push(rel);
+                    }
+                    _ => {}
                 }
                 x = a.next(&mut out);
                 y = b.next(&mut out);
@@ -313,10 +377,24 @@ pub fn compare(
         }
     }
     if let (Some(ra), Some(rb)) = (&a.root, &b.root) {
-        hash_pairs(ra, rb, to_hash, label, progress, &mut out);
+        hash_pairs(ra, rb, to_hash, label, progress, &mut out, keep_same);
     }
     out.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
     out
+}
+
+fn missing(out: &mut FolderDiff, s: Entry) {
+    count(&mut out.totals, Some(&s), None);
+    out.totals.missing += 1;
+    out.totals.missing_bytes += bytes(&s);
+    out.missing.push(s);
+}
+
+fn extra(out: &mut FolderDiff, l: Entry) {
+    count(&mut out.totals, None, Some(&l));
+    out.totals.extra += 1;
+    out.totals.extra_bytes += bytes(&l);
+    out.extra.push(l);
 }
 
 fn count(t: &mut FolderTotals, s: Option<&Entry>, l: Option<&Entry>) {
@@ -338,6 +416,7 @@ fn pair(
     depth: Depth,
     out: &mut FolderDiff,
     to_hash: &mut Vec<(PathBuf, Entry, Entry)>,
+    keep_same: bool,
 ) {
     let differs = if s.kind != l.kind {
         true
@@ -353,7 +432,7 @@ fn pair(
             EntryKind::File => s.mtime.map(|t| t.timestamp()) != l.mtime.map(|t| t.timestamp()),
         }
     };
-    settle(rel, s, l, differs, None, out);
+    settle(rel, s, l, differs, None, out, keep_same);
 }
 
 fn settle(
@@ -363,10 +442,14 @@ fn settle(
     differs: bool,
     hashes: Option<(String, String)>,
     out: &mut FolderDiff,
+    keep_same: bool,
 ) {
     if !differs {
         if s.kind == EntryKind::File && s.mtime != l.mtime {
             out.totals.touched += 1;
+        }
+        if keep_same && s.kind == EntryKind::File {
+            out.same.push(rel);
         }
         out.totals.identical += 1;
         return;
@@ -393,6 +476,7 @@ fn hash_pairs(
     label: &str,
     progress: &dyn ProgressSink,
     out: &mut FolderDiff,
+    keep_same: bool,
 ) {
     if pairs.is_empty() {
         return;
@@ -423,7 +507,7 @@ fn hash_pairs(
         match h {
             (Ok(a), Ok(b)) => {
                 let differs = a != b;
-                settle(rel, s, l, differs, Some((a, b)), out);
+                settle(rel, s, l, differs, Some((a, b)), out, keep_same);
             }
             (a, b) => {
                 for r in [a, b] {

@@ -136,6 +136,7 @@ pub fn execute(
         skipped: Vec::new(),
         written: 0,
         stashed: 0,
+        stashes: std::collections::BTreeMap::new(),
     };
     let job = plan.action.name();
     let total_bytes = plan.bytes_written();
@@ -290,6 +291,8 @@ struct Run<'a> {
     skipped: Vec<PathBuf>,
     written: u64,
     stashed: u64,
+    /// Where each finished step moved its target's old content (for a later step that reads it).
+    stashes: std::collections::BTreeMap<usize, PathBuf>,
 }
 
 impl Run<'_> {
@@ -337,13 +340,44 @@ impl Run<'_> {
                 }
                 return self.done(i, 0, 0);
             }
-            StepKind::CopyFile { source } => {
+            StepKind::CopyFile { source } | StepKind::SyncFile { source } => {
                 let replaced = (had == Some(EntryKind::File))
                     .then(|| fsops::attrs(&target))
                     .flatten();
                 // A new file takes the owner of the folder it lands in.
                 let owner = fsops::attrs(&parent).and_then(|a| a.owner);
-                written = fsops::copy_file(source, &temp, replaced, owner, &modes).map_err(io)?;
+                let copy = if matches!(step.kind, StepKind::SyncFile { .. }) {
+                    fsops::copy_file_timed
+                } else {
+                    fsops::copy_file
+                };
+                written = copy(source, &temp, replaced, owner, &modes).map_err(io)?;
+            }
+            StepKind::WriteFile { base64 } => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(base64)
+                    .map_err(|e| {
+                        format!(
+                            "the plan's content for {} is damaged: {e}",
+                            target.display()
+                        )
+                    })?;
+                let replaced = (had == Some(EntryKind::File))
+                    .then(|| fsops::attrs(&target))
+                    .flatten();
+                let owner = fsops::attrs(&parent).and_then(|a| a.owner);
+                written = fsops::write_new(&bytes, &temp, replaced, owner, &modes).map_err(io)?;
+            }
+            StepKind::EditDatabase { edit, wal } => {
+                if had != Some(EntryKind::File) {
+                    return Err(format!("{} is not a database file", target.display()));
+                }
+                let replaced = fsops::attrs(&target);
+                let wal = wal.and_then(|w| self.stashes.get(&w)).map(PathBuf::as_path);
+                written =
+                    super::dbedit::write_edited_copy(&target, wal, &temp, edit, replaced, &modes)
+                        .map_err(io)?;
             }
             StepKind::CopyTree { source } => {
                 let like = (had == Some(EntryKind::Dir)).then_some(target.as_path());
@@ -355,7 +389,11 @@ impl Run<'_> {
         }
         // What lands at the target, recorded before it lands: a rollback removes only that.
         let staged = match &step.kind {
-            StepKind::CopyFile { .. } | StepKind::CopyTree { .. } => Some(Some(&temp)),
+            StepKind::CopyFile { .. }
+            | StepKind::CopyTree { .. }
+            | StepKind::SyncFile { .. }
+            | StepKind::WriteFile { .. }
+            | StepKind::EditDatabase { .. } => Some(Some(&temp)),
             StepKind::MoveBack { from } => Some(Some(from)),
             StepKind::Stash => Some(None),
             StepKind::CreateDir => None,
@@ -374,11 +412,14 @@ impl Run<'_> {
             let stash_dir = stash.parent().unwrap_or(self.journal_dir);
             private_dirs(stash_dir).map_err(io)?;
             fsops::rename_durable(&target, &stash).map_err(io)?;
+            self.stashes.insert(i, stash.clone());
         }
         match &step.kind {
-            StepKind::CopyFile { .. } | StepKind::CopyTree { .. } => {
-                fsops::rename_durable(&temp, &target).map_err(io)?
-            }
+            StepKind::CopyFile { .. }
+            | StepKind::CopyTree { .. }
+            | StepKind::SyncFile { .. }
+            | StepKind::WriteFile { .. }
+            | StepKind::EditDatabase { .. } => fsops::rename_durable(&temp, &target).map_err(io)?,
             StepKind::MoveBack { from } => fsops::rename_durable(from, &target).map_err(io)?,
             StepKind::Stash | StepKind::CreateDir => {}
         }
@@ -400,6 +441,8 @@ impl Run<'_> {
     /// The stash must be on the target's file system so moving aside is a rename, never a
     /// copy: the journal's own folder when it is, else a hidden folder at the root (or beside
     /// the target) of that file system.
+    /// A payload tree the plan names in `stash_outside` never holds its own stash (clients
+    /// would still be served what was moved aside): its stash goes beside the tree instead.
     fn stash_dir(&self, parent: &Path) -> PathBuf {
         let dev = |p: &Path| device(p);
         let target_dev = dev(parent);
@@ -409,7 +452,17 @@ impl Run<'_> {
         if target_dev.is_some() && dev(&self.plan.root) == target_dev {
             return self.plan.root.join(".drconsole-stash").join(self.txid);
         }
-        parent.join(".drconsole-stash").join(self.txid)
+        let beside = self
+            .plan
+            .stash_outside
+            .iter()
+            .map(|t| self.plan.abs(t))
+            .find(|tree| parent.starts_with(tree))
+            .and_then(|tree| tree.parent().map(Path::to_path_buf));
+        beside
+            .unwrap_or_else(|| parent.to_path_buf())
+            .join(".drconsole-stash")
+            .join(self.txid)
     }
 }
 

@@ -136,6 +136,7 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
             let (set, undoes) = match &tx.plan.action {
                 Action::Restore { set } => (Some(set.clone()), None),
                 Action::Undo { txid } => (None, Some(txid.clone())),
+                Action::Sync { .. } | Action::Definitions { .. } => (None, None),
             };
             // An undo moves the stashed originals back out, so an undone stash is empty.
             let stashed =

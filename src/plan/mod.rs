@@ -33,6 +33,18 @@ pub enum Action {
         /// The transaction being reverted.
         txid: String,
     },
+    /// Bring payload trees (distribution points, repositories) up to a source tree.
+    Sync {
+        /// The source (a point's name or a folder).
+        from: String,
+        /// The trees brought up to it.
+        to: Vec<String>,
+    },
+    /// Change distribution-point definitions in the server's database.
+    Definitions {
+        /// What changes, in words (`promote Mirror London`).
+        change: String,
+    },
 }
 
 impl Action {
@@ -41,6 +53,8 @@ impl Action {
         match self {
             Action::Restore { .. } => "restore",
             Action::Undo { .. } => "undo",
+            Action::Sync { .. } => "sync",
+            Action::Definitions { .. } => "definitions",
         }
     }
 }
@@ -62,6 +76,10 @@ pub struct Plan {
     pub preconditions: Vec<Precondition>,
     /// Notes for the operator (skipped symbolic links and the like).
     pub notes: Vec<String>,
+    /// Root-relative trees whose stash must never lie inside them (payloads clients read:
+    /// a stashed file there would still be served); absent in older journals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stash_outside: Vec<PathBuf>,
 }
 
 /// One step: what happens to one target path.
@@ -102,6 +120,62 @@ pub enum StepKind {
     Stash,
     /// Create a missing folder.
     CreateDir,
+    /// Copy a file like `CopyFile`, giving the copy the source's modification time (payload
+    /// sync: a copy compared by size and time must compare equal afterwards).
+    SyncFile {
+        /// Absolute source file.
+        source: PathBuf,
+    },
+    /// Write the given bytes to a temporary name beside the target, then rename it into place.
+    WriteFile {
+        /// The content, base64 (the journal's records are JSON).
+        base64: String,
+    },
+    /// Replace a SQLite database as a whole by a modified copy written beside it: the copy
+    /// (with the `-wal` content of step `wal`'s stash entry, if any) is changed in one SQLite
+    /// transaction, must pass `integrity_check`, is fsynced and renamed into place.
+    EditDatabase {
+        /// The change.
+        edit: DbEdit,
+        /// Index of the earlier step that moved the database's `-wal` into the stash.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wal: Option<usize>,
+    },
+}
+
+/// A change to a SQLite database: statements run in one transaction, each changing exactly
+/// the number of rows it expects, then checks that must hold before the commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbEdit {
+    /// What it does, in words.
+    pub description: String,
+    /// The statements, in order.
+    pub statements: Vec<SqlStatement>,
+    /// Queries returning one integer, and the value each must return after the statements.
+    pub checks: Vec<(String, i64)>,
+}
+
+/// One parameterised SQL statement and the rows it must change (`None`: any number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SqlStatement {
+    /// The SQL, with `?` placeholders.
+    pub sql: String,
+    /// The parameters.
+    pub params: Vec<SqlValue>,
+    /// Rows it must change.
+    pub rows: Option<u64>,
+}
+
+/// A SQL parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlValue {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// NULL.
+    Null,
 }
 
 impl StepKind {
@@ -113,6 +187,9 @@ impl StepKind {
             StepKind::MoveBack { .. } => "put back",
             StepKind::Stash => "move aside",
             StepKind::CreateDir => "create folder",
+            StepKind::SyncFile { .. } => "copy file",
+            StepKind::WriteFile { .. } => "write file",
+            StepKind::EditDatabase { .. } => "edit database",
         }
     }
 }
@@ -211,6 +288,7 @@ impl Plan {
             verify: Vec::new(),
             preconditions: Vec::new(),
             notes: Vec::new(),
+            stash_outside: Vec::new(),
         }
     }
 

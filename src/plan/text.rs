@@ -16,6 +16,12 @@ impl fmt::Display for Plan {
                 Shown(set)
             )?,
             Action::Undo { txid } => writeln!(f, "Undo transaction {}", Shown(txid))?,
+            Action::Sync { from, to } => {
+                writeln!(f, "Sync {} from {}", escape(&to.join(", ")), Shown(from))?
+            }
+            Action::Definitions { change } => {
+                writeln!(f, "Distribution points: {}", escape(change))?
+            }
         }
         writeln!(f, "Root: {}", path(&self.root))?;
         if !self.preconditions.is_empty() {
@@ -43,10 +49,16 @@ impl fmt::Display for Plan {
                 path(&s.target)
             )?;
             match &s.kind {
-                StepKind::CopyFile { source } | StepKind::CopyTree { source } => {
+                StepKind::CopyFile { source }
+                | StepKind::CopyTree { source }
+                | StepKind::SyncFile { source } => {
                     write!(f, "\n         from {} ({})", path(source), bytes(s.bytes))?
                 }
                 StepKind::MoveBack { from } => write!(f, "\n         from {}", path(from))?,
+                StepKind::EditDatabase { edit, .. } => {
+                    write!(f, "\n         {}", escape(&edit.description))?
+                }
+                StepKind::WriteFile { .. } => write!(f, " ({})", bytes(s.bytes))?,
                 StepKind::Stash | StepKind::CreateDir => {}
             }
             if let Some(old) = &s.replaces {
