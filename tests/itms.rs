@@ -440,3 +440,23 @@ fn profile_errors_name_the_unknown_code_and_database() {
     let err = write("name = \"x\"\n[[sql_databases]]\nname = \"CMDB\"\nbackups = \"../*.bak\"\n");
     assert!(err.contains("'..'"), "{err}");
 }
+
+#[test]
+fn inspect_does_not_call_checksums_absent_when_reading_stopped_before_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = writer::backup_file(&[set_spec(&[9u8; 4000])]);
+    let good = dir.path().join("good.bak");
+    fs::write(&good, &whole).unwrap();
+    let cut = dir.path().join("cut.bak");
+    fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let r = drconsole::inspect::inspect(&good, None);
+    assert_eq!(r.verdict, "complete");
+    assert_eq!(r.checksums, Some(true));
+    let r = drconsole::inspect::inspect(&cut, None);
+    assert_eq!(r.verdict, "damaged");
+    assert_eq!(r.checksums, None, "{r:#?}");
+    assert!(r.details.iter().any(|d| d.contains("not known")));
+    let empty = dir.path().join("empty.bak");
+    fs::write(&empty, b"").unwrap();
+    assert_eq!(drconsole::inspect::inspect(&empty, None).checksums, None);
+}
