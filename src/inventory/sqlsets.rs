@@ -381,6 +381,9 @@ pub fn judge(ctx: &Context, inv: &Inventory, findings: &mut Vec<Finding>) {
                         ctx.profile.rpo_hours
                     ),
                 )
+                .hint(
+                    "The newest readable backup is older than the recovery-point objective: check that the SQL Server backup job runs and writes where the profile looks",
+                )
                 .at(&member.file.path),
             );
         }
