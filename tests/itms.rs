@@ -460,3 +460,116 @@ fn inspect_does_not_call_checksums_absent_when_reading_stopped_before_the_data()
     fs::write(&empty, b"").unwrap();
     assert_eq!(drconsole::inspect::inspect(&empty, None).checksums, None);
 }
+
+#[test]
+fn real_backups_read_as_sets_through_check() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/mssql");
+    let corpus = if corpus.is_dir() {
+        corpus
+    } else {
+        PathBuf::from("/work/shared/corpora/mssql")
+    };
+    if !corpus.join("ok_sql2008r2_dborphanusers_full.bak").is_file() {
+        eprintln!(
+            "skipped: the SQL Server backup corpus is not at {}",
+            corpus.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("sql.toml");
+    fs::write(
+        &profile,
+        "name = \"sql-corpus\"\n\
+         [[sql_databases]]\nname = \"dbOrphanUsers\"\nbackups = \"*dborphanusers*\"\n\
+         [[sql_databases]]\nname = \"TestDb\"\nbackups = \"*testdb*.bak\"\n",
+    )
+    .unwrap();
+    let root = dir.path().join("root");
+    fs::create_dir(&root).unwrap();
+    let out = drconsole(&[
+        "--profile",
+        profile.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--backups",
+        corpus.to_str().unwrap(),
+        "--state",
+        dir.path().join("state").to_str().unwrap(),
+        "--now",
+        "2026-11-22T08:00:00Z",
+        "check",
+        "--json",
+    ]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = sets(&json);
+    let summary: Vec<(String, String, String, String)> = all
+        .iter()
+        .map(|s| {
+            let sql = &s["members"][0]["sql"];
+            (
+                s["id"].as_str().unwrap().to_string(),
+                s["verdict"].as_str().unwrap().to_string(),
+                sql["type"].as_str().unwrap().to_string(),
+                s["taken_at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let row = |id: &str, ty: &str, at: &str| {
+        (
+            id.to_string(),
+            "unverified".to_string(),
+            ty.to_string(),
+            at.to_string(),
+        )
+    };
+    assert_eq!(
+        summary,
+        vec![
+            row(
+                "ok_sql2016_testdb_full_compressed.bak",
+                "full",
+                "2020-06-28T19:06:42Z"
+            ),
+            row(
+                "ok_sql2008r2_dborphanusers_log.trn",
+                "log",
+                "2017-05-18T04:18:31Z"
+            ),
+            row(
+                "ok_sql2008r2_dborphanusers_diff.bak",
+                "differential",
+                "2017-05-18T04:18:19Z"
+            ),
+            row(
+                "ok_sql2008r2_dborphanusers_full.bak",
+                "full",
+                "2017-05-18T04:17:41Z"
+            ),
+        ],
+        "{json:#}"
+    );
+    let named = with_code(&json, "SQL_BACKUP_UNVERIFIED");
+    let components: Vec<&str> = named
+        .iter()
+        .map(|f| f["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        components,
+        vec![
+            "backup:ok_sql2008r2_dborphanusers_full.bak",
+            "backup:ok_sql2016_testdb_full_compressed.bak"
+        ]
+    );
+    assert!(
+        named[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 newer differential or log backups"),
+        "{:#}",
+        named[0]
+    );
+    // Years old: beyond the RPO, a warning; never restorable, never recommended.
+    assert_eq!(out.status.code(), Some(1));
+    assert!(json["summary"]["recommended_set"].is_null());
+}

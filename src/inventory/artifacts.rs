@@ -137,10 +137,11 @@ fn judge(
     out
 }
 
-/// The newest backup set of a SQL database that is not shown damaged or foreign.
+/// The newest full backup of a SQL database that is not shown damaged or foreign.
 fn newest_backup_of<'a>(inv: &'a Inventory, db: &str) -> Option<&'a super::BackupSet> {
     inv.backup_sets.iter().find(|s| {
         s.missing.is_empty()
+            && super::sqlsets::is_full(s)
             && s.members.iter().any(|m| {
                 m.database == db
                     && m.sql.is_some()

@@ -294,6 +294,13 @@ impl Dated for BackupSet {
     }
 }
 
+/// Whether a set is a full backup (copy-only fulls restore on their own too).
+pub fn is_full(set: &BackupSet) -> bool {
+    set.members
+        .iter()
+        .any(|m| m.sql.as_ref().is_some_and(|i| i.backup_type == "full"))
+}
+
 fn io_reason(e: &std::io::Error) -> Unverifiable {
     if e.kind() == std::io::ErrorKind::PermissionDenied {
         Unverifiable::Permission
@@ -329,13 +336,19 @@ pub fn judge(ctx: &Context, inv: &Inventory, findings: &mut Vec<Finding>) {
             }
             continue;
         }
-        let usable = of_db.iter().find(|s| {
+        // A restore starts from a full backup; differential and log backups apply on top.
+        let readable = |s: &&&BackupSet| {
             s.verdict == Verdict::Unverified
                 && s.members.iter().all(|m| m.file.state == DbState::QuickOk)
-        });
-        let Some(set) = usable else {
+        };
+        let Some(set) = of_db.iter().filter(readable).find(|s| is_full(s)) else {
             continue;
         };
+        let on_top = of_db
+            .iter()
+            .filter(readable)
+            .filter(|s| s.taken_at > set.taken_at && !is_full(s))
+            .count();
         let Some((member, info)) = set
             .members
             .iter()
@@ -356,10 +369,17 @@ pub fn judge(ctx: &Context, inv: &Inventory, findings: &mut Vec<Finding>) {
                 Code::SqlBackupUnverified,
                 &set.component,
                 format!(
-                    "the newest readable backup of {} is {} ({what}, taken {}): its structure reads complete offline; its pages are not verified",
+                    "the newest readable full backup of {} is {} ({what}, taken {}): its structure reads complete offline; its pages are not verified{}",
                     spec.name,
                     set.id,
-                    set.taken_at.format("%Y-%m-%d %H:%M")
+                    set.taken_at.format("%Y-%m-%d %H:%M"),
+                    match on_top {
+                        0 => String::new(),
+                        n => format!(
+                            "; {n} newer differential or log backup{} apply on top of it",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    }
                 ),
             )
             .hint(format!(
@@ -374,7 +394,7 @@ pub fn judge(ctx: &Context, inv: &Inventory, findings: &mut Vec<Finding>) {
                     Code::BackupStale,
                     &set.component,
                     format!(
-                        "the newest readable backup of {} ({}) is {} old, beyond the {} h recovery-point objective",
+                        "the newest readable full backup of {} ({}) is {} old, beyond the {} h recovery-point objective",
                         spec.name,
                         set.id,
                         crate::units::age_hours(set.age_hours),
