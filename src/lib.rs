@@ -22,6 +22,7 @@ pub mod pathser;
 pub mod plan;
 pub mod profile;
 pub mod report;
+pub mod runbook;
 pub mod state_dir;
 pub mod tui;
 pub mod units;

@@ -573,3 +573,65 @@ fn real_backups_read_as_sets_through_check() {
     assert_eq!(out.status.code(), Some(1));
     assert!(json["summary"]["recommended_set"].is_null());
 }
+
+/// The runbook's states after a scan of `d` (no journal: nothing marked by hand).
+fn runbook_states(d: &Demo) -> Vec<(String, &'static str)> {
+    let profile = drconsole::profile::load(PROFILE).unwrap();
+    let mut ctx = drconsole::context::Context::new(profile.clone(), d.root());
+    ctx.extra_backup_roots = d.install.backup_roots.clone();
+    ctx.state_dir = d.state.clone();
+    ctx.clock = drconsole::clock::Clock::fixed(d.install.now);
+    let inv = drconsole::inventory::scan(&ctx, &Default::default(), &());
+    let rb = drconsole::runbook::evaluate(&profile, d.root(), Some(&inv), &[]);
+    rb.steps
+        .iter()
+        .map(|s| (s.step.id.clone(), s.state.as_str()))
+        .collect()
+}
+
+#[test]
+fn runbook_follows_the_guides_three_steps_ticked_by_the_scan() {
+    let profile = drconsole::profile::load(PROFILE).unwrap();
+    let ids: Vec<&str> = profile.runbook.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![
+            "backups-ready",
+            "rename-clean-cmdb",
+            "restore-cmdb",
+            "cancel-tasks",
+            "reinstall-ns",
+            "cloud-enabled-management",
+            "restore-ns-configuration",
+            "core-settings",
+            "software-library"
+        ]
+    );
+    // The task-cancel SQL of the guide, ready to copy.
+    let cancel = profile
+        .runbook
+        .iter()
+        .find(|s| s.id == "cancel-tasks")
+        .unwrap();
+    let sql = cancel.copy_text().unwrap();
+    for table in [
+        "TRUNCATE TABLE ServerTaskInstanceRequests;",
+        "TRUNCATE TABLE ServerTaskInstanceStates;",
+        "TRUNCATE TABLE ClientTaskInstanceRequests;",
+        "UPDATE TaskInstanceStatus SET InstanceStatus = 3 WHERE InstanceStatus <= 1;",
+    ] {
+        assert!(sql.contains(table), "{sql}");
+    }
+    let state = |states: &[(String, &'static str)], id: &str| {
+        states.iter().find(|(s, _)| s == id).unwrap().1
+    };
+    let healthy = runbook_states(&demo(Scenario::Healthy));
+    assert_eq!(state(&healthy, "backups-ready"), "done", "{healthy:?}");
+    assert_eq!(state(&healthy, "core-settings"), "done");
+    assert_eq!(state(&healthy, "software-library"), "done");
+    assert_eq!(state(&healthy, "cancel-tasks"), "open");
+    let broken = runbook_states(&demo(Scenario::BrokenBackups));
+    assert_eq!(state(&broken, "backups-ready"), "open", "{broken:?}");
+    assert_eq!(state(&broken, "core-settings"), "open");
+    assert_eq!(state(&broken, "software-library"), "open");
+}

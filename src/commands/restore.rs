@@ -154,6 +154,7 @@ fn set_of(plan: &Plan) -> String {
         plan::Action::Undo { txid } => txid.clone(),
         plan::Action::Sync { from, .. } => from.clone(),
         plan::Action::Definitions { change } => change.clone(),
+        plan::Action::Mark { step, .. } => step.clone(),
     }
 }
 

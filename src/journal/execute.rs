@@ -75,6 +75,29 @@ pub enum ExecError {
     },
 }
 
+/// Start a transaction: its folder, its log and the begin record holding the whole plan, each
+/// durable before the first change. Returns the id, the folder and the open log.
+pub(super) fn begin(
+    lock: &JournalLock,
+    at: chrono::DateTime<chrono::Utc>,
+    plan: &Plan,
+) -> Result<(String, PathBuf, Log), JournalError> {
+    let journal = lock.journal();
+    let txid = journal.next_txid(at)?;
+    let dir = journal.dir().join(&txid);
+    fsops::create_dir_private(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
+    fsops::fsync_dir(journal.dir()).map_err(|e| JournalError::io(e, "fsync", journal.dir()))?;
+    let mut log = Log::create(&dir.join("log"))?;
+    log.append(&Record::Begin {
+        txid: txid.clone(),
+        at,
+        plan: plan.clone(),
+        origin: super::record::Origin::here(),
+    })?;
+    fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
+    Ok((txid, dir, log))
+}
+
 /// Run `plan` as one journaled transaction. The plan's preconditions must have been checked
 /// and hold; `lock` proves this process holds the journal lock.
 pub fn execute(
@@ -112,19 +135,7 @@ pub fn execute(
     // then is checked again now, before anything is written.
     crate::plan::preconditions::recheck_at_write(ctx, plan).map_err(ExecError::NotReady)?;
     let journal = lock.journal();
-    let at = ctx.clock.now();
-    let txid = journal.next_txid(at)?;
-    let dir = journal.dir().join(&txid);
-    fsops::create_dir_private(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
-    fsops::fsync_dir(journal.dir()).map_err(|e| JournalError::io(e, "fsync", journal.dir()))?;
-    let mut log = Log::create(&dir.join("log"))?;
-    log.append(&Record::Begin {
-        txid: txid.clone(),
-        at,
-        plan: plan.clone(),
-        origin: super::record::Origin::here(),
-    })?;
-    fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
+    let (txid, dir, mut log) = begin(lock, ctx.clock.now(), plan)?;
 
     let mut run = Run {
         profile: &ctx.profile,

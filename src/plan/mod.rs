@@ -45,16 +45,56 @@ pub enum Action {
         /// What changes, in words (`promote Mirror London`).
         change: String,
     },
+    /// Record the operator's mark on a runbook step; changes no file (a plan without steps).
+    Mark {
+        /// The profile whose runbook holds the step.
+        profile: String,
+        /// The step's id.
+        step: String,
+        /// Done, skipped, or the earlier mark cleared.
+        mark: MarkKind,
+        /// The operator's note (what was done, or why it was skipped).
+        note: String,
+    },
 }
 
 impl Action {
-    /// Short name (`restore`, `undo`).
+    /// Short name (`restore`, `undo`, `mark`).
     pub fn name(&self) -> &'static str {
         match self {
             Action::Restore { .. } => "restore",
             Action::Undo { .. } => "undo",
             Action::Sync { .. } => "sync",
             Action::Definitions { .. } => "definitions",
+            Action::Mark { .. } => "mark",
+        }
+    }
+
+    /// Whether executing it changes files (a mark only adds to the journal).
+    pub fn changes_files(&self) -> bool {
+        !matches!(self, Action::Mark { .. })
+    }
+}
+
+/// What the operator said about a runbook step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkKind {
+    /// Done by hand.
+    Done,
+    /// Deliberately not done.
+    Skipped,
+    /// The earlier mark no longer holds.
+    Cleared,
+}
+
+impl MarkKind {
+    /// Name as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkKind::Done => "done",
+            MarkKind::Skipped => "skipped",
+            MarkKind::Cleared => "cleared",
         }
     }
 }

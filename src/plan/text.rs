@@ -22,6 +22,9 @@ impl fmt::Display for Plan {
             Action::Definitions { change } => {
                 writeln!(f, "Distribution points: {}", escape(change))?
             }
+            Action::Mark { step, mark, .. } => {
+                writeln!(f, "Mark runbook step {} {}", Shown(step), mark.as_str())?
+            }
         }
         writeln!(f, "Root: {}", path(&self.root))?;
         if !self.preconditions.is_empty() {

@@ -3,9 +3,11 @@
 //! Loading validates everything up front so scanning code can trust a `Profile`.
 
 mod modes;
+pub mod runbook;
 mod schema;
 
 pub use modes::FileModes;
+pub use runbook::{DoneWhen, RunbookStep};
 
 pub use schema::{
     ArtifactKind, ArtifactSpec, BackupLayout, CertStoreKind, CertificateStore, DatabaseSpec,

@@ -37,6 +37,8 @@ pub struct Profile {
     pub pfx_password: Option<String>,
     /// Modes a restore gives new files and folders, and which folders are key stores.
     pub modes: super::modes::FileModes,
+    /// The recovery steps in the vendor's order (`[[runbook]]`).
+    pub runbook: Vec<super::runbook::RunbookStep>,
     /// Databases kept by SQL Server: never opened live; their `.bak` backups are sets.
     pub sql_databases: Vec<SqlDatabaseSpec>,
     /// Backup items that must exist beside the database backups (key backups, packages).
@@ -328,6 +330,8 @@ pub(super) struct RawProfile {
     #[serde(default)]
     modes: super::modes::RawModes,
     #[serde(default)]
+    runbook: Vec<super::runbook::RawStep>,
+    #[serde(default)]
     sql_databases: Vec<RawSqlDatabase>,
     #[serde(default)]
     artifacts: Vec<RawArtifact>,
@@ -570,6 +574,15 @@ impl RawProfile {
                 not_older_than: a.not_older_than.clone(),
             });
         }
+        let runbook = super::runbook::resolve(
+            &self.runbook,
+            &super::runbook::Known {
+                databases: databases.iter().map(|d| d.name.as_str()).collect(),
+                certificates: certificates.iter().map(|c| c.name.as_str()).collect(),
+                settings: settings.iter().map(|s| s.name.as_str()).collect(),
+                folders: folders.iter().map(|f| f.name.as_str()).collect(),
+            },
+        )?;
         Ok(Profile {
             name: self.name,
             product: self.product,
@@ -586,6 +599,7 @@ impl RawProfile {
             distribution_points: self.distribution_points,
             pfx_password: self.pfx_password,
             modes,
+            runbook,
             sql_databases,
             artifacts,
         })
