@@ -635,3 +635,22 @@ fn runbook_follows_the_guides_three_steps_ticked_by_the_scan() {
     assert_eq!(state(&broken, "core-settings"), "open");
     assert_eq!(state(&broken, "software-library"), "open");
 }
+
+#[test]
+fn a_date_in_the_file_name_never_overrides_the_header() {
+    let d = demo(Scenario::Healthy);
+    // A name claiming a day the header contradicts: the header dates the set, and the name is
+    // not called suspect (it dates nothing).
+    let file = writer::backup_file(&[set_spec(&[5u8; 500])]);
+    fs::write(backup(&d).join("Symantec_CMDB_2026-12-30_0200.bak"), &file).unwrap();
+    let (_, json) = check(&d);
+    let set = sets(&json)
+        .into_iter()
+        .find(|s| s["id"] == "Symantec_CMDB_2026-12-30_0200.bak")
+        .unwrap();
+    assert_eq!(set["taken_at"], "2026-11-22T07:02:00Z");
+    assert!(
+        with_code(&json, "BACKUP_DATE_SUSPECT").is_empty(),
+        "{json:#}"
+    );
+}

@@ -299,6 +299,10 @@ fn date_suspect(
 
 /// Why the time in a set's name is not believed, if it is not (against the clock `now`).
 pub fn date_suspect_reason(set: &BackupSet, now: DateTime<Utc>) -> Option<String> {
+    // A set dated by its own header (SQL Server backups) is not dated by its name at all.
+    if set.taken_from == TakenFrom::Header {
+        return None;
+    }
     let name = timestamp::find(&set.id)?.at;
     let newest_mtime = set.members.iter().filter_map(|m| m.file.modified).max();
     date_suspect(name, newest_mtime, now)
