@@ -65,14 +65,30 @@ impl Scenario {
     }
 
     /// Whether a profile can tell this story: the ITMS profile (a SQL Server database) tells
-    /// `healthy` and `broken-backups`, the LANrev profiles every other one.
+    /// `healthy` and `broken-backups`, the ePO profile (repositories) `healthy` and
+    /// `dp-failover`, the LANrev profiles every other one.
     pub fn supports(self, profile: &crate::profile::Profile) -> bool {
         let itms = !profile.sql_databases.is_empty();
+        let epo = profile.repositories.is_some();
         match self {
             Scenario::Healthy => true,
             Scenario::BrokenBackups => itms,
-            Scenario::CorruptDb | Scenario::NewServer | Scenario::DpFailover => !itms,
+            Scenario::DpFailover => !itms,
+            Scenario::CorruptDb | Scenario::NewServer => !itms && !epo,
         }
+    }
+
+    /// The names of the scenarios the profile named `profile` tells, for messages.
+    pub fn names_for(profile: &str) -> String {
+        let Ok(p) = crate::profile::load(profile) else {
+            return "drconsole demo list".into();
+        };
+        Scenario::ALL
+            .iter()
+            .filter(|s| s.supports(&p))
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
