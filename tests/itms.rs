@@ -654,3 +654,25 @@ fn a_date_in_the_file_name_never_overrides_the_header() {
         "{json:#}"
     );
 }
+
+#[test]
+fn a_server_under_program_files_x86_is_found_and_said() {
+    let d = demo(Scenario::Healthy);
+    fs::rename(
+        d.root().join("Program Files"),
+        d.root().join("Program Files (x86)"),
+    )
+    .unwrap();
+    let (code, json) = check(&d);
+    assert_eq!(codes(&json), vec!["SQL_BACKUP_UNVERIFIED"], "{json:#}");
+    assert_eq!(code, 0);
+    let layout = json["layout"].as_array().expect("layout in check --json");
+    assert!(
+        layout
+            .iter()
+            .all(|l| l["found"] == true && l["label"] == "Program Files (x86)"),
+        "{layout:#?}"
+    );
+    let out = run(&d, &["check"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Program Files (x86)"));
+}
