@@ -6,7 +6,7 @@
 
 use super::fleet::rng;
 use super::tree::Tree;
-use super::{DemoError, DemoInstallation, DemoOptions, MANIFEST_FILE, Scenario, reference_now};
+use super::{DemoError, DemoInstallation, DemoOptions, Scenario, reference_now};
 use crate::mssql::writer::{self, SetSpec};
 use crate::profile::Profile;
 use chrono::Duration;
@@ -239,18 +239,7 @@ pub(crate) fn generate(
         seed,
         expected,
     };
-    let on_disk = DemoInstallation {
-        root: PathBuf::from("."),
-        backup_roots: vec![PathBuf::from(OFFSITE)],
-        ..inst.clone()
-    };
-    let manifest_path = root.join(MANIFEST_FILE);
-    let mut json = serde_json::to_vec_pretty(&on_disk).map_err(|source| DemoError::Json {
-        path: manifest_path.clone(),
-        source,
-    })?;
-    json.push(b'\n');
-    tree.write(Path::new(MANIFEST_FILE), &json, now)?;
+    super::write_manifest(&mut tree, &inst, vec![PathBuf::from(OFFSITE)], now)?;
     tree.finish()?;
     Ok(inst)
 }
