@@ -176,6 +176,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Links leading out of the folder: (full path, target).
     pub links_out: Vec<(PathBuf, String)>,
+    /// Modification time of the newest regular file.
+    pub newest: Option<DateTime<Utc>>,
 }
 
 /// Count the regular files under `dir`; fails when `dir` itself cannot be opened.
@@ -187,6 +189,7 @@ pub fn summarize(dir: &Confined) -> Result<Summary, FsError> {
             (Kind::File, _) => {
                 s.files += 1;
                 s.bytes += e.meta.size;
+                s.newest = s.newest.max(e.meta.modified());
             }
             (Kind::Link, Some(t)) if crate::fs::link_leaves(&e.rel, Path::new(t)) => s
                 .links_out
