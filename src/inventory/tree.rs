@@ -171,26 +171,68 @@ pub fn summarize(dir: &Confined) -> Result<Summary, FsError> {
     let root = dir.open_dir()?;
     let mut s = Summary::default();
     for e in root.walk().flatten() {
+        s.add(&root, &e);
+    }
+    Ok(s)
+}
+
+impl Summary {
+    /// Count one walked entry.
+    fn add(&mut self, root: &Root, e: &WalkEntry) {
         match (e.meta.kind, &e.target) {
             (Kind::File, _) => {
-                s.files += 1;
-                s.bytes += e.meta.size;
+                self.files += 1;
+                self.bytes += e.meta.size;
             }
-            (Kind::Link, Some(t)) if crate::fs::link_leaves(&e.rel, Path::new(t)) => s
+            (Kind::Link, Some(t)) if crate::fs::link_leaves(&e.rel, Path::new(t)) => self
                 .links_out
                 .push((root.display(&e.rel), t.to_string_lossy().into_owned())),
             _ => {}
         }
     }
-    Ok(s)
 }
 
-/// One side of a comparison: its walk (none when the folder is absent or refused) and what
-/// could not be read on it.
+/// Walk items handed from a side's walking thread to the merge, in batches (one channel
+/// message per few hundred entries, not per entry).
+type Batch = Vec<Result<WalkEntry, FsError>>;
+
+/// Entries per batch.
+const BATCH: usize = 512;
+
+/// Equal-size pairs hashed per round of `--full` work: memory stays bounded on a payload of
+/// millions of files, while every round still keeps every core busy.
+const HASH_ROUND: usize = 4096;
+
+/// Where a side's walk items come from: its own walk, or a thread walking it.
+enum Source {
+    Here(Walker),
+    Thread(
+        std::sync::mpsc::Receiver<Batch>,
+        std::vec::IntoIter<Result<WalkEntry, FsError>>,
+    ),
+}
+
+impl Source {
+    fn next(&mut self) -> Option<Result<WalkEntry, FsError>> {
+        match self {
+            Source::Here(w) => w.next(),
+            Source::Thread(rx, batch) => loop {
+                if let Some(item) = batch.next() {
+                    return Some(item);
+                }
+                *batch = rx.recv().ok()?.into_iter();
+            },
+        }
+    }
+}
+
+/// One side of a comparison: its walk (none when the folder is absent or refused), what
+/// could not be read on it, and its summary.
 struct Side {
     name: &'static str,
     root: Option<Root>,
-    walk: Option<Walker>,
+    walk: Option<Source>,
+    summary: Summary,
 }
 
 impl Side {
@@ -204,21 +246,60 @@ impl Side {
                 None
             }
         };
-        let walk = root.as_ref().map(Root::walk);
-        Side { name, root, walk }
+        let walk = root.as_ref().map(|r| Source::Here(r.walk()));
+        Side {
+            name,
+            root,
+            walk,
+            summary: Summary::default(),
+        }
+    }
+
+    /// Walk this side on a thread of `scope` from now on, handing entries over in batches, so
+    /// the two trees are read at the same time.
+    fn walk_in<'scope>(&mut self, scope: &'scope std::thread::Scope<'scope, '_>) {
+        let Some(Source::Here(walk)) = self.walk.take() else {
+            return;
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in walk {
+                batch.push(item);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The merge stopped listening: nothing more is wanted.
+                    if tx.send(full).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        self.walk = Some(Source::Thread(rx, Vec::new().into_iter()));
     }
 
     /// The next non-folder entry, problems pushed on the way.
     fn next(&mut self, out: &mut FolderDiff) -> Option<(PathBuf, Entry)> {
         let walk = self.walk.as_mut()?;
-        for item in walk {
+        while let Some(item) = walk.next() {
             match item {
                 Ok(e) if e.meta.kind == Kind::Dir => {}
-                Ok(e) => return Some(entry(e, self.name, out)),
+                Ok(e) => {
+                    if let Some(root) = &self.root {
+                        self.summary.add(root, &e);
+                    }
+                    return Some(entry(e, self.name, out));
+                }
                 Err(e) => out.problems.push(e.to_string()),
             }
         }
         None
+    }
+
+    /// The summary, when the side's folder could be opened.
+    fn summary(self) -> Option<Summary> {
+        self.root.map(|_| self.summary)
     }
 }
 
@@ -261,6 +342,30 @@ pub fn compare(
     label: &str,
     progress: &dyn ProgressSink,
 ) -> FolderDiff {
+    compare_summarized(reference, other, depth, label, progress).diff
+}
+
+/// A comparison and, from the same walks, the summary of each side that could be opened.
+#[derive(Debug, Clone)]
+pub struct Compared {
+    /// The differences.
+    pub diff: FolderDiff,
+    /// What the reference holds.
+    pub reference: Option<Summary>,
+    /// What the other folder holds.
+    pub other: Option<Summary>,
+}
+
+/// [`compare`], summarizing both sides on the way (no second walk for the counts). The two
+/// trees are walked at the same time, one on a thread of its own; with `Depth::Content`,
+/// equal-size pairs are hashed on every core in rounds.
+pub fn compare_summarized(
+    reference: &Confined,
+    other: &Confined,
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+) -> Compared {
     let mut out = FolderDiff {
         set_dir: reference.path(),
         live_dir: other.path(),
@@ -270,9 +375,32 @@ pub fn compare(
     let mut a = Side::open(reference, "set", &mut problems);
     let mut b = Side::open(other, "live", &mut problems);
     out.problems = problems;
-    let mut to_hash = Vec::new();
-    let mut x = a.next(&mut out);
-    let mut y = b.next(&mut out);
+    std::thread::scope(|scope| {
+        b.walk_in(scope);
+        merge(&mut a, &mut b, depth, label, progress, &mut out);
+        // A walk thread still running (the merge stopped early) ends at its next send.
+        b.walk = None;
+    });
+    out.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
+    Compared {
+        diff: out,
+        reference: a.summary(),
+        other: b.summary(),
+    }
+}
+
+/// Merge the two sides' entries in path order into `out`.
+fn merge(
+    a: &mut Side,
+    b: &mut Side,
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+    out: &mut FolderDiff,
+) {
+    let mut hashing = Hashing::default();
+    let mut x = a.next(out);
+    let mut y = b.next(out);
     loop {
         let order = match (&x, &y) {
             (None, None) => break,
@@ -288,7 +416,7 @@ pub fn compare(
                     out.totals.missing_bytes += bytes(&s);
                     out.missing.push(s);
                 }
-                x = a.next(&mut out);
+                x = a.next(out);
             }
             PathOrder::Greater => {
                 if let Some((_, l)) = y.take() {
@@ -297,23 +425,26 @@ pub fn compare(
                     out.totals.extra_bytes += bytes(&l);
                     out.extra.push(l);
                 }
-                y = b.next(&mut out);
+                y = b.next(out);
             }
             PathOrder::Equal => {
                 if let (Some((rel, s)), Some((_, l))) = (x.take(), y.take()) {
                     count(&mut out.totals, Some(&s), Some(&l));
-                    pair(rel, s, l, depth, &mut out, &mut to_hash);
+                    pair(rel, s, l, depth, out, &mut hashing.queue);
+                    if hashing.queue.len() >= HASH_ROUND
+                        && let (Some(ra), Some(rb)) = (&a.root, &b.root)
+                    {
+                        hashing.round(ra, rb, label, progress, out);
+                    }
                 }
-                x = a.next(&mut out);
-                y = b.next(&mut out);
+                x = a.next(out);
+                y = b.next(out);
             }
         }
     }
     if let (Some(ra), Some(rb)) = (&a.root, &b.root) {
-        hash_pairs(ra, rb, to_hash, label, progress, &mut out);
+        hashing.round(ra, rb, label, progress, out);
     }
-    out.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
-    out
 }
 
 fn count(t: &mut FolderTotals, s: Option<&Entry>, l: Option<&Entry>) {
@@ -381,51 +512,65 @@ fn settle(
     });
 }
 
-/// Hash the queued pairs in parallel; a file that cannot be read is a problem (the pair is
-/// neither "same" nor "changed": it could not be verified).
-fn hash_pairs(
-    ra: &Root,
-    rb: &Root,
-    pairs: Vec<(PathBuf, Entry, Entry)>,
-    label: &str,
-    progress: &dyn ProgressSink,
-    out: &mut FolderDiff,
-) {
-    if pairs.is_empty() {
-        return;
-    }
-    let total = pairs.len() as u64;
-    let bytes_total: u64 = pairs.iter().map(|(_, s, _)| s.size * 2).sum();
-    let done = AtomicU64::new(0);
-    let bytes_done = AtomicU64::new(0);
-    let hashed: Vec<_> = pairs
-        .into_par_iter()
-        .map(|(rel, s, l)| {
-            let h = (hash(ra, &rel), hash(rb, &rel));
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            let b = bytes_done.fetch_add(s.size * 2, Ordering::Relaxed) + s.size * 2;
-            progress.report(Progress {
-                job: "hashing".into(),
-                label: format!("{label}: {}", rel.display()),
-                done: n,
-                total,
-                bytes_done: b,
-                bytes_total,
-                finished: n == total,
-            });
-            (rel, s, l, h)
-        })
-        .collect();
-    for (rel, s, l, h) in hashed {
-        match h {
-            (Ok(a), Ok(b)) => {
-                let differs = a != b;
-                settle(rel, s, l, differs, Some((a, b)), out);
-            }
-            (a, b) => {
-                for r in [a, b] {
-                    if let Err(e) = r {
-                        out.problems.push(e.to_string());
+/// Equal-size pairs waiting to be compared by content, and the progress of that work.
+#[derive(Default)]
+struct Hashing {
+    queue: Vec<(PathBuf, Entry, Entry)>,
+    done: u64,
+    bytes_done: u64,
+}
+
+impl Hashing {
+    /// Hash the queued pairs in parallel; a file that cannot be read is a problem (the pair is
+    /// neither "same" nor "changed": it could not be verified).
+    fn round(
+        &mut self,
+        ra: &Root,
+        rb: &Root,
+        label: &str,
+        progress: &dyn ProgressSink,
+        out: &mut FolderDiff,
+    ) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let pairs = std::mem::take(&mut self.queue);
+        // Known so far: the walk is still going, so the totals grow round by round.
+        let total = self.done + pairs.len() as u64;
+        let bytes_total = self.bytes_done + pairs.iter().map(|(_, s, _)| s.size * 2).sum::<u64>();
+        let done = AtomicU64::new(self.done);
+        let bytes_done = AtomicU64::new(self.bytes_done);
+        let hashed: Vec<_> = pairs
+            .into_par_iter()
+            .map(|(rel, s, l)| {
+                let h = (hash(ra, &rel), hash(rb, &rel));
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                let b = bytes_done.fetch_add(s.size * 2, Ordering::Relaxed) + s.size * 2;
+                progress.report(Progress {
+                    job: "hashing".into(),
+                    label: format!("{label}: {}", rel.display()),
+                    done: n,
+                    total,
+                    bytes_done: b,
+                    bytes_total,
+                    finished: n == total,
+                });
+                (rel, s, l, h)
+            })
+            .collect();
+        self.done = done.into_inner();
+        self.bytes_done = bytes_done.into_inner();
+        for (rel, s, l, h) in hashed {
+            match h {
+                (Ok(a), Ok(b)) => {
+                    let differs = a != b;
+                    settle(rel, s, l, differs, Some((a, b)), out);
+                }
+                (a, b) => {
+                    for r in [a, b] {
+                        if let Err(e) = r {
+                            out.problems.push(e.to_string());
+                        }
                     }
                 }
             }
@@ -435,11 +580,29 @@ fn hash_pairs(
 
 /// xxh3-64 of a file beneath `root`, as 16 hex digits, streamed in 256 KiB blocks.
 pub fn hash(root: &Root, rel: &Path) -> Result<String, FsError> {
+    thread_local! {
+        // One buffer per thread for every file it hashes: a fresh 256 KiB buffer per file
+        // would be an mmap and a munmap per file on a payload of many small ones.
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
+    }
     let (mut file, _) = root.open_file(rel)?;
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 256 * 1024];
+    BUF.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => stream(&mut file, &mut buf, &mut h, root, rel),
+        Err(_) => stream(&mut file, &mut vec![0u8; 256 * 1024], &mut h, root, rel),
+    })?;
+    Ok(format!("{:016x}", h.digest()))
+}
+
+fn stream(
+    file: &mut std::fs::File,
+    buf: &mut [u8],
+    h: &mut xxhash_rust::xxh3::Xxh3,
+    root: &Root,
+    rel: &Path,
+) -> Result<(), FsError> {
     loop {
-        let n = match file.read(&mut buf) {
+        let n = match file.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -453,5 +616,5 @@ pub fn hash(root: &Root, rel: &Path) -> Result<String, FsError> {
         };
         h.update(&buf[..n]);
     }
-    Ok(format!("{:016x}", h.digest()))
+    Ok(())
 }
