@@ -618,3 +618,78 @@ fn stream(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` files spread over folders, each named and filled after its number.
+    fn grow(dir: &Path, n: usize) {
+        for i in 0..n {
+            let d = dir.join(format!("pkg{:02}", i / 700));
+            std::fs::create_dir_all(&d).unwrap();
+            let f = d.join(format!("f{i:05}"));
+            std::fs::write(&f, format!("content {i}")).unwrap();
+            let t = filetime::FileTime::from_unix_time(1_700_000_000 + i as i64, 0);
+            filetime::set_file_mtime(&f, t).unwrap();
+        }
+    }
+
+    #[test]
+    fn trees_larger_than_a_batch_and_a_hash_round_compare_and_count_exactly() {
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = (t.path().join("a"), t.path().join("b"));
+        let n = HASH_ROUND + 3 * BATCH + 17;
+        grow(&a, n);
+        grow(&b, n);
+        // One file gone, one extra, one changed in place (same size), one grown.
+        std::fs::remove_file(b.join("pkg00/f00003")).unwrap();
+        std::fs::write(b.join("pkg01/extra"), b"x").unwrap();
+        std::fs::write(b.join("pkg02/f01500"), b"content 1599").unwrap();
+        std::fs::write(b.join("pkg06/f04444"), b"content 4444 and more").unwrap();
+        std::os::unix::fs::symlink("../../outside", b.join("pkg03/out")).unwrap();
+        let (ca, cb) = (
+            Confined::new(t.path(), "a").unwrap(),
+            Confined::new(t.path(), "b").unwrap(),
+        );
+        for (depth, changed) in [(Depth::SizeAndTime, 2), (Depth::Content, 2)] {
+            let c = compare_summarized(&ca, &cb, depth, "t", &());
+            let d = &c.diff;
+            assert_eq!(
+                d.missing
+                    .iter()
+                    .map(|e| e.path.as_str())
+                    .collect::<Vec<_>>(),
+                ["pkg00/f00003"]
+            );
+            assert_eq!(
+                d.extra.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+                ["pkg01/extra", "pkg03/out"]
+            );
+            assert_eq!(d.changed.len(), changed, "{depth:?}");
+            assert_eq!(d.totals.set_files, n as u64);
+            assert!(d.problems.is_empty(), "{:?}", d.problems);
+            // The summaries from the comparing walk are the ones a walk of its own gives.
+            assert_eq!(c.reference, Some(summarize(&ca).unwrap()));
+            assert_eq!(c.other, Some(summarize(&cb).unwrap()));
+            assert_eq!(c.other.as_ref().unwrap().links_out.len(), 1);
+        }
+        // By content, the in-place change is found even with size and time put back.
+        let old = std::fs::metadata(a.join("pkg02/f01500")).unwrap();
+        filetime::set_file_mtime(
+            b.join("pkg02/f01500"),
+            filetime::FileTime::from_last_modification_time(&old),
+        )
+        .unwrap();
+        let quick = compare(&ca, &cb, Depth::SizeAndTime, "t", &());
+        let full = compare(&ca, &cb, Depth::Content, "t", &());
+        assert_eq!(quick.changed.len(), 1);
+        assert_eq!(
+            full.changed
+                .iter()
+                .map(|c| c.path.as_str())
+                .collect::<Vec<_>>(),
+            ["pkg02/f01500", "pkg06/f04444"]
+        );
+    }
+}

@@ -518,6 +518,33 @@ mod tests {
     }
 
     #[test]
+    fn a_hashed_copy_knows_the_hash_a_read_back_would_give() {
+        let dir = tempfile::tempdir().unwrap();
+        let modes = Modes::default();
+        assert!(modes.keys);
+        // A private key (mode decided by content at the end), and a plain file over 1 MiB.
+        let key = dir.path().join("server.pem");
+        std::fs::write(&key, b"-----BEGIN PRIVATE KEY-----\nxx\n").unwrap();
+        let big = dir.path().join("big.bin");
+        let bytes: Vec<u8> = (0..3_500_000u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&big, &bytes).unwrap();
+        for (n, src) in [key, big].iter().enumerate() {
+            let dst = dir.path().join(format!("tmp{n}"));
+            let c = copy_file_hashed(src, &dst, None, None, &modes).unwrap();
+            assert_eq!(c.bytes, std::fs::metadata(src).unwrap().len());
+            assert_eq!(std::fs::read(&dst).unwrap(), std::fs::read(src).unwrap());
+            assert_eq!(
+                c.hash,
+                crate::plan::hash::content_hash(&dst).unwrap(),
+                "{}",
+                src.display()
+            );
+            let meta = std::fs::metadata(src).unwrap();
+            assert_eq!(c.source, Some(Stamp::of_meta(&meta)));
+        }
+    }
+
+    #[test]
     fn tree_copy_skips_links_and_keeps_the_replaced_files_modes() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("src");

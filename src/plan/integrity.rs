@@ -74,4 +74,22 @@ mod tests {
         assert!(full_check(&junk).is_err());
         assert!(!dir.path().join("junk.db-shm").exists());
     }
+
+    #[test]
+    fn a_cached_full_verdict_answers_for_the_same_bytes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        drop(conn);
+        let cache = CheckCache::load(&dir.path().join("cache"), true);
+        // Checked afresh, remembered, then answered from the cache.
+        assert_eq!(full_check_cached(&db, &cache), Ok(false));
+        let again = CheckCache::load(&dir.path().join("cache"), true);
+        assert_eq!(full_check_cached(&db, &again), Ok(true));
+        // Garbage written over it: another version, checked afresh, and it fails.
+        std::fs::write(&db, vec![7u8; 8192]).unwrap();
+        assert!(full_check_cached(&db, &again).is_err());
+    }
 }
