@@ -19,15 +19,21 @@ if [ ! -e "$WORK/.generated-$SETS" ]; then
   "$BIN" demo init "$ROOT" --scenario healthy --seed 7 >/dev/null
   BACKUPS=$(find "$ROOT" -type d -name 'Database Backups' | head -1)
   python3 - "$BACKUPS" "$SETS" <<'PY'
-import datetime, os, subprocess, sys
+import datetime, os, sys
 root, want = sys.argv[1], int(sys.argv[2])
 sets = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
 oldest = sets[0]
 t = datetime.datetime.strptime(oldest, "%Y-%m-%d %H-%M-%S")
+src = os.path.join(root, oldest)
+files = []
+for d, _, names in os.walk(src):
+    files += [os.path.relpath(os.path.join(d, n), src) for n in names]
 for i in range(want - len(sets)):
     t -= datetime.timedelta(hours=1)
-    subprocess.run(["cp", "-al", os.path.join(root, oldest),
-                    os.path.join(root, t.strftime("%Y-%m-%d %H-%M-%S"))], check=True)
+    dst = os.path.join(root, t.strftime("%Y-%m-%d %H-%M-%S"))
+    for f in files:
+        os.makedirs(os.path.dirname(os.path.join(dst, f)), exist_ok=True)
+        os.link(os.path.join(src, f), os.path.join(dst, f))
 PY
   touch "$WORK/.generated-$SETS"
 fi

@@ -585,7 +585,9 @@ pub fn hash(root: &Root, rel: &Path) -> Result<String, FsError> {
         // would be an mmap and a munmap per file on a payload of many small ones.
         static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
     }
-    let (mut file, _) = root.open_file(rel)?;
+    let (file, meta) = root.open_file(rel)?;
+    // As rsync does, the bytes the file had when it was opened: no extra read to meet its end.
+    let mut file = file.take(meta.len());
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     BUF.with(|buf| match buf.try_borrow_mut() {
         Ok(mut buf) => stream(&mut file, &mut buf, &mut h, root, rel),
@@ -595,7 +597,7 @@ pub fn hash(root: &Root, rel: &Path) -> Result<String, FsError> {
 }
 
 fn stream(
-    file: &mut std::fs::File,
+    file: &mut impl Read,
     buf: &mut [u8],
     h: &mut xxhash_rust::xxh3::Xxh3,
     root: &Root,
