@@ -23,20 +23,31 @@ pub struct Context {
     pub pfx_password: Option<String>,
     /// Ignore cached check results.
     pub no_cache: bool,
+    /// Repositories given with `--repo NAME=DIR` (DIR absolute), in order.
+    pub repos: Vec<(String, PathBuf)>,
+    /// A demo installation in a temporary folder: facts of the machine it runs on (server
+    /// processes, free space, the journal's user and wall clock) are left out, so every take
+    /// of a recording is the same.
+    pub demo: bool,
 }
 
 impl Context {
-    /// A context with default state folder and system clock.
+    /// A context with default state folder and system clock. Where the profile lists candidate
+    /// locations, the first that exists under `root` is used (see `Profile::locate`).
     pub fn new(profile: Profile, root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        let profile = profile.locate(&|rel: &Path| exists_beneath(&root, rel));
         Context {
             profile,
-            root: root.into(),
+            root,
             extra_backup_roots: Vec::new(),
             state_dir: default_state_dir(),
             clock: Clock::system(),
             hostname: None,
             pfx_password: None,
             no_cache: false,
+            repos: Vec::new(),
+            demo: false,
         }
     }
 
@@ -78,6 +89,16 @@ impl Context {
     pub fn journal_dir(&self) -> PathBuf {
         self.state_dir.join("journal")
     }
+}
+
+/// Whether `rel` is a folder or file beneath `root`, seen without following any link (a link
+/// where a server folder should be is no layout to adopt).
+fn exists_beneath(root: &Path, rel: &Path) -> bool {
+    crate::fs::Confined::new(root, rel)
+        .and_then(|c| c.stat())
+        .is_ok_and(|m| {
+            m.is_some_and(|m| matches!(m.kind, crate::fs::Kind::Dir | crate::fs::Kind::File))
+        })
 }
 
 /// The platform's state folder: `/var/lib/drconsole` for root, else the user's data folder.

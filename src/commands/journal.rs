@@ -24,9 +24,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
         }
         Some(JournalAction::Prune { keep, yes }) => {
             if g.read_only {
-                eprintln!(
-                    "drconsole: refused: --read-only refuses every action that changes files"
-                );
+                eprintln!("drconsole: refused: {}", super::read_only_reason(g));
                 return Ok(EXIT_REFUSED);
             }
             let preview = journal::prune_preview(&j.transactions()?, *keep);
@@ -84,9 +82,10 @@ fn table(list: &[TxSummary]) -> String {
         "ID", "TIME", "ACTION", "STATE", "STASHED", "FROM", "COMPONENTS"
     );
     for t in list {
-        let from = match (&t.set, &t.undoes) {
-            (Some(set), _) => format!("set {}", Shown(set)),
-            (None, Some(tx)) => format!("tx {}", Shown(tx)),
+        let from = match (&t.set, &t.undoes, &t.mark) {
+            (Some(set), _, _) => format!("set {}", Shown(set)),
+            (None, Some(tx), _) => format!("tx {}", Shown(tx)),
+            (None, None, Some(m)) => m.mark.as_str().to_string(),
             _ => String::new(),
         };
         let mut state = t.state.as_str().to_string();
@@ -114,6 +113,9 @@ fn table(list: &[TxSummary]) -> String {
         ));
         if let Some(by) = &t.undone_by {
             out.push_str(&format!("{:<22} undone by {}\n", "", Shown(by)));
+        }
+        if let Some(m) = t.mark.as_ref().filter(|m| !m.note.is_empty()) {
+            out.push_str(&format!("{:<22} note: {}\n", "", escape(&m.note)));
         }
         if let Some(reason) = &t.reason {
             out.push_str(&format!("{:<22} {}\n", "", escape(reason)));

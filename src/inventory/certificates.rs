@@ -28,7 +28,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Certificates expiring within this many days get `CERT_EXPIRING`.
+/// Certificates expiring within this many days get `CERT_EXPIRING` unless the configuration
+/// sets `expiry_days` (see `Profile::expiry_days`).
 pub const EXPIRING_DAYS: i64 = 30;
 
 /// A certificate with what judging needs beside the public model.

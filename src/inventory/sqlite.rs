@@ -1,6 +1,6 @@
 //! Checking one SQLite file: header sniffing, `quick_check`, full `integrity_check`, page counts.
 //! Files are opened read-only with a large page cache and memory-mapped I/O, which makes the
-//! checks markedly faster than SQLite's defaults (numbers in README.md, Benchmarks) while never writing.
+//! checks markedly faster than SQLite's defaults (numbers in docs/benchmarks.md) while never writing.
 //!
 //! A check must see exactly what SQLite sees when it opens the file — the main file plus the
 //! committed frames of its `-wal` — and must write nothing beside it (no `-shm`, no checkpoint).

@@ -38,6 +38,9 @@ pub struct Entry {
     pub mtime: Option<DateTime<Utc>>,
     /// A symlink's target, as stored in the link.
     pub target: Option<String>,
+    /// The raw relative path (for acting on it; `path` is for display).
+    #[serde(skip)]
+    pub rel: PathBuf,
 }
 
 /// A path present on both sides whose content, size, kind or link target differs.
@@ -109,6 +112,15 @@ pub struct FolderDiff {
     pub totals: FolderTotals,
     /// Entries that could not be read (each names the path and the reason).
     pub problems: Vec<String>,
+    /// Folders only in the reference, in path order (outermost first).
+    #[serde(skip)]
+    pub missing_dirs: Vec<PathBuf>,
+    /// Folders only in the other, in path order (outermost first).
+    #[serde(skip)]
+    pub extra_dirs: Vec<PathBuf>,
+    /// Regular files on both sides judged identical, when asked for (`compare_keeping_same`).
+    #[serde(skip)]
+    pub same: Vec<PathBuf>,
 }
 
 /// A symbolic link found while walking (reported, not followed).
@@ -279,17 +291,18 @@ impl Side {
         self.walk = Some(Source::Thread(rx, Vec::new().into_iter()));
     }
 
-    /// The next non-folder entry, problems pushed on the way.
-    fn next(&mut self, out: &mut FolderDiff) -> Option<(PathBuf, Entry)> {
+    /// The next entry (folders as `Item::Dir`), problems pushed on the way.
+    fn next(&mut self, out: &mut FolderDiff) -> Option<Item> {
         let walk = self.walk.as_mut()?;
         while let Some(item) = walk.next() {
             match item {
-                Ok(e) if e.meta.kind == Kind::Dir => {}
+                Ok(e) if e.meta.kind == Kind::Dir => return Some(Item::Dir(e.rel)),
                 Ok(e) => {
                     if let Some(root) = &self.root {
                         self.summary.add(root, &e);
                     }
-                    return Some(entry(e, self.name, out));
+                    let (rel, entry) = entry(e, self.name, out);
+                    return Some(Item::Entry(rel, entry));
                 }
                 Err(e) => out.problems.push(e.to_string()),
             }
@@ -300,6 +313,20 @@ impl Side {
     /// The summary, when the side's folder could be opened.
     fn summary(self) -> Option<Summary> {
         self.root.map(|_| self.summary)
+    }
+}
+
+/// One entry of a side's walk: a folder, or anything else.
+enum Item {
+    Dir(PathBuf),
+    Entry(PathBuf, Entry),
+}
+
+impl Item {
+    fn rel(&self) -> &Path {
+        match self {
+            Item::Dir(r) | Item::Entry(r, _) => r,
+        }
     }
 }
 
@@ -325,6 +352,7 @@ fn entry(e: WalkEntry, side: &str, out: &mut FolderDiff) -> (PathBuf, Entry) {
         size: e.meta.size,
         mtime: e.meta.modified(),
         target,
+        rel: e.rel.clone(),
     };
     (e.rel, entry)
 }
@@ -342,7 +370,19 @@ pub fn compare(
     label: &str,
     progress: &dyn ProgressSink,
 ) -> FolderDiff {
-    compare_summarized(reference, other, depth, label, progress).diff
+    compare_inner(reference, other, depth, label, progress, false).diff
+}
+
+/// [`compare`], also listing the regular files judged identical (`FolderDiff::same`), for a
+/// caller that checks them further (a sync against expected content hashes).
+pub fn compare_keeping_same(
+    reference: &Confined,
+    other: &Confined,
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+) -> FolderDiff {
+    compare_inner(reference, other, depth, label, progress, true).diff
 }
 
 /// A comparison and, from the same walks, the summary of each side that could be opened.
@@ -366,6 +406,17 @@ pub fn compare_summarized(
     label: &str,
     progress: &dyn ProgressSink,
 ) -> Compared {
+    compare_inner(reference, other, depth, label, progress, false)
+}
+
+fn compare_inner(
+    reference: &Confined,
+    other: &Confined,
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+    keep_same: bool,
+) -> Compared {
     let mut out = FolderDiff {
         set_dir: reference.path(),
         live_dir: other.path(),
@@ -377,7 +428,7 @@ pub fn compare_summarized(
     out.problems = problems;
     std::thread::scope(|scope| {
         b.walk_in(scope);
-        merge(&mut a, &mut b, depth, label, progress, &mut out);
+        merge(&mut a, &mut b, depth, label, progress, keep_same, &mut out);
         // A walk thread still running (the merge stopped early) ends at its next send.
         b.walk = None;
     });
@@ -396,9 +447,13 @@ fn merge(
     depth: Depth,
     label: &str,
     progress: &dyn ProgressSink,
+    keep_same: bool,
     out: &mut FolderDiff,
 ) {
-    let mut hashing = Hashing::default();
+    let mut hashing = Hashing {
+        keep_same,
+        ..Hashing::default()
+    };
     let mut x = a.next(out);
     let mut y = b.next(out);
     loop {
@@ -406,36 +461,47 @@ fn merge(
             (None, None) => break,
             (Some(_), None) => PathOrder::Less,
             (None, Some(_)) => PathOrder::Greater,
-            (Some((s, _)), Some((l, _))) => s.cmp(l),
+            (Some(s), Some(l)) => s.rel().cmp(l.rel()),
         };
         match order {
             PathOrder::Less => {
-                if let Some((_, s)) = x.take() {
-                    count(&mut out.totals, Some(&s), None);
-                    out.totals.missing += 1;
-                    out.totals.missing_bytes += bytes(&s);
-                    out.missing.push(s);
+                match x.take() {
+                    Some(Item::Entry(_, s)) => missing(out, s),
+                    Some(Item::Dir(rel)) => out.missing_dirs.push(rel),
+                    None => {}
                 }
                 x = a.next(out);
             }
             PathOrder::Greater => {
-                if let Some((_, l)) = y.take() {
-                    count(&mut out.totals, None, Some(&l));
-                    out.totals.extra += 1;
-                    out.totals.extra_bytes += bytes(&l);
-                    out.extra.push(l);
+                match y.take() {
+                    Some(Item::Entry(_, l)) => extra(out, l),
+                    Some(Item::Dir(rel)) => out.extra_dirs.push(rel),
+                    None => {}
                 }
                 y = b.next(out);
             }
             PathOrder::Equal => {
-                if let (Some((rel, s)), Some((_, l))) = (x.take(), y.take()) {
-                    count(&mut out.totals, Some(&s), Some(&l));
-                    pair(rel, s, l, depth, out, &mut hashing.queue);
-                    if hashing.queue.len() >= HASH_ROUND
-                        && let (Some(ra), Some(rb)) = (&a.root, &b.root)
-                    {
-                        hashing.round(ra, rb, label, progress, out);
+                match (x.take(), y.take()) {
+                    (Some(Item::Entry(rel, s)), Some(Item::Entry(_, l))) => {
+                        count(&mut out.totals, Some(&s), Some(&l));
+                        pair(rel, s, l, depth, out, &mut hashing.queue, keep_same);
+                        if hashing.queue.len() >= HASH_ROUND
+                            && let (Some(ra), Some(rb)) = (&a.root, &b.root)
+                        {
+                            hashing.round(ra, rb, label, progress, out);
+                        }
                     }
+                    // A folder on one side and something else on the other: the folder is
+                    // missing (or extra) as a folder, the other entry as an entry.
+                    (Some(Item::Dir(rel)), Some(Item::Entry(_, l))) => {
+                        out.missing_dirs.push(rel);
+                        extra(out, l);
+                    }
+                    (Some(Item::Entry(_, s)), Some(Item::Dir(rel))) => {
+                        missing(out, s);
+                        out.extra_dirs.push(rel);
+                    }
+                    _ => {}
                 }
                 x = a.next(out);
                 y = b.next(out);
@@ -445,6 +511,20 @@ fn merge(
     if let (Some(ra), Some(rb)) = (&a.root, &b.root) {
         hashing.round(ra, rb, label, progress, out);
     }
+}
+
+fn missing(out: &mut FolderDiff, s: Entry) {
+    count(&mut out.totals, Some(&s), None);
+    out.totals.missing += 1;
+    out.totals.missing_bytes += bytes(&s);
+    out.missing.push(s);
+}
+
+fn extra(out: &mut FolderDiff, l: Entry) {
+    count(&mut out.totals, None, Some(&l));
+    out.totals.extra += 1;
+    out.totals.extra_bytes += bytes(&l);
+    out.extra.push(l);
 }
 
 fn count(t: &mut FolderTotals, s: Option<&Entry>, l: Option<&Entry>) {
@@ -466,6 +546,7 @@ fn pair(
     depth: Depth,
     out: &mut FolderDiff,
     to_hash: &mut Vec<(PathBuf, Entry, Entry)>,
+    keep_same: bool,
 ) {
     let differs = if s.kind != l.kind {
         true
@@ -481,7 +562,7 @@ fn pair(
             EntryKind::File => s.mtime.map(|t| t.timestamp()) != l.mtime.map(|t| t.timestamp()),
         }
     };
-    settle(rel, s, l, differs, None, out);
+    settle(rel, s, l, differs, None, out, keep_same);
 }
 
 fn settle(
@@ -491,10 +572,14 @@ fn settle(
     differs: bool,
     hashes: Option<(String, String)>,
     out: &mut FolderDiff,
+    keep_same: bool,
 ) {
     if !differs {
         if s.kind == EntryKind::File && s.mtime != l.mtime {
             out.totals.touched += 1;
+        }
+        if keep_same && s.kind == EntryKind::File {
+            out.same.push(rel);
         }
         out.totals.identical += 1;
         return;
@@ -516,6 +601,7 @@ fn settle(
 #[derive(Default)]
 struct Hashing {
     queue: Vec<(PathBuf, Entry, Entry)>,
+    keep_same: bool,
     done: u64,
     bytes_done: u64,
 }
@@ -564,7 +650,7 @@ impl Hashing {
             match h {
                 (Ok(a), Ok(b)) => {
                     let differs = a != b;
-                    settle(rel, s, l, differs, Some((a, b)), out);
+                    settle(rel, s, l, differs, Some((a, b)), out, self.keep_same);
                 }
                 (a, b) => {
                     for r in [a, b] {

@@ -77,6 +77,34 @@ pub enum ExecError {
     },
 }
 
+/// Start a transaction: its folder, its log and the begin record holding the whole plan, each
+/// durable before the first change. Returns the id, the folder and the open log.
+pub(super) fn begin(
+    lock: &JournalLock,
+    ctx: &Context,
+    plan: &Plan,
+) -> Result<(String, PathBuf, Log), JournalError> {
+    let at = ctx.clock.now();
+    let journal = lock.journal();
+    let txid = journal.next_txid(at)?;
+    let dir = journal.dir().join(&txid);
+    fsops::create_dir_private(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
+    fsops::fsync_dir(journal.dir()).map_err(|e| JournalError::io(e, "fsync", journal.dir()))?;
+    let mut log = Log::create(&dir.join("log"))?;
+    log.append(&Record::Begin {
+        txid: txid.clone(),
+        at,
+        plan: plan.clone(),
+        origin: if ctx.demo {
+            super::record::Origin::demo(at)
+        } else {
+            super::record::Origin::here()
+        },
+    })?;
+    fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
+    Ok((txid, dir, log))
+}
+
 /// Run `plan` as one journaled transaction. The plan's preconditions must have been checked
 /// and hold; `lock` proves this process holds the journal lock.
 pub fn execute(
@@ -114,19 +142,7 @@ pub fn execute(
     // then is checked again now, before anything is written.
     crate::plan::preconditions::recheck_at_write(ctx, plan).map_err(ExecError::NotReady)?;
     let journal = lock.journal();
-    let at = ctx.clock.now();
-    let txid = journal.next_txid(at)?;
-    let dir = journal.dir().join(&txid);
-    fsops::create_dir_private(&dir).map_err(|e| JournalError::io(e, "create", &dir))?;
-    fsops::fsync_dir(journal.dir()).map_err(|e| JournalError::io(e, "fsync", journal.dir()))?;
-    let mut log = Log::create(&dir.join("log"))?;
-    log.append(&Record::Begin {
-        txid: txid.clone(),
-        at,
-        plan: plan.clone(),
-        origin: super::record::Origin::here(),
-    })?;
-    fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
+    let (txid, dir, mut log) = begin(lock, ctx, plan)?;
 
     let mut run = Run {
         profile: &ctx.profile,
@@ -139,10 +155,14 @@ pub fn execute(
         written: 0,
         stashed: 0,
         landed: Vec::new(),
+        stashes: std::collections::BTreeMap::new(),
     };
     let job = plan.action.name();
+    let _tx = tracing::info_span!("transaction", txid = %txid, action = job).entered();
     let total_bytes = plan.bytes_written();
     for (i, step) in plan.steps.iter().enumerate() {
+        let _step = tracing::info_span!("step", n = i, target = %crate::escape::path(&step.target))
+            .entered();
         progress.report(Progress {
             job: job.into(),
             label: step.target.display().to_string(),
@@ -163,6 +183,7 @@ pub fn execute(
     let cache = CheckCache::load(&ctx.cache_dir(), !ctx.no_cache);
     let mut proven = Vec::new();
     for db in &plan.verify {
+        let _verify = tracing::info_span!("verify", target = %crate::escape::path(db)).entered();
         let path = plan.abs(db);
         progress.report(Progress {
             job: "integrity".into(),
@@ -226,6 +247,7 @@ pub fn execute(
         return Err(abort(&dir, &mut log, ctx, &txid, e.to_string(), None));
     }
     remember_verified(&cache, proven);
+    tracing::info!(written, stashed, "committed");
     progress.report(Progress {
         job: job.into(),
         label: txid.clone(),
@@ -253,6 +275,7 @@ fn abort(
     cause: String,
     verify: Option<(PathBuf, Vec<String>)>,
 ) -> ExecError {
+    tracing::warn!(txid, cause = %crate::escape::escape(&cause), "rolling back");
     // From here a crash finishes the rollback, even when every step is done.
     let _ = log.append(&Record::Aborting {
         at: ctx.clock.now(),
@@ -317,6 +340,8 @@ struct Run<'a> {
     stashed: u64,
     /// Files copied into place, with what was learnt while copying them.
     landed: Vec<Landed>,
+    /// Where each finished step moved its target's old content (for a later step that reads it).
+    stashes: std::collections::BTreeMap<usize, PathBuf>,
 }
 
 /// A file a step copied into place: its target, what the copy learnt (hash, source version),
@@ -390,16 +415,44 @@ impl Run<'_> {
                 }
                 return self.done(i, 0, 0);
             }
-            StepKind::CopyFile { source } => {
+            StepKind::CopyFile { source } | StepKind::SyncFile { source } => {
                 let replaced = (had == Some(EntryKind::File))
                     .then(|| fsops::attrs(&target))
                     .flatten();
                 // A new file takes the owner of the folder it lands in.
                 let owner = fsops::attrs(&parent).and_then(|a| a.owner);
+                let keep_time = matches!(step.kind, StepKind::SyncFile { .. });
                 let copied =
-                    fsops::copy_file_hashed(source, &temp, replaced, owner, &modes).map_err(io)?;
+                    fsops::copy_file_hashed(source, &temp, replaced, owner, &modes, keep_time)
+                        .map_err(io)?;
                 written = copied.bytes;
                 copy = Some((source.clone(), copied));
+            }
+            StepKind::WriteFile { base64 } => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(base64)
+                    .map_err(|e| {
+                        format!(
+                            "the plan's content for {} is damaged: {e}",
+                            target.display()
+                        )
+                    })?;
+                let replaced = (had == Some(EntryKind::File))
+                    .then(|| fsops::attrs(&target))
+                    .flatten();
+                let owner = fsops::attrs(&parent).and_then(|a| a.owner);
+                written = fsops::write_new(&bytes, &temp, replaced, owner, &modes).map_err(io)?;
+            }
+            StepKind::EditDatabase { edit, wal } => {
+                if had != Some(EntryKind::File) {
+                    return Err(format!("{} is not a database file", target.display()));
+                }
+                let replaced = fsops::attrs(&target);
+                let wal = wal.and_then(|w| self.stashes.get(&w)).map(PathBuf::as_path);
+                written =
+                    super::dbedit::write_edited_copy(&target, wal, &temp, edit, replaced, &modes)
+                        .map_err(io)?;
             }
             StepKind::CopyTree { source } => {
                 let like = (had == Some(EntryKind::Dir)).then_some(target.as_path());
@@ -411,7 +464,11 @@ impl Run<'_> {
         }
         // What lands at the target, recorded before it lands: a rollback removes only that.
         let staged = match &step.kind {
-            StepKind::CopyFile { .. } | StepKind::CopyTree { .. } => Some(Some(&temp)),
+            StepKind::CopyFile { .. }
+            | StepKind::CopyTree { .. }
+            | StepKind::SyncFile { .. }
+            | StepKind::WriteFile { .. }
+            | StepKind::EditDatabase { .. } => Some(Some(&temp)),
             StepKind::MoveBack { from } => Some(Some(from)),
             StepKind::Stash => Some(None),
             StepKind::CreateDir => None,
@@ -432,11 +489,14 @@ impl Run<'_> {
             let stash_dir = stash.parent().unwrap_or(self.journal_dir);
             private_dirs(stash_dir).map_err(io)?;
             fsops::rename_durable(&target, &stash).map_err(io)?;
+            self.stashes.insert(i, stash.clone());
         }
         match &step.kind {
-            StepKind::CopyFile { .. } | StepKind::CopyTree { .. } => {
-                fsops::rename_durable(&temp, &target).map_err(io)?
-            }
+            StepKind::CopyFile { .. }
+            | StepKind::CopyTree { .. }
+            | StepKind::SyncFile { .. }
+            | StepKind::WriteFile { .. }
+            | StepKind::EditDatabase { .. } => fsops::rename_durable(&temp, &target).map_err(io)?,
             StepKind::MoveBack { from } => fsops::rename_durable(from, &target).map_err(io)?,
             StepKind::Stash | StepKind::CreateDir => {}
         }
@@ -466,6 +526,8 @@ impl Run<'_> {
     /// The stash must be on the target's file system so moving aside is a rename, never a
     /// copy: the journal's own folder when it is, else a hidden folder at the root (or beside
     /// the target) of that file system.
+    /// A payload tree the plan names in `stash_outside` never holds its own stash (clients
+    /// would still be served what was moved aside): its stash goes beside the tree instead.
     fn stash_dir(&self, parent: &Path) -> PathBuf {
         let dev = |p: &Path| device(p);
         let target_dev = dev(parent);
@@ -475,7 +537,17 @@ impl Run<'_> {
         if target_dev.is_some() && dev(&self.plan.root) == target_dev {
             return self.plan.root.join(".drconsole-stash").join(self.txid);
         }
-        parent.join(".drconsole-stash").join(self.txid)
+        let beside = self
+            .plan
+            .stash_outside
+            .iter()
+            .map(|t| self.plan.abs(t))
+            .find(|tree| parent.starts_with(tree))
+            .and_then(|tree| tree.parent().map(Path::to_path_buf));
+        beside
+            .unwrap_or_else(|| parent.to_path_buf())
+            .join(".drconsole-stash")
+            .join(self.txid)
     }
 }
 

@@ -85,7 +85,7 @@ pub fn copy_file(
     owner: Option<(u32, u32)>,
     modes: &Modes,
 ) -> io::Result<u64> {
-    copy_file_hashed(source, temp, replaced, owner, modes).map(|c| c.bytes)
+    copy_file_hashed(source, temp, replaced, owner, modes, false).map(|c| c.bytes)
 }
 
 /// What one file copy did, learnt while copying (the copy is never read back for it).
@@ -103,18 +103,65 @@ pub struct Copied {
 
 /// [`copy_file`], hashing the bytes as they are copied and noting which version of the source
 /// they came from.
+/// `keep_time`: the copy gets the source's modification time (see [`copy_file_timed`]).
 pub fn copy_file_hashed(
     source: &Path,
     temp: &Path,
     replaced: Option<Attrs>,
     owner: Option<(u32, u32)>,
     modes: &Modes,
+    keep_time: bool,
 ) -> io::Result<Copied> {
     let src = open_source(source).map_err(|e| annotate(e, "read", source))?;
-    copy_open(src, source, temp, replaced, owner, modes)
+    copy_open(src, source, temp, replaced, owner, modes, keep_time)
+}
+
+/// [`copy_file`] that also gives the copy the source's modification time (set before the
+/// fsync, so it is as durable as the bytes): a payload copy compared by size and time must
+/// compare equal to its source afterwards.
+pub fn copy_file_timed(
+    source: &Path,
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+) -> io::Result<u64> {
+    let src = open_source(source).map_err(|e| annotate(e, "read", source))?;
+    copy_open(src, source, temp, replaced, owner, modes, true).map(|c| c.bytes)
+}
+
+/// Write `bytes` to the new file `temp` (which must not exist) with the attributes
+/// [`copy_file`] would give it, and fsync it. Returns the bytes written.
+pub fn write_new(
+    bytes: &[u8],
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+) -> io::Result<u64> {
+    let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
+    faults::before_write(bytes.len()).map_err(|e| annotate(e, "write", temp))?;
+    dst.write_all(bytes)
+        .map_err(|e| annotate(e, "write", temp))?;
+    let is_key = modes.keys
+        && ({
+            let mut k = KeySniffer::default();
+            k.feed(bytes);
+            k.found()
+        } || is_key_name(temp));
+    let want = Attrs {
+        mode: modes.file_mode(replaced.map(|a| a.mode), is_key),
+        owner: replaced.map_or(owner, |a| a.owner),
+    };
+    set_attrs(&dst, temp, want)?;
+    dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
+    faults::synced(temp);
+    faults::point();
+    Ok(bytes.len() as u64)
 }
 
 /// [`copy_file_hashed`] from a source already opened (beneath a folder handle); `source` names it.
+/// `keep_time`: the copy gets the source's modification time.
 fn copy_open(
     mut src: File,
     source: &Path,
@@ -122,6 +169,7 @@ fn copy_open(
     replaced: Option<Attrs>,
     owner: Option<(u32, u32)>,
     modes: &Modes,
+    keep_time: bool,
 ) -> io::Result<Copied> {
     let before = Stamp::of_file(&src);
     let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
@@ -160,6 +208,12 @@ fn copy_open(
         owner: replaced.map_or(owner, |a| a.owner),
     };
     set_attrs(&dst, temp, want)?;
+    if keep_time {
+        let meta = src.metadata().map_err(|e| annotate(e, "stat", source))?;
+        let mtime = filetime::FileTime::from_last_modification_time(&meta);
+        filetime::set_file_handle_times(&dst, None, Some(mtime))
+            .map_err(|e| annotate(e, "set the time of", temp))?;
+    }
     dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
     faults::synced(temp);
     faults::point();
@@ -272,7 +326,7 @@ pub fn copy_tree(
                 let (file, _) = root.open_file(&entry.rel).map_err(confined)?;
                 let name = root.display(&entry.rel);
                 let r = reference(&entry.rel, false);
-                total += copy_open(file, &name, &dst, r, owner, modes)?.bytes;
+                total += copy_open(file, &name, &dst, r, owner, modes, false)?.bytes;
             }
             Kind::Link | Kind::Other => skipped.push(root.display(&entry.rel)),
         }
@@ -530,7 +584,7 @@ mod tests {
         std::fs::write(&big, &bytes).unwrap();
         for (n, src) in [key, big].iter().enumerate() {
             let dst = dir.path().join(format!("tmp{n}"));
-            let c = copy_file_hashed(src, &dst, None, None, &modes).unwrap();
+            let c = copy_file_hashed(src, &dst, None, None, &modes, false).unwrap();
             assert_eq!(c.bytes, std::fs::metadata(src).unwrap().len());
             assert_eq!(std::fs::read(&dst).unwrap(), std::fs::read(src).unwrap());
             assert_eq!(

@@ -74,6 +74,22 @@ pub struct TxSummary {
     /// For a damaged transaction: what is wrong and what to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub damage: Option<String>,
+    /// For a runbook mark: the step, the mark and the note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mark: Option<MarkSummary>,
+}
+
+/// A runbook mark as the journal lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MarkSummary {
+    /// The profile whose runbook holds the step.
+    pub profile: String,
+    /// The step's id.
+    pub step: String,
+    /// `done`, `skipped` or `cleared`.
+    pub mark: crate::plan::MarkKind,
+    /// The operator's note.
+    pub note: String,
 }
 
 impl TxSummary {
@@ -88,6 +104,11 @@ impl TxSummary {
             Some(w) => fmt(w),
             None => fmt(self.at),
         }
+    }
+
+    /// Whether it changed files (restores and undos), not only the journal (marks).
+    pub fn changes_files(&self) -> bool {
+        self.mark.is_none()
     }
 
     /// Who ran it and where: `alice@lanrev01`, `?` for what older journals did not record.
@@ -136,6 +157,22 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
             let (set, undoes) = match &tx.plan.action {
                 Action::Restore { set } => (Some(set.clone()), None),
                 Action::Undo { txid } => (None, Some(txid.clone())),
+                Action::Sync { .. } | Action::Definitions { .. } => (None, None),
+                Action::Mark { .. } => (None, None),
+            };
+            let mark = match &tx.plan.action {
+                Action::Mark {
+                    profile,
+                    step,
+                    mark,
+                    note,
+                } => Some(MarkSummary {
+                    profile: profile.clone(),
+                    step: step.clone(),
+                    mark: *mark,
+                    note: note.clone(),
+                }),
+                _ => None,
             };
             // An undo moves the stashed originals back out, so an undone stash is empty.
             let stashed =
@@ -161,6 +198,7 @@ pub fn summarize(txs: &[Transaction]) -> Vec<TxSummary> {
                 pruned: tx.pruned.is_some(),
                 reason: tx.rolled_back.as_ref().map(|(_, r)| r.clone()),
                 damage,
+                mark,
             }
         })
         .collect()

@@ -2,17 +2,21 @@
 //! Each transaction is a folder in the journal (`<id>/log` plus `<id>/stash/`); the log is
 //! written ahead of every change, so any crash can be rolled back from it at the next start.
 
+mod dbedit;
 mod execute;
 pub mod faults;
 pub mod fsops;
 mod list;
+pub mod mark;
 mod prune;
 pub mod record;
 mod recover;
 mod undo;
 
 pub use execute::{Committed, ExecError, execute};
+pub use list::MarkSummary;
 pub use list::{TxState, TxSummary, findings, list};
+pub use mark::record_mark;
 pub use prune::{PruneReport, prune, prune_preview};
 pub use recover::{RecoveryReport, recover, recover_locked};
 pub use undo::{UndoError, build_undo_plan, default_undo_target, find_undo_target};
@@ -425,10 +429,13 @@ impl Transaction {
     /// Neither committed nor rolled back, and interrupted before its last step finished (or
     /// during its rollback): recovery rolls it back.
     pub fn unfinished(&self) -> bool {
+        // A mark is whole only with its commit: without one it never happened, and the
+        // rollback (of nothing) records that.
+        let mark = !self.plan.action.changes_files();
         self.commit.is_none()
             && self.rolled_back.is_none()
             && self.damage.as_ref().is_none_or(|d| d.tail)
-            && (self.aborting.is_some() || !self.all_done())
+            && (self.aborting.is_some() || !self.all_done() || mark)
     }
 
     /// Neither committed nor rolled back, and not to be rolled back automatically: every step

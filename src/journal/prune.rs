@@ -20,7 +20,8 @@ pub struct PruneReport {
 pub fn prune_preview(txs: &[Transaction], keep: usize) -> PruneReport {
     let summaries = summarize(txs);
     let mut report = PruneReport::default();
-    for s in summaries.iter().skip(keep) {
+    // Runbook marks have no stash and are never undone: they neither count nor get pruned.
+    for s in summaries.iter().filter(|s| s.changes_files()).skip(keep) {
         // A damaged transaction waits for the operator, who may still want to undo it.
         if s.pruned || matches!(s.state, TxState::Unfinished | TxState::Damaged) {
             continue;

@@ -107,6 +107,8 @@ pub fn recover(ctx: &Context) -> Result<RecoveryReport, JournalError> {
             ..RecoveryReport::default()
         });
     }
+    let _recovery =
+        tracing::info_span!("recovery", journal = %crate::escape::path(journal.dir())).entered();
     let lock = match journal.lock(Duration::ZERO) {
         Ok(lock) => lock,
         Err(JournalError::Busy { .. }) => {
@@ -195,6 +197,12 @@ fn rollback_step(
     // The temporary copy is ours alone (created exclusively under a name with the
     // transaction's id) and never the only copy of anything.
     fsops::remove_durable(&intent.temp)?;
+    if matches!(step.kind, StepKind::EditDatabase { .. }) {
+        // SQLite's companions of an edited copy interrupted mid-edit.
+        for suffix in ["-wal", "-shm", "-journal"] {
+            fsops::remove_durable(&super::dbedit::companion(&intent.temp, suffix))?;
+        }
+    }
     let ours = tx.staged.get(&i);
     let stashed = exists(&intent.stash);
     match &step.kind {
@@ -229,7 +237,12 @@ fn rollback_step(
             }
             restore_original(step, intent, &target, stashed, ours, out)?;
         }
-        StepKind::CopyFile { .. } | StepKind::CopyTree { .. } | StepKind::Stash => {
+        StepKind::CopyFile { .. }
+        | StepKind::CopyTree { .. }
+        | StepKind::SyncFile { .. }
+        | StepKind::WriteFile { .. }
+        | StepKind::EditDatabase { .. }
+        | StepKind::Stash => {
             if intent.had.is_some() {
                 if stashed {
                     clear_target(intent, &target, ours, out)?;

@@ -36,6 +36,16 @@ pub enum UndoError {
         /// Its root.
         root: String,
     },
+    /// A runbook mark changes no file; a new mark replaces it.
+    #[error(
+        "transaction {txid} is a runbook mark and changed no file: to take it back, record another (`drconsole runbook mark {step} --clear`)"
+    )]
+    Mark {
+        /// The transaction.
+        txid: String,
+        /// The step it marked.
+        step: String,
+    },
     /// Its stash was freed.
     #[error("transaction {0} was pruned: its originals are gone, so it cannot be undone")]
     Pruned(String),
@@ -50,6 +60,7 @@ pub fn default_undo_target(journal: &Journal) -> Result<Transaction, UndoError> 
     let summaries = summarize(&txs);
     let id = summaries
         .iter()
+        .filter(|s| s.changes_files())
         .find(|s| matches!(s.state, TxState::Committed | TxState::Damaged))
         .map(|s| s.id.clone())
         .ok_or(UndoError::Nothing)?;
@@ -74,6 +85,12 @@ pub fn build_undo_plan(
     force: bool,
     probe: &dyn Probe,
 ) -> Result<Plan, UndoError> {
+    if let Action::Mark { step, .. } = &tx.plan.action {
+        return Err(UndoError::Mark {
+            txid: tx.txid.clone(),
+            step: step.clone(),
+        });
+    }
     if tx.plan.root != root {
         return Err(UndoError::OtherRoot {
             txid: tx.txid.clone(),

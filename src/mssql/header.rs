@@ -1,6 +1,6 @@
 //! Field layouts: the MTF common block header, stream header and packed date (MTF 1.00a), and
 //! SQL Server's backup-set descriptor (the `SCIN` record of the `MQCI` configuration stream).
-//! The SCIN offsets were read from backups of SQL Server 2008 R2 and 2016 (see README).
+//! The SCIN offsets were read from backups of SQL Server 2008 R2 and 2016 (see docs/inspect.md).
 
 use super::BackupSet;
 use chrono::{NaiveDate, NaiveDateTime};

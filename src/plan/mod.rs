@@ -2,6 +2,7 @@
 //! A plan is plain data (`Serialize`): built without writing anything, shown before anything
 //! is touched, and executed only by the journal. A plan never executes itself.
 
+pub mod definitions;
 pub mod hash;
 pub mod integrity;
 pub mod keyfile;
@@ -11,6 +12,7 @@ pub mod probe;
 pub mod restore;
 mod text;
 pub use text::bytes as format_bytes;
+pub use text::write_preconditions;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Component as PathPart, Path, PathBuf};
@@ -33,14 +35,68 @@ pub enum Action {
         /// The transaction being reverted.
         txid: String,
     },
+    /// Bring payload trees (distribution points, repositories) up to a source tree.
+    Sync {
+        /// The source (a point's name or a folder).
+        from: String,
+        /// The trees brought up to it.
+        to: Vec<String>,
+    },
+    /// Change distribution-point definitions in the server's database.
+    Definitions {
+        /// What changes, in words (`promote Mirror London`).
+        change: String,
+    },
+    /// Record the operator's mark on a runbook step; changes no file (a plan without steps).
+    Mark {
+        /// The profile whose runbook holds the step.
+        profile: String,
+        /// The step's id.
+        step: String,
+        /// Done, skipped, or the earlier mark cleared.
+        mark: MarkKind,
+        /// The operator's note (what was done, or why it was skipped).
+        note: String,
+    },
 }
 
 impl Action {
-    /// Short name (`restore`, `undo`).
+    /// Short name (`restore`, `undo`, `mark`).
     pub fn name(&self) -> &'static str {
         match self {
             Action::Restore { .. } => "restore",
             Action::Undo { .. } => "undo",
+            Action::Sync { .. } => "sync",
+            Action::Definitions { .. } => "dp-edit",
+            Action::Mark { .. } => "mark",
+        }
+    }
+
+    /// Whether executing it changes files (a mark only adds to the journal).
+    pub fn changes_files(&self) -> bool {
+        !matches!(self, Action::Mark { .. })
+    }
+}
+
+/// What the operator said about a runbook step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkKind {
+    /// Done by hand.
+    Done,
+    /// Deliberately not done.
+    Skipped,
+    /// The earlier mark no longer holds.
+    Cleared,
+}
+
+impl MarkKind {
+    /// Name as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkKind::Done => "done",
+            MarkKind::Skipped => "skipped",
+            MarkKind::Cleared => "cleared",
         }
     }
 }
@@ -62,6 +118,10 @@ pub struct Plan {
     pub preconditions: Vec<Precondition>,
     /// Notes for the operator (skipped symbolic links and the like).
     pub notes: Vec<String>,
+    /// Root-relative trees whose stash must never lie inside them (payloads clients read:
+    /// a stashed file there would still be served); absent in older journals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stash_outside: Vec<PathBuf>,
 }
 
 /// One step: what happens to one target path.
@@ -102,6 +162,62 @@ pub enum StepKind {
     Stash,
     /// Create a missing folder.
     CreateDir,
+    /// Copy a file like `CopyFile`, giving the copy the source's modification time (payload
+    /// sync: a copy compared by size and time must compare equal afterwards).
+    SyncFile {
+        /// Absolute source file.
+        source: PathBuf,
+    },
+    /// Write the given bytes to a temporary name beside the target, then rename it into place.
+    WriteFile {
+        /// The content, base64 (the journal's records are JSON).
+        base64: String,
+    },
+    /// Replace a SQLite database as a whole by a modified copy written beside it: the copy
+    /// (with the `-wal` content of step `wal`'s stash entry, if any) is changed in one SQLite
+    /// transaction, must pass `integrity_check`, is fsynced and renamed into place.
+    EditDatabase {
+        /// The change.
+        edit: DbEdit,
+        /// Index of the earlier step that moved the database's `-wal` into the stash.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wal: Option<usize>,
+    },
+}
+
+/// A change to a SQLite database: statements run in one transaction, each changing exactly
+/// the number of rows it expects, then checks that must hold before the commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbEdit {
+    /// What it does, in words.
+    pub description: String,
+    /// The statements, in order.
+    pub statements: Vec<SqlStatement>,
+    /// Queries returning one integer, and the value each must return after the statements.
+    pub checks: Vec<(String, i64)>,
+}
+
+/// One parameterised SQL statement and the rows it must change (`None`: any number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SqlStatement {
+    /// The SQL, with `?` placeholders.
+    pub sql: String,
+    /// The parameters.
+    pub params: Vec<SqlValue>,
+    /// Rows it must change.
+    pub rows: Option<u64>,
+}
+
+/// A SQL parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlValue {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// NULL.
+    Null,
 }
 
 impl StepKind {
@@ -113,6 +229,9 @@ impl StepKind {
             StepKind::MoveBack { .. } => "put back",
             StepKind::Stash => "move aside",
             StepKind::CreateDir => "create folder",
+            StepKind::SyncFile { .. } => "copy file",
+            StepKind::WriteFile { .. } => "write file",
+            StepKind::EditDatabase { .. } => "edit database",
         }
     }
 }
@@ -164,6 +283,12 @@ pub enum Check {
         /// Absolute stash path.
         path: PathBuf,
     },
+    /// A fact established when the plan was built (a payload's completeness, the last
+    /// master); its status is kept as decided, `Overridden` when `--force` was given.
+    Decided {
+        /// Whether `--force` overrode it.
+        force: bool,
+    },
     /// A file an undo replaces is unchanged since the commit.
     UnchangedSinceCommit {
         /// Root-relative target.
@@ -211,6 +336,7 @@ impl Plan {
             verify: Vec::new(),
             preconditions: Vec::new(),
             notes: Vec::new(),
+            stash_outside: Vec::new(),
         }
     }
 

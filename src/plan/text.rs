@@ -6,6 +6,27 @@ use std::fmt;
 
 pub use crate::units::bytes;
 
+/// The "Preconditions:" block of a plan (nothing when it has none).
+pub fn write_preconditions(f: &mut dyn fmt::Write, plan: &Plan) -> fmt::Result {
+    if plan.preconditions.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\nPreconditions:")?;
+    for p in &plan.preconditions {
+        let mark = match p.status {
+            Status::Pending => "[ .. ]",
+            Status::Pass => "[ ok ]",
+            Status::Overridden => "[FORCE]",
+            Status::Fail => "[FAIL]",
+        };
+        writeln!(f, "  {mark} {}", escape(&p.description))?;
+        if !p.detail.is_empty() {
+            writeln!(f, "         {}", escape(&p.detail))?;
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.action {
@@ -16,23 +37,18 @@ impl fmt::Display for Plan {
                 Shown(set)
             )?,
             Action::Undo { txid } => writeln!(f, "Undo transaction {}", Shown(txid))?,
-        }
-        writeln!(f, "Root: {}", path(&self.root))?;
-        if !self.preconditions.is_empty() {
-            writeln!(f, "\nPreconditions:")?;
-            for p in &self.preconditions {
-                let mark = match p.status {
-                    Status::Pending => "[ .. ]",
-                    Status::Pass => "[ ok ]",
-                    Status::Overridden => "[FORCE]",
-                    Status::Fail => "[FAIL]",
-                };
-                writeln!(f, "  {mark} {}", escape(&p.description))?;
-                if !p.detail.is_empty() {
-                    writeln!(f, "         {}", escape(&p.detail))?;
-                }
+            Action::Sync { from, to } => {
+                writeln!(f, "Sync {} from {}", escape(&to.join(", ")), Shown(from))?
+            }
+            Action::Definitions { change } => {
+                writeln!(f, "Distribution points: {}", escape(change))?
+            }
+            Action::Mark { step, mark, .. } => {
+                writeln!(f, "Mark runbook step {} {}", Shown(step), mark.as_str())?
             }
         }
+        writeln!(f, "Root: {}", path(&self.root))?;
+        write_preconditions(f, self)?;
         writeln!(f, "\nSteps:")?;
         for (i, s) in self.steps.iter().enumerate() {
             write!(
@@ -43,10 +59,16 @@ impl fmt::Display for Plan {
                 path(&s.target)
             )?;
             match &s.kind {
-                StepKind::CopyFile { source } | StepKind::CopyTree { source } => {
+                StepKind::CopyFile { source }
+                | StepKind::CopyTree { source }
+                | StepKind::SyncFile { source } => {
                     write!(f, "\n         from {} ({})", path(source), bytes(s.bytes))?
                 }
                 StepKind::MoveBack { from } => write!(f, "\n         from {}", path(from))?,
+                StepKind::EditDatabase { edit, .. } => {
+                    write!(f, "\n         {}", escape(&edit.description))?
+                }
+                StepKind::WriteFile { .. } => write!(f, " ({})", bytes(s.bytes))?,
                 StepKind::Stash | StepKind::CreateDir => {}
             }
             if let Some(old) = &s.replaces {

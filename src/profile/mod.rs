@@ -3,13 +3,15 @@
 //! Loading validates everything up front so scanning code can trust a `Profile`.
 
 mod modes;
+pub mod runbook;
 mod schema;
 
 pub use modes::FileModes;
+pub use runbook::{DoneWhen, RunbookStep};
 
 pub use schema::{
     BackupLayout, CertStoreKind, CertificateStore, DatabaseSpec, DistributionPointSource,
-    FolderSpec, Profile, SettingsSpec,
+    FolderSpec, LayoutChoice, Profile, RepositoryLayout, SettingsSpec,
 };
 
 use std::path::{Path, PathBuf};
@@ -23,6 +25,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "lanrev-windows",
         include_str!("../../profiles/lanrev-windows.toml"),
+    ),
+    (
+        "epo-windows",
+        include_str!("../../profiles/epo-windows.toml"),
     ),
 ];
 
@@ -103,7 +109,8 @@ pub fn builtins() -> Vec<Profile> {
         .collect()
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column of a byte offset in `text` (for TOML error positions).
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -119,7 +126,9 @@ mod tests {
         for (name, text) in BUILTIN {
             let p = parse(text, name).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(&p.name, name);
-            assert_eq!(p.databases.len(), 6);
+            if name.starts_with("lanrev") {
+                assert_eq!(p.databases.len(), 6);
+            }
         }
     }
 
@@ -154,6 +163,59 @@ mod tests {
         let text = "name = \"x\"\n[[databases]]\nname = \"A\"\npath = \"{nowhere}/A.db\"\n";
         let err = parse(text, "p.toml").unwrap_err().to_string();
         assert!(err.contains("nowhere"), "{err}");
+    }
+
+    #[test]
+    fn the_first_candidate_that_exists_under_the_root_wins() {
+        let p = load("lanrev-windows").unwrap();
+        // Before a root is known: the first candidate, not found.
+        let server = &p.layout[1];
+        assert_eq!(server.var, "server");
+        assert!(!server.found);
+        assert!(p.databases[0].path.starts_with("ProgramData"));
+        let xp = Path::new(
+            "Documents and Settings/All Users/Application Data/Pole Position Software/LANrev Server",
+        );
+        let located = p.locate(&|rel: &Path| rel == xp);
+        let server = located.layout.iter().find(|c| c.var == "server").unwrap();
+        assert!(server.found);
+        assert_eq!(server.path, xp);
+        assert!(
+            server.describe().contains("XP/2003"),
+            "{}",
+            server.describe()
+        );
+        assert!(located.databases[0].path.starts_with(xp));
+        assert!(located.backups.roots[0].starts_with(xp));
+        let scripts = located
+            .folders
+            .iter()
+            .find(|f| f.name == "CustomFieldScriptFiles")
+            .unwrap();
+        assert_eq!(scripts.path, xp.join("CustomFieldScriptFiles"));
+        // Located again against another disk, it follows that one.
+        let again = located.locate(&|_: &Path| false);
+        assert!(again.databases[0].path.starts_with("ProgramData"));
+        let program = again.layout.iter().find(|c| c.var == "program").unwrap();
+        assert!(!program.found);
+        assert!(
+            program.describe().contains("none found"),
+            "{}",
+            program.describe()
+        );
+    }
+
+    #[test]
+    fn candidate_lists_are_checked_like_paths() {
+        for bad in ["[]", "[\"/abs\"]", "[\"a/../../b\"]"] {
+            let text = format!("name = \"x\"\n[vars]\nserver = {bad}\n");
+            assert!(parse(&text, "p.toml").is_err(), "{bad} accepted");
+        }
+        let text = "name = \"x\"\n[vars]\nserver = [\"a\", { path = \"b\", label = \"B\" }]\n[[databases]]\nname = \"A\"\npath = \"{server}/A.db\"\n";
+        let p = parse(text, "p.toml").unwrap();
+        let b = p.locate(&|rel: &Path| rel == Path::new("b"));
+        assert_eq!(b.databases[0].path, Path::new("b/A.db"));
+        assert_eq!(b.layout[0].label.as_deref(), Some("B"));
     }
 
     #[test]

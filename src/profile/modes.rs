@@ -36,7 +36,7 @@ impl Default for FileModes {
 }
 
 /// `[modes]` as written; every key optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawModes {
     certificate: Option<u32>,

@@ -17,6 +17,9 @@ pub struct Profile {
     pub description: String,
     /// Recovery-point objective: the newest restorable set must be younger than this.
     pub rpo_hours: u32,
+    /// Certificates expiring within this many days are `CERT_EXPIRING` (30; the configuration's
+    /// `expiry_days` overrides it).
+    pub expiry_days: u32,
     /// What the operator should do to stop the server.
     pub stop_hint: String,
     /// Process names that mean "the server is running".
@@ -33,10 +36,60 @@ pub struct Profile {
     pub backups: BackupLayout,
     /// Where distribution-point definitions are kept, if anywhere.
     pub distribution_points: Option<DistributionPointSource>,
+    /// ePO-style repositories, each verifiable from its own files, if the product has them.
+    pub repositories: Option<RepositoryLayout>,
     /// Password for PKCS#12 files, if the profile carries one.
     pub pfx_password: Option<String>,
     /// Modes a restore gives new files and folders, and which folders are key stores.
     pub modes: super::modes::FileModes,
+    /// The recovery steps in the vendor's order (`[[runbook]]`).
+    pub runbook: Vec<super::runbook::RunbookStep>,
+    /// The `[vars]` with candidate locations and which one is used (see [`Profile::locate`]).
+    pub layout: Vec<LayoutChoice>,
+    /// The profile as written, to resolve again once the root is known.
+    #[serde(skip)]
+    source: Option<std::sync::Arc<RawProfile>>,
+}
+
+/// A `[vars]` entry with several candidate locations (first existing under the root wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayoutChoice {
+    /// The variable (`server`, `program`).
+    pub var: String,
+    /// The root-relative path used.
+    #[serde(serialize_with = "crate::pathser::serialize")]
+    pub path: PathBuf,
+    /// What that layout is (`Windows XP/2003`), when the profile says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Whether it exists under the root; false means no candidate does and the first is used.
+    pub found: bool,
+    /// Every candidate, in the profile's order.
+    #[serde(default)]
+    pub candidates: Vec<PathBuf>,
+}
+
+impl LayoutChoice {
+    /// `server: ProgramData/… (Windows Vista and later)`, or what was looked for in vain.
+    pub fn describe(&self) -> String {
+        if self.found {
+            match &self.label {
+                Some(l) => format!("{}: {} ({l})", self.var, self.path.display()),
+                None => format!("{}: {}", self.var, self.path.display()),
+            }
+        } else {
+            let tried: Vec<String> = self
+                .candidates
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect();
+            format!(
+                "{}: none found (looked for {}); using the first",
+                self.var,
+                tried.join(", ")
+            )
+        }
+    }
 }
 
 /// One live database.
@@ -135,6 +188,38 @@ pub struct DistributionPointSource {
     /// Column that is non-zero for the master.
     #[serde(default = "default_master_column")]
     pub master_column: String,
+    /// Values for further columns of a definition `dp add` writes (column = text value).
+    #[serde(default)]
+    pub add_defaults: std::collections::BTreeMap<String, String>,
+}
+
+/// Repositories verifiable from their own files (McAfee ePO): the master on the server, the
+/// signing keys that must travel with it, and where distributed repositories are mounted.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepositoryLayout {
+    /// Root-relative master repository (`<InstallDir>/DB/Software`).
+    pub master: PathBuf,
+    /// Root-relative keystore folder holding the signing keys, if the product has one.
+    pub keystore: Option<PathBuf>,
+    /// File-name patterns (`*` wildcard) of the must-travel keys in the keystore; a file counts
+    /// for the most specific pattern it matches, and each pattern needs one file.
+    pub keys: Vec<String>,
+    /// Root-relative `SiteList.xml` naming distributed repositories, if any.
+    pub site_list: Option<PathBuf>,
+    /// Root-relative folder where a site-list repository named `{name}` is mounted.
+    pub mount: Option<String>,
+}
+
+impl RepositoryLayout {
+    /// The root-relative mount folder of the site-list repository `name`; `None` without a
+    /// template or when the name could leave the folder.
+    pub fn mount_of(&self, name: &str) -> Option<PathBuf> {
+        let template = self.mount.as_deref()?;
+        if !crate::epo::replica::is_plain_name(name) {
+            return None;
+        }
+        relative_path(&template.replace("{name}", name)).ok()
+    }
 }
 
 fn default_id_column() -> String {
@@ -158,11 +243,71 @@ impl Profile {
     pub fn database(&self, name: &str) -> Option<&DatabaseSpec> {
         self.databases.iter().find(|d| d.name == name)
     }
+
+    /// The profile with each `[vars]` entry that lists candidates set to the first one that
+    /// `exists` (a root-relative path), or to the first candidate when none does. Every path
+    /// built from those variables follows.
+    pub fn locate(&self, exists: &dyn Fn(&Path) -> bool) -> Profile {
+        let Some(raw) = &self.source else {
+            return self.clone();
+        };
+        let mut chosen: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+        for (name, var) in &raw.vars {
+            if let RawVar::Candidates(list) = var {
+                let hit = list
+                    .iter()
+                    .position(|c| relative_path(c.path()).is_ok_and(|p| exists(&p)));
+                chosen.insert(name.clone(), (hit.unwrap_or(0), hit.is_some()));
+            }
+        }
+        // Every candidate was checked when the profile was loaded, so this cannot fail; if
+        // it did, the default layout is still a valid profile.
+        match raw.resolve_with(&chosen) {
+            Ok(mut p) => {
+                p.source = Some(std::sync::Arc::clone(raw));
+                // What the configuration file overrode is not a location: it stays.
+                p.rpo_hours = self.rpo_hours;
+                p.expiry_days = self.expiry_days;
+                p
+            }
+            Err(_) => self.clone(),
+        }
+    }
 }
 
 // ---- raw TOML shape ----
 
-#[derive(Debug, Deserialize)]
+/// A `[vars]` value: one path, or candidate locations in order of preference.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawVar {
+    One(String),
+    Candidates(Vec<RawCandidate>),
+}
+
+/// One candidate location: a path, or a path with a label saying which layout it is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawCandidate {
+    Path(String),
+    Labelled { path: String, label: String },
+}
+
+impl RawCandidate {
+    fn path(&self) -> &str {
+        match self {
+            RawCandidate::Path(p) | RawCandidate::Labelled { path: p, .. } => p,
+        }
+    }
+    fn label(&self) -> Option<&str> {
+        match self {
+            RawCandidate::Path(_) => None,
+            RawCandidate::Labelled { label, .. } => Some(label),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawProfile {
     name: String,
@@ -179,7 +324,7 @@ pub(super) struct RawProfile {
     #[serde(default)]
     processes: Vec<String>,
     #[serde(default)]
-    vars: BTreeMap<String, String>,
+    vars: BTreeMap<String, RawVar>,
     #[serde(default)]
     databases: Vec<RawDatabase>,
     #[serde(default)]
@@ -193,9 +338,13 @@ pub(super) struct RawProfile {
     #[serde(default)]
     distribution_points: Option<DistributionPointSource>,
     #[serde(default)]
+    repositories: Option<RawRepositories>,
+    #[serde(default)]
     pfx_password: Option<String>,
     #[serde(default)]
     modes: super::modes::RawModes,
+    #[serde(default)]
+    runbook: Vec<super::runbook::RawStep>,
 }
 
 fn default_rpo() -> u32 {
@@ -205,7 +354,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDatabase {
     name: String,
@@ -214,7 +363,7 @@ struct RawDatabase {
     required: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCertStore {
     name: String,
@@ -225,7 +374,7 @@ struct RawCertStore {
     identity: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     name: String,
@@ -234,7 +383,7 @@ struct RawSettings {
     mdm_hostname_key: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFolder {
     name: String,
@@ -244,7 +393,7 @@ struct RawFolder {
     restorable: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBackups {
     #[serde(default)]
@@ -253,13 +402,73 @@ struct RawBackups {
     extension: String,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepositories {
+    master: String,
+    keystore: Option<String>,
+    #[serde(default)]
+    keys: Vec<String>,
+    site_list: Option<String>,
+    mount: Option<String>,
+}
+
 fn default_ext() -> String {
     "dbbackup".into()
 }
 
 impl RawProfile {
+    /// Validate and build the profile in its default layout (each variable's first candidate).
     pub(super) fn resolve(self) -> Result<Profile, String> {
-        let vars = &self.vars;
+        for (name, var) in &self.vars {
+            if let RawVar::Candidates(list) = var {
+                if list.is_empty() {
+                    return Err(format!("vars '{name}' lists no candidate location"));
+                }
+                for c in list {
+                    relative_path(c.path()).map_err(|e| format!("vars '{name}': {e}"))?;
+                }
+            }
+        }
+        let raw = std::sync::Arc::new(self);
+        let mut p = raw.resolve_with(&BTreeMap::new())?;
+        p.source = Some(raw);
+        Ok(p)
+    }
+
+    /// Build the profile with the candidate of each variable `chosen` says (index, and whether
+    /// it was found under the root); unlisted variables take their first candidate.
+    fn resolve_with(
+        self: &std::sync::Arc<Self>,
+        chosen: &BTreeMap<String, (usize, bool)>,
+    ) -> Result<Profile, String> {
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut layout: Vec<LayoutChoice> = Vec::new();
+        for (name, var) in &self.vars {
+            match var {
+                RawVar::One(v) => {
+                    vars.insert(name.clone(), v.clone());
+                }
+                RawVar::Candidates(list) => {
+                    let (i, found) = chosen.get(name).copied().unwrap_or((0, false));
+                    let Some(c) = list.get(i).or(list.first()) else {
+                        continue;
+                    };
+                    vars.insert(name.clone(), c.path().to_string());
+                    layout.push(LayoutChoice {
+                        var: name.clone(),
+                        path: relative_path(c.path())?,
+                        label: c.label().map(str::to_string),
+                        found,
+                        candidates: list
+                            .iter()
+                            .filter_map(|c| relative_path(c.path()).ok())
+                            .collect(),
+                    });
+                }
+            }
+        }
+        let vars = &vars;
         let path = |field: &str, s: &str| -> Result<PathBuf, String> {
             let expanded = expand(s, vars).map_err(|e| format!("{field}: {e}"))?;
             relative_path(&expanded).map_err(|e| format!("{field}: {e}"))
@@ -338,7 +547,7 @@ impl RawProfile {
                 restorable: f.restorable,
             });
         }
-        let raw_backups = self.backups.unwrap_or(RawBackups {
+        let raw_backups = self.backups.clone().unwrap_or(RawBackups {
             roots: Vec::new(),
             extension: default_ext(),
         });
@@ -364,23 +573,82 @@ impl RawProfile {
         if self.rpo_hours == 0 {
             return Err("rpo_hours must be at least 1".into());
         }
-        let modes = self.modes.resolve(path)?;
+        let repositories = match &self.repositories {
+            None => None,
+            Some(r) => {
+                if !r.keys.is_empty() && r.keystore.is_none() {
+                    return Err("repositories keys need a keystore folder".into());
+                }
+                if r.keys
+                    .iter()
+                    .any(|k| k.is_empty() || k.contains(['/', '\\']))
+                {
+                    return Err("repositories keys are file-name patterns without '/'".into());
+                }
+                let mount = match &r.mount {
+                    None => None,
+                    Some(m) => {
+                        // `{name}` stays for the repository's name; other variables expand now.
+                        let mut with_name = vars.clone();
+                        with_name.insert("name".into(), "{name}".into());
+                        let expanded = expand(m, &with_name)
+                            .map_err(|e| format!("repositories mount: {e}"))?;
+                        if !expanded.contains("{name}") {
+                            return Err("repositories mount must contain {name}".into());
+                        }
+                        relative_path(&expanded.replace("{name}", "x"))
+                            .map_err(|e| format!("repositories mount: {e}"))?;
+                        Some(expanded)
+                    }
+                };
+                Some(RepositoryLayout {
+                    master: path("repositories master", &r.master)?,
+                    keystore: r
+                        .keystore
+                        .as_deref()
+                        .map(|k| path("repositories keystore", k))
+                        .transpose()?,
+                    keys: r.keys.clone(),
+                    site_list: r
+                        .site_list
+                        .as_deref()
+                        .map(|k| path("repositories site_list", k))
+                        .transpose()?,
+                    mount,
+                })
+            }
+        };
+        let modes = self.modes.clone().resolve(path)?;
+        let runbook = super::runbook::resolve(
+            &self.runbook,
+            &super::runbook::Known {
+                databases: databases.iter().map(|d| d.name.as_str()).collect(),
+                certificates: certificates.iter().map(|c| c.name.as_str()).collect(),
+                settings: settings.iter().map(|s| s.name.as_str()).collect(),
+                folders: folders.iter().map(|f| f.name.as_str()).collect(),
+            },
+        )?;
         Ok(Profile {
-            name: self.name,
-            product: self.product,
-            platform: self.platform,
-            description: self.description,
+            name: self.name.clone(),
+            product: self.product.clone(),
+            platform: self.platform.clone(),
+            description: self.description.clone(),
             rpo_hours: self.rpo_hours,
-            stop_hint: self.stop_hint,
-            processes: self.processes,
+            expiry_days: crate::inventory::certificates::EXPIRING_DAYS as u32,
+            stop_hint: self.stop_hint.clone(),
+            processes: self.processes.clone(),
             databases,
             certificates,
             settings,
             folders,
             backups,
-            distribution_points: self.distribution_points,
-            pfx_password: self.pfx_password,
+            distribution_points: self.distribution_points.clone(),
+            repositories,
+            pfx_password: self.pfx_password.clone(),
             modes,
+            runbook,
+            layout,
+            source: None,
         })
     }
 }

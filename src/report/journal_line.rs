@@ -14,15 +14,18 @@ pub fn journal_state(ctx: &Context) -> String {
     }
 }
 
-/// The transactions of `list` that changed files under `root`, newest first.
+/// The transactions of `list` that changed files under `root`, newest first (runbook marks
+/// change none, and are never what `u` undoes).
 pub fn of_root<'a>(list: &'a [TxSummary], root: &Path) -> Vec<&'a TxSummary> {
-    list.iter().filter(|tx| tx.root == root).collect()
+    list.iter()
+        .filter(|tx| tx.root == root && tx.changes_files())
+        .collect()
 }
 
 /// The header line for `root` out of every transaction in the state folder.
 pub fn describe_for_root(list: &[TxSummary], root: &Path) -> String {
     let mine = of_root(list, root);
-    let others = list.len() - mine.len();
+    let others = list.iter().filter(|t| t.changes_files()).count() - mine.len();
     let elsewhere = match others {
         0 => String::new(),
         1 => " (1 more for another root)".into(),
@@ -77,6 +80,7 @@ mod tests {
             pruned,
             reason: None,
             damage: None,
+            mark: None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! JSON renderings. The shapes are public API (documented in README.md): add fields freely,
+//! JSON renderings. The shapes are public API (documented in docs/json.md): add fields freely,
 //! rename or remove only on purpose with a CHANGELOG entry.
 
 use crate::findings::{self, Severity};

@@ -7,4 +7,5 @@ pub mod journal_line;
 pub mod json;
 pub mod nagios;
 pub mod openmetrics;
+pub mod runbook;
 pub mod text;

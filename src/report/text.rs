@@ -16,6 +16,11 @@ pub fn check(inv: &Inventory) -> String {
         path(&inv.root),
         inv.scanned_at.format("%Y-%m-%d %H:%M:%S UTC")
     );
+    // Which of the profile's candidate locations this disk has (ProgramData or XP's
+    // All Users\Application Data, Program Files or Program Files (x86)).
+    for choice in &inv.layout {
+        let _ = writeln!(out, "layout {}", escape(&choice.describe()));
+    }
     out.push('\n');
     findings(inv, &mut out);
     out.push('\n');

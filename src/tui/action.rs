@@ -159,4 +159,8 @@ pub enum Action {
     Executed(u64, Box<Outcome>),
     /// The journal was read (job id, transactions newest first or why not).
     JournalListed(u64, Result<Vec<crate::journal::TxSummary>, String>),
+    /// A key script's caption for viewers (`None` clears it).
+    Caption(Option<String>),
+    /// A key script waits for the trainee's Space (`false` when it goes on).
+    Paused(bool),
 }

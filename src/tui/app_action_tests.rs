@@ -357,6 +357,7 @@ fn j_lists_transactions_newest_first() {
         pruned: false,
         reason: None,
         damage: None,
+        mark: None,
     };
     app.update(Action::JournalListed(id, Ok(vec![tx])));
     let s = screen(&app, 80, 24);

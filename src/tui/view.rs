@@ -19,7 +19,19 @@ use ratatui::widgets::Paragraph;
 impl App {
     /// Draw the whole screen. Reads state only.
     pub fn draw(&self, frame: &mut Frame) {
-        let area = frame.area();
+        let area = self.console_rect(frame.area());
+        if area != frame.area() {
+            let full = frame.area();
+            let band = Rect::new(full.x, area.bottom(), full.width, full.height - area.height);
+            overlays::training::draw_caption(
+                frame,
+                band,
+                self.caption.as_deref(),
+                self.paused,
+                self.presentation.show_keys.then_some(&self.keycast),
+                &self.opts.theme,
+            );
+        }
         let mode = layout::mode(area);
         let theme = &self.opts.theme;
         if mode == Mode::TooSmall {
@@ -151,6 +163,19 @@ impl App {
             ),
             None => {}
         }
+        if area == frame.area() {
+            // No room for a band: the caption goes over the bottom of the body.
+            overlays::training::draw_caption_over(
+                frame,
+                s.body,
+                self.caption.as_deref(),
+                self.paused,
+                theme,
+            );
+        }
+        if self.presentation.show_keys && area == frame.area() {
+            overlays::training::draw_keys(frame, s.body, &self.keycast, theme);
+        }
         self.draw_footer(frame, s.footer);
         if theme.is_ascii() {
             crate::tui::ascii::transliterate(frame.buffer_mut());
@@ -237,6 +262,32 @@ impl App {
                 Span::styled(now.format("%Y-%m-%d %H:%M UTC").to_string(), value),
             ]);
         }
+        // Which candidate layout this disk has, when the profile lists several (Windows XP's
+        // All Users folder or ProgramData): the operator must know which files are meant.
+        if !self.inv.layout.is_empty() {
+            let words: Vec<String> = self
+                .inv
+                .layout
+                .iter()
+                .map(|c| match (&c.label, c.found) {
+                    (Some(l), true) => l.clone(),
+                    (None, true) => c.path.display().to_string(),
+                    (_, false) => format!("{} not found", c.var),
+                })
+                .collect();
+            let found = self.inv.layout.iter().all(|c| c.found);
+            fixed.push(vec![
+                Span::styled("layout ", label),
+                Span::styled(
+                    words.join(", "),
+                    if found {
+                        value
+                    } else {
+                        theme.style(Role::SeverityWarning)
+                    },
+                ),
+            ]);
+        }
         // The root takes what is left, cut at its start so its last folders stay readable.
         let fixed_w: usize = fixed
             .iter()
@@ -251,7 +302,12 @@ impl App {
         second.push(vec![
             Span::styled("root ", label),
             Span::styled(
-                widgets::fit_left(&self.opts.root.display().to_string(), root_room),
+                widgets::fit_left(
+                    &self
+                        .presentation
+                        .alias(&self.opts.root.display().to_string()),
+                    root_room,
+                ),
                 value,
             ),
         ]);
@@ -453,6 +509,7 @@ impl App {
         if let Some(msg) = &self.status
             && used + 4 < w
         {
+            let msg = &self.presentation.alias(msg);
             let sep = if used > 0 { " · " } else { "" };
             spans.push(Span::styled(
                 format!("{sep}{}", widgets::fit(msg, w - used - widgets::width(sep))),

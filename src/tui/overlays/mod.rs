@@ -8,6 +8,7 @@ pub mod findings;
 pub mod help;
 pub mod journal;
 pub mod restore;
+pub mod training;
 
 use super::theme::{Role, Theme};
 use ratatui::Frame;

@@ -160,7 +160,8 @@ pub fn lines(
         // Where the new content comes from, as the CLI's plan says it.
         match &s.kind {
             crate::plan::StepKind::CopyFile { source }
-            | crate::plan::StepKind::CopyTree { source } => {
+            | crate::plan::StepKind::CopyTree { source }
+            | crate::plan::StepKind::SyncFile { source } => {
                 out.push(text(
                     format!("      from {}", source.display()),
                     Role::Muted,
@@ -169,7 +170,12 @@ pub fn lines(
             crate::plan::StepKind::MoveBack { from } => {
                 out.push(text(format!("      from {}", from.display()), Role::Muted));
             }
-            crate::plan::StepKind::Stash | crate::plan::StepKind::CreateDir => {}
+            crate::plan::StepKind::EditDatabase { edit, .. } => {
+                out.push(text(format!("      {}", edit.description), Role::Muted));
+            }
+            crate::plan::StepKind::Stash
+            | crate::plan::StepKind::CreateDir
+            | crate::plan::StepKind::WriteFile { .. } => {}
         }
     }
     if !plan.verify.is_empty() {
