@@ -4,6 +4,7 @@
 # of every file in the backup sets (one stat each, the least a "nothing changed" proof needs).
 # The sets are hard links of the demo's oldest set, so 10,000 of them take little disk.
 # Not part of `cargo test`. Usage: bench/history.sh [SETS] [WORK_DIR]
+# (BASELINE=/path/to/an/older/drconsole times that build too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -42,13 +43,22 @@ NOW=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['now'])" "$
 DR=("$BIN" --root "$ROOT" --state "$WORK/state" --now "$NOW")
 if [ ! -e "$WORK/state/cache" ]; then
   echo "cold run (fills the cache, untimed) ..." >&2
-  /usr/bin/time -f "cold check: %e s, peak %M KiB" "${DR[@]}" check --json >/dev/null || true
+  /usr/bin/time -f "cold check: %e s, peak %M KiB" "${DR[@]}" check >/dev/null || true
 fi
 export BACKUPS
 
 measure FIND "true" bash -c 'find "$BACKUPS" -printf "%s %T@ %i %p\n" >/dev/null'
-measure DR "true" "${DR[@]}" check --json
+measure DR "true" "${DR[@]}" check
+measure DRJ "true" "${DR[@]}" check --json
+if [ -n "${BASELINE:-}" ]; then   # an older build, for before/after figures
+  BL=("$BASELINE" --root "$ROOT" --state "$WORK/state-baseline" --now "$NOW")
+  [ -e "$WORK/state-baseline/cache" ] || "${BL[@]}" check >/dev/null 2>&1 || true
+  measure BL "true" "${BL[@]}" check
+fi
 
 echo "warm check of $(find "$BACKUPS" -mindepth 1 -maxdepth 1 -type d | wc -l) backup sets, $(find "$BACKUPS" -type f | wc -l) files; $(machine)"
 row "find -printf of every set file (stat floor)" FIND
 row "drconsole check, warm cache" DR FIND
+row "drconsole check --json, warm cache" DRJ FIND
+[ -n "${BASELINE:-}" ] && row "baseline build, check, warm cache" BL FIND
+exit 0

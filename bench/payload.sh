@@ -4,7 +4,8 @@
 # `rsync -rcn --delete` from the master to each mirror, on the same trees, warm page cache.
 # The installation's databases are checked (and cached) once first, untimed, so the timed runs
 # measure the payload comparison. Not part of `cargo test`.
-# Usage: bench/payload.sh [FILES] [WORK_DIR]   (FILES=1000000 for the memory claim)
+# Usage: bench/payload.sh [FILES] [WORK_DIR]   (FILES=1000000 for the memory claim;
+# BASELINE=/path/to/an/older/drconsole times that build too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -68,12 +69,22 @@ measure RS "true" bash -c 'rsync_all -rn'
 measure DR "true" "${DR[@]}" check --json
 measure RSC "true" bash -c 'rsync_all -rcn'
 measure DRF "true" "${DR[@]}" check --full --json
+if [ -n "${BASELINE:-}" ]; then   # an older build, for before/after figures
+  BL=("$BASELINE" --root "$ROOT" --state "$WORK/state-baseline" --now "$NOW")
+  "${BL[@]}" check --full --json >/dev/null 2>&1 || true
+  measure BL "true" "${BL[@]}" check --json
+  measure BLF "true" "${BL[@]}" check --full --json
+fi
 
 echo "payload comparison: 3 trees of $FILES files ($(du -sm "$DP/master" | cut -f1) MiB each); $(machine)"
 row "rsync -rn --delete, master -> 2 mirrors" RS
 row "drconsole check" DR RS
 row "rsync -rcn --delete, master -> 2 mirrors" RSC
 row "drconsole check --full" DRF RSC
+if [ -n "${BASELINE:-}" ]; then
+  row "baseline build, check" BL RS
+  row "baseline build, check --full" BLF RSC
+fi
 "${DR[@]}" check --full --json 2>/dev/null | python3 -c '
 import json, sys
 r = json.load(sys.stdin)

@@ -3,6 +3,7 @@
 # `cp` of the same file followed by an fsync of the copy (`sync FILE`), on the same file system.
 # The restore runs as an operator runs it: after a `check` (the cache holds the verdicts), with
 # an empty journal each time. Not part of `cargo test`. Usage: bench/restore.sh [SIZE_MB] [WORK_DIR]
+# (BASELINE=/path/to/an/older/drconsole times that build too, for before/after figures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -30,6 +31,9 @@ export WORK ROOT SET_DB
 
 measure CP "fresh_journal" bash -c 'cp "$SET_DB" "$WORK/copy" && sync "$WORK/copy"'
 measure DR "fresh_journal" "${DR[@]}" restore database:ServerDatabase --yes
+if [ -n "${BASELINE:-}" ]; then   # an older build, for before/after figures
+  measure BL "fresh_journal" "$BASELINE" --root "$ROOT" --state "$WORK/state" --now "$NOW" restore database:ServerDatabase --yes
+fi
 fresh_journal
 "${DR[@]}" restore database:ServerDatabase --yes --json >"$WORK/restore.json" 2>/dev/null || {
   echo "the restore did not commit:" >&2; cat "$WORK/restore.json" >&2; exit 1; }
@@ -38,3 +42,5 @@ cmp -s "$SET_DB" "$LIVE_DIR/ServerDatabase.db" || { echo "restored bytes differ 
 echo "restore of one database: $(du -m "$SET_DB" | cut -f1) MiB; $(machine)"
 row "cp + sync FILE (reference)" CP
 row "drconsole restore database:ServerDatabase" DR CP
+[ -n "${BASELINE:-}" ] && row "baseline build, same restore" BL CP
+exit 0
