@@ -108,7 +108,7 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
     };
     let cells = vec![
         Cell::plain(name),
-        Cell::plain(if d.is_master { "master" } else { "mirror" }),
+        Cell::plain(role(d)),
         Cell::styled(text, status.role()),
         Cell::plain(d.files.to_string()),
         Cell::plain(widgets::bytes(d.bytes)),
@@ -229,4 +229,59 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Code, Finding};
+    use crate::inventory::{Inventory, RepositoryState};
+
+    fn repo(name: &str, verified: bool) -> DistributionPoint {
+        DistributionPoint {
+            name: name.into(),
+            reachable: true,
+            files: 13,
+            repository: Some(RepositoryState {
+                role: "distributed".into(),
+                status: Some("Enabled".into()),
+                catalog_version: Some("20261115043000".into()),
+                catalog: "ok".into(),
+                verified,
+                ..RepositoryState::default()
+            }),
+            ..DistributionPoint::default()
+        }
+    }
+
+    #[test]
+    fn a_repository_row_shows_its_worst_finding_and_catalog_version() {
+        let inv = Inventory {
+            distribution_points: vec![
+                repo("Stale", true),
+                repo("Fine", true),
+                repo("Unproven", false),
+            ],
+            findings: vec![Finding::new(Code::DpStale, "dp:Stale", "older")],
+            ..Inventory::default()
+        };
+        let marked = Default::default();
+        let v = View {
+            inv: &inv,
+            rpo_hours: 26.0,
+            marked: &marked,
+            written_since: None,
+        };
+        let (status, cells) = row(v, 0);
+        assert_eq!(status, Status::Warning);
+        let texts: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts[1], "repo");
+        assert_eq!(texts[2], "stale");
+        assert_eq!(texts[5], "catalog 20261115043000");
+        assert_eq!(row(v, 1).0, Status::Ok);
+        assert_eq!(row(v, 1).1[2].text, "verified");
+        // Not proven: never shown as fine.
+        assert_eq!(row(v, 2).0, Status::Pending);
+        assert_eq!(row(v, 2).1[2].text, "cannot verify");
+    }
 }
