@@ -4,8 +4,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles;
-/// `drconsole profiles` lists them).
+/// Disaster-recovery console for LANrev / Absolute Manage and McAfee ePO servers
+/// (`drconsole profiles` lists the built-in profiles).
 #[derive(Debug, Parser)]
 #[command(name = "drconsole", version, about, long_about = None)]
 pub struct Cli {

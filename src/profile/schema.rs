@@ -265,6 +265,9 @@ impl Profile {
         match raw.resolve_with(&chosen) {
             Ok(mut p) => {
                 p.source = Some(std::sync::Arc::clone(raw));
+                // What the configuration file overrode is not a location: it stays.
+                p.rpo_hours = self.rpo_hours;
+                p.expiry_days = self.expiry_days;
                 p
             }
             Err(_) => self.clone(),

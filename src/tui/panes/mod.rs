@@ -97,6 +97,8 @@ pub struct View<'a> {
     pub inv: &'a Inventory,
     /// The profile's recovery-point objective, for stale sets.
     pub rpo_hours: f64,
+    /// Distribution points marked for a sync, by name.
+    pub marked: &'a std::collections::BTreeSet<String>,
     /// Demo mode: files modified after this instant were written during the demo.
     pub written_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Demo mode: the temporary folder, shown as `demo:` in every cell.
