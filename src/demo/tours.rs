@@ -25,7 +25,7 @@ pub const TOURS: &[Tour] = &[
         name: "corrupt-db",
         scenario: Scenario::CorruptDb,
         profile: None,
-        title: "a damaged database: find the newest backup set that passes the full check, restore it, undo",
+        title: "a damaged database: find the newest backup set that passes the full check, restore it, read the journal",
         script: include_str!("../../tours/corrupt-db.keys"),
     },
     Tour {
@@ -39,7 +39,7 @@ pub const TOURS: &[Tour] = &[
         name: "dp-failover",
         scenario: Scenario::DpFailover,
         profile: None,
-        title: "distribution points: two masters, a mirror missing packages, one unreachable",
+        title: "distribution points after the master died: two masters, a mirror behind; promote and sync",
         script: include_str!("../../tours/dp-failover.keys"),
     },
     Tour {
