@@ -4,7 +4,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Disaster-recovery console for LANrev / Absolute Manage and McAfee ePO servers
+/// Disaster-recovery console for LANrev / Absolute Manage, McAfee ePO and Symantec ITMS servers
 /// (`drconsole profiles` lists the built-in profiles).
 #[derive(Debug, Parser)]
 #[command(name = "drconsole", version = env!("DRCONSOLE_VERSION"), long_about = None)]
