@@ -90,5 +90,5 @@ import json, sys
 r = json.load(sys.stdin)
 dps = r.get("inventory", r).get("distribution_points", [])
 for p in dps:
-    print(f"  {p.get(\"name\")}: missing {p.get(\"missing\")}, extra {p.get(\"extra\")}, changed {p.get(\"changed\")}")
+    print("  {}: missing {}, extra {}, changed {}".format(p.get("name"), p.get("missing"), p.get("extra"), p.get("changed")))
 ' || true
