@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod ascii;
+pub mod clipboard;
 pub mod event;
 pub mod jobs;
 pub mod keymap;
@@ -33,6 +34,7 @@ pub fn run(ctx: Context, opts: Options) -> anyhow::Result<i32> {
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = term.size()?;
     let mut app = App::new(opts, (size.width, size.height));
+    app.set_clipboard(clipboard::detect(&|k| std::env::var(k).ok()));
     let (tx, rx) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     event::spawn_input(tx.clone(), Arc::clone(&stop));
