@@ -23,9 +23,9 @@ pub struct GlobalArgs {
     /// Built-in profile name or a profile TOML file [default: lanrev-macos]
     #[arg(long, global = true, value_name = "NAME|FILE")]
     pub profile: Option<String>,
-    /// Root the profile's paths are relative to (a live server is `/`, a mounted disk `/mnt/old`)
-    #[arg(long, global = true, value_name = "DIR", default_value = "/")]
-    pub root: PathBuf,
+    /// Root the profile's paths are relative to (a live server is `/`, a mounted disk `/mnt/old`) [default: /]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Another folder holding backup sets (repeatable)
     #[arg(long = "backups", global = true, value_name = "DIR")]
     pub backups: Vec<PathBuf>,
@@ -56,9 +56,74 @@ pub struct GlobalArgs {
     /// Console: enable mouse (click to select, wheel to scroll)
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// A repository to verify and sync (ePO): NAME=DIR, DIR absolute or relative to --root (repeatable)
+    #[arg(long = "repo", global = true, value_name = "NAME=DIR", value_parser = parse_repo)]
+    pub repos: Vec<(String, PathBuf)>,
     /// Console: draw with ASCII only (also with LANG=C, a non-UTF-8 locale, TERM=vt100 or linux)
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Read only this configuration file [default: /etc/drconsole/config.toml, then $XDG_CONFIG_HOME/drconsole/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Allow changes when the configuration sets read_only = true
+    #[arg(long, global = true, conflicts_with = "read_only")]
+    pub write: bool,
+    /// Append a log of what drconsole does (with times and durations) to FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Log level for --log-file: error, warn, info, debug, trace, or a RUST_LOG-style filter [default: info]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// What the configuration files add (filled in after parsing, never from the command line).
+    #[arg(skip)]
+    pub settings: Settings,
+    /// Console: play a key script first (see docs/training.md); headless without a terminal
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
+    /// Console: quit when the key script ends (the default without a terminal)
+    #[arg(long, global = true)]
+    pub exit_after_keys: bool,
+    /// Console: record the frames as an asciicast v2 file (asciinema, agg)
+    #[arg(long, global = true, value_name = "FILE.cast")]
+    pub record: Option<PathBuf>,
+    /// Console: show the last keys pressed in a corner box
+    #[arg(long, global = true)]
+    pub show_keys: bool,
+    /// Console: play the key script headless on an in-memory terminal of this size [default: 100x30]
+    #[arg(long, global = true, value_name = "COLSxROWS")]
+    pub size: Option<String>,
+}
+
+/// What the configuration files say beyond defaults for the flags above.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The configuration files that were read.
+    pub files: Vec<PathBuf>,
+    /// Certificates expiring within this many days are `CERT_EXPIRING` (default 30).
+    pub expiry_days: Option<u32>,
+    /// Overrides the profile's recovery-point objective.
+    pub rpo_hours: Option<u32>,
+    /// The configuration file whose `read_only = true` made this run read-only (no `--write`).
+    pub read_only_from: Option<PathBuf>,
+    /// The console's keymap with the configuration's `[keys]` applied, when it has any.
+    pub keymap: Option<&'static [crate::tui::keymap::Binding]>,
+}
+
+/// `NAME=DIR` of `--repo`: a plain name (no `/`, `\\`, `:`) and a non-empty folder.
+fn parse_repo(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, dir) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not NAME=DIR"))?;
+    let name = name.trim();
+    if !crate::epo::replica::is_plain_name(name) {
+        return Err(format!(
+            "repository name '{name}' must be non-empty, without '/', '\\' or ':'"
+        ));
+    }
+    if dir.is_empty() {
+        return Err(format!("repository {name} has no folder: give NAME=DIR"));
+    }
+    Ok((name.to_string(), PathBuf::from(dir)))
 }
 
 /// The commands.
@@ -78,6 +143,8 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Revert the last (or given) committed transaction; undoing an undo redoes
     Undo(UndoArgs),
+    /// Distribution points: list, promote, retire, add, sync (each change journaled and undoable)
+    Dp(DpArgs),
     /// List the undo journal's transactions, or free old stashes
     Journal(JournalArgs),
     /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
@@ -153,6 +220,92 @@ pub struct RestoreArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `dp`.
+#[derive(Debug, Clone, Args)]
+pub struct DpArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DpCommand,
+}
+
+/// Options shared by the `dp` commands that change something.
+#[derive(Debug, Clone, Args)]
+pub struct DpChangeArgs {
+    /// Print the plan and its preconditions; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `dp` commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DpCommand {
+    /// Every definition with role, address, payload folder, reachability and sync state, and the best master
+    List(JsonArg),
+    /// Make NAME the only master (the server must be stopped)
+    Promote {
+        /// The point to promote
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Promote even when its payload lacks files other points hold (recorded in the journal)
+        #[arg(long)]
+        force: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
+    /// Delete a dead point's definition (its files are not touched)
+    Retire {
+        /// The point to retire
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Retire even the only master
+        #[arg(long)]
+        force: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
+    /// Define a new point (a replacement mirror, or with --master the new master)
+    Add {
+        /// The new point's name
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Its network address
+        #[arg(long, value_name = "A")]
+        address: String,
+        /// Its payload folder as reachable from this machine (beneath the root)
+        #[arg(long, value_name = "P")]
+        path: PathBuf,
+        /// Make it the only master
+        #[arg(long)]
+        master: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
+    /// Bring mirrors' payload folders up to the master (or --from): copy missing or changed files, stash the rest
+    Sync {
+        /// The points to bring up to date
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+        /// Source: a point's name or a folder [default: the master]
+        #[arg(long, value_name = "NAME|DIR")]
+        from: Option<String>,
+        /// Compare files by content, not by size and time
+        #[arg(long)]
+        full: bool,
+        /// Dry run, confirmation, output
+        #[command(flatten)]
+        change: DpChangeArgs,
+    },
 }
 
 /// Options of `undo`.
@@ -326,6 +479,9 @@ pub struct DemoArgs {
     /// Approximate size in MiB of the big databases (for benchmarks)
     #[arg(long, global = true, value_name = "N")]
     pub db_size_mb: Option<u64>,
+    /// Play a guided tour of its scenario (`--tour list` lists them)
+    #[arg(long, value_name = "NAME")]
+    pub tour: Option<String>,
 }
 
 /// Sub-actions of `demo`.

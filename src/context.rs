@@ -23,6 +23,12 @@ pub struct Context {
     pub pfx_password: Option<String>,
     /// Ignore cached check results.
     pub no_cache: bool,
+    /// Repositories given with `--repo NAME=DIR` (DIR absolute), in order.
+    pub repos: Vec<(String, PathBuf)>,
+    /// A demo installation in a temporary folder: facts of the machine it runs on (server
+    /// processes, free space, the journal's user and wall clock) are left out, so every take
+    /// of a recording is the same.
+    pub demo: bool,
 }
 
 impl Context {
@@ -40,6 +46,8 @@ impl Context {
             hostname: None,
             pfx_password: None,
             no_cache: false,
+            repos: Vec::new(),
+            demo: false,
         }
     }
 

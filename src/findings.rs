@@ -102,6 +102,14 @@ pub enum Code {
     DpOutOfSync,
     DpSingle,
     DpPathUnsafe,
+    DpStale,
+    DpDisabled,
+    DpHashMismatch,
+    DpCatalogDamaged,
+    DpMetadataInvalid,
+    EpoKeysMissing,
+    DpDuplicate,
+    DpDefinitionsUnreadable,
     JournalDamaged,
 }
 
@@ -154,6 +162,14 @@ impl Code {
         Code::DpOutOfSync,
         Code::DpSingle,
         Code::DpPathUnsafe,
+        Code::DpStale,
+        Code::DpDisabled,
+        Code::DpHashMismatch,
+        Code::DpCatalogDamaged,
+        Code::DpMetadataInvalid,
+        Code::EpoKeysMissing,
+        Code::DpDuplicate,
+        Code::DpDefinitionsUnreadable,
         Code::JournalDamaged,
     ];
 
@@ -329,6 +345,38 @@ impl Code {
             Code::DpPathUnsafe => (
                 Error,
                 "Correct the point's payload path in the database: drconsole reads only beneath the root",
+            ),
+            Code::DpStale => (
+                Warning,
+                "Clients skip this repository (its catalog is older than the source's): bring it up to date with `drconsole dp sync NAME`",
+            ),
+            Code::DpDisabled => (
+                Warning,
+                "The repository was left mid-replication or is being written (clients skip it): when no replication runs, `drconsole dp sync NAME` rewrites it and enables it",
+            ),
+            Code::DpHashMismatch => (
+                Error,
+                "Files disagree with the folder's replica.log (missing, truncated or changed): `drconsole dp sync NAME` copies them again from a verified source",
+            ),
+            Code::DpCatalogDamaged => (
+                Error,
+                "Clients refuse this repository (\"catalog.z is corrupt\"): `drconsole dp sync NAME` copies the catalog from a verified source",
+            ),
+            Code::DpMetadataInvalid => (
+                Error,
+                "A replica.log or SiteStat.xml cannot be read (file and line named): what it lists cannot be verified; `drconsole dp sync NAME --full` rewrites the repository from a verified source",
+            ),
+            Code::EpoKeysMissing => (
+                Critical,
+                "Bring the keystore's sm<SERVER>.zip (DSA) and sm2048<SERVER>.zip (RSA) from the old server or a backup before agents talk to this one: catalogs signed with new keys are rejected by every agent",
+            ),
+            Code::DpDuplicate => (
+                Error,
+                "Give every distribution point its own name and payload folder: retire or correct the duplicate definition",
+            ),
+            Code::DpDefinitionsUnreadable => (
+                Error,
+                "The distribution-point definitions table is missing or unreadable: restore the database from a backup set",
             ),
             Code::JournalDamaged => (
                 Error,

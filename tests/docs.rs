@@ -31,7 +31,9 @@ fn finding_table() -> String {
 }
 
 fn key_table() -> String {
-    let mut out = String::from("| key | does | where | changes files |\n|---|---|---|---|\n");
+    let mut out = String::from(
+        "| key | does | where | changes files | config name |\n|---|---|---|---|---|\n",
+    );
     for binding in KEYMAP {
         let keys = binding
             .keys
@@ -53,8 +55,9 @@ fn key_table() -> String {
             ""
         };
         out.push_str(&format!(
-            "| {keys} | {} | {panes} | {dangerous} |\n",
-            cell(binding.description)
+            "| {keys} | {} | {panes} | {dangerous} | `{}` |\n",
+            cell(binding.description),
+            drconsole::tui::remap::command_name(binding.command)
         ));
     }
     out

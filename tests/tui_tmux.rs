@@ -418,6 +418,130 @@ fn a_dumb_terminal_is_refused_with_a_pointer_to_check() {
     );
 }
 
+/// Every line of a cast parses: a header object, then `[time, kind, data]` arrays.
+fn assert_valid_cast(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).expect("cast written");
+    let mut lines = text.lines();
+    let header: serde_json::Value =
+        serde_json::from_str(lines.next().expect("a header")).expect("header is JSON");
+    assert_eq!(header["version"], 2, "{text}");
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert!(
+            v[0].is_number() && v[1].is_string() && v[2].is_string(),
+            "{l}"
+        );
+    }
+    text
+}
+
+#[test]
+fn a_tour_at_a_terminal_waits_for_space_and_esc_hands_over_the_console() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "'{BIN}' --state '{}' demo --tour corrupt-db; echo EXIT=$?; sleep 600",
+        state.path().display()
+    );
+    let tmux = Tmux::start(100, 30, &cmd);
+    let s = tmux.wait_for("the first caption with its prompt", 120, |s| {
+        s.contains("This LANrev server will not start") && s.contains("Space continue")
+    });
+    assert!(s.contains("standard check at"), "{s}");
+    // Nobody pressed Space: the tour stays on its first caption, whatever the time.
+    tmux.keys(&["Space"]);
+    let s = tmux.wait_for("the findings step", 30, |s| s.contains("┌ Findings"));
+    assert!(
+        s.contains("keys f"),
+        "the key-cast box shows the tour's key:\n{s}"
+    );
+    // Esc leaves the tour: captions go, the console is the person's.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the caption gone", 10, |s| !s.contains("Space continue"));
+    tmux.keys(&["Escape", "2"]);
+    tmux.wait_for("the person's key", 10, |s| s.contains("┌ 2 Databases"));
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("exit", 10, |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+}
+
+#[test]
+fn a_recording_interrupted_by_sigterm_or_ctrl_c_is_a_valid_cast() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("wait.keys");
+    std::fs::write(&keys, "j\ncaption waiting for the trainee\npause\n").expect("keys");
+    for (how, signal) in [("SIGTERM", true), ("Ctrl-C", false)] {
+        let cast = dir.path().join(format!("{how}.cast"));
+        let pid_file = dir.path().join(format!("{how}.pid"));
+        let state = dir.path().join(format!("{how}-state"));
+        let cmd = format!(
+            "sh -c 'echo $$ > \"{pid}\"; exec \"{BIN}\" --state \"{state}\" demo --keys \"{keys}\" --record \"{cast}\"'; echo EXIT=$?; sleep 600",
+            pid = pid_file.display(),
+            state = state.display(),
+            keys = keys.display(),
+            cast = cast.display(),
+        );
+        let tmux = Tmux::start(100, 30, &cmd);
+        tmux.wait_for("the paused script", 120, |s| {
+            s.contains("waiting for the trainee") && s.contains("Space continue")
+        });
+        if signal {
+            let pid = std::fs::read_to_string(&pid_file).expect("pid written");
+            let status = Command::new("kill")
+                .args(["-TERM", pid.trim()])
+                .status()
+                .expect("kill runs");
+            assert!(status.success());
+        } else {
+            tmux.keys(&["C-c"]);
+        }
+        let end = tmux.wait_for("exit", 10, |s| s.contains("EXIT="));
+        let want = if signal { "EXIT=143" } else { "EXIT=0" };
+        assert!(end.contains(want), "{how}:\n{end}");
+        let text = assert_valid_cast(&cast);
+        assert!(text.contains("trainee"), "{how}: frames up to the pause");
+    }
+}
+
+#[test]
+fn after_a_script_the_console_is_the_persons_and_the_first_key_clears_the_caption() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the terminal end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("end.keys");
+    std::fs::write(&keys, "3\ncaption over to you\n").expect("keys");
+    let cmd = format!(
+        "'{BIN}' --state '{}' --show-keys demo --keys '{}'; echo EXIT=$?; sleep 600",
+        dir.path().join("state").display(),
+        keys.display()
+    );
+    let tmux = Tmux::start(100, 30, &cmd);
+    let s = tmux.wait_for("the script's end", 120, |s| s.contains("over to you"));
+    assert!(
+        s.contains("┌ 3 Certificates"),
+        "the script's key acted:\n{s}"
+    );
+    tmux.keys(&["2"]);
+    let s = tmux.wait_for("the person's key", 10, |s| s.contains("┌ 2 Databases"));
+    assert!(!s.contains("over to you"), "the caption went:\n{s}");
+    assert!(
+        s.contains("keys"),
+        "--show-keys draws the box in live use:\n{s}"
+    );
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("exit", 10, |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+}
+
 #[test]
 fn y_puts_a_runbook_command_on_the_tmux_clipboard_by_osc52() {
     if !tmux_available() {

@@ -8,12 +8,21 @@ use crate::tui;
 
 /// Open the console on the installation the global options describe.
 pub fn run(g: &GlobalArgs) -> anyhow::Result<i32> {
-    let theme = match preflight(g) {
+    let show = match super::training::prepare(g, None, "drconsole") {
+        Ok(show) => show,
+        Err(code) => return Ok(code),
+    };
+    let theme = if show.headless.is_some() {
+        super::training::headless_theme(g)
+    } else {
+        preflight(g)
+    };
+    let theme = match theme {
         Ok(theme) => theme,
         Err(code) => return Ok(code),
     };
     let ctx = super::context(g)?;
-    open(ctx, g, theme)
+    open(ctx, g, theme, show)
 }
 
 /// What must hold before anything is built or scanned: a loadable theme and a terminal.
@@ -48,8 +57,17 @@ pub fn preflight(g: &GlobalArgs) -> Result<tui::Theme, i32> {
     Ok(theme)
 }
 
-/// Open the console on `ctx`, styled and restricted by the global options.
-pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i32> {
+/// Open the console on `ctx`, styled and restricted by the global options, with what `show`
+/// adds for demos and recordings.
+pub fn open(
+    ctx: Context,
+    g: &GlobalArgs,
+    theme: tui::Theme,
+    show: tui::Show,
+) -> anyhow::Result<i32> {
+    if let Some(map) = g.settings.keymap {
+        tui::remap::install(map);
+    }
     let opts = tui::Options {
         profile: ctx.profile.name.clone(),
         root: ctx.root.clone(),
@@ -61,5 +79,5 @@ pub fn open(ctx: Context, g: &GlobalArgs, theme: tui::Theme) -> anyhow::Result<i
         theme,
         journal: crate::report::journal_line::journal_state(&ctx),
     };
-    tui::run(ctx, opts)
+    tui::run(ctx, opts, show)
 }

@@ -24,9 +24,7 @@ pub fn run(g: &GlobalArgs, args: &JournalArgs) -> anyhow::Result<i32> {
         }
         Some(JournalAction::Prune { keep, yes }) => {
             if g.read_only {
-                eprintln!(
-                    "drconsole: refused: --read-only refuses every action that changes files"
-                );
+                eprintln!("drconsole: refused: {}", super::read_only_reason(g));
                 return Ok(EXIT_REFUSED);
             }
             let preview = journal::prune_preview(&j.transactions()?, *keep);

@@ -3,16 +3,20 @@
 
 mod backups;
 mod check;
+pub mod config;
 pub mod console;
 mod demo;
 mod diff;
+pub mod dp;
 mod inspect;
 mod journal;
+pub mod log;
 mod man;
 mod output;
 mod profiles;
 mod restore;
 mod runbook;
+pub mod training;
 mod undo;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -26,7 +30,25 @@ pub const EXIT_USAGE: i32 = 64;
 pub const EXIT_UNKNOWN: i32 = 3;
 
 /// Run the parsed command line and return the exit code.
-pub fn run(cli: Cli) -> i32 {
+pub fn run(mut cli: Cli) -> i32 {
+    if !matches!(cli.command, Some(Command::Completions(_) | Command::Man))
+        && let Err(e) = config::apply(&mut cli)
+    {
+        eprintln!("drconsole: {}", crate::escape::escape(&e.to_string()));
+        return EXIT_USAGE;
+    }
+    if let Err(e) = log::init(&cli.global) {
+        eprintln!("drconsole: {}", crate::escape::escape(&e.to_string()));
+        return match e {
+            log::LogError::Level(_) => EXIT_USAGE,
+            log::LogError::Open { .. } => EXIT_UNKNOWN,
+        };
+    }
+    let command = cli
+        .command
+        .as_ref()
+        .map_or_else(|| "console".to_string(), command_name);
+    let _span = tracing::info_span!("command", name = %command).entered();
     let result = match &cli.command {
         Some(Command::Check(args)) => check::run(&cli.global, args),
         Some(Command::Backups(args)) => backups::run(&cli.global, args),
@@ -35,6 +57,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Profiles(args)) => profiles::run(args),
         Some(Command::Restore(args)) => restore::run(&cli.global, args),
         Some(Command::Undo(args)) => undo::run(&cli.global, args),
+        Some(Command::Dp(args)) => dp::run(&cli.global, args),
         Some(Command::Journal(args)) => journal::run(&cli.global, args),
         Some(Command::Inspect(args)) => inspect::run(&cli.global, args),
         Some(Command::Runbook(args)) => runbook::run(&cli.global, args),
@@ -42,9 +65,13 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Man) => man::page(),
         None => console::run(&cli.global),
     };
+    if let Ok(code) = &result {
+        tracing::info!(exit_code = *code, "finished");
+    }
     match result {
         Ok(code) => code,
         Err(err) => {
+            tracing::error!(error = %crate::escape::escape(&format!("{err:#}")), "failed");
             eprintln!("drconsole: {}", crate::escape::escape(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() {
                 EXIT_USAGE
@@ -53,6 +80,27 @@ pub fn run(cli: Cli) -> i32 {
             }
         }
     }
+}
+
+/// Why this run may not change files (for the refusal of a mutating command).
+pub fn read_only_reason(g: &GlobalArgs) -> String {
+    match &g.settings.read_only_from {
+        Some(file) => format!(
+            "the configuration {} sets read_only = true: add --write to change files",
+            file.display()
+        ),
+        None => "--read-only refuses every action that changes files".to_string(),
+    }
+}
+
+/// The command's name, for the log (`Check(..)` is `check`): no list to keep up to date.
+fn command_name(command: &Command) -> String {
+    let debug = format!("{command:?}");
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// A command line that cannot mean anything (exit 64), found after parsing.
@@ -66,16 +114,27 @@ pub fn profile(g: &GlobalArgs) -> anyhow::Result<crate::profile::Profile> {
         .profile
         .as_deref()
         .unwrap_or(crate::profile::DEFAULT_PROFILE);
-    Ok(crate::profile::load(name)?)
+    let mut profile = crate::profile::load(name)?;
+    if let Some(hours) = g.settings.rpo_hours {
+        profile.rpo_hours = hours;
+    }
+    if let Some(days) = g.settings.expiry_days {
+        profile.expiry_days = days;
+    }
+    Ok(profile)
 }
 
 /// Build the core's `Context` from the global options.
 pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
     let profile = profile(g)?;
-    let root = g.root.canonicalize().with_context(|| {
+    let given_root = g
+        .root
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("/"));
+    let root = given_root.canonicalize().with_context(|| {
         format!(
             "root {} cannot be opened: give the folder the server's files are under with --root DIR",
-            g.root.display()
+            given_root.display()
         )
     })?;
     if !root.is_dir() {
@@ -115,6 +174,18 @@ pub fn context(g: &GlobalArgs) -> anyhow::Result<Context> {
         })?;
     }
     ctx.hostname = g.hostname.clone();
+    for (name, dir) in &g.repos {
+        if ctx.repos.iter().any(|(n, _)| n == name) {
+            return Err(UsageError(format!("--repo {name} is given twice")).into());
+        }
+        // Not canonicalised: a folder that is missing is a dead share, reported by the scan.
+        let abs = if dir.is_absolute() {
+            dir.clone()
+        } else {
+            ctx.root.join(dir)
+        };
+        ctx.repos.push((name.clone(), abs));
+    }
     if let Some(file) = &g.pfx_password_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read the PKCS#12 password file {}", file.display()))?;

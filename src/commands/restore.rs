@@ -21,7 +21,7 @@ pub fn run(g: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<i32> {
     let ctx = super::context(g)?;
     let out = Output { json: args.json };
     if g.read_only {
-        return Ok(out.refused(None, "--read-only refuses every action that changes files"));
+        return Ok(out.refused(None, &super::read_only_reason(g)));
     }
     // A typo is a usage error, told before the (possibly long) scan.
     if let Err(e) = crate::component::resolve(&ctx.profile, &args.components) {
@@ -75,8 +75,30 @@ pub(super) fn run_plan(
     what: &str,
     inv: Option<&Inventory>,
 ) -> anyhow::Result<i32> {
+    let show = |plan: &Plan| println!("{plan}");
+    let progress = super::stderr_progress(out.json);
+    run_plan_shown(
+        ctx, plan, lock, dry_run, yes, out, what, inv, &show, &progress,
+    )
+}
+
+/// [`run_plan`], with the plan shown by `show` (text mode) and execution progress sent to
+/// `progress`. Shared with `dp`, whose sync plans are shown per target.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_plan_shown(
+    ctx: &Context,
+    plan: Plan,
+    lock: Option<JournalLock>,
+    dry_run: bool,
+    yes: bool,
+    out: &Output,
+    what: &str,
+    inv: Option<&Inventory>,
+    show: &dyn Fn(&Plan),
+    progress: &dyn crate::inventory::ProgressSink,
+) -> anyhow::Result<i32> {
     if !out.json {
-        println!("{plan}");
+        show(&plan);
     }
     if dry_run {
         out.finish(&plan, "dry_run", None, None);
@@ -102,8 +124,7 @@ pub(super) fn run_plan(
             ));
         }
     }
-    let progress = super::stderr_progress(out.json);
-    match journal::execute(ctx, &lock, &plan, &progress) {
+    match journal::execute(ctx, &lock, &plan, progress) {
         Ok(done) => {
             if !out.json {
                 println!(

@@ -11,7 +11,7 @@ pub fn run(g: &GlobalArgs, args: &UndoArgs) -> anyhow::Result<i32> {
     let ctx = super::context(g)?;
     let out = Output { json: args.json };
     if g.read_only {
-        return Ok(out.refused(None, "--read-only refuses every action that changes files"));
+        return Ok(out.refused(None, &super::read_only_reason(g)));
     }
     let journal = Journal::of(&ctx);
     let target = match &args.txid {

@@ -9,10 +9,12 @@ mod certificates;
 mod corruption;
 mod databases;
 mod distribution;
+pub mod epo;
 mod fleet;
 mod folders;
 mod scenario;
 mod settings;
+pub mod tours;
 mod tree;
 
 pub use scenario::{Scenario, UnknownScenario};
@@ -164,6 +166,14 @@ pub enum DemoError {
     /// A database is too small to damage in the middle.
     #[error("database {path} has too few pages to damage")]
     TooSmall { path: PathBuf },
+    /// The scenario has no story for this profile.
+    #[error(
+        "scenario '{scenario}' is not available for profile {profile}: use healthy or dp-failover"
+    )]
+    Unsupported {
+        scenario: &'static str,
+        profile: String,
+    },
     /// A planted fault could not be planted.
     #[error("cannot plant the fault in {path}: {what}")]
     Plant { path: PathBuf, what: String },
@@ -201,6 +211,13 @@ pub fn generate(
     let seed = opts.seed;
     let scenario = opts.scenario;
     let mut tree = tree::Tree::new(root.clone(), now - Duration::hours(1));
+    if let Some(layout) = &profile.repositories {
+        let expected = epo::generate(&mut tree, profile, layout, opts, now)?;
+        let inst = epo::installation(root.clone(), profile, opts, now, expected);
+        write_manifest(&mut tree, &inst, Vec::new(), now)?;
+        tree.finish()?;
+        return Ok(inst);
+    }
     let fleet = fleet::Fleet::generate(seed, now);
     let pki = certificates::Pki::generate(seed, now, DEMO_HOSTNAME)?;
     let mut expected = Vec::new();
@@ -385,20 +402,31 @@ pub fn generate(
         seed,
         expected,
     };
+    write_manifest(&mut tree, &inst, vec![flat_root], now)?;
+    tree.finish()?;
+    Ok(inst)
+}
+
+/// Write the manifest, with paths relative to the root (`backup_roots` already relative).
+fn write_manifest(
+    tree: &mut tree::Tree,
+    inst: &DemoInstallation,
+    backup_roots: Vec<PathBuf>,
+    now: DateTime<Utc>,
+) -> Result<(), DemoError> {
     let on_disk = DemoInstallation {
         root: PathBuf::from("."),
-        backup_roots: vec![flat_root],
+        backup_roots,
         ..inst.clone()
     };
-    let manifest_path = root.join(MANIFEST_FILE);
+    let manifest_path = tree.abs(Path::new(MANIFEST_FILE));
     let mut json = serde_json::to_vec_pretty(&on_disk).map_err(|source| DemoError::Json {
         path: manifest_path.clone(),
         source,
     })?;
     json.push(b'\n');
     tree.write(Path::new(MANIFEST_FILE), &json, now)?;
-    tree.finish()?;
-    Ok(inst)
+    Ok(())
 }
 
 fn new_server_expectations(profile: &Profile, expected: &mut Vec<String>) {

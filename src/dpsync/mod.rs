@@ -368,6 +368,29 @@ fn plan_target(
         replaces,
     };
 
+    // A new point's folder (and any missing folder above it) is created first.
+    if matches!(target.dir.stat(), Ok(None)) {
+        let mut missing = Vec::new();
+        let mut cur = Some(base.as_path());
+        while let Some(dir) = cur.filter(|d| !d.as_os_str().is_empty()) {
+            match Confined::new(&target.dir.base, dir).and_then(|c| c.stat()) {
+                Ok(None) => missing.push(dir.to_path_buf()),
+                _ => break,
+            }
+            cur = dir.parent();
+        }
+        for dir in missing.into_iter().rev() {
+            tp.create_dirs += 1;
+            plan.steps.push(Step {
+                component: target.component.clone(),
+                target: dir,
+                kind: StepKind::CreateDir,
+                bytes: 0,
+                replaces: None,
+            });
+        }
+    }
+
     for w in req.first.iter().filter(|w| w.target == ti) {
         plan.steps.push(write_step(req, target, w, &step, tp)?);
     }
@@ -706,6 +729,8 @@ impl Preview {
         })
     }
 }
+
+pub mod points;
 
 #[cfg(all(test, unix))]
 mod tests;

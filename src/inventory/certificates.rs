@@ -26,7 +26,8 @@ use parse::Problem;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-/// Certificates expiring within this many days get `CERT_EXPIRING`.
+/// Certificates expiring within this many days get `CERT_EXPIRING` unless the configuration
+/// sets `expiry_days` (see `Profile::expiry_days`).
 pub const EXPIRING_DAYS: i64 = 30;
 
 /// A certificate with what judging needs beside the public model.

@@ -37,6 +37,18 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
     }
     let mut points = match read_definitions(&db_path, source) {
         Ok(p) => p,
+        Err(DefinitionsError::Table(why)) => {
+            // The database opens, but its definitions table is missing or unreadable.
+            inv.findings.push(
+                Finding::new(
+                    Code::DpDefinitionsUnreadable,
+                    ALL_POINTS,
+                    format!("distribution points cannot be read: {why}"),
+                )
+                .at(&db_path),
+            );
+            return;
+        }
         Err(why) => {
             // The database's own findings (missing, corrupt) already say what is wrong.
             inv.notes
@@ -105,6 +117,8 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
             }
         }
     }
+
+    findings.extend(duplicates(&points));
 
     progress.report(Progress {
         job: "distribution points".into(),
@@ -199,6 +213,55 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
     inv.findings.extend(findings);
 }
 
+/// `DP_DUPLICATE` for every name or payload folder that more than one definition holds (paths
+/// compared as resolved beneath the root; refused paths are reported as `DP_PATH_UNSAFE`).
+pub fn duplicates(points: &[DistributionPoint]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut by_name: std::collections::BTreeMap<&str, Vec<&DistributionPoint>> =
+        std::collections::BTreeMap::new();
+    let mut by_path: std::collections::BTreeMap<&Path, Vec<&DistributionPoint>> =
+        std::collections::BTreeMap::new();
+    for p in points {
+        by_name.entry(p.name.as_str()).or_default().push(p);
+        if p.path.is_absolute() {
+            by_path.entry(p.path.as_path()).or_default().push(p);
+        }
+    }
+    let ids = |v: &[&DistributionPoint]| {
+        v.iter()
+            .map(|p| format!("id {} ({})", p.id, p.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (name, v) in by_name.iter().filter(|(_, v)| v.len() > 1) {
+        out.push(Finding::new(
+            Code::DpDuplicate,
+            format!("dp:{name}"),
+            format!(
+                "{} definitions are named '{name}' ({}): drconsole cannot tell them apart",
+                v.len(),
+                ids(v)
+            ),
+        ));
+    }
+    for (path, v) in by_path.iter().filter(|(_, v)| v.len() > 1) {
+        out.push(
+            Finding::new(
+                Code::DpDuplicate,
+                format!("dp:{}", v[0].name),
+                format!(
+                    "{} definitions share the payload folder {} ({}): a mirror that is its own master protects nothing",
+                    v.len(),
+                    path.display(),
+                    ids(v)
+                ),
+            )
+            .at(path),
+        );
+    }
+    out
+}
+
 fn names(points: &[DistributionPoint], keep: impl Fn(&DistributionPoint) -> bool) -> String {
     points
         .iter()
@@ -225,17 +288,32 @@ pub fn unsafe_path(name: &str, e: &FsError) -> Finding {
     .at(path)
 }
 
+/// Why the definitions could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DefinitionsError {
+    /// The database is missing or cannot be opened (its own findings say why).
+    #[error("{0}")]
+    Database(String),
+    /// The database opens, but the table or its columns cannot be read.
+    #[error("{0}")]
+    Table(String),
+}
+
 /// Read the definitions table, read-only; why not, as a sentence.
 pub fn read_definitions(
     db: &Path,
     source: &DistributionPointSource,
-) -> Result<Vec<DistributionPoint>, String> {
+) -> Result<Vec<DistributionPoint>, DefinitionsError> {
     if !db.is_file() {
-        return Err(format!("{} does not exist", db.display()));
+        return Err(DefinitionsError::Database(format!(
+            "{} does not exist",
+            db.display()
+        )));
     }
     // Opened like an integrity check: WAL content included, no -shm created beside it.
-    let conn = super::sqlite::open(db, super::sqlite::Mutability::Live)
-        .map_err(|e| format!("{} cannot be opened: {e}", db.display()))?;
+    let conn = super::sqlite::open(db, super::sqlite::Mutability::Live).map_err(|e| {
+        DefinitionsError::Database(format!("{} cannot be opened: {e}", db.display()))
+    })?;
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let sql = format!(
         "SELECT {}, {}, {}, {}, {} FROM {} ORDER BY {}",
@@ -248,11 +326,19 @@ pub fn read_definitions(
         q(&source.id_column),
     );
     let unreadable = |e: rusqlite::Error| {
-        format!(
+        let why = format!(
             "table {} in {} cannot be read: {e}",
             source.table,
             db.display()
-        )
+        );
+        // A damaged file is the database's finding; a missing table or column is ours.
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            | Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                DefinitionsError::Database(why)
+            }
+            _ => DefinitionsError::Table(why),
+        }
     };
     let mut stmt = conn.prepare(&sql).map_err(unreadable)?;
     let rows = stmt

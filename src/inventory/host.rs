@@ -19,7 +19,12 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
             .clone()
             .or_else(|| System::host_name().ok())
             .unwrap_or_default(),
-        running: running_processes(&ctx.profile.processes),
+        // A demo tree has no server of its own: this machine's processes are not its.
+        running: if ctx.demo {
+            Vec::new()
+        } else {
+            running_processes(&ctx.profile.processes)
+        },
         ..HostState::default()
     };
     let mut findings = Vec::new();
@@ -38,7 +43,8 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
     if let Some(set) = inv.recommended_set() {
         host.needed_bytes = Some(set.bytes);
         let volume = live_volume(ctx);
-        host.free_bytes = free_space(&volume);
+        // A demo shows no fact of the machine it runs on (recordings must not differ).
+        host.free_bytes = if ctx.demo { None } else { free_space(&volume) };
         if let Some(free) = host.free_bytes
             && free < set.bytes
         {

@@ -15,6 +15,7 @@ mod model;
 pub mod openfiles;
 pub mod plistfile;
 pub mod progress;
+pub mod repositories;
 pub mod safepath;
 mod schedule;
 pub mod settings;
@@ -39,6 +40,9 @@ pub struct ScanOptions {
 
 /// Scan the installation described by `ctx`. Problems become findings; this never fails.
 pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> Inventory {
+    let _scan =
+        tracing::info_span!("scan", root = %crate::escape::path(&ctx.root), depth = ?opts.depth)
+            .entered();
     let mut findings: Vec<Finding> = Vec::new();
     let mut inv = Inventory {
         profile: ctx.profile.name.clone(),
@@ -48,16 +52,25 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
         layout: ctx.profile.layout.clone(),
         ..Inventory::default()
     };
+    let discover = tracing::info_span!("phase", name = "discover").entered();
     inv.databases = databases::discover(ctx, &mut findings);
     inv.backup_sets = backups::discover(ctx, &mut findings);
+    drop(discover);
 
     let cache = CheckCache::load(&ctx.cache_dir(), !ctx.no_cache);
-    schedule::check_databases(&mut inv, opts.depth, &cache, progress);
+    tracing::info_span!("phase", name = "database checks")
+        .in_scope(|| schedule::check_databases(&mut inv, opts.depth, &cache, progress));
     // The cache is an optimisation: a read-only state folder only costs the next run time.
     let _ = cache.save();
 
     databases::judge(&inv.databases, &mut findings);
-    backups::judge(&mut inv, ctx.profile.rpo_hours, &mut findings);
+    if ctx.profile.databases.is_empty() && inv.backup_sets.is_empty() {
+        // Nothing drconsole verifies is backed up (an ePO server's database is SQL Server's).
+        inv.notes
+            .push("the profile names no databases: backup sets are not judged".into());
+    } else {
+        backups::judge(&mut inv, ctx.profile.rpo_hours, &mut findings);
+    }
 
     // The other components compare with the recommended set, so they come after the verdicts.
     inv.findings.append(&mut findings);
@@ -66,6 +79,13 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
 
     findings::sort_worst_first(&mut findings);
     findings.dedup();
+    tracing::info!(
+        findings = findings.len(),
+        worst = %findings::worst(&findings),
+        databases = inv.databases.len(),
+        backup_sets = inv.backup_sets.len(),
+        "scan finished"
+    );
     inv.findings = findings;
     inv
 }
@@ -78,9 +98,11 @@ pub fn scan_components(
     inv: &mut Inventory,
     progress: &dyn ProgressSink,
 ) {
-    certificates::scan(ctx, opts, inv, progress);
-    settings::scan(ctx, opts, inv, progress);
-    folders::scan(ctx, opts, inv, progress);
-    distribution::scan(ctx, opts, inv, progress);
-    host::scan(ctx, opts, inv, progress);
+    let phase = |name: &'static str| tracing::info_span!("phase", name);
+    phase("certificates").in_scope(|| certificates::scan(ctx, opts, inv, progress));
+    phase("settings").in_scope(|| settings::scan(ctx, opts, inv, progress));
+    phase("folders").in_scope(|| folders::scan(ctx, opts, inv, progress));
+    phase("distribution points").in_scope(|| distribution::scan(ctx, opts, inv, progress));
+    phase("repositories").in_scope(|| repositories::scan(ctx, opts, inv, progress));
+    phase("host").in_scope(|| host::scan(ctx, opts, inv, progress));
 }

@@ -509,6 +509,58 @@ pub struct DistributionPoint {
     pub changed: u64,
     /// Up to a few example paths of missing/extra/changed files.
     pub samples: Vec<String>,
+    /// For repositories verified from their own files (ePO): what they say and what was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<RepositoryState>,
+}
+
+/// A repository's own view of itself (SiteStat.xml, catalog.z) and its verification against
+/// its replica.logs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RepositoryState {
+    /// `master` or `distributed`.
+    pub role: String,
+    /// Where the repository came from: `profile`, `--repo` or `site-list`.
+    pub origin: String,
+    /// `Enabled` or `Disabled` from SiteStat.xml; `None` when it could not be read.
+    pub status: Option<String>,
+    /// The 14-digit catalog version from SiteStat.xml.
+    pub catalog_version: Option<String>,
+    /// Hours between the catalog version and now.
+    pub catalog_age_hours: Option<f64>,
+    /// `ok`, `missing` or `damaged`: catalog.z's frame.
+    pub catalog: String,
+    /// Counts of the replica.log verification.
+    pub verification: RepositoryVerification,
+    /// Whether the repository verifies completely (usable as a sync source).
+    pub verified: bool,
+    /// Whether this is the source stale repositories should be brought up to.
+    pub recommended_source: bool,
+}
+
+/// What verifying every folder against its replica.log found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepositoryVerification {
+    /// Folders visited.
+    pub folders: u64,
+    /// Files the replica.logs list.
+    pub files_listed: u64,
+    /// Listed files present with the listed size and hashes.
+    pub files_verified: u64,
+    /// Listed entries that are absent.
+    pub missing: u64,
+    /// Listed files of another size.
+    pub truncated: u64,
+    /// Listed files of the right size whose hash differs.
+    pub changed: u64,
+    /// Listed files that could not be read (cannot verify).
+    pub unreadable: u64,
+    /// Files present but not listed (ignored by replication; counted only).
+    pub unlisted: u64,
+    /// Bytes hashed.
+    pub bytes_hashed: u64,
+    /// Problems in replica.log or SiteStat.xml files, and unsafe names.
+    pub metadata_problems: u64,
 }
 
 /// The machine drconsole runs on.

@@ -30,6 +30,9 @@ pub enum PlistFormat {
     Binary,
     /// Old-style ASCII (OpenStep/NeXTSTEP): `{ key = value; }`.
     OpenStep,
+    /// Not a plist: Java-style `key=value` lines (`*.properties`, e.g. ePO's db.properties),
+    /// read as a dictionary of strings so settings compare the same way.
+    Properties,
 }
 
 impl PlistFormat {
@@ -39,6 +42,7 @@ impl PlistFormat {
             PlistFormat::Xml => "xml",
             PlistFormat::Binary => "binary",
             PlistFormat::OpenStep => "openstep",
+            PlistFormat::Properties => "properties",
         }
     }
 
@@ -47,6 +51,7 @@ impl PlistFormat {
             PlistFormat::Xml => "XML",
             PlistFormat::Binary => "binary",
             PlistFormat::OpenStep => "ASCII (OpenStep)",
+            PlistFormat::Properties => "key=value",
         }
     }
 }
@@ -127,7 +132,47 @@ pub fn read(file: &crate::fs::Confined) -> Result<Plist, PlistError> {
         LimitedError::TooLarge(n) => PlistError::TooLarge(n),
         LimitedError::Fs(e) => PlistError::Io(e.to_string()),
     })?;
+    let is_properties = file
+        .rel
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("properties"));
+    if is_properties {
+        return parse_properties(&data);
+    }
     parse(&data)
+}
+
+/// A `key=value` file as a dictionary of strings; binary data or a file without one pair is
+/// malformed (line numbers of oddities are in the message).
+pub fn parse_properties(data: &[u8]) -> Result<Plist, PlistError> {
+    if data.is_empty() {
+        return Err(PlistError::Empty);
+    }
+    let malformed = |reason: String| PlistError::Malformed {
+        format: PlistFormat::Properties.title(),
+        reason,
+    };
+    if !crate::epo::properties::looks_like(data) {
+        return Err(malformed(
+            "binary data or text without a key=value line".into(),
+        ));
+    }
+    let props = crate::epo::properties::parse(data);
+    if props.entries.is_empty() {
+        return Err(malformed(match props.problems.first() {
+            Some(p) => p.to_string(),
+            None => "no key=value line".into(),
+        }));
+    }
+    let dict: Dictionary = props
+        .entries
+        .into_iter()
+        .map(|e| (e.key, Value::String(e.value)))
+        .collect();
+    Ok(Plist {
+        format: PlistFormat::Properties,
+        value: Value::Dictionary(dict),
+    })
 }
 
 /// Parse a property list of any of the three formats.

@@ -273,8 +273,12 @@ fn check_one(
         return sqlite::Finished::Yes;
     }
     report(file.path.display().to_string(), false);
+    let _check =
+        tracing::info_span!("check", path = %crate::escape::path(&file.path), level = ?level)
+            .entered();
     let key = FileKey::of(&file.path);
     let finished = sqlite::check_interruptible(file, level, mutability, register);
+    tracing::debug!(state = ?file.state, finished = ?finished, "checked");
     if finished == sqlite::Finished::Yes {
         cache.store(file, key);
     }

@@ -79,9 +79,10 @@ pub enum ExecError {
 /// durable before the first change. Returns the id, the folder and the open log.
 pub(super) fn begin(
     lock: &JournalLock,
-    at: chrono::DateTime<chrono::Utc>,
+    ctx: &Context,
     plan: &Plan,
 ) -> Result<(String, PathBuf, Log), JournalError> {
+    let at = ctx.clock.now();
     let journal = lock.journal();
     let txid = journal.next_txid(at)?;
     let dir = journal.dir().join(&txid);
@@ -92,7 +93,11 @@ pub(super) fn begin(
         txid: txid.clone(),
         at,
         plan: plan.clone(),
-        origin: super::record::Origin::here(),
+        origin: if ctx.demo {
+            super::record::Origin::demo(at)
+        } else {
+            super::record::Origin::here()
+        },
     })?;
     fsops::fsync_dir(&dir).map_err(|e| JournalError::io(e, "fsync", &dir))?;
     Ok((txid, dir, log))
@@ -135,7 +140,7 @@ pub fn execute(
     // then is checked again now, before anything is written.
     crate::plan::preconditions::recheck_at_write(ctx, plan).map_err(ExecError::NotReady)?;
     let journal = lock.journal();
-    let (txid, dir, mut log) = begin(lock, ctx.clock.now(), plan)?;
+    let (txid, dir, mut log) = begin(lock, ctx, plan)?;
 
     let mut run = Run {
         profile: &ctx.profile,
@@ -150,8 +155,11 @@ pub fn execute(
         stashes: std::collections::BTreeMap::new(),
     };
     let job = plan.action.name();
+    let _tx = tracing::info_span!("transaction", txid = %txid, action = job).entered();
     let total_bytes = plan.bytes_written();
     for (i, step) in plan.steps.iter().enumerate() {
+        let _step = tracing::info_span!("step", n = i, target = %crate::escape::path(&step.target))
+            .entered();
         progress.report(Progress {
             job: job.into(),
             label: step.target.display().to_string(),
@@ -170,6 +178,7 @@ pub fn execute(
         }
     }
     for db in &plan.verify {
+        let _verify = tracing::info_span!("verify", target = %crate::escape::path(db)).entered();
         let path = plan.abs(db);
         progress.report(Progress {
             job: "integrity".into(),
@@ -213,6 +222,7 @@ pub fn execute(
     }) {
         return Err(abort(&dir, &mut log, ctx, &txid, e.to_string(), None));
     }
+    tracing::info!(written, stashed, "committed");
     progress.report(Progress {
         job: job.into(),
         label: txid.clone(),
@@ -240,6 +250,7 @@ fn abort(
     cause: String,
     verify: Option<(PathBuf, Vec<String>)>,
 ) -> ExecError {
+    tracing::warn!(txid, cause = %crate::escape::escape(&cause), "rolling back");
     // From here a crash finishes the rollback, even when every step is done.
     let _ = log.append(&Record::Aborting {
         at: ctx.clock.now(),

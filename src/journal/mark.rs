@@ -40,7 +40,7 @@ pub fn record_mark_locked(
         ctx.root.clone(),
     );
     plan.components = vec![format!("runbook:{step}")];
-    let (txid, _dir, mut log) = super::execute::begin(lock, ctx.clock.now(), &plan)?;
+    let (txid, _dir, mut log) = super::execute::begin(lock, ctx, &plan)?;
     log.append(&Record::Commit {
         at: ctx.clock.now(),
         hashes: Vec::new(),

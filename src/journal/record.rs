@@ -122,6 +122,16 @@ impl Origin {
         }
     }
 
+    /// A demo's transaction: the demo's clock and a fixed user and host, so the journal view
+    /// of a recording is the same on every take.
+    pub fn demo(at: DateTime<Utc>) -> Origin {
+        Origin {
+            wall_clock: Some(at),
+            user: Some("trainer".into()),
+            host: Some("demo".into()),
+        }
+    }
+
     /// Nothing is known (a journal written before these fields existed).
     pub fn is_unknown(&self) -> bool {
         self.wall_clock.is_none() && self.user.is_none() && self.host.is_none()

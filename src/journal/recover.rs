@@ -107,6 +107,8 @@ pub fn recover(ctx: &Context) -> Result<RecoveryReport, JournalError> {
             ..RecoveryReport::default()
         });
     }
+    let _recovery =
+        tracing::info_span!("recovery", journal = %crate::escape::path(journal.dir())).entered();
     let lock = match journal.lock(Duration::ZERO) {
         Ok(lock) => lock,
         Err(JournalError::Busy { .. }) => {

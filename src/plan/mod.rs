@@ -2,6 +2,7 @@
 //! A plan is plain data (`Serialize`): built without writing anything, shown before anything
 //! is touched, and executed only by the journal. A plan never executes itself.
 
+pub mod definitions;
 pub mod hash;
 pub mod integrity;
 pub mod keyfile;
@@ -11,6 +12,7 @@ pub mod probe;
 pub mod restore;
 mod text;
 pub use text::bytes as format_bytes;
+pub use text::write_preconditions;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Component as PathPart, Path, PathBuf};
@@ -65,7 +67,7 @@ impl Action {
             Action::Restore { .. } => "restore",
             Action::Undo { .. } => "undo",
             Action::Sync { .. } => "sync",
-            Action::Definitions { .. } => "definitions",
+            Action::Definitions { .. } => "dp-edit",
             Action::Mark { .. } => "mark",
         }
     }
@@ -280,6 +282,12 @@ pub enum Check {
     StashPresent {
         /// Absolute stash path.
         path: PathBuf,
+    },
+    /// A fact established when the plan was built (a payload's completeness, the last
+    /// master); its status is kept as decided, `Overridden` when `--force` was given.
+    Decided {
+        /// Whether `--force` overrode it.
+        force: bool,
     },
     /// A file an undo replaces is unchanged since the commit.
     UnchangedSinceCommit {

@@ -119,6 +119,8 @@ fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Dep
                 Err(e) => Err(e),
             },
             Check::JournalLock => lock.clone(),
+            // Decided when the plan was built; kept as it is.
+            Check::Decided { .. } => continue,
             Check::TargetsInsideRoot => {
                 targets.iter().try_for_each(|t| check_inside_root(&root, t))
             }
@@ -195,6 +197,10 @@ fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Dep
 }
 
 fn server_stopped(ctx: &Context) -> Result<(), String> {
+    // A demo tree's server is never running; a same-named process here is not its.
+    if ctx.demo {
+        return Ok(());
+    }
     // Asked now, not taken from the scan: the server may have been started since.
     let running = crate::inventory::host::running_processes(&ctx.profile.processes);
     if running.is_empty() {

@@ -6,6 +6,27 @@ use std::fmt;
 
 pub use crate::units::bytes;
 
+/// The "Preconditions:" block of a plan (nothing when it has none).
+pub fn write_preconditions(f: &mut dyn fmt::Write, plan: &Plan) -> fmt::Result {
+    if plan.preconditions.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\nPreconditions:")?;
+    for p in &plan.preconditions {
+        let mark = match p.status {
+            Status::Pending => "[ .. ]",
+            Status::Pass => "[ ok ]",
+            Status::Overridden => "[FORCE]",
+            Status::Fail => "[FAIL]",
+        };
+        writeln!(f, "  {mark} {}", escape(&p.description))?;
+        if !p.detail.is_empty() {
+            writeln!(f, "         {}", escape(&p.detail))?;
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.action {
@@ -27,21 +48,7 @@ impl fmt::Display for Plan {
             }
         }
         writeln!(f, "Root: {}", path(&self.root))?;
-        if !self.preconditions.is_empty() {
-            writeln!(f, "\nPreconditions:")?;
-            for p in &self.preconditions {
-                let mark = match p.status {
-                    Status::Pending => "[ .. ]",
-                    Status::Pass => "[ ok ]",
-                    Status::Overridden => "[FORCE]",
-                    Status::Fail => "[FAIL]",
-                };
-                writeln!(f, "  {mark} {}", escape(&p.description))?;
-                if !p.detail.is_empty() {
-                    writeln!(f, "         {}", escape(&p.detail))?;
-                }
-            }
-        }
+        write_preconditions(f, self)?;
         writeln!(f, "\nSteps:")?;
         for (i, s) in self.steps.iter().enumerate() {
             write!(

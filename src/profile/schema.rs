@@ -17,6 +17,9 @@ pub struct Profile {
     pub description: String,
     /// Recovery-point objective: the newest restorable set must be younger than this.
     pub rpo_hours: u32,
+    /// Certificates expiring within this many days are `CERT_EXPIRING` (30; the configuration's
+    /// `expiry_days` overrides it).
+    pub expiry_days: u32,
     /// What the operator should do to stop the server.
     pub stop_hint: String,
     /// Process names that mean "the server is running".
@@ -33,6 +36,8 @@ pub struct Profile {
     pub backups: BackupLayout,
     /// Where distribution-point definitions are kept, if anywhere.
     pub distribution_points: Option<DistributionPointSource>,
+    /// ePO-style repositories, each verifiable from its own files, if the product has them.
+    pub repositories: Option<RepositoryLayout>,
     /// Password for PKCS#12 files, if the profile carries one.
     pub pfx_password: Option<String>,
     /// Modes a restore gives new files and folders, and which folders are key stores.
@@ -183,6 +188,38 @@ pub struct DistributionPointSource {
     /// Column that is non-zero for the master.
     #[serde(default = "default_master_column")]
     pub master_column: String,
+    /// Values for further columns of a definition `dp add` writes (column = text value).
+    #[serde(default)]
+    pub add_defaults: std::collections::BTreeMap<String, String>,
+}
+
+/// Repositories verifiable from their own files (McAfee ePO): the master on the server, the
+/// signing keys that must travel with it, and where distributed repositories are mounted.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepositoryLayout {
+    /// Root-relative master repository (`<InstallDir>/DB/Software`).
+    pub master: PathBuf,
+    /// Root-relative keystore folder holding the signing keys, if the product has one.
+    pub keystore: Option<PathBuf>,
+    /// File-name patterns (`*` wildcard) of the must-travel keys in the keystore; a file counts
+    /// for the most specific pattern it matches, and each pattern needs one file.
+    pub keys: Vec<String>,
+    /// Root-relative `SiteList.xml` naming distributed repositories, if any.
+    pub site_list: Option<PathBuf>,
+    /// Root-relative folder where a site-list repository named `{name}` is mounted.
+    pub mount: Option<String>,
+}
+
+impl RepositoryLayout {
+    /// The root-relative mount folder of the site-list repository `name`; `None` without a
+    /// template or when the name could leave the folder.
+    pub fn mount_of(&self, name: &str) -> Option<PathBuf> {
+        let template = self.mount.as_deref()?;
+        if !crate::epo::replica::is_plain_name(name) {
+            return None;
+        }
+        relative_path(&template.replace("{name}", name)).ok()
+    }
 }
 
 fn default_id_column() -> String {
@@ -298,6 +335,8 @@ pub(super) struct RawProfile {
     #[serde(default)]
     distribution_points: Option<DistributionPointSource>,
     #[serde(default)]
+    repositories: Option<RawRepositories>,
+    #[serde(default)]
     pfx_password: Option<String>,
     #[serde(default)]
     modes: super::modes::RawModes,
@@ -358,6 +397,17 @@ struct RawBackups {
     roots: Vec<String>,
     #[serde(default = "default_ext")]
     extension: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepositories {
+    master: String,
+    keystore: Option<String>,
+    #[serde(default)]
+    keys: Vec<String>,
+    site_list: Option<String>,
+    mount: Option<String>,
 }
 
 fn default_ext() -> String {
@@ -520,6 +570,51 @@ impl RawProfile {
         if self.rpo_hours == 0 {
             return Err("rpo_hours must be at least 1".into());
         }
+        let repositories = match &self.repositories {
+            None => None,
+            Some(r) => {
+                if !r.keys.is_empty() && r.keystore.is_none() {
+                    return Err("repositories keys need a keystore folder".into());
+                }
+                if r.keys
+                    .iter()
+                    .any(|k| k.is_empty() || k.contains(['/', '\\']))
+                {
+                    return Err("repositories keys are file-name patterns without '/'".into());
+                }
+                let mount = match &r.mount {
+                    None => None,
+                    Some(m) => {
+                        // `{name}` stays for the repository's name; other variables expand now.
+                        let mut with_name = vars.clone();
+                        with_name.insert("name".into(), "{name}".into());
+                        let expanded = expand(m, &with_name)
+                            .map_err(|e| format!("repositories mount: {e}"))?;
+                        if !expanded.contains("{name}") {
+                            return Err("repositories mount must contain {name}".into());
+                        }
+                        relative_path(&expanded.replace("{name}", "x"))
+                            .map_err(|e| format!("repositories mount: {e}"))?;
+                        Some(expanded)
+                    }
+                };
+                Some(RepositoryLayout {
+                    master: path("repositories master", &r.master)?,
+                    keystore: r
+                        .keystore
+                        .as_deref()
+                        .map(|k| path("repositories keystore", k))
+                        .transpose()?,
+                    keys: r.keys.clone(),
+                    site_list: r
+                        .site_list
+                        .as_deref()
+                        .map(|k| path("repositories site_list", k))
+                        .transpose()?,
+                    mount,
+                })
+            }
+        };
         let modes = self.modes.clone().resolve(path)?;
         let runbook = super::runbook::resolve(
             &self.runbook,
@@ -536,6 +631,7 @@ impl RawProfile {
             platform: self.platform.clone(),
             description: self.description.clone(),
             rpo_hours: self.rpo_hours,
+            expiry_days: crate::inventory::certificates::EXPIRING_DAYS as u32,
             stop_hint: self.stop_hint.clone(),
             processes: self.processes.clone(),
             databases,
@@ -544,6 +640,7 @@ impl RawProfile {
             folders,
             backups,
             distribution_points: self.distribution_points.clone(),
+            repositories,
             pfx_password: self.pfx_password.clone(),
             modes,
             runbook,

@@ -120,8 +120,13 @@ fn settings(inv: &Inventory, out: &mut String) {
             // The reason says whether it is damaged or cannot be verified.
             (Some(_), Some(e)) => escape(e).into_owned(),
             (Some(_), None) => format!(
-                "{} plist, {}{}",
+                "{} {}, {}{}",
                 Shown(s.format.as_deref().unwrap_or("?")),
+                if s.format.as_deref() == Some("properties") {
+                    "file"
+                } else {
+                    "plist"
+                },
                 crate::units::count(s.keys as u64, "key"),
                 match s.differs_from_set {
                     Some(0) => ", same as backup".to_string(),
@@ -200,6 +205,46 @@ fn host(inv: &Inventory, out: &mut String) {
     }
 }
 
+/// One line on an ePO repository: status, catalog version and age, what verification found.
+pub fn repository_detail(
+    p: &crate::inventory::DistributionPoint,
+    r: &crate::inventory::RepositoryState,
+) -> String {
+    if !p.reachable {
+        return format!("UNREACHABLE {}", path(&p.path));
+    }
+    let v = &r.verification;
+    let mut parts = vec![r.status.clone().unwrap_or_else(|| "status unknown".into())];
+    parts.push(match (&r.catalog_version, r.catalog_age_hours) {
+        (Some(cv), Some(h)) => format!("catalog {cv} ({})", crate::units::age_hours(h)),
+        (Some(cv), None) => format!("catalog {cv}"),
+        _ => "catalog version unknown".into(),
+    });
+    if r.catalog != "ok" {
+        parts.push(format!("catalog.z {}", r.catalog));
+    }
+    parts.push(format!(
+        "{}/{} files verified, {}",
+        v.files_verified,
+        v.files_listed,
+        bytes(v.bytes_hashed)
+    ));
+    let bad = v.missing + v.truncated + v.changed;
+    if bad > 0 {
+        parts.push(format!("{bad} differ from replica.log"));
+    }
+    if v.unreadable > 0 {
+        parts.push(format!("{} unreadable", v.unreadable));
+    }
+    if v.metadata_problems > 0 {
+        parts.push(format!("{} metadata problems", v.metadata_problems));
+    }
+    if r.recommended_source {
+        parts.push("recommended source".into());
+    }
+    parts.join(", ")
+}
+
 fn distribution_points(inv: &Inventory, out: &mut String) {
     let _ = writeln!(out, "DISTRIBUTION POINTS");
     if inv.distribution_points.is_empty() {
@@ -213,6 +258,16 @@ fn distribution_points(inv: &Inventory, out: &mut String) {
         .unwrap_or(0);
     for p in &inv.distribution_points {
         let role = if p.is_master { "master" } else { "mirror" };
+        if let Some(r) = &p.repository {
+            let _ = writeln!(
+                out,
+                "  {:<w$}  {:<11}  {}",
+                Shown(&p.name),
+                r.role,
+                repository_detail(p, r)
+            );
+            continue;
+        }
         let detail = if !p.reachable {
             format!("UNREACHABLE {}", path(&p.path))
         } else if p.is_master && p.missing + p.extra + p.changed == 0 {

@@ -177,4 +177,8 @@ pub enum Action {
     RunbookReady(u64, Result<Box<crate::runbook::Runbook>, String>),
     /// A runbook mark was recorded (job id, its transaction id or why not).
     Marked(u64, Result<String, String>),
+    /// A key script's caption for viewers (`None` clears it).
+    Caption(Option<String>),
+    /// A key script waits for the trainee's Space (`false` when it goes on).
+    Paused(bool),
 }

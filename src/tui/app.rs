@@ -55,6 +55,52 @@ pub struct Options {
     pub journal: String,
 }
 
+/// How the console presents itself to viewers of a demo or a recording (none of it changes
+/// what the console does).
+#[derive(Debug, Clone, Default)]
+pub struct Presentation {
+    /// Draw the last keys pressed in a corner box (`--show-keys`).
+    pub show_keys: bool,
+    /// Demo mode, with the instant the demo installation was built for: a file modified after
+    /// it was written during the demo and shows as "new", never by the wall-clock time of the take.
+    pub demo: Option<DateTime<Utc>>,
+    /// Demo mode: the temporary folder the demo lives in, shown as `demo:` wherever a path
+    /// under it reaches the screen (it differs on every run and every machine).
+    pub demo_folder: Option<PathBuf>,
+}
+
+impl Presentation {
+    /// `text` with the demo folder's path shown as `demo:`.
+    pub fn alias(&self, text: &str) -> String {
+        match &self.demo_folder {
+            Some(dir) if !dir.as_os_str().is_empty() => {
+                text.replace(&dir.display().to_string(), "demo:")
+            }
+            _ => text.to_string(),
+        }
+    }
+
+    /// Lines with the demo folder's path shown as `demo:`, span by span.
+    pub fn alias_lines(&self, lines: Vec<Line<'static>>) -> Vec<Line<'static>> {
+        if self.demo_folder.is_none() {
+            return lines;
+        }
+        lines
+            .into_iter()
+            .map(|mut l| {
+                for s in &mut l.spans {
+                    if let Some(dir) = &self.demo_folder
+                        && s.content.contains(&*dir.display().to_string())
+                    {
+                        s.content = self.alias(&s.content).into();
+                    }
+                }
+                l
+            })
+            .collect()
+    }
+}
+
 /// An overlay over the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
@@ -130,7 +176,10 @@ pub struct App {
     pane_worst: [Option<Status>; 5],
     /// Findings about rows, per pane (computed once per scan).
     flags: [panes::Flags; 5],
+    /// The console's part of the terminal: all of it, less the caption band of a key script.
     size: Rect,
+    /// The whole terminal.
+    screen: Rect,
     status: Option<String>,
     diff: Option<DiffState>,
     plan: Option<PlanState>,
@@ -149,6 +198,10 @@ pub struct App {
     /// The runbook pane's state: the last judgement, the job asking for the next, the note
     /// being typed for a mark, the clipboard and what `y` last showed to copy by hand.
     rb: runbook_state::RunbookState,
+    presentation: Presentation,
+    keycast: overlays::training::KeyCast,
+    caption: Option<String>,
+    paused: bool,
 }
 
 impl App {
@@ -177,6 +230,7 @@ impl App {
             pane_worst: [None; 5],
             flags: Default::default(),
             size: Rect::new(0, 0, size.0, size.1),
+            screen: Rect::new(0, 0, size.0, size.1),
             status: None,
             diff: None,
             plan: None,
@@ -192,6 +246,32 @@ impl App {
             quit: false,
             fatal: None,
             rb: runbook_state::RunbookState::default(),
+            presentation: Presentation::default(),
+            keycast: Default::default(),
+            caption: None,
+            paused: false,
+        }
+    }
+
+    /// The same console presented for a demo or a recording.
+    pub fn present(mut self, p: Presentation) -> App {
+        self.presentation = p;
+        self
+    }
+
+    /// The caption a key script shows now.
+    pub fn caption(&self) -> Option<&str> {
+        self.caption.as_deref()
+    }
+
+    /// The part of a terminal of `screen` the console draws in: a caption takes a band at the
+    /// bottom (so it never hides an overlay's buttons) when the rest still fits the minimum.
+    fn console_rect(&self, screen: Rect) -> Rect {
+        let band = overlays::training::CAPTION_ROWS;
+        if self.caption.is_some() && screen.height >= layout::MIN_HEIGHT + band {
+            Rect::new(screen.x, screen.y, screen.width, screen.height - band)
+        } else {
+            screen
         }
     }
 
@@ -276,11 +356,17 @@ impl App {
             inv: &self.inv,
             rpo_hours: self.opts.rpo_hours,
             runbook: self.rb.runbook.as_ref(),
+            written_since: self.presentation.demo,
         }
     }
 
     /// Apply one action. The only place state changes.
     pub fn update(&mut self, action: Action) {
+        if let Action::Key(key) = &action
+            && self.presentation.show_keys
+        {
+            self.cast_key(key);
+        }
         match action {
             Action::Key(key)
                 if key.code == crossterm::event::KeyCode::Char('c')
@@ -337,7 +423,8 @@ impl App {
                 }
             }
             Action::Resize(w, h) => {
-                self.size = Rect::new(0, 0, w, h);
+                self.screen = Rect::new(0, 0, w, h);
+                self.size = self.console_rect(self.screen);
                 self.clamp_all();
             }
             Action::ScanStarted(depth) => {
@@ -380,6 +467,28 @@ impl App {
             }
             Action::RunbookReady(id, result) => self.runbook_ready(id, result),
             Action::Marked(id, result) => self.marked(id, result),
+            Action::Caption(text) => {
+                self.caption = text;
+                self.size = self.console_rect(self.screen);
+                self.clamp_all();
+            }
+            Action::Paused(p) => self.paused = p,
+        }
+    }
+
+    /// Note a key for the key-cast box: characters typed into a filter or search join into
+    /// one word, as the viewer reads them.
+    fn cast_key(&mut self, key: &crossterm::event::KeyEvent) {
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            crossterm::event::KeyCode::Char(c)
+                if plain && c != ' ' && (self.editing_filter || self.searching) =>
+            {
+                self.keycast.typed(c);
+            }
+            _ => self.keycast.key(super::script::label(key)),
         }
     }
 
@@ -1079,14 +1188,17 @@ impl App {
     }
 
     fn diff_lines(&self) -> Vec<Line<'static>> {
-        self.diff
+        let lines = self
+            .diff
             .as_ref()
             .map(|d| overlays::diff::lines(d, &self.inv.root, &self.opts.theme))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.presentation.alias_lines(lines)
     }
 
     fn plan_lines(&self) -> Vec<Line<'static>> {
-        self.plan
+        let lines = self
+            .plan
             .as_ref()
             .map(|p| {
                 overlays::restore::lines(
@@ -1096,21 +1208,25 @@ impl App {
                     &self.opts.theme,
                 )
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.presentation.alias_lines(lines)
     }
 
     fn journal_lines(&self) -> Vec<Line<'static>> {
-        self.journal_view
+        let lines = self
+            .journal_view
             .as_ref()
             .map(|j| overlays::journal::lines(j, &self.opts.root, &self.opts.theme))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.presentation.alias_lines(lines)
     }
 
     fn details_lines(&self) -> Vec<Line<'static>> {
-        match self.selected_row(self.focus) {
+        let lines = match self.selected_row(self.focus) {
             Some(i) => panes::details(self.focus, self.view(), i, &self.opts.theme),
             None => Vec::new(),
-        }
+        };
+        self.presentation.alias_lines(lines)
     }
 
     fn jump_to_finding(&mut self, pos: usize) {

@@ -629,3 +629,77 @@ fn a_running_server_stays_in_the_header_at_80_columns() {
         "{wide}"
     );
 }
+
+fn screen_text(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| app.draw(f)).expect("draw");
+    let b = term.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| b[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn a_caption_takes_a_band_under_the_console_and_the_keys_ride_on_its_border() {
+    let mut app = app_with(inventory(3), (100, 30)).present(Presentation {
+        show_keys: true,
+        ..Presentation::default()
+    });
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('2'),
+        KeyModifiers::NONE,
+    )));
+    app.update(Action::Caption(Some("The newest set is corrupt".into())));
+    let s = screen_text(&app, 100, 30);
+    let rows: Vec<&str> = s.lines().collect();
+    // The footer moved up by the band; the band holds the caption, the keys on its border.
+    assert!(rows[24].contains("? help"), "{s}");
+    assert!(rows[25].contains("keys 2"), "{s}");
+    assert!(rows[26].contains("The newest set is corrupt"), "{s}");
+    app.update(Action::Paused(true));
+    let s = screen_text(&app, 100, 30);
+    assert!(
+        s.lines()
+            .nth(29)
+            .is_some_and(|l| l.contains("Space continue")),
+        "{s}"
+    );
+    // No caption, no band: the console has the whole terminal again.
+    app.update(Action::Paused(false));
+    app.update(Action::Caption(None));
+    let s = screen_text(&app, 100, 30);
+    assert!(
+        s.lines().nth(29).is_some_and(|l| l.contains("? help")),
+        "{s}"
+    );
+}
+
+#[test]
+fn without_show_keys_no_key_is_drawn() {
+    let mut app = app_with(inventory(3), (100, 30));
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('2'),
+        KeyModifiers::NONE,
+    )));
+    app.update(Action::Caption(Some("x".into())));
+    assert!(!screen_text(&app, 100, 30).contains("keys"));
+}
+
+#[test]
+fn demo_mode_shows_the_temporary_folder_as_demo() {
+    let opts = Options {
+        root: "/tmp/drconsole-demo-AbC123/root".into(),
+        ..options(false)
+    };
+    let app = App::new(opts.clone(), (100, 30)).present(Presentation {
+        demo: Some(t(0)),
+        demo_folder: Some("/tmp/drconsole-demo-AbC123".into()),
+        ..Presentation::default()
+    });
+    let s = screen_text(&app, 100, 30);
+    assert!(s.contains("root demo:/root"), "{s}");
+    assert!(!s.contains("AbC123"), "{s}");
+    // Outside demo mode the real path is shown.
+    let s = screen_text(&App::new(opts, (100, 30)), 100, 30);
+    assert!(s.contains("/tmp/drconsole-demo-AbC123/root"), "{s}");
+}

@@ -4,6 +4,7 @@
 use super::action::Action;
 use super::app::{App, Effect};
 use super::jobs::{self, Job};
+use super::playback::{Resize, Session};
 use super::terminal;
 use crate::context::Context;
 use crate::inventory::{CheckDepth, Inventory, Progress, ProgressSink};
@@ -11,7 +12,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::Duration;
@@ -151,9 +152,11 @@ pub fn pump(app: &mut App, rx: &Receiver<Action>, timeout: Duration) -> bool {
     true
 }
 
-/// Hand queued effects to the workers.
-pub fn run_effects(app: &mut App, scans: &Sender<CheckDepth>, jobs: &Jobs) {
-    for e in app.take_effects() {
+/// Hand queued effects to the workers; returns how many were started.
+pub fn run_effects(app: &mut App, scans: &Sender<CheckDepth>, jobs: &Jobs) -> usize {
+    let effects = app.take_effects();
+    let n = effects.len();
+    for e in effects {
         match e {
             Effect::Scan(depth) => {
                 let _ = scans.send(depth);
@@ -168,35 +171,49 @@ pub fn run_effects(app: &mut App, scans: &Sender<CheckDepth>, jobs: &Jobs) {
             }
         }
     }
+    n
 }
 
-/// Run the console until the operator quits or a signal arrives; returns the exit code.
-pub fn run_loop<B: Backend>(
+/// Run the console until the operator quits, a signal arrives or (with `--exit-after-keys`)
+/// the key script ends; returns the exit code. A key script plays through here too, so a
+/// scripted key is handled exactly as a typed one.
+pub fn run_loop<B: Backend + Resize>(
     term: &mut Terminal<B>,
     app: &mut App,
-    rx: &Receiver<Action>,
-    scans: &Sender<CheckDepth>,
-    jobs: &Jobs,
-    signal: &AtomicUsize,
+    session: &mut Session,
 ) -> anyhow::Result<i32>
 where
     B::Error: Send + Sync + 'static,
 {
     loop {
-        run_effects(app, scans, jobs);
+        session.dispatch(app);
         term.draw(|f| app.draw(f))?;
+        session.record_frame()?;
         if app.should_quit() {
+            session.finish()?;
             // Said after the terminal is restored, by the caller, so it can be read.
             if let Some(why) = app.fatal() {
                 anyhow::bail!("{why}");
             }
             return Ok(0);
         }
-        let sig = signal.load(Ordering::SeqCst);
+        let sig = session.signal();
         if sig != 0 {
+            session.finish()?;
             return Ok(128 + sig as i32);
         }
-        if !pump(app, rx, Duration::from_millis(200)) {
+        if session.player.is_some() {
+            let exit_after = session.player.as_ref().is_some_and(|p| p.exit_after);
+            if session.step(term, app).is_some() {
+                continue;
+            }
+            if exit_after {
+                session.finish()?;
+                return Ok(0);
+            }
+        }
+        if !session.pump(app, Duration::from_millis(200)) {
+            session.finish()?;
             return Ok(0);
         }
     }

@@ -262,8 +262,13 @@ pub const KEYMAP: &[Binding] = &[
 /// The binding a key triggers, if any. Shift is part of the character itself (`G`, `?`),
 /// so only Control and Alt are compared.
 pub fn lookup(key: KeyEvent) -> Option<&'static Binding> {
+    lookup_in(super::remap::active(), key)
+}
+
+/// [`lookup`] in a given keymap (the built-in one or one remapped by the configuration).
+pub fn lookup_in(map: &'static [Binding], key: KeyEvent) -> Option<&'static Binding> {
     let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-    KEYMAP.iter().find(|b| {
+    map.iter().find(|b| {
         b.keys
             .iter()
             .any(|(code, m)| *code == key.code && *m == mods)
@@ -272,7 +277,15 @@ pub fn lookup(key: KeyEvent) -> Option<&'static Binding> {
 
 /// Bindings the operator is offered: dangerous ones disappear in read-only mode.
 pub fn offered(read_only: bool) -> impl Iterator<Item = &'static Binding> {
-    KEYMAP.iter().filter(move |b| !(read_only && b.dangerous))
+    offered_in(super::remap::active(), read_only)
+}
+
+/// [`offered`] from a given keymap.
+pub fn offered_in(
+    map: &'static [Binding],
+    read_only: bool,
+) -> impl Iterator<Item = &'static Binding> {
+    map.iter().filter(move |b| !(read_only && b.dangerous))
 }
 
 /// The order hints are offered in: a narrow footer drops them from the end, so help and quit
@@ -297,7 +310,16 @@ const HINT_ORDER: &[Command] = &[
 
 /// Footer hints for a pane: `(keys, word)`, in [`HINT_ORDER`].
 pub fn hints(pane: PaneId, read_only: bool) -> Vec<(String, &'static str)> {
-    let mut bindings: Vec<&Binding> = offered(read_only)
+    hints_in(super::remap::active(), pane, read_only)
+}
+
+/// [`hints`] from a given keymap.
+pub fn hints_in(
+    map: &'static [Binding],
+    pane: PaneId,
+    read_only: bool,
+) -> Vec<(String, &'static str)> {
+    let mut bindings: Vec<&Binding> = offered_in(map, read_only)
         .filter(|b| b.applies_to(pane) && b.hint.is_some())
         .collect();
     bindings.sort_by_key(|b| {

@@ -303,14 +303,7 @@ fn load_file(path: &Path) -> Result<Theme, ThemeError> {
 /// The user's theme folder: `$XDG_CONFIG_HOME/drconsole/themes` or `~/.config/drconsole/themes`
 /// (`%APPDATA%\drconsole\themes` on Windows).
 pub fn user_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("drconsole/themes"));
-    }
-    if cfg!(windows) {
-        return std::env::var_os("APPDATA")
-            .map(|d| PathBuf::from(d).join("drconsole").join("themes"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/drconsole/themes"))
+    crate::config::user_dir().map(|d| d.join("themes"))
 }
 
 /// Parse theme TOML over `base`: fields given replace the base's, others are kept.

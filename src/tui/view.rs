@@ -19,7 +19,19 @@ use ratatui::widgets::Paragraph;
 impl App {
     /// Draw the whole screen. Reads state only.
     pub fn draw(&self, frame: &mut Frame) {
-        let area = frame.area();
+        let area = self.console_rect(frame.area());
+        if area != frame.area() {
+            let full = frame.area();
+            let band = Rect::new(full.x, area.bottom(), full.width, full.height - area.height);
+            overlays::training::draw_caption(
+                frame,
+                band,
+                self.caption.as_deref(),
+                self.paused,
+                self.presentation.show_keys.then_some(&self.keycast),
+                &self.opts.theme,
+            );
+        }
         let mode = layout::mode(area);
         let theme = &self.opts.theme;
         if mode == Mode::TooSmall {
@@ -164,6 +176,19 @@ impl App {
             }
             None => {}
         }
+        if area == frame.area() {
+            // No room for a band: the caption goes over the bottom of the body.
+            overlays::training::draw_caption_over(
+                frame,
+                s.body,
+                self.caption.as_deref(),
+                self.paused,
+                theme,
+            );
+        }
+        if self.presentation.show_keys && area == frame.area() {
+            overlays::training::draw_keys(frame, s.body, &self.keycast, theme);
+        }
         self.draw_footer(frame, s.footer);
         if theme.is_ascii() {
             crate::tui::ascii::transliterate(frame.buffer_mut());
@@ -290,7 +315,12 @@ impl App {
         second.push(vec![
             Span::styled("root ", label),
             Span::styled(
-                widgets::fit_left(&self.opts.root.display().to_string(), root_room),
+                widgets::fit_left(
+                    &self
+                        .presentation
+                        .alias(&self.opts.root.display().to_string()),
+                    root_room,
+                ),
                 value,
             ),
         ]);
@@ -495,6 +525,7 @@ impl App {
         if let Some(msg) = &self.status
             && used + 4 < w
         {
+            let msg = &self.presentation.alias(msg);
             let sep = if used > 0 { " · " } else { "" };
             spans.push(Span::styled(
                 format!("{sep}{}", widgets::fit(msg, w - used - widgets::width(sep))),

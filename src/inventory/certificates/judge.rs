@@ -2,7 +2,7 @@
 //! identity against the backup set's, and the MDM trust bundle. Backup copies are only listed.
 
 use super::parse::Problem;
-use super::{EXPIRING_DAYS, SourceScan, identity_certs, server_identity, server_identity_store};
+use super::{SourceScan, identity_certs, server_identity, server_identity_store};
 use crate::component::Component;
 use crate::context::Context;
 use crate::findings::{Code, Finding};
@@ -73,7 +73,7 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
                     )
                     .at(&c.file),
                 );
-            } else if end - now <= Duration::days(EXPIRING_DAYS) {
+            } else if end - now <= Duration::days(i64::from(profile.expiry_days)) {
                 out.push(
                     Finding::new(
                         Code::CertExpiring,

@@ -10,6 +10,7 @@ pub mod help;
 pub mod journal;
 pub mod note;
 pub mod restore;
+pub mod training;
 
 use super::theme::{Role, Theme};
 use ratatui::Frame;

@@ -31,7 +31,7 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
         .file
         .modified
         .map(|m| {
-            if m > v.inv.scanned_at {
+            if v.is_new(m) {
                 "new".to_string()
             } else {
                 widgets::age((v.inv.scanned_at - m).num_minutes() as f64 / 60.0)
@@ -90,11 +90,14 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
         ),
     ];
     if let Some(m) = d.file.modified {
-        lines.push(field(
-            theme,
-            "Modified",
-            m.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        ));
+        // A demo fixes every clock it shows: a file its restore wrote is "new", not the
+        // wall-clock time of the take.
+        let when = if v.written_since.is_some() && v.is_new(m) {
+            "new (written during the demo)".to_string()
+        } else {
+            m.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        };
+        lines.push(field(theme, "Modified", when));
     }
     if let (Some(ps), Some(pc)) = (d.file.page_size, d.file.page_count) {
         lines.push(field(theme, "Pages", format!("{pc} × {ps} bytes")));

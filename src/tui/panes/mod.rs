@@ -100,9 +100,18 @@ pub struct View<'a> {
     pub rpo_hours: f64,
     /// The runbook as last judged (the runbook pane's rows), once it was.
     pub runbook: Option<&'a crate::runbook::Runbook>,
+    /// Demo mode: files modified after this instant were written during the demo.
+    pub written_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl View<'_> {
+    /// Whether `modified` is after the check's clock (a file written since `--now`), or after
+    /// a demo was built (a file its restore wrote): shown as "new" rather than an age or a
+    /// time that would follow the wall clock.
+    pub fn is_new(&self, modified: chrono::DateTime<chrono::Utc>) -> bool {
+        modified > self.inv.scanned_at || self.written_since.is_some_and(|t| modified > t)
+    }
+
     /// A path relative to the root when under it.
     pub fn path(&self, p: &Path) -> String {
         widgets::show_path(p, &self.inv.root)
