@@ -4,10 +4,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles;
-/// `drconsole profiles` lists them).
+/// Disaster-recovery console for LANrev / Absolute Manage and McAfee ePO servers
+/// (`drconsole profiles` lists the built-in profiles).
 #[derive(Debug, Parser)]
-#[command(name = "drconsole", version, about, long_about = None)]
+#[command(name = "drconsole", version = env!("DRCONSOLE_VERSION"), long_about = None)]
 pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
@@ -155,6 +155,21 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout
     Man,
+    /// One table of many servers' `check --json` reports: host, worst finding, recommended set age, certificates expiring
+    Fleet(FleetArgs),
+    /// Print every path drconsole uses, the profile, terminal, server and state-folder facts, and problems found (for bug reports)
+    Doctor(JsonArg),
+}
+
+/// Options of `fleet`.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// `check --json` reports, one per server
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `completions`.

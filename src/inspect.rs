@@ -56,6 +56,12 @@ pub enum Kind {
     PrivateKey,
     /// A property list.
     Plist,
+    /// An ePO signed catalog (`catalog.z`, `PkgCatalog.z`).
+    EpoCatalog,
+    /// An ePO repository folder listing (`replica.log`).
+    EpoReplicaLog,
+    /// An ePO repository status file (`SiteStat.xml`).
+    EpoSiteStat,
     /// A Git LFS pointer standing in for a file that was never fetched.
     GitLfsPointer,
     /// Zero bytes.
@@ -204,6 +210,11 @@ pub fn inspect(path: &Path, password: Option<&str>) -> FileReport {
         }
         return report;
     }
+    if let Some(r) = epo_file(path, &head, meta.len()) {
+        let mut r = r;
+        r.path = report.path;
+        return r;
+    }
     let plist_name = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("plist"));
@@ -286,6 +297,125 @@ pub fn inspect(path: &Path, password: Option<&str>) -> FileReport {
     let problem = backup_name
         .then(|| "neither a SQL Server backup nor any other format drconsole knows".to_string());
     report.with(Kind::Unknown, not_backup_word, problem)
+}
+
+/// ePO repository files, recognised by content (catalog.z's magic, an INI `[General]` with
+/// items, a `<SiteStatus>` element) or by their fixed names.
+fn epo_file(path: &Path, head: &[u8], size: u64) -> Option<FileReport> {
+    use crate::epo::{catalog, replica, sitestat};
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let blank = FileReport {
+        path: PathBuf::new(),
+        kind: Kind::Unknown,
+        verdict: String::new(),
+        problems: Vec::new(),
+        not_verified: Vec::new(),
+        checksums: None,
+        backup_sets: Vec::new(),
+        details: Vec::new(),
+    };
+    if catalog::looks_like(head) || name == "catalog.z" || name == "pkgcatalog.z" {
+        let mut r = blank;
+        r.kind = Kind::EpoCatalog;
+        match catalog::check(head, size) {
+            Ok(payload) => {
+                r.verdict = "complete".into();
+                r.details.push(format!(
+                    "ePO catalog frame, format 2, {payload} payload bytes in whole 8-byte blocks"
+                ));
+            }
+            Err(e) => {
+                r.verdict = "damaged".into();
+                r.problems.push(e.to_string());
+            }
+        }
+        r.not_verified
+            .push("the payload is signed and encrypted: its signature is not checked".into());
+        return Some(r);
+    }
+    let is_replica = name == crate::epo::REPLICA_LOG
+        || (text.len() >= 9 && text[..9].eq_ignore_ascii_case(b"[General]"));
+    let is_sitestat =
+        name == "sitestat.xml" || String::from_utf8_lossy(head).contains("<SiteStatus");
+    if !is_replica && !is_sitestat {
+        return None;
+    }
+    let base = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file = PathBuf::from(path.file_name()?);
+    let mut r = blank;
+    r.kind = if is_replica {
+        Kind::EpoReplicaLog
+    } else {
+        Kind::EpoSiteStat
+    };
+    let data = match crate::fs::Confined::new(base, &file)
+        .map_err(|e| e.to_string())
+        .and_then(|c| {
+            crate::fs::read_limited(&c, crate::epo::MAX_METADATA_BYTES).map_err(|e| e.to_string())
+        }) {
+        Ok(d) => d,
+        Err(e) => {
+            r.verdict = "unreadable".into();
+            r.problems.push(format!("cannot read: {e}"));
+            return Some(r);
+        }
+    };
+    if is_replica {
+        let log = replica::parse(&data);
+        let files = log
+            .items
+            .iter()
+            .filter(|i| i.kind == replica::ItemKind::File)
+            .count();
+        r.details.push(format!(
+            "lists {} entries ({files} files, {} folders){}",
+            log.items.len(),
+            log.items.len() - files,
+            log.num_items
+                .map(|n| format!("; NumItems={n}"))
+                .unwrap_or_default()
+        ));
+        r.problems
+            .extend(log.problems.iter().map(|p| p.to_string()));
+        r.problems.extend(log.unsafe_names.iter().map(|u| {
+            format!(
+                "line {}: name '{}' would lead outside the folder",
+                u.line, u.name
+            )
+        }));
+        r.verdict = if log.is_clean() {
+            "readable"
+        } else {
+            "damaged"
+        }
+        .into();
+        r.not_verified.push(
+            "the folder's files are not compared with it: `drconsole check --profile epo-windows --repo NAME=DIR` verifies a whole repository".into(),
+        );
+    } else {
+        match sitestat::parse(&data) {
+            Ok(s) => {
+                r.verdict = "readable".into();
+                r.details.push(format!(
+                    "{}, catalog version {}",
+                    s.status.as_str(),
+                    s.catalog_version
+                ));
+            }
+            Err(p) => {
+                r.verdict = "damaged".into();
+                r.problems.push(p.to_string());
+            }
+        }
+    }
+    Some(r)
 }
 
 impl FileReport {

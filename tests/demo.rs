@@ -401,7 +401,7 @@ fn new_server_breaks_identity_trust_key_hostname_and_expiry() {
 }
 
 #[test]
-fn dp_failover_has_two_masters_a_stale_mirror_and_an_unreachable_point() {
+fn dp_failover_has_a_dead_master_a_healthy_second_master_a_stale_mirror_and_a_lost_point() {
     let (_t, inst) = build(Scenario::DpFailover, 1);
     let conn = Connection::open(inst.root.join(SERVER).join("ServerDatabase.db")).unwrap();
     let points: Vec<(String, String, i64)> = conn
@@ -416,10 +416,14 @@ fn dp_failover_has_two_masters_a_stale_mirror_and_an_unreachable_point() {
         .iter()
         .filter(|p| !inst.root.join(&p.1).is_dir())
         .collect();
-    assert_eq!(unreachable.len(), 1);
+    // The dead master and the lost mirror.
+    let names: Vec<&str> = unreachable.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(names, ["Master DP", "Mirror Tokyo"]);
 
     let files = |path: &str| snapshot(&inst.root.join(path));
-    let master = files("srv/dp/master");
+    // The healthy second master holds every payload the dead master had.
+    let master = files("srv/dp/mirror-london");
+    assert!(master.len() > 3);
     let stale = files("srv/dp/mirror-sydney");
     let missing = master.keys().filter(|k| !stale.contains_key(*k)).count();
     let changed = master

@@ -111,7 +111,8 @@ fn a_mirror_is_compared_with_the_master_and_an_unreachable_one_is_an_error() {
     assert_eq!(code, 1, "{j:#}");
     let c = &j["components"][0];
     assert_eq!(c["kind"], "dp");
-    assert_eq!(c["reference"], "the master 'Master DP'");
+    // The dead master's payload is gone: the readable master is the reference.
+    assert_eq!(c["reference"], "the master 'Mirror London'");
     let totals = &c["dp"]["totals"];
     assert_eq!(
         (totals["missing"].as_u64(), totals["changed"].as_u64()),

@@ -6,7 +6,6 @@ use super::restore::{Output, run_plan, run_plan_shown};
 use crate::cli::{DpArgs, DpChangeArgs, DpCommand, GlobalArgs};
 use crate::dpsync::{self, Preview, points};
 use crate::escape::{Shown, escape, path};
-use crate::inventory::{Progress, ProgressSink};
 use crate::journal;
 use crate::plan::{self, DiskProbe, Plan, definitions};
 use serde_json::json;
@@ -333,9 +332,11 @@ fn sync(
             );
         }
     };
-    let per_target = TargetLines {
-        preview: &preview,
-        inner: super::stderr_progress(a.json),
+    let lines = super::stderr_progress(a.json);
+    let shown = plan.clone();
+    let per_target = dpsync::PerTarget {
+        plan: &shown,
+        inner: &lines,
     };
     if a.json && a.dry_run {
         println!(
@@ -360,29 +361,6 @@ fn sync(
     )
 }
 
-/// The journal's per-step progress, shown per target.
-struct TargetLines<'a, P: ProgressSink> {
-    preview: &'a Preview,
-    inner: P,
-}
-
-impl<P: ProgressSink> ProgressSink for TargetLines<'_, P> {
-    fn report(&self, p: Progress) {
-        match self.preview.target_progress(&p) {
-            Some(t) => self.inner.report(Progress {
-                job: "sync".into(),
-                label: t.name,
-                done: t.done,
-                total: t.total,
-                bytes_done: p.bytes_done,
-                bytes_total: p.bytes_total,
-                finished: p.finished,
-            }),
-            None => self.inner.report(p),
-        }
-    }
-}
-
 /// The preview of a sync: per target what is copied, stashed and created, then the plan's
 /// preconditions (the step list is in `--json`).
 pub fn preview_text(preview: &Preview, plan: Option<&Plan>) -> String {
@@ -394,23 +372,8 @@ pub fn preview_text(preview: &Preview, plan: Option<&Plan>) -> String {
         Shown(&preview.from),
         path(&preview.source_dir)
     );
-    for t in &preview.targets {
-        let _ = write!(s, "  {} ({}): ", escape(&t.name), path(&t.dir));
-        if t.in_sync() {
-            let _ = writeln!(s, "in sync ({} file(s) equal)", t.unchanged);
-        } else {
-            let _ = writeln!(
-                s,
-                "copy {} file(s) ({}), move {} entr{} aside into the stash ({}), create {} folder(s); {} file(s) equal",
-                t.copy,
-                plan::format_bytes(t.copy_bytes),
-                t.stash,
-                if t.stash == 1 { "y" } else { "ies" },
-                plan::format_bytes(t.stash_bytes),
-                t.create_dirs,
-                t.unchanged
-            );
-        }
+    for (t, line) in preview.targets.iter().zip(preview.summary()) {
+        let _ = writeln!(s, "  {} ({})", escape(&line), path(&t.dir));
         for line in &t.skipped {
             let _ = writeln!(s, "    not copied: {}", escape(line));
         }

@@ -1,6 +1,8 @@
 //! Demo distribution points: the definitions written into ServerDatabase and the payload
 //! folders they point at. Healthy mirrors hold the master's exact bytes and times; the
-//! dp-failover scenario promotes a second master, lets one mirror go stale and loses another.
+//! dp-failover scenario loses the master's payload (a dead master), has a healthy mirror already
+//! ticked as a second master (a promotion left half done), lets one mirror go stale and loses
+//! another: the guide's whole procedure (promote, retire, add, sync) can be trained on it.
 
 use super::DemoError;
 use super::Scenario;
@@ -13,6 +15,9 @@ use std::path::Path;
 const STALE_MIRROR: &str = "Mirror Sydney";
 /// The mirror promoted while the master was down (dp-failover).
 const PROMOTED_MIRROR: &str = "Mirror London";
+
+/// The master whose payload folder is gone (dp-failover).
+pub(crate) const DEAD_MASTER: &str = "Master DP";
 
 /// The point whose payload folder is gone (dp-failover).
 const LOST_POINT: DpRow = DpRow {
@@ -54,7 +59,9 @@ pub(crate) fn write_payloads(
 ) -> Result<Option<Staleness>, DemoError> {
     let mut staleness = None;
     for point in points {
-        if scenario == Scenario::DpFailover && point.name == LOST_POINT.name {
+        if scenario == Scenario::DpFailover
+            && (point.name == LOST_POINT.name || point.name == DEAD_MASTER)
+        {
             continue;
         }
         let base = Path::new(point.path);

@@ -377,6 +377,10 @@ pub fn generate(
                     "distribution points: 'Master DP' and 'Mirror London' are both masters (DP_MULTIPLE_MASTERS)"
                         .into(),
                 );
+                expected.push(
+                    "distribution point 'Master DP': the master's payload folder srv/dp/master is gone (DP_UNREACHABLE); 'Mirror London' holds every payload: `dp promote`, `dp retire`, `dp add`, `dp sync` train the guide's procedure"
+                        .into(),
+                );
                 if let Some(s) = &staleness {
                     expected.push(format!(
                         "distribution point 'Mirror Sydney': lacks {} and has an outdated {} (DP_OUT_OF_SYNC)",

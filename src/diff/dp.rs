@@ -39,9 +39,16 @@ pub(super) fn paths(
         let what = format!("the set's copy of '{name}'");
         return Ok((in_set, what, payload));
     }
-    let master = points
+    // The first master whose payload can be read (a dead master is no reference), as the
+    // scan chooses; else the first master, whose folder then reports itself.
+    let readable =
+        |p: &&&Point| Confined::stored(&ctx.root, &p.1).is_ok_and(|c| c.open_dir().is_ok());
+    let masters: Vec<&Point> = points.iter().filter(|p| p.2 && p.0 != name).collect();
+    let master = masters
         .iter()
-        .find(|p| p.2 && p.0 != name)
+        .find(readable)
+        .or(masters.first())
+        .copied()
         .ok_or_else(|| {
             Refusal::Other(format!(
                 "'{name}' has no reference to compare with: the set has no DistributionPoints/{name} and there is no other master"

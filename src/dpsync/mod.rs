@@ -698,35 +698,86 @@ pub struct TargetProgress {
     pub finished: bool,
 }
 
+/// Which target of a sync plan the journal's progress report `p` (its `done` counts steps of
+/// the whole plan) is working on, and how far that target is: targets are the runs of steps
+/// with one component, in plan order. `None` for a plan without steps.
+pub fn target_progress(plan: &Plan, p: &Progress) -> Option<TargetProgress> {
+    let mut runs: Vec<(String, usize, usize)> = Vec::new();
+    for (i, s) in plan.steps.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if r.0 == s.component => r.2 = i + 1,
+            _ => runs.push((s.component.clone(), i, i + 1)),
+        }
+    }
+    let step = p.done as usize;
+    let (i, (component, start, end)) = runs
+        .iter()
+        .enumerate()
+        .find(|(_, r)| step < r.2)
+        .or_else(|| runs.iter().enumerate().next_back())?;
+    let total = (end - start) as u64;
+    let done = (step.clamp(*start, *end) - start) as u64;
+    Some(TargetProgress {
+        target: i,
+        name: component
+            .split_once(':')
+            .map_or(component.as_str(), |(_, n)| n)
+            .to_string(),
+        done,
+        total,
+        finished: done == total,
+    })
+}
+
+/// A progress sink that reports a sync plan's progress per target (the point being written
+/// and how far it is) to `inner`; any other plan's progress passes through unchanged.
+pub struct PerTarget<'a> {
+    /// The plan being executed.
+    pub plan: &'a Plan,
+    /// Where the reports go.
+    pub inner: &'a dyn ProgressSink,
+}
+
+impl ProgressSink for PerTarget<'_> {
+    fn report(&self, p: Progress) {
+        let t = matches!(self.plan.action, Action::Sync { .. })
+            .then(|| target_progress(self.plan, &p))
+            .flatten();
+        match t {
+            Some(t) => self.inner.report(Progress {
+                job: "sync".into(),
+                label: t.name,
+                done: t.done,
+                total: t.total,
+                ..p
+            }),
+            None => self.inner.report(p),
+        }
+    }
+}
+
 impl Preview {
-    /// Which target the journal's progress report `p` (its `done` counts steps of the whole
-    /// plan) is working on, and how far that target is. `None` for other reports.
-    pub fn target_progress(&self, p: &Progress) -> Option<TargetProgress> {
-        let step = p.done as usize;
-        let (i, t) = self
-            .targets
+    /// One line per target: what the sync does to it.
+    pub fn summary(&self) -> Vec<String> {
+        self.targets
             .iter()
-            .enumerate()
-            .find(|(_, t)| {
-                step >= t.steps.0 && (step < t.steps.1 || (p.finished && step == t.steps.1))
+            .map(|t| {
+                if t.in_sync() {
+                    format!("{}: in sync ({} file(s) equal)", t.name, t.unchanged)
+                } else {
+                    format!(
+                        "{}: copy {} file(s) ({}), move {} aside ({}), create {} folder(s); {} equal",
+                        t.name,
+                        t.copy,
+                        crate::plan::format_bytes(t.copy_bytes),
+                        t.stash,
+                        crate::plan::format_bytes(t.stash_bytes),
+                        t.create_dirs,
+                        t.unchanged
+                    )
+                }
             })
-            .or_else(|| {
-                // After the last step (the commit): the last target with steps is finished.
-                self.targets
-                    .iter()
-                    .enumerate()
-                    .rev()
-                    .find(|(_, t)| !t.in_sync() && step >= t.steps.1)
-            })?;
-        let total = (t.steps.1 - t.steps.0) as u64;
-        let done = (step.min(t.steps.1) - t.steps.0) as u64;
-        Some(TargetProgress {
-            target: i,
-            name: t.name.clone(),
-            done,
-            total,
-            finished: done == total,
-        })
+            .collect()
     }
 }
 

@@ -269,7 +269,7 @@ fn several_targets_are_one_transaction_with_progress_per_target() {
     let lock = journal::prepare(&f.ctx, &mut plan, false).unwrap().unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
     let done = journal::execute(&f.ctx, &lock, &plan, &|p: Progress| {
-        if let Some(t) = preview.target_progress(&p) {
+        if let Some(t) = target_progress(&plan, &p) {
             seen.lock().unwrap().push((t.name, t.done, t.total));
         }
     })

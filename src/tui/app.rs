@@ -184,6 +184,8 @@ pub struct App {
     diff: Option<DiffState>,
     plan: Option<PlanState>,
     journal_view: Option<JournalState>,
+    /// Distribution points marked (Space) for a sync, by name.
+    marked: std::collections::BTreeSet<String>,
     /// Typing a search in the diff view.
     searching: bool,
     next_job: u64,
@@ -235,6 +237,7 @@ impl App {
             diff: None,
             plan: None,
             journal_view: None,
+            marked: Default::default(),
             searching: false,
             next_job: 0,
             pinned: [false; 5],
@@ -356,6 +359,7 @@ impl App {
             inv: &self.inv,
             rpo_hours: self.opts.rpo_hours,
             runbook: self.rb.runbook.as_ref(),
+            marked: &self.marked,
             written_since: self.presentation.demo,
         }
     }
@@ -667,6 +671,70 @@ impl App {
         }
     }
 
+    /// The distribution point selected in its pane, or why there is none.
+    fn selected_point(&self) -> Result<&crate::inventory::DistributionPoint, String> {
+        if self.focus != PaneId::Distribution {
+            return Err("promote, sync and marks act on distribution points: press 4".into());
+        }
+        self.selected_row(PaneId::Distribution)
+            .and_then(|i| self.inv.distribution_points.get(i))
+            .ok_or_else(|| "no distribution point is selected".into())
+    }
+
+    fn open_promote(&mut self) {
+        match self.selected_point() {
+            Err(e) => self.status = Some(e),
+            Ok(p) => {
+                let name = p.name.clone();
+                let title = format!("Promote {name} to the only master");
+                let job = self.job(Job::PromotePreview { name });
+                self.open_plan("Promote", title, job);
+            }
+        }
+    }
+
+    /// Sync the marked points still defined, else the selected one.
+    fn open_sync(&mut self) {
+        let defined: Vec<String> = self
+            .inv
+            .distribution_points
+            .iter()
+            .filter(|p| self.marked.contains(&p.name))
+            .map(|p| p.name.clone())
+            .collect();
+        let names = if defined.is_empty() {
+            match self.selected_point() {
+                Err(e) => {
+                    self.status = Some(e);
+                    return;
+                }
+                Ok(p) => vec![p.name.clone()],
+            }
+        } else {
+            defined
+        };
+        let title = format!("Sync {} from the master", names.join(", "));
+        let job = self.job(Job::SyncPreview { names });
+        self.open_plan("Sync", title, job);
+    }
+
+    fn toggle_mark(&mut self) {
+        let name = match self.selected_point() {
+            Err(e) => {
+                self.status = Some(e);
+                return;
+            }
+            Ok(p) => p.name.clone(),
+        };
+        if !self.marked.remove(&name) {
+            self.marked.insert(name);
+        }
+        self.status = Some(match self.marked.len() {
+            0 => "no point marked: s syncs the selected one".into(),
+            n => format!("{n} marked: s syncs them from the master"),
+        });
+    }
+
     fn open_plan(&mut self, verb: &'static str, title: String, job: u64) {
         self.plan = Some(PlanState {
             verb,
@@ -945,14 +1013,9 @@ impl App {
                 self.start_mark(c)
             }
             Command::Copy => self.copy_selected(),
-            Command::Promote | Command::Sync | Command::Mark => {
-                let what = keymap::KEYMAP
-                    .iter()
-                    .find(|b| b.command == c)
-                    .map(|b| b.description)
-                    .unwrap_or("this action");
-                self.status = Some(format!("{what}: not available yet"));
-            }
+            Command::Promote => self.open_promote(),
+            Command::Sync => self.open_sync(),
+            Command::Mark => self.toggle_mark(),
         }
         if self.focus == PaneId::Runbook {
             self.ensure_runbook();

@@ -337,21 +337,87 @@ fn ctrl_c_quits_from_an_overlay_and_while_typing_a_filter() {
     assert!(!app.should_quit());
 }
 
+fn with_mirrors() -> Inventory {
+    let mut inv = inventory(3);
+    for (id, name) in [(2, "Mirror A"), (3, "Mirror B")] {
+        inv.distribution_points.push(DistributionPoint {
+            id,
+            name: name.into(),
+            reachable: true,
+            ..DistributionPoint::default()
+        });
+    }
+    inv
+}
+
+fn queued(app: &mut App) -> Vec<Job> {
+    app.take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Job(_, job) => Some(job),
+            Effect::Scan(_) | Effect::Clipboard(_) => None,
+        })
+        .collect()
+}
+
 #[test]
-fn keys_of_actions_that_do_not_work_yet_do_nothing() {
-    let mut app = app_with(inventory(3), (80, 24));
+fn p_previews_a_promotion_of_the_selected_point_and_only_on_its_pane() {
+    let mut app = app_with(with_mirrors(), (80, 24));
+    app.take_effects();
+    app.update(key('p'));
+    assert!(queued(&mut app).is_empty());
+    assert!(
+        app.status().is_some_and(|s| s.contains("press 4")),
+        "{:?}",
+        app.status()
+    );
+    app.update(key('4'));
+    app.update(code(KeyCode::Down));
+    app.update(key('p'));
+    assert_eq!(
+        queued(&mut app),
+        vec![Job::PromotePreview {
+            name: "Mirror A".into()
+        }]
+    );
+    assert_eq!(app.overlay(), Some(Overlay::Plan { scroll: 0 }));
+    assert!(screen(&app, 80, 24).contains("Promote Mirror A"));
+}
+
+#[test]
+fn space_marks_points_and_s_syncs_the_marked_ones_else_the_selected_one() {
+    let mut app = app_with(with_mirrors(), (80, 24));
     app.update(key('4'));
     app.take_effects();
-    for c in ['p', 's', ' '] {
-        app.update(key(c));
-        assert_eq!(app.status(), None);
-        assert!(app.take_effects().is_empty());
-    }
-    let text = screen(&app, 160, 48);
-    assert!(
-        !text.contains("promote") && !text.contains("sync"),
-        "{text}"
+    app.update(key('s'));
+    assert_eq!(
+        queued(&mut app),
+        vec![Job::SyncPreview {
+            names: vec!["Master".into()]
+        }]
     );
+    app.update(code(KeyCode::Esc));
+    for _ in 0..2 {
+        app.update(code(KeyCode::Down));
+        app.update(key(' '));
+    }
+    assert!(
+        app.status().is_some_and(|s| s.starts_with("2 marked")),
+        "{:?}",
+        app.status()
+    );
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("+ Mirror A") && s.contains("+ Mirror B"), "{s}");
+    app.update(key('s'));
+    assert_eq!(
+        queued(&mut app),
+        vec![Job::SyncPreview {
+            names: vec!["Mirror A".into(), "Mirror B".into()]
+        }]
+    );
+    app.update(code(KeyCode::Esc));
+    app.update(key(' '));
+    assert!(!screen(&app, 120, 40).contains("+ Mirror B"));
 }
 
 #[test]

@@ -28,6 +28,16 @@ pub enum Job {
     },
     /// Build and check the plan that undoes the newest committed transaction.
     UndoPreview,
+    /// Build and check the plan that makes this distribution point the only master.
+    PromotePreview {
+        /// The point.
+        name: String,
+    },
+    /// Build and check the plan that brings these mirrors up to the master.
+    SyncPreview {
+        /// The points.
+        names: Vec<String>,
+    },
     /// Check the plan again under the journal lock and run it if it is still ready.
     Execute(Box<Plan>),
     /// Read the journal's transactions.
@@ -83,6 +93,12 @@ pub fn run(
             restore_preview(ctx, inv, set, selectors, progress).map(Box::new),
         ),
         Job::UndoPreview => Action::Previewed(id, undo_preview(ctx).map(Box::new)),
+        Job::PromotePreview { name } => {
+            Action::Previewed(id, promote_preview(ctx, inv, name, progress).map(Box::new))
+        }
+        Job::SyncPreview { names } => {
+            Action::Previewed(id, sync_preview(ctx, inv, names, progress).map(Box::new))
+        }
         Job::Execute(plan) => Action::Executed(id, Box::new(execute(ctx, inv, plan, progress))),
         Job::Journal => Action::JournalListed(id, journal_list(ctx)),
         Job::Runbook => Action::RunbookReady(id, runbook(ctx, inv).map(Box::new)),
@@ -108,7 +124,10 @@ pub fn runbook(ctx: &Context, inv: &Inventory) -> Result<crate::runbook::Runbook
 pub fn failed(id: u64, job: &Job, why: String, ctx: &Context) -> Action {
     match job {
         Job::Diff { .. } => Action::Diffed(id, Err(why)),
-        Job::RestorePreview { .. } | Job::UndoPreview => Action::Previewed(id, Err(why)),
+        Job::RestorePreview { .. }
+        | Job::UndoPreview
+        | Job::PromotePreview { .. }
+        | Job::SyncPreview { .. } => Action::Previewed(id, Err(why)),
         Job::Execute(_) => Action::Executed(
             id,
             Box::new(Outcome {
@@ -189,6 +208,94 @@ pub fn restore_preview(
         plan,
         summary,
         warnings: Vec::new(),
+    })
+}
+
+/// The plan promoting the point `name` to the only master, preconditions checked without
+/// taking the lock; the summary says what changes in the definitions.
+pub fn promote_preview(
+    ctx: &Context,
+    inv: &Inventory,
+    name: &str,
+    progress: &dyn ProgressSink,
+) -> Result<Preview, String> {
+    let change = plan::definitions::Change::Promote {
+        name: name.to_string(),
+        force: false,
+    };
+    let mut plan = plan::definitions::plan_change(
+        ctx,
+        &inv.distribution_points,
+        &change,
+        &plan::DiskProbe,
+        progress,
+    )
+    .map_err(|e| e.to_string())?;
+    journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
+    let summary = plan
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            plan::StepKind::EditDatabase { edit, .. } => Some(edit.description.clone()),
+            _ => None,
+        })
+        .collect();
+    Ok(Preview {
+        plan,
+        summary,
+        warnings: Vec::new(),
+    })
+}
+
+/// The plan syncing the points `names` from the master, preconditions checked without taking
+/// the lock; the summary says per point what is copied and stashed.
+pub fn sync_preview(
+    ctx: &Context,
+    inv: &Inventory,
+    names: &[String],
+    progress: &dyn ProgressSink,
+) -> Result<Preview, String> {
+    // ePO repositories: from the recommended source, in replication order, catalog versions said.
+    let mut versions = Vec::new();
+    let req = if ctx.profile.repositories.is_some() {
+        let s = crate::epo::sync::request(ctx, names, None, false, progress)
+            .map_err(|e| e.to_string())?;
+        versions = s
+            .versions
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}: catalog version {} -> {}",
+                    v.name,
+                    v.from.as_deref().unwrap_or("unreadable"),
+                    v.to
+                )
+            })
+            .chain(
+                s.up_to_date
+                    .iter()
+                    .map(|n| format!("{n}: already equals the source")),
+            )
+            .collect();
+        s.request
+    } else {
+        crate::dpsync::points::sync_request(ctx, &inv.distribution_points, names, None, false)
+            .map_err(|e| e.to_string())?
+    };
+    let (mut plan, preview) =
+        crate::dpsync::plan_sync(&ctx.root, &req, progress).map_err(|e| e.to_string())?;
+    journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
+    let warnings = preview
+        .targets
+        .iter()
+        .flat_map(|t| t.skipped.iter().cloned())
+        .collect();
+    let mut summary = preview.summary();
+    summary.extend(versions);
+    Ok(Preview {
+        plan,
+        summary,
+        warnings,
     })
 }
 
@@ -292,7 +399,16 @@ pub fn execute(
                 .join("; ")
         )),
         Ok(None) => Err("not run, nothing changed: the journal lock is not held".into()),
-        Ok(Some(lock)) => journal::execute(ctx, &lock, &plan, progress).map_err(|e| {
+        Ok(Some(lock)) => journal::execute(
+            ctx,
+            &lock,
+            &plan,
+            &crate::dpsync::PerTarget {
+                plan: &plan,
+                inner: progress,
+            },
+        )
+        .map_err(|e| {
             let mut msg = e.to_string();
             if let (ExecError::VerifyFailed { .. }, plan::Action::Restore { set }) =
                 (&e, &plan.action)

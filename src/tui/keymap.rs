@@ -194,6 +194,29 @@ pub const KEYMAP: &[Binding] = &[
     .dangerous()
     .hint("restore"),
     b(
+        &[(KeyCode::Char('p'), NONE)],
+        Command::Promote,
+        "Promote the selected distribution point to the only master",
+    )
+    .only(&[Distribution])
+    .dangerous()
+    .hint("promote"),
+    b(
+        &[(KeyCode::Char('s'), NONE)],
+        Command::Sync,
+        "Sync the marked (or the selected) mirrors from the master",
+    )
+    .only(&[Distribution])
+    .dangerous()
+    .hint("sync"),
+    b(
+        &[(KeyCode::Char(' '), NONE)],
+        Command::Mark,
+        "Mark or unmark the selected distribution point for a sync",
+    )
+    .only(&[Distribution])
+    .hint("mark"),
+    b(
         &[(KeyCode::Char('u'), NONE)],
         Command::Undo,
         "Undo the last transaction under this root",
@@ -295,6 +318,9 @@ const HINT_ORDER: &[Command] = &[
     Command::Quit,
     Command::Diff,
     Command::Restore,
+    Command::Promote,
+    Command::Sync,
+    Command::Mark,
     Command::RunbookDone,
     Command::RunbookSkip,
     Command::Undo,
@@ -429,18 +455,21 @@ mod tests {
     }
 
     #[test]
-    fn actions_that_do_not_work_yet_have_no_key_hint_or_help() {
-        for c in [Command::Promote, Command::Sync, Command::Mark] {
-            assert!(KEYMAP.iter().all(|b| b.command != c), "{c:?} is offered");
-        }
+    fn promote_sync_and_mark_are_offered_only_on_the_distribution_points_pane() {
         for pane in PaneId::ALL {
-            for (k, _) in hints(pane, false) {
-                assert!(
-                    !["p", "s", "Space"].contains(&k.as_str()),
-                    "{k} on {pane:?}"
-                );
+            let keys: Vec<String> = hints(pane, false).into_iter().map(|(k, _)| k).collect();
+            let here = pane == PaneId::Distribution;
+            for k in ["p", "s", "Space"] {
+                assert_eq!(keys.iter().any(|x| x == k), here, "{k} on {pane:?}");
             }
         }
+        // Promote and sync change files: gone in read-only mode; marking stays.
+        let ro: Vec<&str> = hints(PaneId::Distribution, true)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect();
+        assert!(!ro.contains(&"promote") && !ro.contains(&"sync"), "{ro:?}");
+        assert!(ro.contains(&"mark"), "{ro:?}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The Distribution points pane: master and mirrors with payload size and how far each mirror
-//! is from the master; details list the missing, extra and changed files.
+//! is from the master; details list the missing, extra and changed files. ePO repositories
+//! show their status, catalog version and age, and their verification against replica.logs.
 
 use super::{Cell, Column, View};
 use crate::inventory::DistributionPoint;
@@ -17,7 +18,51 @@ pub const COLUMNS: &[Column] = &[
     Column::new("Address", 18, 2),
 ];
 
+/// The worst finding about point `d` and its one-word state, for ePO repositories.
+fn repository_state(v: View, d: &DistributionPoint) -> (Status, String) {
+    use crate::findings::Code;
+    let id = format!("dp:{}", d.name);
+    let about: Vec<&crate::findings::Finding> = v
+        .inv
+        .findings
+        .iter()
+        .filter(|f| f.component == id)
+        .collect();
+    let worst = about.iter().map(|f| f.severity).max();
+    let has = |c: Code| about.iter().any(|f| f.code == c);
+    let r = d.repository.as_ref();
+    let word = if !d.reachable {
+        "unreachable".to_string()
+    } else if has(Code::DpCatalogDamaged) {
+        "catalog damaged".into()
+    } else if has(Code::DpHashMismatch) {
+        format!("{} differ", d.missing + d.changed)
+    } else if has(Code::DpDisabled) {
+        "Disabled".into()
+    } else if has(Code::DpStale) {
+        "stale".into()
+    } else if has(Code::DpMetadataInvalid) || has(Code::DpPathUnsafe) {
+        "bad replica.log".into()
+    } else if has(Code::DpOutOfSync) {
+        "out of sync".into()
+    } else if r.is_some_and(|r| r.verified) {
+        "verified".into()
+    } else {
+        "cannot verify".into()
+    };
+    let status = match worst {
+        Some(sev) => Status::from(sev),
+        // No finding: fine only when verification proved it.
+        None if r.is_some_and(|r| r.verified) => Status::Ok,
+        None => Status::Pending,
+    };
+    (status, word)
+}
+
 fn sync(v: View, d: &DistributionPoint) -> (Status, String) {
+    if d.repository.is_some() {
+        return repository_state(v, d);
+    }
     if !d.reachable {
         return (Status::Error, "unreachable".into());
     }
@@ -56,15 +101,36 @@ pub fn row(v: View, i: usize) -> (Status, Vec<Cell>) {
         return (Status::Pending, Vec::new());
     };
     let (status, text) = sync(v, d);
+    let name = if v.marked.contains(&d.name) {
+        format!("+ {}", d.name)
+    } else {
+        d.name.clone()
+    };
     let cells = vec![
-        Cell::plain(&d.name),
+        Cell::plain(name),
         Cell::plain(if d.is_master { "master" } else { "mirror" }),
         Cell::styled(text, status.role()),
         Cell::plain(d.files.to_string()),
         Cell::plain(widgets::bytes(d.bytes)),
-        Cell::plain(&d.address),
+        match d
+            .repository
+            .as_ref()
+            .and_then(|r| r.catalog_version.as_deref())
+        {
+            Some(cv) => Cell::plain(format!("catalog {cv}")),
+            None => Cell::plain(&d.address),
+        },
     ];
     (status, cells)
+}
+
+fn role(d: &DistributionPoint) -> &'static str {
+    match (&d.repository, d.is_master) {
+        (Some(_), true) => "master",
+        (Some(_), false) => "repo",
+        (None, true) => "master",
+        (None, false) => "mirror",
+    }
 }
 
 /// Everything known about distribution point `i`.
@@ -74,8 +140,19 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
     };
     let (_, text) = sync(v, d);
     let mut lines = vec![
-        heading(theme, &format!("Distribution point {}", d.name)),
-        field(theme, "Role", if d.is_master { "master" } else { "mirror" }),
+        heading(
+            theme,
+            &format!(
+                "{} {}",
+                if d.repository.is_some() {
+                    "Repository"
+                } else {
+                    "Distribution point"
+                },
+                d.name
+            ),
+        ),
+        field(theme, "Role", role(d)),
         field(theme, "Id", d.id.to_string()),
         field(theme, "Address", d.address.clone()),
         field(theme, "Payload", v.path(&d.path)),
@@ -87,7 +164,59 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
         ),
         field(theme, "Sync", text),
     ];
-    if !d.is_master {
+    if let Some(r) = &d.repository {
+        let c = &r.verification;
+        lines.push(field(theme, "Origin", r.origin.clone()));
+        lines.push(field(
+            theme,
+            "Status",
+            r.status
+                .clone()
+                .unwrap_or_else(|| "unknown (SiteStat.xml)".into()),
+        ));
+        lines.push(field(
+            theme,
+            "Catalog",
+            match (&r.catalog_version, r.catalog_age_hours) {
+                (Some(cv), Some(h)) => format!(
+                    "{cv} ({} old), catalog.z {}",
+                    crate::units::age_hours(h),
+                    r.catalog
+                ),
+                (Some(cv), None) => format!("{cv}, catalog.z {}", r.catalog),
+                _ => format!("version unknown, catalog.z {}", r.catalog),
+            },
+        ));
+        lines.push(field(
+            theme,
+            "Verified",
+            format!(
+                "{} of {} listed files ({} hashed) in {} folders",
+                c.files_verified,
+                c.files_listed,
+                widgets::bytes(c.bytes_hashed),
+                c.folders
+            ),
+        ));
+        lines.push(field(
+            theme,
+            "Differ",
+            format!(
+                "{} missing, {} truncated, {} changed, {} unreadable, {} unlisted",
+                c.missing, c.truncated, c.changed, c.unreadable, c.unlisted
+            ),
+        ));
+        if c.metadata_problems > 0 {
+            lines.push(field(
+                theme,
+                "Metadata",
+                format!("{} problems", c.metadata_problems),
+            ));
+        }
+        if r.recommended_source {
+            lines.push(field(theme, "Source", "recommended source for dp sync"));
+        }
+    } else if !d.is_master {
         lines.push(field(theme, "Missing", d.missing.to_string()));
         lines.push(field(theme, "Extra", d.extra.to_string()));
         lines.push(field(theme, "Changed", d.changed.to_string()));

@@ -100,6 +100,8 @@ pub struct View<'a> {
     pub rpo_hours: f64,
     /// The runbook as last judged (the runbook pane's rows), once it was.
     pub runbook: Option<&'a crate::runbook::Runbook>,
+    /// Distribution points marked for a sync, by name.
+    pub marked: &'a std::collections::BTreeSet<String>,
     /// Demo mode: files modified after this instant were written during the demo.
     pub written_since: Option<chrono::DateTime<chrono::Utc>>,
 }
