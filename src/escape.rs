@@ -54,6 +54,19 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<Strin
     Ok(out)
 }
 
+/// `s` as one word for a POSIX shell: unchanged when it is plain, else in single quotes (a
+/// command line the operator copies or reads must mean exactly this name).
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// A path as [`escape`]d text.
 pub fn path(p: &Path) -> String {
     escape(&p.display().to_string()).into_owned()

@@ -52,6 +52,8 @@ fn run_jobs(app: &mut App, d: &Demo) {
             let action = match e {
                 Effect::Job(id, job) => jobs::run(&d.ctx, app.inventory(), id, &job, &()),
                 Effect::Scan(_) => Action::Scanned(Box::new(scan(d))),
+                // What a terminal would take as the clipboard: nothing to feed back.
+                Effect::Clipboard(_) => continue,
             };
             app.update(action);
         }

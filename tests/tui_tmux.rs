@@ -541,3 +541,45 @@ fn after_a_script_the_console_is_the_persons_and_the_first_key_clears_the_captio
     let end = tmux.wait_for("exit", 10, |s| s.contains("EXIT="));
     assert!(end.contains("EXIT=0"), "{end}");
 }
+
+#[test]
+fn y_puts_a_runbook_command_on_the_tmux_clipboard_by_osc52() {
+    if !tmux_available() {
+        eprintln!("note: tmux is not installed; skipping the OSC 52 clipboard test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state dir");
+    let cmd = format!(
+        "'{BIN}' --state '{}' demo --scenario corrupt-db --seed 1; echo EXIT=$?; sleep 600",
+        state.path().display()
+    );
+    let tmux = Tmux::start(100, 30, &cmd);
+    // tmux takes OSC 52 from the program inside into its paste buffer.
+    let out = tmux.run(&["set", "-g", "set-clipboard", "on"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmux.wait_for("the finished scan", 120, |s| {
+        s.contains("standard check at")
+    });
+    tmux.keys(&["5"]);
+    tmux.wait_for("the runbook pane", 20, |s| {
+        s.contains("┌ 5 Runbook") && s.contains("Keep the broken databases")
+    });
+    // The cursor starts on the next step to do (2, keep the broken databases); one down is
+    // the restore of the databases.
+    tmux.keys(&["j", "y"]);
+    tmux.wait_for("the status line", 10, |s| {
+        s.contains("sent the step's command")
+    });
+    let buffer = tmux.run(&["show-buffer"]);
+    assert_eq!(
+        String::from_utf8_lossy(&buffer.stdout),
+        "drconsole restore databases"
+    );
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("exit", 10, |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+}

@@ -20,6 +20,7 @@ mod tree;
 
 pub use scenario::{Scenario, UnknownScenario};
 
+use crate::escape::shell_quote;
 use crate::profile::Profile;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::Rng;
@@ -118,18 +119,6 @@ impl DemoInstallation {
         inst.root = root.to_path_buf();
         inst.backup_roots = inst.backup_roots.iter().map(|b| root.join(b)).collect();
         Ok(inst)
-    }
-}
-
-/// Quote a word for a POSIX shell when it needs it.
-fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -198,8 +198,12 @@ mod tests {
             .find(|f| f.name == "CustomFieldScriptFiles")
             .unwrap();
         assert_eq!(scripts.path, xp.join("CustomFieldScriptFiles"));
-        // Located again against another disk, it follows that one.
+        // Located again against another disk, it follows that one; what was set since
+        // loading (a config file's RPO) stays.
+        let mut located = located;
+        located.rpo_hours = 48;
         let again = located.locate(&|_: &Path| false);
+        assert_eq!(again.rpo_hours, 48);
         assert!(again.databases[0].path.starts_with("ProgramData"));
         let program = again.layout.iter().find(|c| c.var == "program").unwrap();
         assert!(!program.found);

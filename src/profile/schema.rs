@@ -393,16 +393,21 @@ impl Profile {
         }
         // Every candidate was checked when the profile was loaded, so this cannot fail; if
         // it did, the default layout is still a valid profile.
-        match raw.resolve_with(&chosen) {
-            Ok(mut p) => {
-                p.source = Some(std::sync::Arc::clone(raw));
-                // What the configuration file overrode is not a location: it stays.
-                p.rpo_hours = self.rpo_hours;
-                p.expiry_days = self.expiry_days;
-                p
-            }
-            Err(_) => self.clone(),
-        }
+        let Ok(located) = raw.resolve_with(&chosen) else {
+            return self.clone();
+        };
+        // Only what is built from paths changes: settings given since loading (a config
+        // file's `rpo_hours`, `expiry_days`) stay as they are.
+        let mut p = self.clone();
+        p.databases = located.databases;
+        p.certificates = located.certificates;
+        p.settings = located.settings;
+        p.folders = located.folders;
+        p.backups = located.backups;
+        p.repositories = located.repositories;
+        p.modes = located.modes;
+        p.layout = located.layout;
+        p
     }
 }
 

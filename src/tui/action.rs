@@ -5,7 +5,7 @@ use super::jobs::{Outcome, Preview};
 use crate::inventory::{CheckDepth, Inventory, Progress};
 use crossterm::event::{KeyEvent, MouseEvent};
 
-/// The four panes, in the order of the keys `1`–`4`.
+/// The five panes, in the order of the keys `1`–`5`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PaneId {
     /// Backup sets with their verdicts.
@@ -16,30 +16,34 @@ pub enum PaneId {
     Certificates,
     /// Distribution points, master and mirrors.
     Distribution,
+    /// The recovery runbook: the product's steps in the vendor's order, ticked or marked.
+    Runbook,
 }
 
 impl PaneId {
     /// Every pane, in tab order.
-    pub const ALL: [PaneId; 4] = [
+    pub const ALL: [PaneId; 5] = [
         PaneId::Backups,
         PaneId::Databases,
         PaneId::Certificates,
         PaneId::Distribution,
+        PaneId::Runbook,
     ];
 
-    /// Position in `ALL` (0–3).
+    /// Position in `ALL` (0–4).
     pub fn index(self) -> usize {
         match self {
             PaneId::Backups => 0,
             PaneId::Databases => 1,
             PaneId::Certificates => 2,
             PaneId::Distribution => 3,
+            PaneId::Runbook => 4,
         }
     }
 
     /// The pane at a position, wrapping around.
     pub fn from_index(i: usize) -> PaneId {
-        PaneId::ALL[i % 4]
+        PaneId::ALL[i % PaneId::ALL.len()]
     }
 
     /// Title shown on the pane border and the tab bar.
@@ -49,6 +53,7 @@ impl PaneId {
             PaneId::Databases => "Databases",
             PaneId::Certificates => "Certificates",
             PaneId::Distribution => "Distribution points",
+            PaneId::Runbook => "Runbook",
         }
     }
 
@@ -59,6 +64,7 @@ impl PaneId {
             PaneId::Databases => "Databases",
             PaneId::Certificates => "Certs",
             PaneId::Distribution => "DPs",
+            PaneId::Runbook => "Runbook",
         }
     }
 }
@@ -126,6 +132,14 @@ pub enum Command {
     NextChange,
     /// Previous change (or search match) in the diff view.
     PrevChange,
+    /// Mark the selected runbook step done (asks for a note).
+    RunbookDone,
+    /// Mark the selected runbook step skipped (asks for the reason).
+    RunbookSkip,
+    /// Clear the mark of the selected runbook step.
+    RunbookClear,
+    /// Copy the selected row's path, finding or command to the clipboard (OSC 52).
+    Copy,
 }
 
 /// Everything that can happen to the console.
@@ -159,6 +173,10 @@ pub enum Action {
     Executed(u64, Box<Outcome>),
     /// The journal was read (job id, transactions newest first or why not).
     JournalListed(u64, Result<Vec<crate::journal::TxSummary>, String>),
+    /// The runbook was judged against the inventory and the journal (job id, result).
+    RunbookReady(u64, Result<Box<crate::runbook::Runbook>, String>),
+    /// A runbook mark was recorded (job id, its transaction id or why not).
+    Marked(u64, Result<String, String>),
     /// A key script's caption for viewers (`None` clears it).
     Caption(Option<String>),
     /// A key script waits for the trainee's Space (`false` when it goes on).

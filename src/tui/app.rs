@@ -27,6 +27,8 @@ pub enum Effect {
     Scan(CheckDepth),
     /// Run a job on a worker thread; its result action carries the same id.
     Job(u64, Job),
+    /// Write these bytes to the terminal: an OSC 52 sequence putting text on the clipboard.
+    Clipboard(Vec<u8>),
 }
 
 /// What the console is opened with.
@@ -132,6 +134,11 @@ pub enum Overlay {
         /// First row shown.
         scroll: usize,
     },
+    /// Text to copy by hand, where the terminal has no clipboard (OSC 52).
+    Copy {
+        /// First row shown.
+        scroll: usize,
+    },
 }
 
 /// One pane's list state.
@@ -157,16 +164,16 @@ pub struct App {
     progress: Option<Progress>,
     journal: String,
     focus: PaneId,
-    panes: [PaneState; 4],
+    panes: [PaneState; 5],
     overlay: Option<Overlay>,
     zoom: bool,
     side_scroll: usize,
     editing_filter: bool,
     findings_order: Vec<usize>,
     /// Worst row status per pane, for the tab bar (computed once per scan, not per frame).
-    pane_worst: [Option<Status>; 4],
+    pane_worst: [Option<Status>; 5],
     /// Findings about rows, per pane (computed once per scan).
-    flags: [panes::Flags; 4],
+    flags: [panes::Flags; 5],
     /// The console's part of the terminal: all of it, less the caption band of a key script.
     size: Rect,
     /// The whole terminal.
@@ -182,12 +189,15 @@ pub struct App {
     next_job: u64,
     /// Panes whose selection the operator moved: a new scan keeps it; an untouched pane
     /// starts on its safest row (the recommended set, the most damaged database).
-    pinned: [bool; 4],
+    pinned: [bool; 5],
     /// The scan depth a status message waits for, to say "done" when it lands.
     awaiting: Option<(CheckDepth, String)>,
     effects: Vec<Effect>,
     quit: bool,
     fatal: Option<String>,
+    /// The runbook pane's state: the last judgement, the job asking for the next, the note
+    /// being typed for a mark, the clipboard and what `y` last showed to copy by hand.
+    rb: runbook_state::RunbookState,
     presentation: Presentation,
     keycast: overlays::training::KeyCast,
     caption: Option<String>,
@@ -217,7 +227,7 @@ impl App {
             side_scroll: 0,
             editing_filter: false,
             findings_order: Vec::new(),
-            pane_worst: [None; 4],
+            pane_worst: [None; 5],
             flags: Default::default(),
             size: Rect::new(0, 0, size.0, size.1),
             screen: Rect::new(0, 0, size.0, size.1),
@@ -228,7 +238,7 @@ impl App {
             marked: Default::default(),
             searching: false,
             next_job: 0,
-            pinned: [false; 4],
+            pinned: [false; 5],
             awaiting: None,
             effects: vec![
                 Effect::Scan(CheckDepth::Quick),
@@ -236,6 +246,7 @@ impl App {
             ],
             quit: false,
             fatal: None,
+            rb: runbook_state::RunbookState::default(),
             presentation: Presentation::default(),
             keycast: Default::default(),
             caption: None,
@@ -345,6 +356,7 @@ impl App {
         View {
             inv: &self.inv,
             rpo_hours: self.opts.rpo_hours,
+            runbook: self.rb.runbook.as_ref(),
             marked: &self.marked,
             written_since: self.presentation.demo,
             demo_folder: self.presentation.demo_folder.as_deref(),
@@ -366,6 +378,12 @@ impl App {
                 self.interrupt();
             }
             Action::Key(key) => {
+                if self.rb.note.is_some() {
+                    if let Some(e) = overlays::filter::edit(key) {
+                        self.edit_note(e);
+                    }
+                    return;
+                }
                 if self.searching {
                     if let Some(e) = overlays::filter::edit(key) {
                         self.edit_search(e);
@@ -450,6 +468,8 @@ impl App {
                     j.list = Some(result);
                 }
             }
+            Action::RunbookReady(id, result) => self.runbook_ready(id, result),
+            Action::Marked(id, result) => self.marked(id, result),
             Action::Caption(text) => {
                 self.caption = text;
                 self.size = self.console_rect(self.screen);
@@ -614,6 +634,10 @@ impl App {
             (PaneId::Distribution, Some(_)) => {
                 Err("distribution points are compared and restored from their own actions".into())
             }
+            (PaneId::Runbook, Some(_)) => Err(
+                "the runbook is not restored itself: its restore steps name the command (y copies it)"
+                    .into(),
+            ),
         }
     }
 
@@ -763,7 +787,10 @@ impl App {
     fn apply_inventory(&mut self, inv: Inventory) {
         let keys: Vec<Option<String>> = PaneId::ALL
             .iter()
-            .map(|p| self.selected_row(*p).map(|i| panes::key(*p, &self.inv, i)))
+            .map(|p| {
+                self.selected_row(*p)
+                    .map(|i| panes::key(*p, self.view(), i))
+            })
             .collect();
         self.inv = inv;
         self.loaded = true;
@@ -783,8 +810,8 @@ impl App {
         order.sort_by_key(|&i| std::cmp::Reverse(self.inv.findings[i].severity));
         self.findings_order = order;
         for p in PaneId::ALL {
-            let flags = panes::flags(p, &self.inv);
-            self.pane_worst[p.index()] = (0..panes::len(p, &self.inv))
+            let flags = panes::flags(p, self.view());
+            self.pane_worst[p.index()] = (0..panes::len(p, self.view()))
                 .map(|i| panes::status(p, self.view(), i, &flags))
                 .max();
             self.flags[p.index()] = flags;
@@ -800,7 +827,7 @@ impl App {
                 if let Some(pos) = st
                     .visible
                     .iter()
-                    .position(|&i| panes::key(p, &self.inv, i) == *key)
+                    .position(|&i| panes::key(p, self.view(), i) == *key)
                 {
                     self.panes[p.index()].selected = pos;
                 }
@@ -809,6 +836,10 @@ impl App {
         self.clamp_all();
         if let Some(Overlay::Findings { selected, .. }) = &mut self.overlay {
             *selected = (*selected).min(self.findings_order.len().saturating_sub(1));
+        }
+        // The runbook is judged against this scan as soon as it is on screen (or was).
+        if self.focus == PaneId::Runbook || self.rb.runbook.is_some() {
+            self.request_runbook();
         }
     }
 
@@ -823,13 +854,24 @@ impl App {
                 .iter()
                 .position(|&i| self.inv.backup_sets.get(i).is_some_and(|s| s.recommended))
                 .unwrap_or(0),
+            // The runbook starts on the next step to do.
+            PaneId::Runbook => self
+                .rb
+                .runbook
+                .as_ref()
+                .and_then(|r| {
+                    let next = r.next.as_deref()?;
+                    let i = r.steps.iter().position(|s| s.step.id == next)?;
+                    st.visible.iter().position(|&v| v == i)
+                })
+                .unwrap_or(0),
             _ => 0,
         }
     }
 
     fn refilter(&mut self, p: PaneId) {
         let needle = self.panes[p.index()].filter.to_lowercase();
-        let n = panes::len(p, &self.inv);
+        let n = panes::len(p, self.view());
         let mut visible: Vec<usize> = if needle.is_empty() {
             (0..n).collect()
         } else {
@@ -898,18 +940,24 @@ impl App {
             | Command::End => self.move_selection(c),
             Command::Left | Command::Right => {
                 let dx = if c == Command::Left { -1 } else { 1 };
-                let grid = layout::mode(self.size) == Mode::Grid && !self.zoom;
+                // The runbook is not on the grid: from it, left and right go round the tabs.
+                let grid = layout::mode(self.size) == Mode::Grid
+                    && !self.zoom
+                    && self.focus != PaneId::Runbook;
                 self.focus = if grid {
                     layout::grid_neighbour(self.focus, dx)
                 } else {
                     PaneId::from_index(
-                        (self.focus.index() as i32 + dx as i32).rem_euclid(4) as usize
+                        (self.focus.index() as i32 + dx as i32).rem_euclid(PaneId::ALL.len() as i32)
+                            as usize,
                     )
                 };
                 self.side_scroll = 0;
             }
             Command::NextPane => self.focus_pane(PaneId::from_index(self.focus.index() + 1)),
-            Command::PrevPane => self.focus_pane(PaneId::from_index(self.focus.index() + 3)),
+            Command::PrevPane => self.focus_pane(PaneId::from_index(
+                self.focus.index() + PaneId::ALL.len() - 1,
+            )),
             Command::FocusPane(p) => self.focus_pane(p),
             Command::Details => {
                 if self.selected_row(self.focus).is_some() {
@@ -960,9 +1008,16 @@ impl App {
             Command::NextChange | Command::PrevChange => {
                 self.status = Some("n and N move between changes in the diff view (d)".into());
             }
+            Command::RunbookDone | Command::RunbookSkip | Command::RunbookClear => {
+                self.start_mark(c)
+            }
+            Command::Copy => self.copy_selected(),
             Command::Promote => self.open_promote(),
             Command::Sync => self.open_sync(),
             Command::Mark => self.toggle_mark(),
+        }
+        if self.focus == PaneId::Runbook {
+            self.ensure_runbook();
         }
         self.clamp_all();
     }
@@ -991,6 +1046,11 @@ impl App {
                 | Command::End
         );
         match ov {
+            Overlay::Details { .. } if c == Command::Copy => {
+                // Copy what the details are about, and keep reading them.
+                self.copy_selected();
+                true
+            }
             Overlay::Details { scroll } | Overlay::Help { scroll } => {
                 let closing = matches!(c, Command::Back | Command::Quit)
                     || (c == Command::Details && matches!(ov, Overlay::Details { .. }))
@@ -1046,6 +1106,21 @@ impl App {
                 true
             }
             Overlay::Plan { scroll } => self.plan_command(scroll, c, moving, page),
+            Overlay::Copy { scroll } => {
+                match c {
+                    Command::Back | Command::Quit | Command::Copy | Command::Details => {
+                        self.overlay = None
+                    }
+                    _ if moving => {
+                        let max = self.overlay_len(ov).saturating_sub(page);
+                        self.overlay = Some(Overlay::Copy {
+                            scroll: step(scroll, c, max + 1, page),
+                        });
+                    }
+                    _ => return false,
+                }
+                true
+            }
             Overlay::Journal { scroll } => {
                 match c {
                     Command::Back | Command::Quit | Command::JournalView => self.overlay = None,
@@ -1065,6 +1140,7 @@ impl App {
                         self.overlay = None;
                     }
                     Command::Details => self.jump_to_finding(selected),
+                    Command::Copy => self.copy_finding(selected),
                     _ if moving => {
                         let rows = overlays::findings::list_rows(page).max(1);
                         let sel = step(selected, c, self.findings_order.len(), rows);
@@ -1155,6 +1231,7 @@ impl App {
             Overlay::Diff { .. } => return self.diff_lines().len(),
             Overlay::Plan { .. } => self.plan_lines(),
             Overlay::Journal { .. } => self.journal_lines(),
+            Overlay::Copy { .. } => self.copy_lines(),
         };
         overlays::wrapped_height(&lines, inner_w)
     }
@@ -1349,6 +1426,10 @@ pub fn scroll_into_view(selected: usize, offset: usize, rows: usize) -> usize {
     }
 }
 
+// The runbook pane's marks and the clipboard (`y`): a child module, like the drawing.
+#[path = "app_runbook.rs"]
+pub mod runbook_state;
+
 // The drawing: a child module, so it reads the state without widening its visibility.
 #[path = "view.rs"]
 mod view;
@@ -1360,3 +1441,7 @@ mod tests;
 #[cfg(test)]
 #[path = "app_action_tests.rs"]
 mod action_tests;
+
+#[cfg(test)]
+#[path = "app_runbook_tests.rs"]
+mod runbook_tests;

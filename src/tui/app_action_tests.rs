@@ -14,7 +14,7 @@ fn jobs(app: &mut App) -> Vec<(u64, Job)> {
         .into_iter()
         .filter_map(|e| match e {
             Effect::Job(id, job) => Some((id, job)),
-            Effect::Scan(_) => None,
+            Effect::Scan(_) | Effect::Clipboard(_) => None,
         })
         .collect()
 }

@@ -178,9 +178,13 @@ fn tab_number_keys_and_shift_tab_move_the_focus() {
     app.update(key('4'));
     assert_eq!(app.focus(), PaneId::Distribution);
     app.update(code(KeyCode::Tab));
+    assert_eq!(app.focus(), PaneId::Runbook);
+    app.update(code(KeyCode::Tab));
     assert_eq!(app.focus(), PaneId::Backups);
     app.update(code(KeyCode::BackTab));
-    assert_eq!(app.focus(), PaneId::Distribution);
+    assert_eq!(app.focus(), PaneId::Runbook);
+    app.update(key('5'));
+    assert_eq!(app.focus(), PaneId::Runbook);
 }
 
 #[test]
@@ -192,7 +196,11 @@ fn h_and_l_move_across_the_grid_and_through_tabs() {
     assert_eq!(grid.focus(), PaneId::Databases, "right edge of the grid");
     let mut tabs = app_with(inventory(3), (80, 24));
     tabs.update(key('h'));
-    assert_eq!(tabs.focus(), PaneId::Distribution, "tabs wrap around");
+    assert_eq!(tabs.focus(), PaneId::Runbook, "tabs wrap around");
+    // The runbook is off the grid: from it, right goes round to the first pane.
+    grid.update(key('5'));
+    grid.update(key('l'));
+    assert_eq!(grid.focus(), PaneId::Backups);
 }
 
 #[test]
@@ -348,7 +356,7 @@ fn queued(app: &mut App) -> Vec<Job> {
         .into_iter()
         .filter_map(|e| match e {
             Effect::Job(_, job) => Some(job),
-            Effect::Scan(_) => None,
+            Effect::Scan(_) | Effect::Clipboard(_) => None,
         })
         .collect()
 }

@@ -162,6 +162,13 @@ pub fn run_effects(app: &mut App, scans: &Sender<CheckDepth>, jobs: &Jobs) -> us
                 let _ = scans.send(depth);
             }
             Effect::Job(id, job) => jobs.start(id, job, app.inventory().clone()),
+            Effect::Clipboard(bytes) => {
+                // Between two frames, on the terminal the console draws on; the terminal
+                // acts on it and shows nothing. It cannot answer, so a failure is not known.
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(&bytes).and_then(|()| out.flush());
+            }
         }
     }
     n

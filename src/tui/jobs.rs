@@ -42,6 +42,17 @@ pub enum Job {
     Execute(Box<Plan>),
     /// Read the journal's transactions.
     Journal,
+    /// Judge the runbook against the console's inventory (a finished scan) and the journal.
+    Runbook,
+    /// Record a runbook mark in the journal.
+    Mark {
+        /// The step's id.
+        step: String,
+        /// Done, skipped or cleared.
+        mark: crate::plan::MarkKind,
+        /// The operator's note.
+        note: String,
+    },
 }
 
 /// A plan ready to be shown: the plan with checked preconditions and what it would change.
@@ -90,7 +101,23 @@ pub fn run(
         }
         Job::Execute(plan) => Action::Executed(id, Box::new(execute(ctx, inv, plan, progress))),
         Job::Journal => Action::JournalListed(id, journal_list(ctx)),
+        Job::Runbook => Action::RunbookReady(id, runbook(ctx, inv).map(Box::new)),
+        Job::Mark { step, mark, note } => Action::Marked(
+            id,
+            journal::record_mark(ctx, step, *mark, note).map_err(|e| e.to_string()),
+        ),
     }
+}
+
+/// The runbook of `ctx`'s profile judged against `inv` and the journal.
+pub fn runbook(ctx: &Context, inv: &Inventory) -> Result<crate::runbook::Runbook, String> {
+    let list = journal_list(ctx)?;
+    Ok(crate::runbook::evaluate(
+        &ctx.profile,
+        &ctx.root,
+        Some(inv),
+        &list,
+    ))
 }
 
 /// The result action of a job that could not finish (its worker failed).
@@ -111,6 +138,8 @@ pub fn failed(id: u64, job: &Job, why: String, ctx: &Context) -> Action {
             }),
         ),
         Job::Journal => Action::JournalListed(id, Err(why)),
+        Job::Runbook => Action::RunbookReady(id, Err(why)),
+        Job::Mark { .. } => Action::Marked(id, Err(why)),
     }
 }
 

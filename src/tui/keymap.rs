@@ -67,7 +67,7 @@ impl Binding {
     }
 }
 
-use PaneId::{Backups, Certificates, Databases, Distribution};
+use PaneId::{Backups, Certificates, Databases, Distribution, Runbook};
 
 /// Every binding of the console, in the order the help overlay lists them.
 pub const KEYMAP: &[Binding] = &[
@@ -132,6 +132,11 @@ pub const KEYMAP: &[Binding] = &[
         &[(KeyCode::Char('4'), NONE)],
         Command::FocusPane(Distribution),
         "Distribution points pane",
+    ),
+    b(
+        &[(KeyCode::Char('5'), NONE)],
+        Command::FocusPane(Runbook),
+        "Runbook pane: the recovery steps in the vendor's order",
     ),
     b(
         &[(KeyCode::Enter, NONE)],
@@ -219,6 +224,35 @@ pub const KEYMAP: &[Binding] = &[
     .dangerous()
     .hint("undo"),
     b(
+        &[(KeyCode::Char('m'), NONE)],
+        Command::RunbookDone,
+        "Mark the selected runbook step done (type a note, Enter records it in the journal)",
+    )
+    .only(&[Runbook])
+    .dangerous()
+    .hint("done"),
+    b(
+        &[(KeyCode::Char('x'), NONE)],
+        Command::RunbookSkip,
+        "Mark the selected runbook step skipped (type why, Enter records it in the journal)",
+    )
+    .only(&[Runbook])
+    .dangerous()
+    .hint("skip"),
+    b(
+        &[(KeyCode::Char('M'), NONE)],
+        Command::RunbookClear,
+        "Clear the mark of the selected runbook step (recorded in the journal)",
+    )
+    .only(&[Runbook])
+    .dangerous(),
+    b(
+        &[(KeyCode::Char('y'), NONE)],
+        Command::Copy,
+        "Copy the selected row's command, path or finding to your clipboard (OSC 52, also over SSH)",
+    )
+    .hint("copy"),
+    b(
         &[(KeyCode::Char('J'), NONE)],
         Command::JournalView,
         "The journal: every restore and undo with its state",
@@ -287,9 +321,12 @@ const HINT_ORDER: &[Command] = &[
     Command::Promote,
     Command::Sync,
     Command::Mark,
+    Command::RunbookDone,
+    Command::RunbookSkip,
     Command::Undo,
     Command::JournalView,
     Command::Findings,
+    Command::Copy,
     Command::Filter,
     Command::Recheck,
     Command::Details,

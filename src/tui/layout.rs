@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 pub const MIN_WIDTH: u16 = 60;
 /// Below this height the console shows "terminal too small".
 pub const MIN_HEIGHT: u16 = 16;
-/// From this width (and `GRID_HEIGHT`) the four panes sit in a 2×2 grid.
+/// From this width (and `GRID_HEIGHT`) the first four panes sit in a 2×2 grid.
 pub const GRID_WIDTH: u16 = 120;
 /// From this height (and `GRID_WIDTH`) the four panes sit in a 2×2 grid.
 pub const GRID_HEIGHT: u16 = 32;
@@ -96,7 +96,8 @@ pub fn body(body: Rect, mode: Mode, focus: PaneId, zoom: bool) -> Body {
         };
     }
     match mode {
-        Mode::Grid => {
+        // The runbook is not on the grid: focused, it has the body to itself.
+        Mode::Grid if focus != PaneId::Runbook => {
             let [top, bottom] = Layout::vertical([Constraint::Ratio(1, 2); 2]).areas(body);
             let [a, b] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(top);
             let [c, d] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(bottom);

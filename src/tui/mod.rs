@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod ascii;
+pub mod clipboard;
 pub mod event;
 pub mod headless;
 pub mod jobs;
@@ -81,6 +82,7 @@ where
     let live = show.headless.is_none();
     let size = term.size()?;
     let mut app = App::new(opts, (size.width, size.height)).present(show.presentation);
+    app.set_clipboard(clipboard::detect(&|k| std::env::var(k).ok()));
     let (tx, rx) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     if live {

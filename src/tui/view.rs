@@ -67,6 +67,8 @@ impl App {
             let st = &self.panes[p.index()];
             let empty = if !self.loaded {
                 "scanning…".to_string()
+            } else if *p == PaneId::Runbook && self.rb.runbook.is_none() {
+                "judging the runbook…".to_string()
             } else if !st.filter.is_empty() {
                 format!("no rows match '{}'", st.filter)
             } else {
@@ -161,6 +163,17 @@ impl App {
                 scroll,
                 theme,
             ),
+            Some(Overlay::Copy { scroll }) => {
+                let what = self.rb.copied.as_ref().map_or("", |(w, _)| w.as_str());
+                overlays::details::draw(
+                    frame,
+                    layout::overlay(s.body),
+                    &format!("Copy by hand · {what}"),
+                    self.copy_lines(),
+                    scroll,
+                    theme,
+                )
+            }
             None => {}
         }
         if area == frame.area() {
@@ -340,8 +353,9 @@ impl App {
                     format!("{} {title}", p.index() + 1),
                     theme.style(role),
                 ));
-                if counts {
-                    let n = panes::len(p, &self.inv);
+                // The runbook has no count until it was judged: "(0)" would say it is empty.
+                if counts && (p != PaneId::Runbook || self.rb.runbook.is_some()) {
+                    let n = panes::len(p, self.view());
                     spans.push(Span::styled(format!(" ({n})"), theme.style(Role::Muted)));
                 }
                 if let Some(st) = self.pane_worst[p.index()] {
@@ -378,6 +392,8 @@ impl App {
                 .map(|d| (0..d.len()).filter(|&i| d.is_stop(i)).count())
                 .unwrap_or(0);
             overlays::filter::draw(frame, top, d, hits, theme);
+        } else if let Some(n) = &self.rb.note {
+            overlays::note::draw(frame, top, n, theme);
         } else if self.editing_filter {
             let st = &self.panes[self.focus.index()];
             overlays::filter::draw(frame, top, &st.filter, st.visible.len(), theme);

@@ -1,5 +1,6 @@
 //! Overlays drawn over the body: details of a row, the help generated from the keymap, the
-//! findings view, the diff view, the plan preview, the journal view and the filter input line.
+//! findings view, the diff view, the plan preview, the journal view, the filter input line and
+//! the note of a runbook mark.
 
 pub mod details;
 pub mod diff;
@@ -7,6 +8,7 @@ pub mod filter;
 pub mod findings;
 pub mod help;
 pub mod journal;
+pub mod note;
 pub mod restore;
 pub mod training;
 

@@ -269,8 +269,10 @@ mod tests {
         let v = View {
             inv: &inv,
             rpo_hours: 26.0,
+            runbook: None,
             marked: &marked,
             written_since: None,
+            demo_folder: None,
         };
         let (status, cells) = row(v, 0);
         assert_eq!(status, Status::Warning);

@@ -1,10 +1,11 @@
-//! The four panes. Each file says how its rows look (columns, status, filter text) and what its
+//! The five panes. Each file says how its rows look (columns, status, filter text) and what its
 //! details view shows; this file dispatches on `PaneId` and draws any pane as a virtualised list.
 
 pub mod backups;
 pub mod certificates;
 pub mod databases;
 pub mod distribution;
+pub mod runbook;
 
 use super::action::PaneId;
 use super::theme::{Role, Theme};
@@ -97,6 +98,8 @@ pub struct View<'a> {
     pub inv: &'a Inventory,
     /// The profile's recovery-point objective, for stale sets.
     pub rpo_hours: f64,
+    /// The runbook as last judged (the runbook pane's rows), once it was.
+    pub runbook: Option<&'a crate::runbook::Runbook>,
     /// Distribution points marked for a sync, by name.
     pub marked: &'a std::collections::BTreeSet<String>,
     /// Demo mode: files modified after this instant were written during the demo.
@@ -120,12 +123,14 @@ impl View<'_> {
 }
 
 /// Number of rows in a pane.
-pub fn len(p: PaneId, inv: &Inventory) -> usize {
+pub fn len(p: PaneId, v: View) -> usize {
+    let inv = v.inv;
     match p {
         PaneId::Backups => inv.backup_sets.len(),
         PaneId::Databases => inv.databases.len(),
         PaneId::Certificates => inv.certificates.len(),
         PaneId::Distribution => inv.distribution_points.len(),
+        PaneId::Runbook => runbook::len(&v),
     }
 }
 
@@ -136,6 +141,7 @@ pub fn columns(p: PaneId) -> &'static [Column] {
         PaneId::Databases => databases::COLUMNS,
         PaneId::Certificates => certificates::COLUMNS,
         PaneId::Distribution => distribution::COLUMNS,
+        PaneId::Runbook => runbook::COLUMNS,
     }
 }
 
@@ -146,6 +152,7 @@ pub fn row(p: PaneId, v: View, i: usize) -> (Status, Vec<Cell>) {
         PaneId::Databases => databases::row(v, i),
         PaneId::Certificates => certificates::row(v, i),
         PaneId::Distribution => distribution::row(v, i),
+        PaneId::Runbook => runbook::row(v, i),
     };
     if let Some(dir) = v.demo_folder {
         for c in &mut cells {
@@ -156,7 +163,8 @@ pub fn row(p: PaneId, v: View, i: usize) -> (Status, Vec<Cell>) {
 }
 
 /// A stable identity for row `i`, so a selection survives a new scan.
-pub fn key(p: PaneId, inv: &Inventory, i: usize) -> String {
+pub fn key(p: PaneId, v: View, i: usize) -> String {
+    let inv = v.inv;
     match p {
         PaneId::Backups => inv.backup_sets.get(i).map(|s| s.component.clone()),
         PaneId::Databases => inv.databases.get(i).map(|d| d.component.clone()),
@@ -168,6 +176,7 @@ pub fn key(p: PaneId, inv: &Inventory, i: usize) -> String {
             .distribution_points
             .get(i)
             .map(|d| format!("dp:{}", d.name)),
+        PaneId::Runbook => runbook::key(&v, i),
     }
     .unwrap_or_default()
 }
@@ -181,7 +190,7 @@ pub fn haystack(p: PaneId, v: View, i: usize) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     s.push(' ');
-    s.push_str(&key(p, v.inv, i));
+    s.push_str(&key(p, v, i));
     s.to_lowercase()
 }
 
@@ -192,6 +201,7 @@ pub fn details(p: PaneId, v: View, i: usize, theme: &Theme) -> Vec<Line<'static>
         PaneId::Databases => databases::details(v, i, theme),
         PaneId::Certificates => certificates::details(v, i, theme),
         PaneId::Distribution => distribution::details(v, i, theme),
+        PaneId::Runbook => runbook::details(v, i, theme),
     };
     // Findings come right under the heading: they are why the operator opened the details.
     let mut body = body.into_iter();
@@ -281,6 +291,8 @@ pub fn locate_all(p: PaneId, inv: &Inventory, f: &Finding) -> Vec<usize> {
             ),
             None => Vec::new(),
         },
+        // Findings are evidence of steps, not about them: the step's details quote them.
+        PaneId::Runbook => Vec::new(),
     }
 }
 
@@ -298,6 +310,7 @@ pub fn is_about(p: PaneId, inv: &Inventory, f: &Finding, i: usize) -> bool {
             .is_some_and(|d| d.component == f.component),
         PaneId::Certificates => locate_all(p, inv, f).contains(&i),
         PaneId::Distribution => locate_all(p, inv, f).contains(&i),
+        PaneId::Runbook => false,
     }
 }
 
@@ -306,8 +319,16 @@ pub type Flags = std::collections::HashMap<usize, Status>;
 
 /// Collect the findings that point at rows of `p`: a row's glyph is the worst of them, so the
 /// glance says what `f` and the details say, no more and no less.
-pub fn flags(p: PaneId, inv: &Inventory) -> Flags {
+pub fn flags(p: PaneId, v: View) -> Flags {
+    let inv = v.inv;
     let mut out = Flags::new();
+    // A step's glyph is its own state: findings are its evidence, judged already.
+    if p == PaneId::Runbook {
+        for i in 0..runbook::len(&v) {
+            out.insert(i, row(p, v, i).0);
+        }
+        return out;
+    }
     // One pass over the rows, not one per finding: ten thousand sets with a finding each
     // must not cost a hundred million comparisons on the UI thread.
     let by_component: std::collections::HashMap<&str, usize> = match p {
