@@ -4,10 +4,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Disaster-recovery console for LANrev / Absolute Manage servers (macOS and Windows profiles)
-/// and McAfee ePO servers and repositories (`drconsole profiles` lists them).
+/// Disaster-recovery console for LANrev / Absolute Manage and McAfee ePO servers
+/// (`drconsole profiles` lists the built-in profiles).
 #[derive(Debug, Parser)]
-#[command(name = "drconsole", version, about, long_about = None)]
+#[command(name = "drconsole", version = env!("DRCONSOLE_VERSION"), long_about = None)]
 pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
@@ -147,7 +147,7 @@ pub enum Command {
     Dp(DpArgs),
     /// List the undo journal's transactions, or free old stashes
     Journal(JournalArgs),
-    /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist, ePO catalog.z, replica.log, SiteStat.xml) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
+    /// Say what files are (SQL Server backup, SQLite, PKCS#12, certificate, key, plist) and whether they are whole (exit 0 whole, 1 not a backup/unverified, 2 damaged)
     Inspect(InspectArgs),
     /// The product's recovery steps in the vendor's order and their state; mark steps done or skipped
     Runbook(RunbookArgs),
@@ -155,6 +155,21 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout
     Man,
+    /// One table of many servers' `check --json` reports: host, worst finding, recommended set age, certificates expiring
+    Fleet(FleetArgs),
+    /// Print every path drconsole uses, the profile, terminal, server and state-folder facts, and problems found (for bug reports)
+    Doctor(JsonArg),
+}
+
+/// Options of `fleet`.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// `check --json` reports, one per server
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `completions`.

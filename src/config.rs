@@ -73,6 +73,9 @@ pub struct KeyBinding {
 pub struct Config {
     /// The files that were read, in order.
     pub files: Vec<PathBuf>,
+    /// Default locations that could not even be looked at (a folder on the way is closed to
+    /// this user, e.g. `HOME` still pointing at another user's home after `su`).
+    pub unseen: Vec<PathBuf>,
     /// Default `--profile`.
     pub profile: Option<String>,
     /// Default `--root`.
@@ -153,6 +156,17 @@ pub fn load(files: &[PathBuf], must_exist: bool) -> Result<Config, ConfigError> 
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => continue,
+            // Whether a default file exists cannot be known when a folder on the way is closed:
+            // that is "no file here", not an unreadable file (which stays an error below).
+            Err(e)
+                if e.kind() == std::io::ErrorKind::PermissionDenied
+                    && !must_exist
+                    && std::fs::symlink_metadata(path)
+                        .is_err_and(|m| m.kind() == std::io::ErrorKind::PermissionDenied) =>
+            {
+                config.unseen.push(path.clone());
+                continue;
+            }
             Err(source) => {
                 return Err(ConfigError::Read {
                     path: path.clone(),

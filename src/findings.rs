@@ -111,6 +111,16 @@ pub enum Code {
     DpDuplicate,
     DpDefinitionsUnreadable,
     JournalDamaged,
+    SqlBackupUnverified,
+    ItmsKmsKeysMissing,
+    ItmsKmsKeysStale,
+    ItmsNsConfigBackupMissing,
+    ItmsNsConfigBackupStale,
+    ItmsSoftwareLibraryMissing,
+    ItmsSoftwareLibraryBackupIncomplete,
+    ItmsPackageShareMissing,
+    ItmsSimPackageMissing,
+    ItmsPatchPackagesMissing,
 }
 
 impl Code {
@@ -171,6 +181,16 @@ impl Code {
         Code::DpDuplicate,
         Code::DpDefinitionsUnreadable,
         Code::JournalDamaged,
+        Code::SqlBackupUnverified,
+        Code::ItmsKmsKeysMissing,
+        Code::ItmsKmsKeysStale,
+        Code::ItmsNsConfigBackupMissing,
+        Code::ItmsNsConfigBackupStale,
+        Code::ItmsSoftwareLibraryMissing,
+        Code::ItmsSoftwareLibraryBackupIncomplete,
+        Code::ItmsPackageShareMissing,
+        Code::ItmsSimPackageMissing,
+        Code::ItmsPatchPackagesMissing,
     ];
 
     /// Default severity and the operator's next step.
@@ -381,6 +401,46 @@ impl Code {
             Code::JournalDamaged => (
                 Error,
                 "A transaction's journal record is damaged: nothing was rolled back automatically. Read `drconsole journal`, check the paths it names, then keep them or run `drconsole undo TXID`",
+            ),
+            Code::SqlBackupUnverified => (
+                Info,
+                "Its structure reads complete offline; only SQL Server can check its pages: run RESTORE VERIFYONLY FROM DISK = '<file>' WITH CHECKSUM before relying on it",
+            ),
+            Code::ItmsKmsKeysMissing => (
+                Critical,
+                "Back up the KMS encryption keys now (Notification Server Settings > Critical Data Backup, or Symantec Installation Manager): without them the encrypted data in the CMDB cannot be read after a restore",
+            ),
+            Code::ItmsKmsKeysStale => (
+                Critical,
+                "Back up the KMS encryption keys again: keys older than the CMDB backup may not decrypt what it holds",
+            ),
+            Code::ItmsNsConfigBackupMissing => (
+                Error,
+                "Back up the Notification Server configuration (Symantec Installation Manager > Repair installed products > Back up NS configuration) and keep a copy on another server",
+            ),
+            Code::ItmsNsConfigBackupStale => (
+                Warning,
+                "Turn on the scheduled Notification Server Configuration Backup (Notification Server Settings > Critical Data Backup) or run it now",
+            ),
+            Code::ItmsSoftwareLibraryMissing => (
+                Error,
+                "Mount or restore the Software Library at the path the CMDB expects, with the same share name",
+            ),
+            Code::ItmsSoftwareLibraryBackupIncomplete => (
+                Error,
+                "Run the Software Library Backup (Notification Server Settings > Critical Data Backup > Run now): packages missing from it are lost with the server",
+            ),
+            Code::ItmsPackageShareMissing => (
+                Warning,
+                "Mount or restore the package share, or back it up: packages on it cannot be recreated from the CMDB",
+            ),
+            Code::ItmsSimPackageMissing => (
+                Warning,
+                "Create the installation package in Symantec Installation Manager (Installed Products) and keep it with the backups: it re-installs exactly the version the CMDB expects",
+            ),
+            Code::ItmsPatchPackagesMissing => (
+                Info,
+                "Keep a copy of the patch packages (Patch Management > Core Services): recreating them can take days",
             ),
         }
     }

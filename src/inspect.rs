@@ -450,7 +450,22 @@ fn fill_backup(report: &mut FileReport, backup: &BackupReport) {
         ));
     }
     report.not_verified = backup.not_verified.clone();
-    report.checksums = Some(backup.checksums_present);
+    // Checksum streams follow the data: a walk that stopped before any data stream (damage,
+    // an unreadable stretch) cannot say they are absent.
+    report.checksums = match backup.verdict() {
+        mssql::FileVerdict::Complete | mssql::FileVerdict::Incomplete => {
+            Some(backup.checksums_present)
+        }
+        _ if backup.checksums_present => Some(true),
+        mssql::FileVerdict::NotABackup => None,
+        _ => {
+            report.details.push(
+                "backup checksums (WITH CHECKSUM): not known, reading stopped before the data streams"
+                    .into(),
+            );
+            None
+        }
+    };
     let compressed = backup.layout == Some(mssql::Layout::Compressed);
     for (i, set) in backup.sets.iter().enumerate() {
         report.backup_sets.push(SetReport {

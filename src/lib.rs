@@ -15,6 +15,7 @@ pub mod dpsync;
 pub mod epo;
 pub mod escape;
 pub mod findings;
+pub mod fleet;
 pub mod fs;
 pub mod inspect;
 pub mod inventory;

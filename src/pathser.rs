@@ -21,3 +21,18 @@ pub mod option {
         }
     }
 }
+
+/// Serialise a list of paths lossily.
+pub mod vec {
+    use super::*;
+    use serde::ser::SerializeSeq;
+
+    /// Serialise every path lossily.
+    pub fn serialize<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(paths.len()))?;
+        for p in paths {
+            seq.serialize_element(&p.to_string_lossy())?;
+        }
+        seq.end()
+    }
+}

@@ -38,6 +38,23 @@ impl Bench {
         }
     }
 
+    /// The dp-failover demo, with a stale mirror that also holds a folder and a file the
+    /// master lacks (moved aside by a sync).
+    fn dp() -> Bench {
+        let inst = demo_install(drconsole::demo::Scenario::DpFailover, None);
+        let sydney = inst.root.join("srv/dp/mirror-sydney");
+        std::fs::create_dir_all(sydney.join("Retired/Old")).unwrap();
+        std::fs::write(sydney.join("Retired/Old/gone.pkg"), b"an old package").unwrap();
+        std::fs::write(sydney.join("stray.pkg"), vec![3u8; 3000]).unwrap();
+        inst.settled();
+        let template = inst.tmp.path().join("template");
+        Bench {
+            inst,
+            template,
+            known: 0,
+        }
+    }
+
     fn save(&mut self) {
         self.known = states(&self.inst).len();
         let _ = std::fs::remove_dir_all(&self.template);
@@ -365,4 +382,56 @@ fn crash_safety_long_run() {
             -1, -2, -10, -30, -80, -200, 0, 7, 9, 26, 30, 40, 60, 100, 150,
         ],
     );
+}
+
+/// Kill a distribution-point change and its undo at every durability point (every `stride`th):
+/// all-before or all-after after the restart.
+fn dp_crash_test(args: &[&str], stride: u64, min_points: usize) {
+    let mut bench = Bench::dp();
+    bench.save();
+    let before = bench.inst.snapshot();
+    let o = bench.inst.run(args, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let after = bench.inst.snapshot();
+    assert!(!differences(&before, &after).is_empty());
+    let killed = sweep(&bench, args, &before, &after, stride);
+
+    bench.reset();
+    let o = bench.inst.run(args, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    bench.save();
+    let undo = ["undo", "--yes"];
+    let killed_undo = sweep(&bench, &undo, &after, &before, stride);
+    eprintln!("killed {args:?} at {killed} points and its undo at {killed_undo} points");
+    assert!(
+        killed + killed_undo >= min_points,
+        "only {killed} + {killed_undo} kill points"
+    );
+}
+
+/// The promotion of the healthy second master (`--force`: the stale mirror's stray files are
+/// files the new master lacks).
+const PROMOTE: [&str; 5] = ["dp", "promote", "Mirror London", "--force", "--yes"];
+/// By content: the bench's reset copies files without their times.
+const SYNC: [&str; 7] = [
+    "dp",
+    "sync",
+    "Mirror Sydney",
+    "--from",
+    "Mirror London",
+    "--full",
+    "--yes",
+];
+
+#[test]
+fn a_promotion_and_a_sync_killed_at_any_point_are_all_or_nothing_after_restart() {
+    dp_crash_test(&PROMOTE, 3, 8);
+    dp_crash_test(&SYNC, 3, 8);
+}
+
+#[test]
+#[ignore = "long: every kill point of a promotion and a sync (cargo test -- --ignored)"]
+fn dp_crash_safety_long_run() {
+    dp_crash_test(&PROMOTE, 1, 20);
+    dp_crash_test(&SYNC, 1, 30);
 }

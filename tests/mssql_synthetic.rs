@@ -2,130 +2,29 @@
 //! SQL Server writes (so the verdict logic is tested without the real-backup corpus), and
 //! fuzzed: malformed headers and lengths are problems, never panics or huge allocations.
 
+use drconsole::mssql::writer::{self, SetSpec, compress, sfmb, tape};
 use drconsole::mssql::{self, BackupType, FileVerdict, ProblemKind};
 use proptest::prelude::*;
 
 fn xor(b: &[u8]) -> u16 {
-    b.chunks_exact(2)
-        .fold(0, |a, w| a ^ u16::from_le_bytes([w[0], w[1]]))
+    drconsole::mssql::header::word_xor(b)
 }
 
-fn stream(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut h = id.to_vec();
-    h.extend([0u8; 4]);
-    h.extend((data.len() as u64).to_le_bytes());
-    h.extend([0u8; 4]);
-    let sum = xor(&h);
-    h.extend(sum.to_le_bytes());
-    h.extend(data);
-    while !h.len().is_multiple_of(4) {
-        h.push(0);
-    }
-    h
+fn at(s: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
 }
 
-/// A block: header (with `fixed` bytes after the common 52), streams, and a pad stream that
-/// fills it to `size` bytes.
-fn block(kind: &[u8; 4], fixed: &[u8], streams: &[Vec<u8>], size: usize) -> Vec<u8> {
-    let first = 52 + fixed.len();
-    let mut h = kind.to_vec();
-    h.extend([0u8; 4]);
-    h.extend((first as u16).to_le_bytes());
-    h.resize(48, 0);
-    h.push(2); // Unicode strings
-    h.push(0);
-    let sum = xor(&h);
-    h.extend(sum.to_le_bytes());
-    h.extend(fixed);
-    for s in streams {
-        h.extend(s);
-    }
-    // The pad stream ends exactly at the block end (no 4-byte alignment after it).
-    let pad = size - h.len() - 22;
-    let mut spad = stream(b"SPAD", &vec![0u8; pad]);
-    spad.truncate(22 + pad);
-    h.extend(spad);
-    assert_eq!(h.len(), size);
-    h
-}
-
-fn utf16(s: &str) -> Vec<u8> {
-    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
-/// MTF_DATE_TIME for a date and time.
-fn mtf_date(y: u64, mo: u64, d: u64, h: u64, mi: u64, s: u64) -> [u8; 5] {
-    let v = (y << 26) | (mo << 22) | (d << 17) | (h << 12) | (mi << 6) | s;
-    let b = v.to_be_bytes();
-    [b[3], b[4], b[5], b[6], b[7]]
-}
-
-/// SQL Server's configuration stream: one SCIN record with names, type and dates.
-fn mqci(db: &str, server: &str, letter: u8, started: [u8; 5], finished: [u8; 5]) -> Vec<u8> {
-    let mut r = vec![0u8; 0x70];
-    r[..4].copy_from_slice(b"SCIN");
-    r[0x18..0x1C].copy_from_slice(&[0x40, 0x06, 0x32, 0x0A]);
-    r[0x4D..0x52].copy_from_slice(&started);
-    r[0x52..0x57].copy_from_slice(&finished);
-    r[0x57] = letter;
-    let (d, s) = (utf16(db), utf16(server));
-    r[0x68..0x6A].copy_from_slice(&(d.len() as u16).to_le_bytes());
-    r[0x6A..0x6C].copy_from_slice(&0x70u16.to_le_bytes());
-    r[0x6C..0x6E].copy_from_slice(&(s.len() as u16).to_le_bytes());
-    r[0x6E..0x70].copy_from_slice(&((0x70 + d.len()) as u16).to_le_bytes());
-    r.extend(&d);
-    r.extend(&s);
-    let len = r.len() as u32;
-    r[4..8].copy_from_slice(&len.to_le_bytes());
-    stream(b"MQCI", &r)
-}
-
-/// The media header: TAPE with soft filemarks of one 512-byte unit and a RAID stream.
-fn tape(families: u16, family: u16) -> Vec<u8> {
-    let mut fixed = vec![0u8; 44];
-    fixed[12..14].copy_from_slice(&1u16.to_le_bytes()); // soft filemark: 1 x 512
-    let mut raid = vec![0u8; 32];
-    raid[20..22].copy_from_slice(&families.to_le_bytes());
-    raid[22..24].copy_from_slice(&family.to_le_bytes());
-    block(b"TAPE", &fixed, &[stream(b"RAID", &raid)], 1024)
-}
-
-fn sfmb() -> Vec<u8> {
-    let mut b = block(b"SFMB", &[], &[], 512);
-    // A soft filemark has no streams: zero what the builder padded.
-    b[52..].fill(0);
-    b
-}
-
-/// One backup set: SSET, MSCI, MSDA with `data`, MSLS, SFMB, ESET, SFMB.
+/// One backup set of Symantec_CMDB on NS01 (the builder lives in `mssql::writer`).
 fn set(letter: u8, copy_only: bool, data: &[u8]) -> Vec<u8> {
-    let start = mtf_date(2026, 11, 30, 22, 15, 0);
-    let end = mtf_date(2026, 11, 30, 22, 16, 5);
-    let mut sset = vec![0u8; 46];
-    sset[0..4].copy_from_slice(&(if copy_only { 0x6u32 } else { 0x4 }).to_le_bytes());
-    let mut out = block(b"SSET", &sset, &[], 1024);
-    out.extend(block(
-        b"MSCI",
-        &[0u8; 4],
-        &[mqci("Symantec_CMDB", "NS01", letter, start, [0; 5])],
-        1024,
-    ));
-    out.extend(block(
-        b"MSDA",
-        &[0u8; 8],
-        &[stream(b"MQDA", data), stream(b"CSUM", &[1, 2, 3, 4])],
-        data.len().div_ceil(512) * 512 + 1024,
-    ));
-    out.extend(block(
-        b"MSLS",
-        &[0u8; 4],
-        &[mqci("Symantec_CMDB", "NS01", letter, start, end)],
-        1024,
-    ));
-    out.extend(sfmb());
-    out.extend(block(b"ESET", &[0u8; 36], &[], 1024));
-    out.extend(sfmb());
-    out
+    writer::backup_set(&SetSpec {
+        database: "Symantec_CMDB",
+        server: "NS01",
+        type_letter: letter,
+        copy_only,
+        started: at("2026-11-30 22:15:00"),
+        finished: at("2026-11-30 22:16:05"),
+        data,
+    })
 }
 
 fn backup(letter: u8) -> Vec<u8> {
@@ -133,35 +32,6 @@ fn backup(letter: u8) -> Vec<u8> {
     b.extend(sfmb());
     b.extend(set(letter, false, &[0x5Au8; 3000]));
     b
-}
-
-/// XPRESS Huffman with every literal an 8-bit code: the bytes themselves, two per 16-bit unit.
-fn xpress_literals(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x88u8; 128];
-    out.extend([0u8; 128]);
-    for pair in data.chunks(2) {
-        out.push(*pair.get(1).unwrap_or(&0));
-        out.push(pair[0]);
-    }
-    out
-}
-
-/// Wrap an MTF stream in the MSSQLBAK container: one chunk per 4096 bytes (soft filemarks go
-/// inside the chunks here; SQL Server stores aligned ones raw, which the corpus test covers).
-fn compress(mtf: &[u8]) -> Vec<u8> {
-    let mut out = b"MSSQLBAK".to_vec();
-    out.extend(2u32.to_le_bytes());
-    out.resize(0x1E0, 0);
-    for piece in mtf.chunks(4096) {
-        assert!(piece.len().is_multiple_of(512));
-        let enc = xpress_literals(piece);
-        let mut h = vec![0x21, (piece.len() / 512) as u8];
-        h.extend((enc.len() as u16).to_le_bytes());
-        h.resize(28, 0);
-        out.extend(h);
-        out.extend(enc);
-    }
-    out
 }
 
 #[test]

@@ -38,8 +38,9 @@ fn runbook_json(demo: &Demo, extra: &[&str]) -> Value {
 
 #[test]
 fn runbook_state_per_profile_and_scenario() {
-    for profile in ["lanrev-macos", "lanrev-windows"] {
-        for scenario in Scenario::ALL {
+    for profile in ["lanrev-macos", "lanrev-windows", "itms-windows"] {
+        let p = drconsole::profile::load(profile).unwrap();
+        for scenario in Scenario::ALL.into_iter().filter(|s| s.supports(&p)) {
             let demo = Demo::with_profile(scenario, profile);
             let json = runbook_json(&demo, &["--profile", profile]);
             assert_eq!(json["profile"], profile);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_drconsole");
-const TOURS: &[&str] = &["corrupt-db", "new-server", "dp-failover"];
+const TOURS: &[&str] = &["corrupt-db", "new-server", "dp-failover", "epo-dp-failover"];
 
 /// Run drconsole with no terminal (stdin from /dev/null), a private state folder, a clean
 /// environment for the things that may change a screen (locale, colours), in `tmpdir`.
@@ -275,7 +275,10 @@ fn bad_scripts_sizes_and_recordings_are_usage_errors_before_the_console_starts()
         t,
     );
     let err = usage_error(&["demo", "--tour", "no-such-tour"], t);
-    assert!(err.contains("corrupt-db, new-server, dp-failover"), "{err}");
+    assert!(
+        err.contains("corrupt-db, new-server, dp-failover, epo-dp-failover"),
+        "{err}"
+    );
     let err = usage_error(
         &[
             "demo",

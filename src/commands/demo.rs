@@ -18,7 +18,8 @@ pub fn run(g: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<i32> {
             };
             let inst = match demo::generate(dir, &profile, &opts) {
                 Ok(inst) => inst,
-                // A folder that is in use is the caller's mistake, not a failure to run.
+                // A folder that is in use, or a scenario the profile cannot tell, is the
+                // caller's mistake, not a failure to run.
                 Err(
                     e @ (demo::DemoError::NotEmpty { .. } | demo::DemoError::Unsupported { .. }),
                 ) => {

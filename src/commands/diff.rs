@@ -46,7 +46,7 @@ fn diff(g: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<i32> {
             .iter()
             .find(|s| &s.id == id)
             .ok_or_else(|| anyhow::anyhow!("no backup set '{id}' (known sets: {})", known()))?,
-        None => inv.recommended_set().ok_or_else(|| {
+        None => inv.recommended_set().or_else(|| newest_carrying(&ctx, &inv, &components)).ok_or_else(|| {
             anyhow::anyhow!(
                 "no restorable backup set to compare with (known sets: {}); name one with --set ID",
                 known()
@@ -63,4 +63,23 @@ fn diff(g: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<i32> {
         print!("{}", diff::report::render_text(&report));
     }
     Ok(report.exit_code())
+}
+
+/// A profile whose sets are SQL Server backups never has a restorable set (pages are checked
+/// only by SQL Server): its other components compare with the newest set that carries them.
+fn newest_carrying<'a>(
+    ctx: &crate::context::Context,
+    inv: &'a inventory::Inventory,
+    components: &[crate::component::Component],
+) -> Option<&'a inventory::BackupSet> {
+    if ctx.profile.sql_databases.is_empty() {
+        return None;
+    }
+    let (set, _) = inventory::compare::comparison_set(inv, &ctx.profile, components.first()?)?;
+    eprintln!(
+        "drconsole diff: comparing with {}, the newest backup set that carries {} (name another with --set ID)",
+        crate::escape::escape(&set.id),
+        components[0]
+    );
+    Some(set)
 }

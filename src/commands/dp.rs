@@ -230,7 +230,7 @@ fn edit(g: &GlobalArgs, a: &DpChangeArgs, change: definitions::Change) -> anyhow
     let ctx = super::context(g)?;
     let out = Output { json: a.json };
     if g.read_only {
-        return Ok(out.refused(None, "--read-only refuses every action that changes files"));
+        return Ok(out.refused(None, &super::read_only_reason(g)));
     }
     let progress = super::stderr_progress(a.json);
     let inv = points::scan_points(&ctx, false, &progress);
@@ -270,7 +270,7 @@ fn sync(
     let ctx = super::context(g)?;
     let out = Output { json: a.json };
     if g.read_only {
-        return Ok(out.refused(None, "--read-only refuses every action that changes files"));
+        return Ok(out.refused(None, &super::read_only_reason(g)));
     }
     let progress = super::stderr_progress(a.json);
     let mut versions = Vec::new();

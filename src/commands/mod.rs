@@ -7,7 +7,9 @@ pub mod config;
 pub mod console;
 mod demo;
 mod diff;
+mod doctor;
 pub mod dp;
+mod fleet;
 mod inspect;
 mod journal;
 pub mod log;
@@ -31,8 +33,10 @@ pub const EXIT_UNKNOWN: i32 = 3;
 
 /// Run the parsed command line and return the exit code.
 pub fn run(mut cli: Cli) -> i32 {
-    if !matches!(cli.command, Some(Command::Completions(_) | Command::Man))
-        && let Err(e) = config::apply(&mut cli)
+    if !matches!(
+        cli.command,
+        Some(Command::Completions(_) | Command::Man | Command::Doctor(_))
+    ) && let Err(e) = config::apply(&mut cli)
     {
         eprintln!("drconsole: {}", crate::escape::escape(&e.to_string()));
         return EXIT_USAGE;
@@ -63,6 +67,8 @@ pub fn run(mut cli: Cli) -> i32 {
         Some(Command::Runbook(args)) => runbook::run(&cli.global, args),
         Some(Command::Completions(args)) => man::completions(args.shell),
         Some(Command::Man) => man::page(),
+        Some(Command::Fleet(args)) => fleet::run(&cli.global, args),
+        Some(Command::Doctor(args)) => doctor::run(&cli, args),
         None => console::run(&cli.global),
     };
     if let Ok(code) = &result {

@@ -113,7 +113,10 @@ fn mark_step(
         return Err(UsageError("the note must be one line of text".to_string()).into());
     }
     if g.read_only {
-        eprintln!("drconsole: refused: --read-only refuses every change, runbook marks included");
+        eprintln!(
+            "drconsole: refused: {} (runbook marks included)",
+            super::read_only_reason(g)
+        );
         return Ok(EXIT_REFUSED);
     }
     let txid = journal::record_mark(ctx, id, mark, note)?;

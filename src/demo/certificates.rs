@@ -126,6 +126,28 @@ fn leaf_params(
     Ok(p)
 }
 
+/// A self-signed root CA certificate (PEM) named after `label`, seeded by `seed` and `label`.
+pub(crate) fn root_ca_pem(
+    seed: u64,
+    label: &str,
+    serial: u64,
+    now: DateTime<Utc>,
+) -> Result<String, DemoError> {
+    let mut r = rng(seed, label);
+    let key = key_pair(&mut r, "root certificate key")?;
+    let params = ca_params(
+        &format!("{label} (demo)"),
+        serial,
+        BasicConstraints::Unconstrained,
+        now - Duration::days(400),
+        now + Duration::days(3000),
+    );
+    Ok(params
+        .self_signed(&key)
+        .map_err(err("root certificate"))?
+        .pem())
+}
+
 impl Pki {
     /// Generate every certificate for `hostname`, relative to the reference clock `now`.
     pub(crate) fn generate(

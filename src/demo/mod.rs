@@ -12,6 +12,7 @@ mod distribution;
 pub mod epo;
 mod fleet;
 mod folders;
+mod itms;
 mod scenario;
 mod settings;
 pub mod tours;
@@ -177,9 +178,10 @@ pub enum DemoError {
     /// A database is too small to damage in the middle.
     #[error("database {path} has too few pages to damage")]
     TooSmall { path: PathBuf },
-    /// The scenario has no story for this profile.
+    /// The scenario has no story for this profile (see `Scenario::supports`).
     #[error(
-        "scenario '{scenario}' is not available for profile {profile}: use healthy or dp-failover"
+        "scenario '{scenario}' is not available for profile {profile}: use {}",
+        Scenario::names_for(profile)
     )]
     Unsupported {
         scenario: &'static str,
@@ -214,10 +216,19 @@ pub fn generate(
     profile: &Profile,
     opts: &DemoOptions,
 ) -> Result<DemoInstallation, DemoError> {
+    if !opts.scenario.supports(profile) {
+        return Err(DemoError::Unsupported {
+            scenario: opts.scenario.name(),
+            profile: profile.name.clone(),
+        });
+    }
     prepare_dir(dir)?;
     let root = dir
         .canonicalize()
         .map_err(|e| DemoError::io("open", dir, e))?;
+    if itms::is_itms(profile) {
+        return itms::generate(root, profile, opts);
+    }
     let now = reference_now();
     let seed = opts.seed;
     let scenario = opts.scenario;
@@ -382,6 +393,8 @@ pub fn generate(
         Scenario::NewServer => {
             new_server_expectations(profile, &mut expected);
         }
+        // Told by `itms::generate`; `supports` keeps it from a LANrev profile.
+        Scenario::BrokenBackups => {}
         Scenario::DpFailover => {
             if profile.distribution_points.is_some() {
                 expected.push(

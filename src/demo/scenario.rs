@@ -17,15 +17,19 @@ pub enum Scenario {
     NewServer,
     /// Distribution points after a failed master: two masters, a stale and an unreachable mirror.
     DpFailover,
+    /// ITMS backups that would fail a recovery: the newest CMDB backup truncated, KMS keys older
+    /// than the CMDB, a Software Library backup missing packages.
+    BrokenBackups,
 }
 
 impl Scenario {
     /// Every scenario, in the order `demo list` shows them.
-    pub const ALL: [Scenario; 4] = [
+    pub const ALL: [Scenario; 5] = [
         Scenario::Healthy,
         Scenario::CorruptDb,
         Scenario::NewServer,
         Scenario::DpFailover,
+        Scenario::BrokenBackups,
     ];
 
     /// The name used on the command line.
@@ -35,6 +39,7 @@ impl Scenario {
             Scenario::CorruptDb => "corrupt-db",
             Scenario::NewServer => "new-server",
             Scenario::DpFailover => "dp-failover",
+            Scenario::BrokenBackups => "broken-backups",
         }
     }
 
@@ -53,7 +58,37 @@ impl Scenario {
             Scenario::DpFailover => {
                 "two master distribution points, a mirror missing packages, an unreachable mirror"
             }
+            Scenario::BrokenBackups => {
+                "ITMS: newest CMDB backup truncated, KMS keys older than the CMDB, Software Library backup missing packages"
+            }
         }
+    }
+
+    /// Whether a profile can tell this story: the ITMS profile (a SQL Server database) tells
+    /// `healthy` and `broken-backups`, the ePO profile (repositories) `healthy` and
+    /// `dp-failover`, the LANrev profiles every other one.
+    pub fn supports(self, profile: &crate::profile::Profile) -> bool {
+        let itms = !profile.sql_databases.is_empty();
+        let epo = profile.repositories.is_some();
+        match self {
+            Scenario::Healthy => true,
+            Scenario::BrokenBackups => itms,
+            Scenario::DpFailover => !itms,
+            Scenario::CorruptDb | Scenario::NewServer => !itms && !epo,
+        }
+    }
+
+    /// The names of the scenarios the profile named `profile` tells, for messages.
+    pub fn names_for(profile: &str) -> String {
+        let Ok(p) = crate::profile::load(profile) else {
+            return "drconsole demo list".into();
+        };
+        Scenario::ALL
+            .iter()
+            .filter(|s| s.supports(&p))
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -66,7 +101,7 @@ impl fmt::Display for Scenario {
 /// A scenario name that is not one of [`Scenario::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scenario '{0}': choose one of healthy, corrupt-db, new-server, dp-failover (see `drconsole demo list`)"
+    "unknown scenario '{0}': choose one of healthy, corrupt-db, new-server, dp-failover, broken-backups (see `drconsole demo list`)"
 )]
 pub struct UnknownScenario(pub String);
 

@@ -6,7 +6,8 @@ use super::Scenario;
 /// One built-in tour.
 #[derive(Debug, Clone, Copy)]
 pub struct Tour {
-    /// Its name (`drconsole demo --tour NAME`), the name of its scenario.
+    /// Its name (`drconsole demo --tour NAME`): its scenario's, after the product for profiles
+    /// other than the default one (`epo-dp-failover`).
     pub name: &'static str,
     /// The installation it plays on.
     pub scenario: Scenario,
@@ -24,7 +25,7 @@ pub const TOURS: &[Tour] = &[
         name: "corrupt-db",
         scenario: Scenario::CorruptDb,
         profile: None,
-        title: "a damaged database: find the newest backup set that passes the full check, restore it, undo",
+        title: "a damaged database: find the newest backup set that passes the full check, restore it, read the journal",
         script: include_str!("../../tours/corrupt-db.keys"),
     },
     Tour {
@@ -38,8 +39,15 @@ pub const TOURS: &[Tour] = &[
         name: "dp-failover",
         scenario: Scenario::DpFailover,
         profile: None,
-        title: "distribution points: two masters, a mirror missing packages, one unreachable",
+        title: "distribution points after the master died: two masters, a mirror behind; promote and sync",
         script: include_str!("../../tours/dp-failover.keys"),
+    },
+    Tour {
+        name: "epo-dp-failover",
+        scenario: Scenario::DpFailover,
+        profile: Some("epo-windows"),
+        title: "McAfee ePO after its master repository died: which repository to trust, and why",
+        script: include_str!("../../tours/epo-dp-failover.keys"),
     },
 ];
 
@@ -63,10 +71,10 @@ mod tests {
         for t in TOURS {
             let s = Script::parse(t.script).unwrap_or_else(|e| panic!("tour {}: {e}", t.name));
             assert!(!s.steps.is_empty(), "tour {} is empty", t.name);
-            assert_eq!(
-                t.name,
-                t.scenario.name(),
-                "a tour is named after its scenario"
+            assert!(
+                t.name.ends_with(t.scenario.name()),
+                "a tour is named after its scenario: {}",
+                t.name
             );
         }
     }

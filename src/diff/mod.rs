@@ -274,7 +274,8 @@ pub fn diff_component(
                         path: s.clone(),
                         reason: crate::inventory::plistfile::PlistError::Io(e.to_string()),
                     });
-                match confined.and_then(|(s, l)| settings::diff_settings_confined(&s, &l)) {
+                let format = spec.map(|s| s.format).unwrap_or_default();
+                match confined.and_then(|(s, l)| settings::diff_settings_as(&s, &l, format)) {
                     Ok(d) => {
                         out.status = status(d.differs(), &[]);
                         out.summary = report::settings_summary(&d);

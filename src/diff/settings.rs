@@ -5,6 +5,7 @@
 use super::Change;
 use crate::fs::Confined;
 use crate::inventory::plistfile::{self, PlistError, same_value};
+use crate::profile::SettingsFormat;
 use plist::Value;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -120,8 +121,17 @@ pub fn diff_settings_confined(
     set_file: &Confined,
     live_file: &Confined,
 ) -> Result<SettingsDiff, SettingsError> {
-    let (set, set_format) = read(set_file)?;
-    let (live, live_format) = read(live_file)?;
+    diff_settings_as(set_file, live_file, SettingsFormat::Plist)
+}
+
+/// `diff_settings_confined` for settings files of the given format (plist or CoreSettings).
+pub fn diff_settings_as(
+    set_file: &Confined,
+    live_file: &Confined,
+    format: SettingsFormat,
+) -> Result<SettingsDiff, SettingsError> {
+    let (set, set_format) = read(set_file, format)?;
+    let (live, live_format) = read(live_file, format)?;
     let mut out = SettingsDiff {
         set_file: set_file.path(),
         live_file: live_file.path(),
@@ -140,8 +150,8 @@ pub fn diff_values(set: &Value, live: &Value) -> Vec<KeyChange> {
     out
 }
 
-fn read(file: &Confined) -> Result<(Value, &'static str), SettingsError> {
-    let plist = plistfile::read(file).map_err(|reason| SettingsError {
+fn read(file: &Confined, format: SettingsFormat) -> Result<(Value, &'static str), SettingsError> {
+    let plist = plistfile::read_as(file, format).map_err(|reason| SettingsError {
         path: file.path(),
         reason,
     })?;

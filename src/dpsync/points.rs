@@ -79,8 +79,13 @@ pub fn sync_request(
                 known: known(),
             }),
             _ => Err(RequestError::Refused(format!(
-                "{} definitions are named '{name}' (DP_DUPLICATE): correct that first",
-                found.len()
+                "{} definitions are named '{name}' (ids {}, DP_DUPLICATE): retire or rename one first",
+                found.len(),
+                found
+                    .iter()
+                    .map(|p| p.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         }
     };

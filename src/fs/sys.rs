@@ -53,13 +53,11 @@ pub(super) fn open_beneath(dir: &OwnedFd, rel: &Path, how: Open) -> Result<Owned
     } else {
         rel
     };
-    let fd = open_beneath_raw(dir, rel, how)?;
-    if how == Open::File {
-        // The non-blocking flag was only for the open; reads should block as usual.
-        let flags = rustix::fs::fcntl_getfl(&fd)?;
-        rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK)?;
-    }
-    Ok(fd)
+    // A file keeps the non-blocking flag it was opened with (only so a FIFO planted where a
+    // file is expected cannot block the open): reads of a regular file ignore it, and the
+    // layer hands out regular files only (`Root::open_file` refuses anything else). Two
+    // `fcntl` calls per file saved, on payloads of millions of files.
+    open_beneath_raw(dir, rel, how)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -131,7 +129,7 @@ pub(super) fn readlinkat<Fd: AsFd>(dir: Fd, name: &Path) -> Result<OsString, Err
 /// Every name in an open folder (`getdents` in batches), sorted, without `.` and `..`.
 pub(super) fn read_names(dir: &OwnedFd) -> Result<Vec<OsString>, Errno> {
     let fd = rustix::fs::openat(dir, ".", Open::Dir.flags(), Mode::empty())?;
-    read_names_owned(fd).map(|(_, names)| names)
+    names_of(&fd)
 }
 
 /// Open the folder `name` in `dir` (one component) without following a link.
@@ -139,21 +137,58 @@ pub(super) fn open_child_dir<Fd: AsFd>(dir: Fd, name: &Path) -> Result<OwnedFd, 
     rustix::fs::openat(dir, name, Open::Dir.flags(), Mode::empty())
 }
 
-/// As [`read_names`], keeping the handle as a `Dir` (its `fd()` serves the lookups).
-pub(super) fn read_names_owned(fd: OwnedFd) -> Result<(rustix::fs::Dir, Vec<OsString>), Errno> {
-    use std::os::unix::ffi::OsStrExt as _;
+/// The sorted names of a folder just opened (its read position at the start); the handle
+/// stays open for the lookups beneath it.
+pub(super) fn names_of(fd: &OwnedFd) -> Result<Vec<OsString>, Errno> {
     let mut names = Vec::new();
-    let mut dir = rustix::fs::Dir::new(fd)?;
-    while let Some(entry) = dir.read() {
-        let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
+    each_name(fd, |name| {
+        if name != b"." && name != b".." {
+            names.push(std::ffi::OsStr::from_bytes(name).to_os_string());
         }
-        names.push(std::ffi::OsStr::from_bytes(name).to_os_string());
+    })?;
+    names.sort_unstable();
+    Ok(names)
+}
+
+/// Bytes asked of each `getdents`: a folder of a few thousand entries in one call, as `ls`
+/// and rsync do, instead of the growing small reads of a `Dir`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const GETDENTS_BUFFER: usize = 64 * 1024;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn each_name(fd: &OwnedFd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
+    use std::cell::RefCell;
+    use std::mem::MaybeUninit;
+    thread_local! {
+        static BUF: RefCell<Vec<MaybeUninit<u8>>> =
+            RefCell::new(vec![MaybeUninit::uninit(); GETDENTS_BUFFER]);
     }
-    names.sort();
-    Ok((dir, names))
+    BUF.with(|buf| {
+        let mut fresh;
+        let mut borrowed = buf.try_borrow_mut();
+        // Re-entered on this thread (never today): a buffer of its own.
+        let buf: &mut [MaybeUninit<u8>] = match borrowed.as_mut() {
+            Ok(b) => b,
+            Err(_) => {
+                fresh = vec![MaybeUninit::uninit(); GETDENTS_BUFFER];
+                &mut fresh
+            }
+        };
+        let mut dir = rustix::fs::RawDir::new(fd, buf);
+        while let Some(entry) = dir.next() {
+            f(entry?.file_name().to_bytes());
+        }
+        Ok(())
+    })
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn each_name(fd: &OwnedFd, mut f: impl FnMut(&[u8])) -> Result<(), Errno> {
+    let mut dir = rustix::fs::Dir::read_from(fd)?;
+    while let Some(entry) = dir.read() {
+        f(entry?.file_name().to_bytes());
+    }
+    Ok(())
 }
 
 // The stat field types differ between systems; the casts are needed on some of them.

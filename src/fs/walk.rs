@@ -21,7 +21,7 @@ pub struct WalkEntry {
 }
 
 struct Level {
-    dir: rustix::fs::Dir,
+    dir: OwnedFd,
     rel: PathBuf,
     names: std::vec::IntoIter<OsString>,
 }
@@ -63,9 +63,9 @@ impl Walker {
 }
 
 fn level(fd: OwnedFd, rel: PathBuf) -> Result<Level, Errno> {
-    let (dir, names) = sys::read_names_owned(fd)?;
+    let names = sys::names_of(&fd)?;
     Ok(Level {
-        dir,
+        dir: fd,
         rel,
         names: names.into_iter(),
     })
@@ -98,10 +98,7 @@ impl Iterator for Walker {
                 continue;
             };
             let rel = top.rel.join(&name);
-            let Ok(dir) = top.dir.fd() else {
-                self.stack.pop();
-                continue;
-            };
+            let dir = &top.dir;
             let meta = match sys::statat(dir, Path::new(&name)) {
                 Ok(m) => m,
                 // Removed since the folder was read: not there any more.

@@ -45,9 +45,16 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
         };
         scan_root(ctx, root, &boundary, &entries, now, &mut sets, findings);
     }
-    // Ids must be unique across roots (the same set may be reachable twice, e.g. a copy).
+    make_ids_unique(&mut sets);
+    sets.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
+    sets
+}
+
+/// Ids must be unique across roots (the same set may be reachable twice, e.g. a copy): the
+/// second and later get `#2`, `#3`, … in discovery order.
+pub fn make_ids_unique(sets: &mut [BackupSet]) {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for s in &mut sets {
+    for s in sets.iter_mut() {
         let n = seen.entry(s.id.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
@@ -55,8 +62,6 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
             s.component = format!("backup:{}", s.id);
         }
     }
-    sets.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
-    sets
 }
 
 fn scan_root(
@@ -210,6 +215,7 @@ fn build_set(
             Some(p) => members.push(BackupMember {
                 database: spec.name.clone(),
                 file: sqlite::stat(p),
+                sql: None,
             }),
             None if spec.required => missing.push(spec.name.clone()),
             None => {}
@@ -293,6 +299,10 @@ fn date_suspect(
 
 /// Why the time in a set's name is not believed, if it is not (against the clock `now`).
 pub fn date_suspect_reason(set: &BackupSet, now: DateTime<Utc>) -> Option<String> {
+    // A set dated by its own header (SQL Server backups) is not dated by its name at all.
+    if set.taken_from == TakenFrom::Header {
+        return None;
+    }
     let name = timestamp::find(&set.id)?.at;
     let newest_mtime = set.members.iter().filter_map(|m| m.file.modified).max();
     date_suspect(name, newest_mtime, now)
@@ -588,6 +598,7 @@ mod tests {
                         level: CheckLevel::Full,
                         ..DbFile::default()
                     },
+                    sql: None,
                 })
                 .collect(),
             missing: missing.iter().map(|s| s.to_string()).collect(),

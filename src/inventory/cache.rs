@@ -44,18 +44,40 @@ impl FileKey {
             wal,
         })
     }
+
+    /// Size, modification time, inode and device of the file itself (not its `-wal`).
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            size: self.size,
+            mtime_ns: self.mtime_ns,
+            inode: self.inode,
+            dev: self.dev,
+        }
+    }
 }
 
-/// Size, modification time (ns), inode and device of a file.
-fn stat_key(path: &Path) -> Option<(u64, i128, u64, u64)> {
-    {
-        let m = std::fs::metadata(path).ok()?;
+/// What tells one version of a file from another cheaply: size, modification time (ns), inode
+/// and device — the identity the cache trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i128,
+    /// Inode number (0 where unknown).
+    pub inode: u64,
+    /// Device number (0 where unknown).
+    pub dev: u64,
+}
+
+impl Stamp {
+    /// The stamp of what `meta` describes.
+    pub fn of_meta(m: &std::fs::Metadata) -> Stamp {
         let mtime_ns = m
             .modified()
-            .ok()?
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(0);
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
         #[cfg(unix)]
         let (inode, dev) = {
             use std::os::unix::fs::MetadataExt;
@@ -63,8 +85,24 @@ fn stat_key(path: &Path) -> Option<(u64, i128, u64, u64)> {
         };
         #[cfg(not(unix))]
         let (inode, dev) = (0, 0);
-        Some((m.len(), mtime_ns, inode, dev))
+        Stamp {
+            size: m.len(),
+            mtime_ns,
+            inode,
+            dev,
+        }
     }
+
+    /// The stamp of an open file.
+    pub fn of_file(f: &std::fs::File) -> Option<Stamp> {
+        f.metadata().ok().map(|m| Stamp::of_meta(&m))
+    }
+}
+
+/// Size, modification time (ns), inode and device of a file.
+fn stat_key(path: &Path) -> Option<(u64, i128, u64, u64)> {
+    let s = Stamp::of_meta(&std::fs::metadata(path).ok()?);
+    Some((s.size, s.mtime_ns, s.inode, s.dev))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,6 +216,17 @@ impl CheckCache {
         out.cached = true;
         out.wal = e.wal;
         Some(out)
+    }
+
+    /// The key of the bytes `path` held when a full integrity check last passed on them, if the
+    /// cache remembers such a pass (whatever the file holds now: the caller compares).
+    pub fn full_pass(&self, path: &Path) -> Option<FileKey> {
+        let entries = self.entries.lock().ok()?;
+        let e = entries.get(path)?;
+        match &e.full {
+            Some(f) if f.state == DbState::Ok => Some(e.key.clone()),
+            _ => None,
+        }
     }
 
     /// Remember a fresh result (only definite ones: unreadable files are tried again next time).

@@ -23,8 +23,10 @@ use crate::inventory::{
 use crate::profile::{CertificateStore, Profile};
 use keys::PublicId;
 use parse::Problem;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Certificates expiring within this many days get `CERT_EXPIRING` unless the configuration
 /// sets `expiry_days` (see `Profile::expiry_days`).
@@ -64,22 +66,23 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
     let now = ctx.clock.now();
     let password = ctx.pfx_password();
     let total = profile.certificates.len() as u64 * (1 + inv.backup_sets.len() as u64);
-    let mut done = 0;
-    let mut tick = |label: String| {
-        done += 1;
+    let done = AtomicU64::new(0);
+    let tick = |label: String| {
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress.report(Progress {
             job: "certificates".into(),
             label,
-            done,
+            done: n,
             total,
             bytes_done: 0,
             bytes_total: 0,
-            finished: done == total,
+            finished: n == total,
         });
     };
 
     let anchor_der = pair::system_anchors(&ctx.root);
     let anchors = pair::parse_all(&anchor_der);
+    let memo = pair::ChainMemo::default();
     let mut live = SourceScan::default();
     for store in &profile.certificates {
         match Confined::new(&ctx.root, &store.path) {
@@ -90,33 +93,52 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
         }
         tick(format!("certificates:{}", store.name));
     }
-    pair::finish_source(&mut live, &anchors);
+    pair::finish_source(&mut live, &anchors, &memo);
 
-    let mut sets: Vec<SourceScan> = Vec::new();
+    // Which store copies each set holds, decided in order (flat sets share one folder: each
+    // copy is read once, by the newest set naming it); then the sets are read side by side.
     let mut seen_paths = BTreeSet::new();
-    for set in &inv.backup_sets {
-        let mut scan = SourceScan::default();
-        for store in &profile.certificates {
-            let component = Component::Certificates(store.name.clone());
-            if let Some(path) = component.path_in_set(profile, &set.path)
-                // Flat sets share one folder: read each store copy once.
-                && seen_paths.insert(path.clone())
-                && std::fs::symlink_metadata(&path).is_ok()
-                && let Ok(path) = Confined::within(&set.path, &path)
-            {
-                store::read_store(
-                    store,
-                    &path,
-                    &Source::Set(set.id.clone()),
-                    password,
-                    &mut scan,
-                );
+    let reads: Vec<Vec<(&CertificateStore, Option<Confined>)>> = inv
+        .backup_sets
+        .iter()
+        .map(|set| {
+            profile
+                .certificates
+                .iter()
+                .map(|store| {
+                    let component = Component::Certificates(store.name.clone());
+                    let path = component
+                        .path_in_set(profile, &set.path)
+                        .filter(|p| seen_paths.insert(p.clone()))
+                        .filter(|p| std::fs::symlink_metadata(p).is_ok())
+                        .and_then(|p| Confined::within(&set.path, &p).ok());
+                    (store, path)
+                })
+                .collect()
+        })
+        .collect();
+    let sets: Vec<SourceScan> = inv
+        .backup_sets
+        .par_iter()
+        .zip(reads)
+        .map(|(set, reads)| {
+            let mut scan = SourceScan::default();
+            for (store, path) in reads {
+                if let Some(path) = path {
+                    store::read_store(
+                        store,
+                        &path,
+                        &Source::Set(set.id.clone()),
+                        password,
+                        &mut scan,
+                    );
+                }
+                tick(format!("{}:certificates:{}", set.component, store.name));
             }
-            tick(format!("{}:certificates:{}", set.component, store.name));
-        }
-        pair::finish_source(&mut scan, &anchors);
-        sets.push(scan);
-    }
+            pair::finish_source(&mut scan, &anchors, &memo);
+            scan
+        })
+        .collect();
 
     let mut findings = judge::judge_live(profile, &live, now);
     for (set, scan) in inv.backup_sets.iter().zip(&sets) {

@@ -10,6 +10,7 @@ use crate::inventory::{
     CheckDepth, DistributionPoint, Inventory, Progress, ProgressSink, ScanOptions,
 };
 use crate::profile::DistributionPointSource;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Component id of findings about the set of points as a whole.
@@ -63,7 +64,8 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
         ));
         return;
     }
-    let mut findings = Vec::new();
+    // Findings about each point, in point order; the set's findings follow them.
+    let mut about: Vec<Vec<Finding>> = vec![Vec::new(); points.len()];
     let mut dirs = Vec::with_capacity(points.len());
     let total = points.len() as u64;
     for (n, p) in points.iter_mut().enumerate() {
@@ -81,22 +83,16 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
         let dir = match Confined::stored(&ctx.root, &p.path) {
             Ok(d) => d,
             Err(e) => {
-                findings.push(unsafe_path(&p.name, &e));
+                about[n].push(unsafe_path(&p.name, &e));
                 dirs.push(None);
                 continue;
             }
         };
         p.path = dir.path();
-        match tree::summarize(&dir) {
-            Ok(s) => {
+        // Only opened here: what it holds is counted by the one walk that compares it.
+        match dir.open_dir() {
+            Ok(_) => {
                 p.reachable = true;
-                p.files = s.files;
-                p.bytes = s.bytes;
-                findings.extend(
-                    s.links_out
-                        .iter()
-                        .map(|(l, t)| super::folders::link_out(&id, l, t)),
-                );
                 dirs.push(Some(dir));
             }
             Err(why) => {
@@ -112,25 +108,14 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
                         ),
                     )
                 };
-                findings.push(finding.at(&p.path));
+                about[n].push(finding.at(&p.path));
                 dirs.push(None);
             }
         }
     }
 
-    findings.extend(duplicates(&points));
-
-    progress.report(Progress {
-        job: "distribution points".into(),
-        label: "listed".into(),
-        done: total,
-        total,
-        bytes_done: 0,
-        bytes_total: 0,
-        finished: true,
-    });
-
     let masters: Vec<usize> = (0..points.len()).filter(|&i| points[i].is_master).collect();
+    let mut findings = duplicates(&points);
     match masters.len() {
         0 => findings.push(Finding::new(
             Code::DpNoMaster,
@@ -163,24 +148,96 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
     }
 
     // Every other reachable point is compared with the master; with several masters, with the
-    // first reachable one in definition order (the others are compared with it too).
+    // first reachable one in definition order (the others are compared with it too). The
+    // comparisons run side by side, and each one's walks also count what the points hold.
     let reference = masters.iter().copied().find(|&i| dirs[i].is_some());
+    let content = opts.depth == CheckDepth::Full;
+    let depth = if content {
+        Depth::Content
+    } else {
+        Depth::SizeAndTime
+    };
+    let mut summaries: Vec<Option<Result<tree::Summary, FsError>>> =
+        (0..points.len()).map(|_| None).collect();
+    let mut diffs: Vec<Option<tree::FolderDiff>> = (0..points.len()).map(|_| None).collect();
     if let Some(m) = reference
-        && let Some(master_dir) = dirs[m].take()
+        && let Some(master_dir) = dirs[m].as_ref()
     {
-        let content = opts.depth == CheckDepth::Full;
-        let depth = if content {
-            Depth::Content
-        } else {
-            Depth::SizeAndTime
-        };
+        let compared: Vec<(usize, tree::Compared)> = dirs
+            .par_iter()
+            .enumerate()
+            .filter(|&(i, d)| i != m && d.is_some())
+            .filter_map(|(i, d)| {
+                let id = format!("dp:{}", points[i].name);
+                let mirror = d.as_ref()?;
+                Some((
+                    i,
+                    tree::compare_summarized(master_dir, mirror, depth, &id, progress),
+                ))
+            })
+            .collect();
+        for (i, c) in compared {
+            if summaries[m].is_none() {
+                summaries[m] = c.reference.map(Ok);
+            }
+            summaries[i] = c.other.map(Ok);
+            diffs[i] = Some(c.diff);
+        }
+    }
+    // Points no comparison walked (no master, or a master with no mirror) are counted alone.
+    for (i, d) in dirs.iter().enumerate() {
+        if let (Some(dir), None) = (d, &summaries[i]) {
+            summaries[i] = Some(tree::summarize(dir));
+        }
+    }
+    for (i, p) in points.iter_mut().enumerate() {
+        let id = format!("dp:{}", p.name);
+        match summaries[i].take() {
+            Some(Ok(s)) => {
+                p.files = s.files;
+                p.bytes = s.bytes;
+                about[i].extend(
+                    s.links_out
+                        .iter()
+                        .map(|(l, t)| super::folders::link_out(&id, l, t)),
+                );
+            }
+            // Gone or replaced since it was opened above.
+            Some(Err(why)) => {
+                p.reachable = false;
+                about[i].push(
+                    Finding::new(
+                        Code::DpUnreachable,
+                        &id,
+                        format!(
+                            "the payload folder of distribution point {} ({}) cannot be read: {why}",
+                            p.name, p.address
+                        ),
+                    )
+                    .at(&p.path),
+                );
+            }
+            None => {}
+        }
+    }
+
+    progress.report(Progress {
+        job: "distribution points".into(),
+        label: "listed".into(),
+        done: total,
+        total,
+        bytes_done: 0,
+        bytes_total: 0,
+        finished: true,
+    });
+
+    if let Some(m) = reference {
         let master_name = points[m].name.clone();
         for (i, p) in points.iter_mut().enumerate() {
-            let Some(mirror) = dirs[i].as_ref().filter(|_| i != m) else {
+            let Some(d) = diffs[i].take() else {
                 continue;
             };
             let id = format!("dp:{}", p.name);
-            let d = tree::compare(&master_dir, mirror, depth, &id, progress);
             p.missing = d.missing.len() as u64;
             p.extra = d.extra.len() as u64;
             p.changed = d.changed.len() as u64;
@@ -209,6 +266,7 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
             }
         }
     }
+    let findings: Vec<Finding> = about.into_iter().flatten().chain(findings).collect();
     inv.distribution_points = points;
     inv.findings.extend(findings);
 }

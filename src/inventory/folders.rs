@@ -39,6 +39,16 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                 true
             }
             Err(FsError::NotFound { .. }) => {
+                if let Some(code) = spec.missing {
+                    findings.push(
+                        Finding::new(
+                            code,
+                            &id,
+                            format!("{} ({}) does not exist", state.path.display(), spec.name),
+                        )
+                        .at(&state.path),
+                    );
+                }
                 inv.folders.push(state);
                 continue;
             }
@@ -50,11 +60,42 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                 false
             }
         };
+        let compared = spec
+            .restorable
+            .then(|| comparison_set(inv, &ctx.profile, &component))
+            .flatten();
         if spec.restorable
-            && let Some((set, set_path)) = comparison_set(inv, &ctx.profile, &component)
+            && compared.is_none()
+            && let Some(code) = spec.backup_incomplete
+        {
+            findings.push(
+                Finding::new(
+                    code,
+                    &id,
+                    format!(
+                        "no backup copy of {} ({}) in any backup set under {}",
+                        spec.name,
+                        spec.backup.display(),
+                        ctx.backup_roots()
+                            .iter()
+                            .map(|r| r.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .at(&state.path),
+            );
+        }
+        if let Some((set, set_path)) = compared
             && let Ok(copy) = Confined::within(&set.path, &set_path)
         {
             let d = tree::compare(&copy, &live, Depth::Content, &id, progress);
+            if let Some(code) = spec.backup_incomplete
+                && opened
+                && !d.extra.is_empty()
+            {
+                findings.push(backup_lacks(code, &id, &set_path, &d.extra));
+            }
             state.differs_from_set = Some(d.total());
             if d.total() > 0 {
                 findings.push(
@@ -95,6 +136,37 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
         inv.folders.push(state);
     }
     inv.findings.extend(findings);
+}
+
+/// The backup copy lacks files the live folder has: named by their top-level folders (one per
+/// package in a Software Library), a few of them.
+fn backup_lacks(
+    code: Code,
+    component: &str,
+    copy: &std::path::Path,
+    extra: &[tree::Entry],
+) -> Finding {
+    let mut tops: Vec<&str> = extra
+        .iter()
+        .map(|e| e.path.split('/').next().unwrap_or(&e.path))
+        .collect();
+    tops.dedup();
+    let shown: Vec<String> = tops.iter().take(5).map(|t| t.to_string()).collect();
+    Finding::new(
+        code,
+        component,
+        format!(
+            "the backup copy {} lacks {} file{} the live folder has, in {} item{}: {}{}",
+            copy.display(),
+            extra.len(),
+            if extra.len() == 1 { "" } else { "s" },
+            tops.len(),
+            if tops.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if tops.len() > 5 { ", …" } else { "" }
+        ),
+    )
+    .at(copy)
 }
 
 /// `PATH_UNSAFE` for a link inside a folder whose target leads out of it (listed, not followed).

@@ -3,14 +3,17 @@
 //! everywhere, then full checks of the live databases and of the sets newest first until one
 //! is restorable (everything only with `CheckDepth::Full`).
 
+pub mod artifacts;
 pub mod backups;
 pub mod cache;
 pub mod certificates;
 pub mod compare;
+pub mod coresettings;
 pub mod databases;
 pub mod distribution;
 pub mod folders;
 pub mod host;
+pub mod matches;
 mod model;
 pub mod openfiles;
 pub mod plistfile;
@@ -20,6 +23,7 @@ pub mod safepath;
 mod schedule;
 pub mod settings;
 pub mod sqlite;
+pub mod sqlsets;
 pub mod timestamp;
 pub mod tree;
 pub mod wal;
@@ -62,14 +66,23 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
         .in_scope(|| schedule::check_databases(&mut inv, opts.depth, &cache, progress));
     // The cache is an optimisation: a read-only state folder only costs the next run time.
     let _ = cache.save();
+    // SQL Server sets are read offline here, after the SQLite checks that must never open them.
+    inv.backup_sets
+        .extend(sqlsets::discover(ctx, &mut findings));
+    inv.backup_sets
+        .sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
 
     databases::judge(&inv.databases, &mut findings);
-    if ctx.profile.databases.is_empty() && inv.backup_sets.is_empty() {
+    if ctx.profile.databases.is_empty()
+        && ctx.profile.sql_databases.is_empty()
+        && inv.backup_sets.is_empty()
+    {
         // Nothing drconsole verifies is backed up (an ePO server's database is SQL Server's).
         inv.notes
             .push("the profile names no databases: backup sets are not judged".into());
     } else {
         backups::judge(&mut inv, ctx.profile.rpo_hours, &mut findings);
+        sqlsets::judge(ctx, &inv, &mut findings);
     }
 
     // The other components compare with the recommended set, so they come after the verdicts.
@@ -104,5 +117,6 @@ pub fn scan_components(
     phase("folders").in_scope(|| folders::scan(ctx, opts, inv, progress));
     phase("distribution points").in_scope(|| distribution::scan(ctx, opts, inv, progress));
     phase("repositories").in_scope(|| repositories::scan(ctx, opts, inv, progress));
+    phase("backup items").in_scope(|| artifacts::scan(ctx, inv));
     phase("host").in_scope(|| host::scan(ctx, opts, inv, progress));
 }

@@ -32,6 +32,9 @@ pub struct Inventory {
     pub folders: Vec<FolderState>,
     /// Distribution points.
     pub distribution_points: Vec<DistributionPoint>,
+    /// Backup items found by pattern (key backups, configuration backups, packages).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<ArtifactState>,
     /// Host state (processes, host name, disk space).
     pub host: HostState,
     /// Every finding, worst first.
@@ -285,6 +288,8 @@ pub enum TakenFrom {
     /// believable (`BACKUP_DATE_SUSPECT`; `backups::date_suspect_reason` says why).
     #[serde(rename = "mtime_over_name")]
     MtimeOverName,
+    /// The backup's own header (SQL Server backup sets: when the backup finished).
+    Header,
 }
 
 /// One backup set.
@@ -347,6 +352,63 @@ pub struct BackupMember {
     pub database: String,
     /// The file and its checks.
     pub file: DbFile,
+    /// What the SQL Server backup reader found, for members that are `.bak` backup sets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<SqlBackupInfo>,
+}
+
+/// One SQL Server backup set inside a `.bak` file, as read offline (`mssql`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SqlBackupInfo {
+    /// The file's verdict: `complete`, `incomplete`, `damaged`, `not_a_backup`, `unverified`.
+    pub file_verdict: String,
+    /// Position of this set in the file, 1-based (`RESTORE … WITH FILE = n`).
+    pub position: usize,
+    /// Backup sets in the file.
+    pub sets_in_file: usize,
+    /// Database name from the header.
+    pub database: Option<String>,
+    /// Server name from the header.
+    pub server: Option<String>,
+    /// `full`, `differential`, `log` or `unknown`.
+    #[serde(rename = "type")]
+    pub backup_type: String,
+    /// A copy-only backup.
+    pub copy_only: bool,
+    /// Start, server local time as written.
+    pub started: Option<chrono::NaiveDateTime>,
+    /// Finish, server local time as written.
+    pub finished: Option<chrono::NaiveDateTime>,
+    /// Compressed (`MSSQLBAK`) layout.
+    pub compressed: bool,
+    /// This file's media family, 1-based.
+    pub family: Option<u16>,
+    /// Media families of the media set.
+    pub families: Option<u16>,
+    /// Whether MTF checksum streams are present.
+    pub checksums_present: bool,
+    /// What an offline reader cannot check, stated so nobody reads it as checked.
+    pub not_verified: Vec<String>,
+}
+
+/// A backup item found by pattern under the backup roots.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ArtifactState {
+    /// Name from the profile.
+    pub name: String,
+    /// Component id (`artifact:NAME`).
+    pub component: String,
+    /// What it is.
+    pub title: String,
+    /// The pattern searched under each backup root.
+    pub pattern: String,
+    /// Every match, newest first.
+    #[serde(serialize_with = "crate::pathser::vec::serialize")]
+    pub found: Vec<PathBuf>,
+    /// When the newest match was last written (a folder: its newest file).
+    pub newest: Option<DateTime<Utc>>,
+    /// Age of the newest match in hours at scan time.
+    pub age_hours: Option<f64>,
 }
 
 /// Where a certificate, key or settings file was found.

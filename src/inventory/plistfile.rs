@@ -30,6 +30,9 @@ pub enum PlistFormat {
     Binary,
     /// Old-style ASCII (OpenStep/NeXTSTEP): `{ key = value; }`.
     OpenStep,
+    /// Not a property list: ITMS's `CoreSettings.config` (`<customSetting key=… value=…/>`),
+    /// read by `coresettings` into the same dictionary.
+    CoreSettings,
     /// Not a plist: Java-style `key=value` lines (`*.properties`, e.g. ePO's db.properties),
     /// read as a dictionary of strings so settings compare the same way.
     Properties,
@@ -42,6 +45,7 @@ impl PlistFormat {
             PlistFormat::Xml => "xml",
             PlistFormat::Binary => "binary",
             PlistFormat::OpenStep => "openstep",
+            PlistFormat::CoreSettings => "core-settings",
             PlistFormat::Properties => "properties",
         }
     }
@@ -51,6 +55,7 @@ impl PlistFormat {
             PlistFormat::Xml => "XML",
             PlistFormat::Binary => "binary",
             PlistFormat::OpenStep => "ASCII (OpenStep)",
+            PlistFormat::CoreSettings => super::coresettings::TITLE,
             PlistFormat::Properties => "key=value",
         }
     }
@@ -80,6 +85,14 @@ pub enum PlistError {
         /// What is wrong, in words.
         reason: String,
     },
+    /// A settings file of another format (CoreSettings.config) that is not well-formed.
+    #[error("not a valid {format} file: {reason}")]
+    MalformedSettings {
+        /// The format's name.
+        format: &'static str,
+        /// What is wrong and where (line and column).
+        reason: String,
+    },
     /// Nested deeper than [`MAX_DEPTH`].
     #[error(
         "nested more than {MAX_DEPTH} levels deep (dictionaries and arrays); drconsole stops \
@@ -99,7 +112,10 @@ impl PlistError {
     pub fn is_damage(&self) -> bool {
         matches!(
             self,
-            PlistError::Empty | PlistError::Malformed { .. } | PlistError::NotDictionary(_)
+            PlistError::Empty
+                | PlistError::Malformed { .. }
+                | PlistError::MalformedSettings { .. }
+                | PlistError::NotDictionary(_)
         )
     }
 }
@@ -140,6 +156,30 @@ pub fn read(file: &crate::fs::Confined) -> Result<Plist, PlistError> {
         return parse_properties(&data);
     }
     parse(&data)
+}
+
+/// Read a settings file of the given format: a property list, or a `CoreSettings.config`
+/// read into a dictionary of its keys.
+pub fn read_as(
+    file: &crate::fs::Confined,
+    format: crate::profile::SettingsFormat,
+) -> Result<Plist, PlistError> {
+    use crate::fs::LimitedError;
+    use crate::profile::SettingsFormat;
+    match format {
+        SettingsFormat::Plist => read(file),
+        SettingsFormat::CoreSettings => {
+            let data = crate::fs::read_limited(file, MAX_PLIST_BYTES).map_err(|e| match e {
+                LimitedError::Folder => PlistError::Folder,
+                LimitedError::TooLarge(n) => PlistError::TooLarge(n),
+                LimitedError::Fs(e) => PlistError::Io(e.to_string()),
+            })?;
+            Ok(Plist {
+                format: PlistFormat::CoreSettings,
+                value: Value::Dictionary(super::coresettings::parse(&data)?),
+            })
+        }
+    }
 }
 
 /// A `key=value` file as a dictionary of strings; binary data or a file without one pair is

@@ -10,7 +10,7 @@ use crate::inventory::certificates::{host_matches, names, server_identity};
 use crate::inventory::compare::comparison_set;
 use crate::inventory::plistfile::{self, PlistError, PlistFormat, same_value};
 use crate::inventory::{Inventory, ProgressSink, ScanOptions, SettingsFile, Source};
-use crate::profile::SettingsSpec;
+use crate::profile::{SettingsFormat, SettingsSpec};
 use plist::{Dictionary, Value};
 use std::path::{Path, PathBuf};
 
@@ -53,7 +53,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
             inv.settings.push(live);
             continue;
         };
-        let live_dict = read_into(&ctx.root, &path, &mut live);
+        let live_dict = read_into(&ctx.root, &path, spec.format, &mut live);
         if let Err(err) = &live_dict {
             let code = if err.is_damage() {
                 Code::SettingsUnreadable
@@ -72,7 +72,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
                 path: Some(set_path.clone()),
                 ..SettingsFile::default()
             };
-            let set_dict = read_into(&set.path, &set_path, &mut copy).ok();
+            let set_dict = read_into(&set.path, &set_path, spec.format, &mut copy).ok();
             if let (Some(a), Some(b)) = (&live_dict, &set_dict) {
                 let n = differing_keys(a, b);
                 live.differs_from_set = Some(n);
@@ -107,10 +107,15 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, _progress: 
 
 /// Parse `path` (beneath `base`, read through the root-confined layer) into `file` (format,
 /// keys, error); the dictionary when readable.
-fn read_into(base: &Path, path: &Path, file: &mut SettingsFile) -> Result<Dictionary, PlistError> {
+fn read_into(
+    base: &Path,
+    path: &Path,
+    format: SettingsFormat,
+    file: &mut SettingsFile,
+) -> Result<Dictionary, PlistError> {
     let result = Confined::within(base, path)
         .map_err(|e| PlistError::Io(e.to_string()))
-        .and_then(|c| read(&c));
+        .and_then(|c| plistfile::read_as(&c, format)?.into_dictionary());
     match &result {
         Ok((format, dict)) => {
             file.format = Some(format.as_str().into());

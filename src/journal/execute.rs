@@ -6,7 +6,9 @@ use super::fsops;
 use super::record::{Log, Record};
 use super::{JournalError, JournalLock, Transaction, recover};
 use crate::context::Context;
-use crate::inventory::{Progress, ProgressSink};
+use crate::inventory::cache::{CheckCache, FileKey, Stamp};
+use crate::inventory::sqlite::{self, Mutability};
+use crate::inventory::{CheckLevel, DbFile, DbState, Progress, ProgressSink};
 use crate::plan::modes::{Modes, folder_mode};
 use crate::plan::{DiskProbe, EntryKind, Plan, Probe, Step, StepKind, hash, integrity};
 use std::path::{Path, PathBuf};
@@ -152,6 +154,7 @@ pub fn execute(
         skipped: Vec::new(),
         written: 0,
         stashed: 0,
+        landed: Vec::new(),
         stashes: std::collections::BTreeMap::new(),
     };
     let job = plan.action.name();
@@ -177,6 +180,8 @@ pub fn execute(
             return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
         }
     }
+    let cache = CheckCache::load(&ctx.cache_dir(), !ctx.no_cache);
+    let mut proven = Vec::new();
     for db in &plan.verify {
         let _verify = tracing::info_span!("verify", target = %crate::escape::path(db)).entered();
         let path = plan.abs(db);
@@ -189,7 +194,14 @@ pub fn execute(
             bytes_total: total_bytes,
             finished: false,
         });
-        if let Err(messages) = integrity::full_check(&path) {
+        let verified = match verify_restored(&cache, plan, &run.landed, db, &path) {
+            Ok(p) => {
+                proven.extend(p);
+                Ok(())
+            }
+            Err(messages) => Err(messages),
+        };
+        if let Err(messages) = verified {
             let cause = format!("{} fails the integrity check", path.display());
             return Err(abort(
                 &dir,
@@ -207,6 +219,18 @@ pub fn execute(
             continue;
         }
         let path = plan.abs(&step.target);
+        // A copied file still as it was right after its rename holds what its copy hashed.
+        let known = run
+            .landed
+            .iter()
+            .rev()
+            .find(|l| l.target == step.target)
+            .filter(|l| l.at_rename.is_some() && stamp_and_mode(&path) == l.at_rename)
+            .and_then(|l| l.copied.hash.clone());
+        if let Some(h) = known {
+            hashes.push((step.target.clone(), Some(h)));
+            continue;
+        }
         match hash::content_hash(&path) {
             Ok(h) => hashes.push((step.target.clone(), h)),
             Err(e) => {
@@ -215,13 +239,14 @@ pub fn execute(
             }
         }
     }
-    let (written, stashed, skipped) = (run.written, run.stashed, run.skipped);
+    let (written, stashed, skipped) = (run.written, run.stashed, std::mem::take(&mut run.skipped));
     if let Err(e) = log.append(&Record::Commit {
         at: ctx.clock.now(),
         hashes,
     }) {
         return Err(abort(&dir, &mut log, ctx, &txid, e.to_string(), None));
     }
+    remember_verified(&cache, proven);
     tracing::info!(written, stashed, "committed");
     progress.report(Progress {
         job: job.into(),
@@ -313,8 +338,35 @@ struct Run<'a> {
     skipped: Vec<PathBuf>,
     written: u64,
     stashed: u64,
+    /// Files copied into place, with what was learnt while copying them.
+    landed: Vec<Landed>,
     /// Where each finished step moved its target's old content (for a later step that reads it).
     stashes: std::collections::BTreeMap<usize, PathBuf>,
+}
+
+/// A file a step copied into place: its target, what the copy learnt (hash, source version),
+/// and how the target looked right after the rename (so a later look can tell it is unchanged).
+struct Landed {
+    target: PathBuf,
+    source: PathBuf,
+    copied: fsops::Copied,
+    at_rename: Option<(Stamp, u32)>,
+}
+
+/// Stamp and mode of what is at `path` (not following a link), the two things a file's
+/// content hash depends on besides its bytes.
+fn stamp_and_mode(path: &Path) -> Option<(Stamp, u32)> {
+    let m = std::fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| m.is_file())?;
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        m.permissions().mode() & 0o7777
+    };
+    #[cfg(not(unix))]
+    let mode = 0;
+    Some((Stamp::of_meta(&m), mode))
 }
 
 impl Run<'_> {
@@ -345,6 +397,7 @@ impl Run<'_> {
             .map_err(|e| e.to_string())?;
         let io = |e: std::io::Error| e.to_string();
         let mut written = 0;
+        let mut copy: Option<(PathBuf, fsops::Copied)> = None;
         // Modes by purpose, never the set's own (see `plan::modes`).
         let modes = Modes::for_step(self.profile, &step.component, &step.target);
         // New content is complete and durable under its temporary name before the old one moves.
@@ -368,12 +421,12 @@ impl Run<'_> {
                     .flatten();
                 // A new file takes the owner of the folder it lands in.
                 let owner = fsops::attrs(&parent).and_then(|a| a.owner);
-                let copy = if matches!(step.kind, StepKind::SyncFile { .. }) {
-                    fsops::copy_file_timed
-                } else {
-                    fsops::copy_file
-                };
-                written = copy(source, &temp, replaced, owner, &modes).map_err(io)?;
+                let keep_time = matches!(step.kind, StepKind::SyncFile { .. });
+                let copied =
+                    fsops::copy_file_hashed(source, &temp, replaced, owner, &modes, keep_time)
+                        .map_err(io)?;
+                written = copied.bytes;
+                copy = Some((source.clone(), copied));
             }
             StepKind::WriteFile { base64 } => {
                 use base64::Engine as _;
@@ -421,10 +474,12 @@ impl Run<'_> {
             StepKind::CreateDir => None,
         };
         if let Some(path) = staged {
-            let hash = match path {
-                Some(p) => hash::content_hash(p)
+            // A file copy hashed what it wrote; anything else is read back.
+            let hash = match (path, copy.as_ref().and_then(|(_, c)| c.hash.clone())) {
+                (_, Some(h)) => Some(h),
+                (Some(p), None) => hash::content_hash(p)
                     .map_err(|e| format!("cannot read back {}: {e}", p.display()))?,
-                None => None,
+                (None, None) => None,
             };
             self.log
                 .append(&Record::Staged { step: i, hash })
@@ -444,6 +499,14 @@ impl Run<'_> {
             | StepKind::EditDatabase { .. } => fsops::rename_durable(&temp, &target).map_err(io)?,
             StepKind::MoveBack { from } => fsops::rename_durable(from, &target).map_err(io)?,
             StepKind::Stash | StepKind::CreateDir => {}
+        }
+        if let Some((source, copied)) = copy {
+            self.landed.push(Landed {
+                target: step.target.clone(),
+                source,
+                copied,
+                at_rename: stamp_and_mode(&target),
+            });
         }
         self.done(i, before.map_or(0, |e| e.bytes), written)
     }
@@ -486,6 +549,91 @@ impl Run<'_> {
             .join(".drconsole-stash")
             .join(self.txid)
     }
+}
+
+/// The check a restored database gets before the commit. A database whose file (and `-wal`,
+/// if one came along) are copies of source versions that passed a full integrity check — the
+/// cache remembers the pass, the copy saw the same version from its first read to its last —
+/// holds bytes already proven: a `quick_check` catches a bad write path. Anything else gets
+/// the full `integrity_check`.
+/// A proven database comes back with what its quick check saw, for [`remember_verified`].
+fn verify_restored(
+    cache: &CheckCache,
+    plan: &Plan,
+    landed: &[Landed],
+    db: &Path,
+    path: &Path,
+) -> Result<Option<(DbFile, Option<FileKey>)>, Vec<String>> {
+    if !proven_copy(cache, plan, landed, db) {
+        return integrity::full_check(path).map(|()| None);
+    }
+    let key = FileKey::of(path);
+    let mut file = sqlite::stat(path);
+    sqlite::check(&mut file, CheckLevel::Quick, Mutability::Live);
+    match file.state {
+        DbState::QuickOk => Ok(Some((file, key))),
+        DbState::Unverifiable => Err(vec![crate::inventory::databases::unverifiable_message(
+            &file,
+        )]),
+        state if file.messages.is_empty() => Err(vec![format!("state {state:?}").to_lowercase()]),
+        _ => Err(file.messages),
+    }
+}
+
+/// Whether the database at `db` (root-relative) is, with its `-wal`, a byte-proven copy of a
+/// source version that passed a full integrity check, and unchanged since it landed.
+fn proven_copy(cache: &CheckCache, plan: &Plan, landed: &[Landed], db: &Path) -> bool {
+    let abs = plan.abs(db);
+    let landed_at = |target: &Path| {
+        landed
+            .iter()
+            .rev()
+            .find(|l| l.target == target)
+            .filter(|l| {
+                l.at_rename.is_some() && stamp_and_mode(&plan.abs(&l.target)) == l.at_rename
+            })
+    };
+    let Some(main) = landed_at(db) else {
+        return false;
+    };
+    let Some(passed) = cache.full_pass(&main.source) else {
+        return false;
+    };
+    if main.copied.source != Some(passed.stamp()) {
+        return false;
+    }
+    let wal_target = sqlite::sibling(db, "-wal");
+    match (landed_at(&wal_target), passed.wal) {
+        // The -wal the check read came along, byte for byte.
+        (Some(wal), Some((size, mtime_ns, inode))) => wal.copied.source.is_some_and(|s| {
+            (s.size, s.mtime_ns, s.inode) == (size, mtime_ns, inode)
+                && wal.source == sqlite::sibling(&main.source, "-wal")
+        }),
+        // No -wal came along: the check must have read none (or an empty one), and none may be
+        // beside the restored file now.
+        (None, wal) => {
+            wal.is_none_or(|(size, _, _)| size == 0)
+                && std::fs::symlink_metadata(sqlite::sibling(&abs, "-wal")).is_err()
+        }
+        (Some(_), None) => false,
+    }
+}
+
+/// After the commit: a restored database proven good (see [`proven_copy`]) is remembered in the
+/// check cache as passing the full check, so the next `check` does not read it again.
+fn remember_verified(cache: &CheckCache, proven: Vec<(DbFile, Option<FileKey>)>) {
+    if proven.is_empty() {
+        return;
+    }
+    for (mut file, key) in proven {
+        file.state = DbState::Ok;
+        file.level = CheckLevel::Full;
+        file.messages.clear();
+        // Stored only when the file is still the version that was checked.
+        cache.store(&file, key);
+    }
+    // Only an optimisation: the next check just reads the files again if this fails.
+    let _ = cache.save();
 }
 
 /// Create the stash folder and its missing parents, each private (0700) and durable.

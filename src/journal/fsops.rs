@@ -3,6 +3,8 @@
 //! followed: sources are opened with `O_NOFOLLOW`, temporary files are created exclusively.
 
 use super::faults;
+use crate::inventory::cache::Stamp;
+use crate::plan::hash::FileHasher;
 use crate::plan::keyfile::{KeySniffer, is_key_name};
 use crate::plan::modes::Modes;
 use std::fs::{File, OpenOptions};
@@ -83,8 +85,35 @@ pub fn copy_file(
     owner: Option<(u32, u32)>,
     modes: &Modes,
 ) -> io::Result<u64> {
+    copy_file_hashed(source, temp, replaced, owner, modes, false).map(|c| c.bytes)
+}
+
+/// What one file copy did, learnt while copying (the copy is never read back for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// Bytes copied.
+    pub bytes: u64,
+    /// The copy's content hash as `plan::hash::content_hash` would read it back (bytes and
+    /// final mode); `None` when the source changed while it was copied.
+    pub hash: Option<String>,
+    /// The source's identity, the same before the first read and after the last: the copy
+    /// holds exactly the bytes of that version. `None` when it changed meanwhile.
+    pub source: Option<Stamp>,
+}
+
+/// [`copy_file`], hashing the bytes as they are copied and noting which version of the source
+/// they came from.
+/// `keep_time`: the copy gets the source's modification time (see [`copy_file_timed`]).
+pub fn copy_file_hashed(
+    source: &Path,
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+    keep_time: bool,
+) -> io::Result<Copied> {
     let src = open_source(source).map_err(|e| annotate(e, "read", source))?;
-    copy_open(src, source, temp, replaced, owner, modes, false)
+    copy_open(src, source, temp, replaced, owner, modes, keep_time)
 }
 
 /// [`copy_file`] that also gives the copy the source's modification time (set before the
@@ -98,7 +127,7 @@ pub fn copy_file_timed(
     modes: &Modes,
 ) -> io::Result<u64> {
     let src = open_source(source).map_err(|e| annotate(e, "read", source))?;
-    copy_open(src, source, temp, replaced, owner, modes, true)
+    copy_open(src, source, temp, replaced, owner, modes, true).map(|c| c.bytes)
 }
 
 /// Write `bytes` to the new file `temp` (which must not exist) with the attributes
@@ -131,7 +160,7 @@ pub fn write_new(
     Ok(bytes.len() as u64)
 }
 
-/// [`copy_file`] from a source already opened (beneath a folder handle); `source` names it.
+/// [`copy_file_hashed`] from a source already opened (beneath a folder handle); `source` names it.
 /// `keep_time`: the copy gets the source's modification time.
 fn copy_open(
     mut src: File,
@@ -141,11 +170,19 @@ fn copy_open(
     owner: Option<(u32, u32)>,
     modes: &Modes,
     keep_time: bool,
-) -> io::Result<u64> {
+) -> io::Result<Copied> {
+    let before = Stamp::of_file(&src);
     let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     let mut key = modes.keys.then(KeySniffer::default);
+    // The final mode is part of the hash and, for key material, known only at the end: hash
+    // for both candidate modes (only key stores have two, and they are small).
+    let size = before.map_or(0, |s| s.size);
+    let plain_mode = modes.file_mode(replaced.map(|a| a.mode), false);
+    let key_mode = modes.file_mode(replaced.map(|a| a.mode), true);
+    let mut plain = FileHasher::new(plain_mode, size);
+    let mut keyed = (modes.keys && key_mode != plain_mode).then(|| FileHasher::new(key_mode, size));
     loop {
         let n = src
             .read(&mut buf)
@@ -156,9 +193,12 @@ fn copy_open(
         if let Some(k) = key.as_mut() {
             k.feed(&buf[..n]);
         }
+        plain.update(&buf[..n]);
+        if let Some(h) = keyed.as_mut() {
+            h.update(&buf[..n]);
+        }
         faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
-        dst.write_all(&buf[..n])
-            .map_err(|e| annotate(e, "write", temp))?;
+        write_chunk(&src, &mut dst, total, &buf[..n]).map_err(|e| annotate(e, "write", temp))?;
         total += n as u64;
         faults::point();
     }
@@ -177,7 +217,53 @@ fn copy_open(
     dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
     faults::synced(temp);
     faults::point();
-    Ok(total)
+    // Unchanged from the first read to the last (and every byte read): what was hashed is
+    // what was written, and it is that version of the source.
+    let stable = before.is_some() && Stamp::of_file(&src) == before && total == size;
+    let hash = stable.then(|| match keyed {
+        Some(h) if is_key => h.finish(),
+        _ => plain.finish(),
+    });
+    Ok(Copied {
+        bytes: total,
+        hash,
+        source: before.filter(|_| stable),
+    })
+}
+
+/// Write `chunk`, just read from `src` at `offset`, to the end of `dst`: by `copy_file_range`
+/// where the system has it (the kernel moves the bytes, or shares them on a file system with
+/// reflinks), else by an ordinary write. A source changed meanwhile is caught by its stamp.
+fn write_chunk(src: &File, dst: &mut File, offset: u64, chunk: &[u8]) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // Set once the system or a file system refused it: plain writes from then on.
+        static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+        let mut done = 0usize;
+        while done < chunk.len() && !UNSUPPORTED.load(Ordering::Relaxed) {
+            let mut off_in = offset + done as u64;
+            match rustix::fs::copy_file_range(
+                src,
+                Some(&mut off_in),
+                &*dst,
+                None,
+                chunk.len() - done,
+            ) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) if done == 0 => UNSUPPORTED.store(true, Ordering::Relaxed),
+                Err(_) => break,
+            }
+        }
+        dst.write_all(&chunk[done..])
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (src, offset);
+        dst.write_all(chunk)
+    }
 }
 
 /// Copy the folder `source` to the new folder `temp`, files and folders only: symbolic links
@@ -240,7 +326,7 @@ pub fn copy_tree(
                 let (file, _) = root.open_file(&entry.rel).map_err(confined)?;
                 let name = root.display(&entry.rel);
                 let r = reference(&entry.rel, false);
-                total += copy_open(file, &name, &dst, r, owner, modes, false)?;
+                total += copy_open(file, &name, &dst, r, owner, modes, false)?.bytes;
             }
             Kind::Link | Kind::Other => skipped.push(root.display(&entry.rel)),
         }
@@ -483,6 +569,33 @@ mod tests {
         copy_file(&src, &dst, None, None, &Modes::default()).unwrap();
         assert_eq!(mode(&dst), 0o600);
         assert_eq!(std::fs::read(&dst).unwrap(), std::fs::read(&src).unwrap());
+    }
+
+    #[test]
+    fn a_hashed_copy_knows_the_hash_a_read_back_would_give() {
+        let dir = tempfile::tempdir().unwrap();
+        let modes = Modes::default();
+        assert!(modes.keys);
+        // A private key (mode decided by content at the end), and a plain file over 1 MiB.
+        let key = dir.path().join("server.pem");
+        std::fs::write(&key, b"-----BEGIN PRIVATE KEY-----\nxx\n").unwrap();
+        let big = dir.path().join("big.bin");
+        let bytes: Vec<u8> = (0..3_500_000u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&big, &bytes).unwrap();
+        for (n, src) in [key, big].iter().enumerate() {
+            let dst = dir.path().join(format!("tmp{n}"));
+            let c = copy_file_hashed(src, &dst, None, None, &modes, false).unwrap();
+            assert_eq!(c.bytes, std::fs::metadata(src).unwrap().len());
+            assert_eq!(std::fs::read(&dst).unwrap(), std::fs::read(src).unwrap());
+            assert_eq!(
+                c.hash,
+                crate::plan::hash::content_hash(&dst).unwrap(),
+                "{}",
+                src.display()
+            );
+            let meta = std::fs::metadata(src).unwrap();
+            assert_eq!(c.source, Some(Stamp::of_meta(&meta)));
+        }
     }
 
     #[test]

@@ -643,3 +643,120 @@ fn a_rolled_back_transaction_leaves_no_stash_folder_in_the_root() {
     assert_eq!(snapshot(&f.root), before);
     assert!(!f.root.join(".drconsole-stash").exists());
 }
+
+/// A database whose pages are all well-formed but whose index no longer matches its table:
+/// `quick_check` passes it, only the full `integrity_check` finds the damage.
+fn index_mismatch_db(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE; CREATE TABLE t(a, b); CREATE INDEX ta ON t(a);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<300)
+           INSERT INTO t SELECT i, 1000 - i FROM n;
+         PRAGMA writable_schema=ON;
+         UPDATE sqlite_master SET sql = 'CREATE INDEX ta ON t(b)' WHERE name = 'ta';
+         PRAGMA writable_schema=OFF;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut quick = crate::inventory::sqlite::stat(path);
+    crate::inventory::sqlite::check(
+        &mut quick,
+        crate::inventory::CheckLevel::Quick,
+        crate::inventory::sqlite::Mutability::Frozen,
+    );
+    assert_eq!(quick.state, crate::inventory::DbState::QuickOk);
+    assert!(plan::integrity::full_check(path).is_err());
+}
+
+/// Make the check cache say `path`, as it is now, passed the full integrity check.
+fn cache_full_pass(f: &Fixture, path: &Path) {
+    use crate::inventory::cache::{CheckCache, FileKey};
+    let cache = CheckCache::load(&f.ctx.cache_dir(), true);
+    let mut file = crate::inventory::sqlite::stat(path);
+    file.state = crate::inventory::DbState::Ok;
+    file.level = crate::inventory::CheckLevel::Full;
+    cache.store(&file, FileKey::of(path));
+    cache.save().unwrap();
+}
+
+fn database_plan(f: &Fixture) -> Plan {
+    let mut p = plan(
+        f,
+        vec![
+            step("srv/Main.db-wal", StepKind::Stash),
+            step(
+                "srv/Main.db",
+                StepKind::CopyFile {
+                    source: f.src.join("Main.dbbackup"),
+                },
+            ),
+        ],
+    );
+    p.components = vec!["database:ServerDatabase".into()];
+    for s in &mut p.steps {
+        s.component = "database:ServerDatabase".into();
+    }
+    p.verify.push("srv/Main.db".into());
+    p
+}
+
+#[test]
+fn a_copy_of_the_bytes_a_cached_full_check_passed_is_only_quick_checked_and_remembered() {
+    // The cache's word is taken for the source's version (an index mismatch that only the
+    // full check sees is planted to show which check ran on the copy).
+    let f = fixture();
+    let src = f.src.join("Main.dbbackup");
+    index_mismatch_db(&src);
+    cache_full_pass(&f, &src);
+    run(&f, database_plan(&f)).unwrap();
+    assert_eq!(
+        std::fs::read(f.root.join("srv/Main.db")).unwrap(),
+        std::fs::read(&src).unwrap()
+    );
+    // The next check does not read the restored file again.
+    let cache = crate::inventory::cache::CheckCache::load(&f.ctx.cache_dir(), true);
+    assert!(cache.full_pass(&f.root.join("srv/Main.db")).is_some());
+}
+
+#[test]
+fn a_source_changed_since_its_cached_pass_gets_the_full_check_after_the_copy() {
+    let f = fixture();
+    let src = f.src.join("Main.dbbackup");
+    index_mismatch_db(&src);
+    cache_full_pass(&f, &src);
+    // Same bytes, another version as far as the cache can tell: nothing is taken on trust.
+    let t = filetime::FileTime::from_unix_time(1_700_000_000, 0);
+    filetime::set_file_mtime(&src, t).unwrap();
+    let before = snapshot(&f.root);
+    match run(&f, database_plan(&f)) {
+        Err(ExecError::VerifyFailed { database, .. }) => {
+            assert!(database.ends_with("srv/Main.db"))
+        }
+        other => panic!("expected the full check to fail, got {other:?}"),
+    }
+    assert_eq!(snapshot(&f.root), before);
+}
+
+#[test]
+fn a_restored_wal_the_cached_check_never_read_means_a_full_check() {
+    let f = fixture();
+    let src = f.src.join("Main.dbbackup");
+    index_mismatch_db(&src);
+    cache_full_pass(&f, &src);
+    // A -wal travels with the database, but the pass in the cache was for the file alone.
+    let wal = f.src.join("Main.dbbackup-wal");
+    std::fs::write(&wal, b"").unwrap();
+    let mut p = database_plan(&f);
+    p.steps.retain(|s| s.kind != StepKind::Stash);
+    p.steps.push(step(
+        "srv/Main.db-wal",
+        StepKind::CopyFile {
+            source: wal.clone(),
+        },
+    ));
+    match run(&f, p) {
+        Err(ExecError::VerifyFailed { .. }) => {}
+        other => panic!("expected the full check to fail, got {other:?}"),
+    }
+}

@@ -8,6 +8,7 @@ pub mod header;
 pub mod media;
 pub mod mtf;
 pub mod verdict;
+pub mod writer;
 pub mod xpress;
 
 use chrono::NaiveDateTime;

@@ -75,8 +75,35 @@ pub fn set_verdict(report: &BackupReport, index: usize) -> crate::inventory::Ver
     use crate::inventory::Verdict;
     match report.sets.get(index) {
         None => Verdict::Incomplete,
+        // Reading stopped on something that proves nothing (an I/O error, a structure this
+        // reader does not know): a set cut off there is not shown damaged.
+        Some(set) if !set.ended && judge(report) == FileVerdict::Unverified => Verdict::Unverified,
         Some(set) if !set.ended => Verdict::Corrupt,
         Some(_) if striped(report) => Verdict::Incomplete,
         Some(_) => Verdict::Unverified,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Verdict;
+    use crate::mssql::{BackupSet, Layout, Problem};
+
+    #[test]
+    fn a_set_cut_off_by_an_io_error_is_unverified_not_corrupt() {
+        let report = BackupReport {
+            layout: Some(Layout::Mtf),
+            sets: vec![BackupSet::default()],
+            problems: vec![Problem::at(ProblemKind::Unknown, 4096, "cannot read")],
+            ..BackupReport::default()
+        };
+        assert_eq!(judge(&report), FileVerdict::Unverified);
+        assert_eq!(set_verdict(&report, 0), Verdict::Unverified);
+        let damaged = BackupReport {
+            problems: vec![Problem::at(ProblemKind::Truncated, 4096, "cut")],
+            ..report
+        };
+        assert_eq!(set_verdict(&damaged, 0), Verdict::Corrupt);
     }
 }

@@ -446,8 +446,9 @@ fn preconditions(ctx: &Context, plan: &mut Plan, db: &Path) {
     ));
 }
 
-/// Payload files other readable points hold that `candidate` lacks (up to a few named, and
-/// the count), and notes on points that could not be compared.
+/// Payload files the old master holds that `candidate` lacks — or, when no other master can
+/// be read, files any readable point holds (the best evidence of what the dead master had) —
+/// and notes on what could not be compared.
 fn lacking(
     ctx: &Context,
     points: &[DistributionPoint],
@@ -455,19 +456,31 @@ fn lacking(
     dir: &Confined,
     progress: &dyn ProgressSink,
 ) -> (Vec<String>, Vec<String>) {
-    let mut lacking: Vec<String> = Vec::new();
+    let mut lacking: std::collections::BTreeSet<String> = Default::default();
     let mut notes = Vec::new();
-    for other in points.iter().filter(|o| o.id != candidate.id) {
-        let Ok(odir) = Confined::stored(&ctx.root, &other.path) else {
-            continue;
-        };
-        if !other.reachable || odir.open_dir().is_err() {
-            if other.is_master {
-                notes.push(format!(
-                    "the master {} cannot be read: {} was compared with every readable point instead (cannot verify it holds everything the old master had)",
-                    other.name, candidate.name
-                ));
-            }
+    let readable: Vec<(&DistributionPoint, Confined)> = points
+        .iter()
+        .filter(|o| o.id != candidate.id)
+        .filter_map(|o| {
+            let d = Confined::stored(&ctx.root, &o.path).ok()?;
+            (o.reachable && d.open_dir().is_ok()).then_some((o, d))
+        })
+        .collect();
+    let masters_readable = readable.iter().any(|(o, _)| o.is_master);
+    for other in points
+        .iter()
+        .filter(|o| o.is_master && o.id != candidate.id)
+        .filter(|o| !readable.iter().any(|(r, _)| r.id == o.id))
+    {
+        notes.push(format!(
+            "the master {} cannot be read: {} was compared with {} instead (cannot verify it holds everything the old master had)",
+            other.name,
+            candidate.name,
+            if masters_readable { "the readable master" } else { "every readable point" }
+        ));
+    }
+    for (other, odir) in readable {
+        if masters_readable && !other.is_master {
             continue;
         }
         let d = tree::compare(
@@ -477,14 +490,9 @@ fn lacking(
             &format!("dp:{}", other.name),
             progress,
         );
-        for e in d.missing {
-            if !lacking.contains(&e.path) {
-                lacking.push(e.path);
-            }
-        }
+        lacking.extend(d.missing.into_iter().map(|e| e.path));
     }
-    lacking.sort();
-    (lacking, notes)
+    (lacking.into_iter().collect(), notes)
 }
 
 /// The decided precondition "the candidate holds every payload file".

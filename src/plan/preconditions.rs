@@ -8,6 +8,7 @@ use super::restore::DB_COMPANIONS;
 use super::{Check, Plan, Status, Step, hash, integrity};
 use crate::component::Component;
 use crate::context::Context;
+use crate::inventory::cache::CheckCache;
 use std::path::{Component as PathPart, Path, PathBuf};
 
 /// Safety margin on top of the bytes a plan writes, per volume.
@@ -19,7 +20,8 @@ enum Depth {
     /// Everything, including a full integrity check of every database source.
     Full,
     /// At the moment of the write: everything but the sources' integrity checks, which the
-    /// full check of every restored database before the commit repeats on the copy itself.
+    /// check of every restored database before the commit covers (a full check, or a quick one
+    /// where the copy is proven byte for byte to be a version that passed the full check).
     AtWrite,
 }
 
@@ -105,6 +107,8 @@ fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Dep
         .any(|p| p.check == Check::DatabasesNotInUse)
         .then(|| databases_not_in_use(plan));
     let mut volumes: Vec<(u64, u64, PathBuf)> = Vec::new(); // (device, needed, folder)
+    // Loaded once, only when a database source is to be checked.
+    let mut cache: Option<CheckCache> = None;
     for p in plan.preconditions.iter_mut() {
         let result = match &p.check {
             Check::ServerStopped => server_stopped(ctx),
@@ -138,7 +142,11 @@ fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Dep
                 }
             }
             Check::SourceReadable { source, database } => {
-                source_ok(source, *database && depth == Depth::Full)
+                let check = *database && depth == Depth::Full;
+                let cache = check.then(|| {
+                    cache.get_or_insert_with(|| CheckCache::load(&ctx.cache_dir(), !ctx.no_cache))
+                });
+                source_ok(source, cache.map(|c| &*c))
             }
             Check::StashPresent { path } => match std::fs::symlink_metadata(path) {
                 Ok(_) => Ok(()),
@@ -297,7 +305,9 @@ fn device(_: &std::fs::Metadata) -> u64 {
     0
 }
 
-fn source_ok(source: &Path, database: bool) -> Result<(), String> {
+/// A readable source; a database source (`cache` given) must also pass a full integrity
+/// check — taken from the cache when it remembers one of exactly these bytes.
+fn source_ok(source: &Path, cache: Option<&CheckCache>) -> Result<(), String> {
     let meta = std::fs::symlink_metadata(source)
         .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
     if meta.is_dir() {
@@ -313,8 +323,8 @@ fn source_ok(source: &Path, database: bool) -> Result<(), String> {
         return Ok(());
     }
     std::fs::File::open(source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
-    if database {
-        integrity::full_check(source).map_err(|msgs| {
+    if let Some(cache) = cache {
+        integrity::full_check_cached(source, cache).map_err(|msgs| {
             format!(
                 "{} does not pass a full integrity check now: {}; pick an older set with --set",
                 source.display(),

@@ -571,6 +571,7 @@ mod tests {
                         },
                         ..DbFile::default()
                     },
+                    sql: None,
                 })
                 .collect(),
             missing: vec![],

@@ -10,8 +10,9 @@ pub use modes::FileModes;
 pub use runbook::{DoneWhen, RunbookStep};
 
 pub use schema::{
-    BackupLayout, CertStoreKind, CertificateStore, DatabaseSpec, DistributionPointSource,
-    FolderSpec, LayoutChoice, Profile, RepositoryLayout, SettingsSpec,
+    ArtifactKind, ArtifactSpec, BackupLayout, CertStoreKind, CertificateStore, DatabaseSpec,
+    DistributionPointSource, FolderSpec, LayoutChoice, NamePattern, Profile, RepositoryLayout,
+    SettingsFormat, SettingsSpec, SqlDatabaseSpec,
 };
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "epo-windows",
         include_str!("../../profiles/epo-windows.toml"),
+    ),
+    (
+        "itms-windows",
+        include_str!("../../profiles/itms-windows.toml"),
     ),
 ];
 

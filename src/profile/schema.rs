@@ -44,11 +44,125 @@ pub struct Profile {
     pub modes: super::modes::FileModes,
     /// The recovery steps in the vendor's order (`[[runbook]]`).
     pub runbook: Vec<super::runbook::RunbookStep>,
+    /// Databases kept by SQL Server: never opened live; their `.bak` backups are sets.
+    pub sql_databases: Vec<SqlDatabaseSpec>,
+    /// Backup items that must exist beside the database backups (key backups, packages).
+    pub artifacts: Vec<ArtifactSpec>,
     /// The `[vars]` with candidate locations and which one is used (see [`Profile::locate`]).
     pub layout: Vec<LayoutChoice>,
     /// The profile as written, to resolve again once the root is known.
     #[serde(skip)]
     source: Option<std::sync::Arc<RawProfile>>,
+}
+
+/// A database SQL Server keeps (ITMS's CMDB): its backups are found by file-name pattern
+/// under the backup roots and read offline by `mssql`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SqlDatabaseSpec {
+    /// Database name as SQL Server knows it (`Symantec_CMDB`).
+    pub name: String,
+    /// File-name pattern of its backups under each backup root (`Symantec_CMDB*.bak`).
+    pub backups: NamePattern,
+}
+
+/// Whether an artifact is a file or a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArtifactKind {
+    /// A regular file.
+    File,
+    /// A folder (its newest file dates it).
+    Folder,
+}
+
+/// A backup item found by pattern under the backup roots: present, absent and how old.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactSpec {
+    /// Short name (`kms_keys`), used in the component id `artifact:NAME`.
+    pub name: String,
+    /// What it is, for people (`KMS encryption keys backup`).
+    pub title: String,
+    /// Pattern relative to each backup root; `*` and `?` match within one path component.
+    pub pattern: NamePattern,
+    /// File or folder.
+    pub kind: ArtifactKind,
+    /// Finding when nothing matches (none: absence is only shown).
+    pub missing: Option<crate::findings::Code>,
+    /// Finding when the newest match is older than `max_age_hours` or than the newest backup
+    /// of `not_older_than`.
+    pub stale: Option<crate::findings::Code>,
+    /// Age limit in hours.
+    pub max_age_hours: Option<u32>,
+    /// A `sql_databases` name whose newest backup the artifact must not be older than.
+    pub not_older_than: Option<String>,
+}
+
+/// A root-relative path pattern: `*` and `?` match within one component, case-insensitively
+/// (the products run on Windows, whose names ignore case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct NamePattern {
+    parts: Vec<String>,
+}
+
+impl From<NamePattern> for String {
+    fn from(p: NamePattern) -> String {
+        p.parts.join("/")
+    }
+}
+
+impl NamePattern {
+    /// Parse a pattern: relative, no `..`, no empty components.
+    pub fn parse(s: &str) -> Result<NamePattern, String> {
+        let parts: Vec<String> = s
+            .split(['/', '\\'])
+            .filter(|p| !p.is_empty() && *p != ".")
+            .map(str::to_string)
+            .collect();
+        if parts.is_empty() || s.starts_with('/') || parts.iter().any(|p| p == "..") {
+            return Err(format!(
+                "pattern '{s}' must be a relative path without '..' (e.g. 'KMS/*.kms')"
+            ));
+        }
+        Ok(NamePattern { parts })
+    }
+
+    /// The components, each a pattern for one name.
+    pub fn parts(&self) -> &[String] {
+        &self.parts
+    }
+
+    /// Whether one name matches one component pattern (`*`, `?`, case-insensitive).
+    pub fn component_matches(pattern: &str, name: &str) -> bool {
+        let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
+        let n: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
+        // Iterative wildcard match with one back-track point: linear in practice, never
+        // exponential on hostile names.
+        let (mut i, mut j) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        while j < n.len() {
+            if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+                i += 1;
+                j += 1;
+            } else if i < p.len() && p[i] == '*' {
+                star = Some((i, j));
+                i += 1;
+            } else if let Some((si, sj)) = star {
+                i = si + 1;
+                j = sj + 1;
+                star = Some((si, sj + 1));
+            } else {
+                return false;
+            }
+        }
+        p[i..].iter().all(|&c| c == '*')
+    }
+}
+
+impl std::fmt::Display for NamePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.parts.join("/"))
+    }
 }
 
 /// A `[vars]` entry with several candidate locations (first existing under the root wins).
@@ -141,6 +255,19 @@ pub struct SettingsSpec {
     pub backup: PathBuf,
     /// Key holding the server host name the MDM server talks to, if any.
     pub mdm_hostname_key: Option<String>,
+    /// How the file is written: a property list or ITMS's `CoreSettings.config`.
+    pub format: SettingsFormat,
+}
+
+/// The file format of a settings component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingsFormat {
+    /// A property list (XML, binary or OpenStep).
+    #[default]
+    Plist,
+    /// ITMS's `CoreSettings.config`: `<customSetting key=… value=…/>` elements.
+    CoreSettings,
 }
 
 /// One folder component.
@@ -154,6 +281,10 @@ pub struct FolderSpec {
     pub backup: PathBuf,
     /// False for folders that are only inspected, never restored (program folders).
     pub restorable: bool,
+    /// Finding when the live folder is absent (none: absence is only shown).
+    pub missing: Option<crate::findings::Code>,
+    /// Finding when the backup copy is absent or lacks files the live folder has.
+    pub backup_incomplete: Option<crate::findings::Code>,
 }
 
 /// Where backup sets are found.
@@ -265,6 +396,9 @@ impl Profile {
         match raw.resolve_with(&chosen) {
             Ok(mut p) => {
                 p.source = Some(std::sync::Arc::clone(raw));
+                // What the configuration file overrode is not a location: it stays.
+                p.rpo_hours = self.rpo_hours;
+                p.expiry_days = self.expiry_days;
                 p
             }
             Err(_) => self.clone(),
@@ -342,6 +476,35 @@ pub(super) struct RawProfile {
     modes: super::modes::RawModes,
     #[serde(default)]
     runbook: Vec<super::runbook::RawStep>,
+    #[serde(default)]
+    sql_databases: Vec<RawSqlDatabase>,
+    #[serde(default)]
+    artifacts: Vec<RawArtifact>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSqlDatabase {
+    name: String,
+    backups: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArtifact {
+    name: String,
+    title: String,
+    pattern: String,
+    #[serde(default = "file_kind")]
+    kind: ArtifactKind,
+    missing: Option<crate::findings::Code>,
+    stale: Option<crate::findings::Code>,
+    max_age_hours: Option<u32>,
+    not_older_than: Option<String>,
+}
+
+fn file_kind() -> ArtifactKind {
+    ArtifactKind::File
 }
 
 fn default_rpo() -> u32 {
@@ -378,6 +541,8 @@ struct RawSettings {
     paths: Vec<String>,
     backup: Option<String>,
     mdm_hostname_key: Option<String>,
+    #[serde(default)]
+    format: SettingsFormat,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -388,6 +553,8 @@ struct RawFolder {
     backup: Option<String>,
     #[serde(default = "yes")]
     restorable: bool,
+    missing: Option<crate::findings::Code>,
+    backup_incomplete: Option<crate::findings::Code>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -527,6 +694,7 @@ impl RawProfile {
                 paths,
                 backup,
                 mdm_hostname_key: s.mdm_hostname_key.clone(),
+                format: s.format,
             });
         }
         let mut folders = Vec::new();
@@ -542,6 +710,8 @@ impl RawProfile {
                 path: live,
                 backup,
                 restorable: f.restorable,
+                missing: f.missing,
+                backup_incomplete: f.backup_incomplete,
             });
         }
         let raw_backups = self.backups.clone().unwrap_or(RawBackups {
@@ -616,6 +786,44 @@ impl RawProfile {
             }
         };
         let modes = self.modes.clone().resolve(path)?;
+        let mut sql_databases = Vec::new();
+        for d in &self.sql_databases {
+            unique("database", &d.name)?;
+            sql_databases.push(SqlDatabaseSpec {
+                name: d.name.clone(),
+                backups: NamePattern::parse(&expand(&d.backups, vars)?)
+                    .map_err(|e| format!("sql_databases '{}' backups: {e}", d.name))?,
+            });
+        }
+        let mut artifacts = Vec::new();
+        for a in &self.artifacts {
+            unique("artifact", &a.name)?;
+            if let Some(db) = &a.not_older_than
+                && !sql_databases.iter().any(|d| &d.name == db)
+            {
+                return Err(format!(
+                    "artifacts '{}' not_older_than: '{db}' is not one of the profile's sql_databases",
+                    a.name
+                ));
+            }
+            if a.stale.is_none() && (a.max_age_hours.is_some() || a.not_older_than.is_some()) {
+                return Err(format!(
+                    "artifacts '{}' has an age limit but no `stale` finding code to raise",
+                    a.name
+                ));
+            }
+            artifacts.push(ArtifactSpec {
+                name: a.name.clone(),
+                title: a.title.clone(),
+                pattern: NamePattern::parse(&expand(&a.pattern, vars)?)
+                    .map_err(|e| format!("artifacts '{}' pattern: {e}", a.name))?,
+                kind: a.kind,
+                missing: a.missing,
+                stale: a.stale,
+                max_age_hours: a.max_age_hours,
+                not_older_than: a.not_older_than.clone(),
+            });
+        }
         let runbook = super::runbook::resolve(
             &self.runbook,
             &super::runbook::Known {
@@ -644,6 +852,8 @@ impl RawProfile {
             pfx_password: self.pfx_password.clone(),
             modes,
             runbook,
+            sql_databases,
+            artifacts,
             layout,
             source: None,
         })

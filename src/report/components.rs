@@ -12,6 +12,10 @@ pub fn write(inv: &Inventory, out: &mut String) {
     out.push('\n');
     settings(inv, out);
     out.push('\n');
+    if !inv.artifacts.is_empty() {
+        artifacts(inv, out);
+        out.push('\n');
+    }
     host(inv, out);
     out.push('\n');
     distribution_points(inv, out);
@@ -120,12 +124,11 @@ fn settings(inv: &Inventory, out: &mut String) {
             // The reason says whether it is damaged or cannot be verified.
             (Some(_), Some(e)) => escape(e).into_owned(),
             (Some(_), None) => format!(
-                "{} {}, {}{}",
-                Shown(s.format.as_deref().unwrap_or("?")),
-                if s.format.as_deref() == Some("properties") {
-                    "file"
-                } else {
-                    "plist"
+                "{}, {}{}",
+                match s.format.as_deref() {
+                    Some("core-settings") => "CoreSettings.config".to_string(),
+                    Some("properties") => "properties file".to_string(),
+                    other => format!("{} plist", Shown(other.unwrap_or("?"))),
                 },
                 crate::units::count(s.keys as u64, "key"),
                 match s.differs_from_set {
@@ -155,6 +158,24 @@ fn settings(inv: &Inventory, out: &mut String) {
             "missing".into()
         };
         let _ = writeln!(out, "  {:<32}  {state}", Shown(&f.component));
+    }
+}
+
+/// Backup items found by pattern: present with the newest and its age, or absent.
+fn artifacts(inv: &Inventory, out: &mut String) {
+    let _ = writeln!(out, "BACKUP ITEMS");
+    for a in &inv.artifacts {
+        let state = match (a.found.first(), a.age_hours) {
+            (None, _) => format!("absent (looked for {})", Shown(&a.pattern)),
+            (Some(p), age) => format!(
+                "{} found{}, newest {}",
+                a.found.len(),
+                age.map(|h| format!(", {} old", super::format::age(h)))
+                    .unwrap_or_default(),
+                path(p)
+            ),
+        };
+        let _ = writeln!(out, "  {:<32}  {state}", Shown(&a.title));
     }
 }
 

@@ -3,7 +3,7 @@
 use super::format::{age, bytes};
 use crate::escape::{Shown, escape, path};
 use crate::findings::Severity;
-use crate::inventory::{BackupSet, CheckLevel, DbFile, DbState, Inventory, Verdict};
+use crate::inventory::{BackupSet, CheckLevel, DbFile, DbState, Inventory, SqlBackupInfo, Verdict};
 use std::fmt::Write;
 
 /// The `check` report: findings worst first, then databases, backup sets and the other components.
@@ -116,6 +116,9 @@ fn backup_sets(inv: &Inventory, out: &mut String) {
 }
 
 fn set_detail(s: &BackupSet) -> String {
+    if let Some(sql) = s.members.iter().find_map(|m| m.sql.as_ref()) {
+        return sql_detail(s, sql);
+    }
     match s.verdict {
         Verdict::Incomplete => s.gaps().join(", "),
         Verdict::Corrupt => s
@@ -144,6 +147,40 @@ fn set_detail(s: &BackupSet) -> String {
         }
         Verdict::Unverified => "quick check passed, full check not run".into(),
         Verdict::Restorable => s.path.display().to_string(),
+    }
+}
+
+/// A SQL Server backup set: what it is, and what an offline read proved or could not.
+fn sql_detail(s: &BackupSet, sql: &SqlBackupInfo) -> String {
+    let what = format!(
+        "{}{}{} of {}",
+        sql.backup_type,
+        if sql.copy_only { " copy-only" } else { "" },
+        if sql.compressed { " compressed" } else { "" },
+        sql.database.as_deref().unwrap_or("?")
+    );
+    let first =
+        |m: &crate::inventory::BackupMember| m.file.messages.first().cloned().unwrap_or_default();
+    match s.verdict {
+        Verdict::Incomplete => format!("{what}: {}", s.gaps().join(", ")),
+        Verdict::Corrupt => s
+            .members
+            .iter()
+            .map(|m| format!("{what}: damaged: {}", first(m)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ if s
+            .members
+            .iter()
+            .any(|m| m.file.state == DbState::Unverifiable) =>
+        {
+            s.members
+                .iter()
+                .map(|m| format!("{what}: cannot verify: {}", first(m)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        _ => format!("{what}: structure complete offline, pages not verified"),
     }
 }
 

@@ -71,10 +71,8 @@ impl Presentation {
     /// `text` with the demo folder's path shown as `demo:`.
     pub fn alias(&self, text: &str) -> String {
         match &self.demo_folder {
-            Some(dir) if !dir.as_os_str().is_empty() => {
-                text.replace(&dir.display().to_string(), "demo:")
-            }
-            _ => text.to_string(),
+            Some(dir) => widgets::demo_alias(text, dir),
+            None => text.to_string(),
         }
     }
 
@@ -349,6 +347,7 @@ impl App {
             rpo_hours: self.opts.rpo_hours,
             marked: &self.marked,
             written_since: self.presentation.demo,
+            demo_folder: self.presentation.demo_folder.as_deref(),
         }
     }
 

@@ -40,6 +40,7 @@ fn set(id: &str, hours: i64, verdict: Verdict) -> BackupSet {
                 state: DbState::Ok,
                 ..DbFile::default()
             },
+            sql: None,
         }],
         missing: vec![],
         extras: vec![],

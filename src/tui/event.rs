@@ -180,8 +180,9 @@ where
 {
     loop {
         session.dispatch(app);
-        term.draw(|f| app.draw(f))?;
-        session.record_frame()?;
+        let frame = term.draw(|f| app.draw(f))?;
+        let size = (frame.area.width, frame.area.height);
+        session.record_frame(size)?;
         if app.should_quit() {
             session.finish()?;
             // Said after the terminal is restored, by the caller, so it can be read.

@@ -114,7 +114,11 @@ where
         .script
         .as_ref()
         .map(|s| playback::Player::new(s, show.exit_after_keys || !live));
-    session.recording = show.cast.map(|cast| playback::Recording { cast, capture });
+    session.recording = show.cast.map(|cast| playback::Recording {
+        cast,
+        capture,
+        size: (size.width, size.height),
+    });
     let result = event::run_loop(term, &mut app, &mut session);
     stop.store(true, Ordering::SeqCst);
     result

@@ -120,6 +120,8 @@ pub struct Recording {
     pub cast: Cast,
     /// What the backend wrote.
     pub capture: Capture,
+    /// The terminal size the cast last said, columns × rows.
+    pub size: (u16, u16),
 }
 
 /// What the event loop runs with: the channel, the workers, the signal flag, and for demos a
@@ -180,10 +182,15 @@ impl<'a> Session<'a> {
         self.pending += event::run_effects(app, self.scans, self.jobs);
     }
 
-    /// Write what the last draw sent to the terminal into the recording.
-    pub fn record_frame(&mut self) -> Result<(), RecordError> {
+    /// Write what the last draw sent to a terminal of `size` into the recording; a new size
+    /// (a `resize` step, or the person's terminal resized) is recorded first.
+    pub fn record_frame(&mut self, size: (u16, u16)) -> Result<(), RecordError> {
         let ms = self.timeline.now_ms();
         if let Some(r) = &mut self.recording {
+            if size != r.size {
+                r.cast.resize(ms, size.0, size.1)?;
+                r.size = size;
+            }
             let bytes = r.capture.take();
             if !bytes.is_empty() {
                 r.cast.output(ms, &bytes)?;
@@ -248,12 +255,6 @@ impl<'a> Session<'a> {
             Play::Step(Step::Resize(cols, rows)) => {
                 if term.backend_mut().resize_to(cols, rows) {
                     app.update(Action::Resize(cols, rows));
-                    let ms = self.timeline.now_ms();
-                    if let Some(r) = &mut self.recording
-                        && let Err(e) = r.cast.resize(ms, cols, rows)
-                    {
-                        app.update(Action::ScanFailed(e.to_string()));
-                    }
                 }
             }
             Play::Prompt(on) => app.update(Action::Paused(on)),

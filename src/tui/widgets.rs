@@ -213,6 +213,16 @@ pub fn show_path(path: &Path, root: &Path) -> String {
     }
 }
 
+/// `text` with the path of a demo's temporary folder shown as `demo:` (it differs on every run
+/// and every machine, and a recording must not).
+pub fn demo_alias(text: &str, folder: &Path) -> String {
+    let dir = folder.display().to_string();
+    if dir.is_empty() || !text.contains(&dir) {
+        return text.to_string();
+    }
+    text.replace(&dir, "demo:")
+}
+
 /// Text (a finding message) with absolute paths under the root made relative, as in the panes.
 pub fn relativize(text: &str, root: &Path) -> String {
     let text = &*crate::escape::escape(text);

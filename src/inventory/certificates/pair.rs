@@ -4,12 +4,35 @@
 use super::SourceScan;
 use super::chain;
 use crate::inventory::ChainStatus;
+use std::collections::HashMap;
 use x509_parser::certificate::X509Certificate;
+use xxhash_rust::xxh3::Xxh3;
 
 /// Pair keys with certificates (same store first, then any store of the source) and verify
 /// every certificate's chain against the certificates of the same source, then `anchors`
 /// (the system's trusted roots, which bundles usually leave out).
-pub(super) fn finish_source(scan: &mut SourceScan, anchors: &[X509Certificate<'_>]) {
+/// Chain verdicts already reached in this scan, by pool and certificate: a history of
+/// thousands of backup sets holding the same certificates verifies each signature once.
+#[derive(Default)]
+pub(super) struct ChainMemo(std::sync::Mutex<HashMap<(u128, u128), (ChainStatus, String)>>);
+
+impl ChainMemo {
+    fn get(&self, key: (u128, u128)) -> Option<(ChainStatus, String)> {
+        self.0.lock().ok()?.get(&key).cloned()
+    }
+
+    fn put(&self, key: (u128, u128), status: (ChainStatus, String)) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, status);
+        }
+    }
+}
+
+pub(super) fn finish_source(
+    scan: &mut SourceScan,
+    anchors: &[X509Certificate<'_>],
+    memo: &ChainMemo,
+) {
     for key in &mut scan.keys {
         let found = scan
             .certs
@@ -39,12 +62,28 @@ pub(super) fn finish_source(scan: &mut SourceScan, anchors: &[X509Certificate<'_
                 .map(|(_, x)| x)
         })
         .collect();
+    // What the source's certificates are, as one value: a chain's verdict depends on the
+    // certificate and the pool it is judged against (the anchors are the same all run long).
+    let mut pool = Xxh3::new();
+    for c in &scan.certs {
+        pool.update(&(c.der.len() as u64).to_le_bytes());
+        pool.update(&c.der);
+    }
+    let pool = pool.digest128();
     let statuses: Vec<(ChainStatus, String)> = scan
         .certs
         .iter()
-        .map(|c| match x509_parser::parse_x509_certificate(&c.der) {
-            Ok((_, x)) => chain::verify(&x, &[&parsed, anchors]),
-            Err(_) => (ChainStatus::Unknown, String::new()),
+        .map(|c| {
+            let key = (pool, xxhash_rust::xxh3::xxh3_128(&c.der));
+            if let Some(known) = memo.get(key) {
+                return known;
+            }
+            let status = match x509_parser::parse_x509_certificate(&c.der) {
+                Ok((_, x)) => chain::verify(&x, &[&parsed, anchors]),
+                Err(_) => (ChainStatus::Unknown, String::new()),
+            };
+            memo.put(key, status.clone());
+            status
         })
         .collect();
     for (cert, (status, _)) in scan.certs.iter_mut().zip(&statuses) {

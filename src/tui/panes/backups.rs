@@ -166,6 +166,7 @@ fn taken_from(s: &crate::inventory::BackupSet) -> &'static str {
         crate::inventory::TakenFrom::Name => "name",
         crate::inventory::TakenFrom::Mtime => "newest file time",
         crate::inventory::TakenFrom::MtimeOverName => "newest file time (name not believable)",
+        crate::inventory::TakenFrom::Header => "backup header",
     }
 }
 

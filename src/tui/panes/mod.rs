@@ -101,6 +101,8 @@ pub struct View<'a> {
     pub marked: &'a std::collections::BTreeSet<String>,
     /// Demo mode: files modified after this instant were written during the demo.
     pub written_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Demo mode: the temporary folder, shown as `demo:` in every cell.
+    pub demo_folder: Option<&'a Path>,
 }
 
 impl View<'_> {
@@ -139,12 +141,18 @@ pub fn columns(p: PaneId) -> &'static [Column] {
 
 /// Status and cells of row `i`.
 pub fn row(p: PaneId, v: View, i: usize) -> (Status, Vec<Cell>) {
-    match p {
+    let (status, mut cells) = match p {
         PaneId::Backups => backups::row(v, i),
         PaneId::Databases => databases::row(v, i),
         PaneId::Certificates => certificates::row(v, i),
         PaneId::Distribution => distribution::row(v, i),
+    };
+    if let Some(dir) = v.demo_folder {
+        for c in &mut cells {
+            c.text = widgets::demo_alias(&c.text, dir);
+        }
     }
+    (status, cells)
 }
 
 /// A stable identity for row `i`, so a selection survives a new scan.
