@@ -271,6 +271,7 @@ mod tests {
             rpo_hours: 26.0,
             marked: &marked,
             written_since: None,
+            demo_folder: None,
         };
         let (status, cells) = row(v, 0);
         assert_eq!(status, Status::Warning);
