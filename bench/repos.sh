@@ -103,12 +103,12 @@ BYTES=$(cd "$ROOT" && find "Program Files (x86)" repos -type f ! -name replica.l
 warm; T_SHA=$(secs sh -c "cd '$ROOT' && sha256sum --quiet -c '$WORK/sums'")
 warm; T_CHECK=$(secs dr check --json)
 PEAK=$( { /usr/bin/time -f "%M" "$BIN" --profile epo-windows --root "$ROOT" --state "$WORK/state" --now "$NOW" "${REPO_ARGS[@]}" check --json >/dev/null || true; } 2>&1 | tail -1)
-CODES=$(dr check --json | python3 -c "import json,sys;print(sorted({f['code'] for f in json.load(sys.stdin)['findings']}))")
+CODES=$( (dr check --json || true) | python3 -c "import json,sys;print(sorted({f['code'] for f in json.load(sys.stdin)['findings']}))")
 
 # Sync: N stale repositories brought up to the master.
 fresh_repos "$WORK/stale"; warm
 T_SYNC=$(secs dr dp sync "${REPOS[@]}" --yes)
-AFTER=$(dr check --json | python3 -c "import json,sys;print(sorted({f['code'] for f in json.load(sys.stdin)['findings']}))")
+AFTER=$( (dr check --json || true) | python3 -c "import json,sys;print(sorted({f['code'] for f in json.load(sys.stdin)['findings']}))")
 fresh_repos "$WORK/stale"; warm
 rsync_all() { for r in "${REPOS[@]}"; do rsync -a --delete "$MASTER/" "$ROOT/repos/$r/"; done; }
 T_RSYNC=$(secs rsync_all)
