@@ -66,7 +66,8 @@ fi
 reset_mirror() { rm -rf "$MIRROR" "$WORK/state"; cp -a "$WORK/mirror-start" "$MIRROR"; }
 warm() { find "$MASTER" "$MIRROR" -type f -print0 | xargs -0 cat >/dev/null; }
 timeit() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); python3 -c "print($e-$s)"; }
-peak() { { /usr/bin/time -f "%M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1; }
+# Peak RSS in KiB; time writes it to a file of its own, so the command's output stays away.
+peak() { /usr/bin/time -f "%M" -o "$WORK/peak" "$@" >/dev/null 2>&1; tail -1 "$WORK/peak"; }
 
 dp_sync() { "$BIN" --root "$ROOT" --state "$WORK/state" --now "$NOW" dp sync "Mirror London" --yes; }
 rsync_sync() { rsync -a --delete "$MASTER/" "$MIRROR/"; }
