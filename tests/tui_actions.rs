@@ -7,7 +7,7 @@ use crossterm::event::KeyCode;
 use drconsole::inventory::{self, CheckDepth, DbState, ScanOptions};
 use drconsole::tui::app::Overlay;
 use drconsole::tui::overlays::restore::Stage;
-use drconsole::tui::{Action, App, Effect, Options, Theme, jobs};
+use drconsole::tui::{Action, App, Effect, jobs};
 
 mod tui_support;
 
@@ -24,21 +24,7 @@ fn scan(d: &Demo) -> drconsole::Inventory {
 }
 
 fn app(d: &Demo, size: (u16, u16)) -> App {
-    let opts = Options {
-        profile: "lanrev-macos".into(),
-        root: d.ctx.root.clone(),
-        hostname: Some(d.hostname.clone()),
-        fixed_now: Some(d.now),
-        rpo_hours: 26.0,
-        read_only: false,
-        mouse: false,
-        theme: Theme::default_theme().without_colour(),
-        journal: "no transactions".into(),
-    };
-    let mut app = App::new(opts, size);
-    app.take_effects();
-    app.update(Action::Scanned(Box::new(scan(d))));
-    app
+    tui_support::app_on(d, size, scan(d))
 }
 
 /// Run every queued job (and scan) in line, as the workers would, until none is left.

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use drconsole::Context;
 use drconsole::clock::Clock;
 use drconsole::demo::{self, DemoOptions, Scenario};
-use drconsole::tui::{Action, App};
+use drconsole::tui::{Action, App, Options, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
@@ -81,4 +81,24 @@ pub fn screen(app: &App, (w, h): (u16, u16), tmp: &Path) -> String {
         out.push('\n');
     }
     out.replace(&tmp.display().to_string(), "[TMP]")
+}
+
+/// The console on demo `d` at `size`, without colour, its start-up effects taken and `inv` as
+/// the finished scan: the App the action tests drive.
+pub fn app_on(d: &Demo, size: (u16, u16), inv: drconsole::Inventory) -> App {
+    let opts = Options {
+        profile: "lanrev-macos".into(),
+        root: d.ctx.root.clone(),
+        hostname: Some(d.hostname.clone()),
+        fixed_now: Some(d.now),
+        rpo_hours: 26.0,
+        read_only: false,
+        mouse: false,
+        theme: Theme::default_theme().without_colour(),
+        journal: "no transactions".into(),
+    };
+    let mut app = App::new(opts, size);
+    app.take_effects();
+    app.update(Action::Scanned(Box::new(inv)));
+    app
 }
