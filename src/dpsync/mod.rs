@@ -784,4 +784,4 @@ impl Preview {
 pub mod points;
 
 #[cfg(all(test, unix))]
-mod tests;
+pub(crate) mod tests;

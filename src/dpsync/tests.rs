@@ -83,7 +83,7 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>, i64)> {
 }
 
 /// Every path under `dir` with bytes and mode (what undo must give back exactly).
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
+pub(crate) fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()

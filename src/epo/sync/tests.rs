@@ -5,7 +5,6 @@ use crate::demo::{self, DemoOptions, Scenario};
 use crate::dpsync::plan_sync;
 use crate::journal::{self, Journal};
 use crate::plan::{DiskProbe, StepKind};
-use std::os::unix::fs::PermissionsExt;
 
 struct Fx {
     _tmp: tempfile::TempDir,
@@ -34,27 +33,7 @@ fn repo(f: &Fx, name: &str) -> PathBuf {
     f.ctx.root.join("mnt/epo-repositories").join(name)
 }
 
-/// Every path under `dir` with bytes and mode.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .map(|e| {
-            let e = e.unwrap();
-            let m = std::fs::symlink_metadata(e.path()).unwrap();
-            let bytes = if m.is_file() {
-                std::fs::read(e.path()).unwrap()
-            } else {
-                Vec::new()
-            };
-            (
-                e.path().strip_prefix(dir).unwrap().to_path_buf(),
-                bytes,
-                m.permissions().mode() & 0o7777,
-            )
-        })
-        .collect()
-}
+use crate::dpsync::tests::snapshot;
 
 fn verified(f: &Fx, name: &str) -> RepoReport {
     let root = Root::open(&repo(f, name)).unwrap();
