@@ -479,3 +479,39 @@ fn a_dp_sync_killed_at_any_point_leaves_each_repository_whole_or_disabled_and_re
     }
     assert!(killed > 15, "only {killed} kills");
 }
+
+#[test]
+fn a_refused_sync_names_a_hostile_source_listing_escaped() {
+    let d = epo(Scenario::Healthy);
+    let paris = repos(&d).join("Repo-Paris/Current");
+    std::fs::write(
+        paris.join("replica.log"),
+        "[General]\r\nNumItems=3\r\n[ITEM_1]\r\nName=EPOAGENT3000\r\nType=Directory\r\n[ITEM_2]\r\nName=ENDP_AM_1070\r\nType=Directory\r\n[ITEM_3]\r\nName=..\\\x1b[2Jevil.bin\r\nType=File\r\nSize=6\r\nHash=\r\nHash256=\r\n",
+    )
+    .unwrap();
+    let out = d.run(&[
+        "--profile",
+        "epo-windows",
+        "dp",
+        "sync",
+        "Repo-Tokyo",
+        "--from",
+        "Repo-Paris",
+        "--dry-run",
+    ]);
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "an unverified source is refused"
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !all.contains('\x1b'),
+        "raw escape reached the terminal: {all:?}"
+    );
+    assert!(all.contains("\\x1b[2Jevil.bin"), "{all}");
+}
