@@ -28,7 +28,7 @@ use super::fsops;
 use super::record::Record;
 use crate::plan::modes::Modes;
 use crate::plan::{DiskProbe, EntryKind, Plan, Probe, StepKind, hash};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Most steps in one batch: bounds the files held open while their fsyncs wait.
@@ -78,17 +78,28 @@ impl Run<'_> {
         let io = |e: std::io::Error| e.to_string();
         // 1. Intents.
         let mut steps: Vec<Prepared> = Vec::with_capacity(range.len());
+        // Per folder, once: the way to it from the root, and where its stash goes.
+        let mut folders: HashMap<PathBuf, PathBuf> = HashMap::new();
         for i in range {
             let step = &self.plan.steps[i];
-            // Checked again right before the change: the tree may have moved since the preview.
-            crate::plan::preconditions::check_inside_root(&self.plan.root, &step.target)?;
             let target = self.plan.abs(&step.target);
             let before = DiskProbe.entry(&target);
             let (parent, name) = match (target.parent(), target.file_name()) {
                 (Some(p), Some(n)) => (p.to_path_buf(), n.to_string_lossy().into_owned()),
                 _ => return Err(format!("{} has no parent folder", target.display())),
             };
-            let stash = self.stash_dir(&parent).join(format!("{i:04}-{name}"));
+            let stash_dir = match folders.get(&parent) {
+                Some(dir) if crate::plan::is_plain_relative(&step.target) => dir.clone(),
+                _ => {
+                    // Checked again right before the change: the tree may have moved since
+                    // the preview.
+                    crate::plan::preconditions::check_inside_root(&self.plan.root, &step.target)?;
+                    let dir = self.stash_dir(&parent);
+                    folders.insert(parent.clone(), dir.clone());
+                    dir
+                }
+            };
+            let stash = stash_dir.join(format!("{i:04}-{name}"));
             let temp = parent.join(format!(".{name}.drconsole-{}-{i}.tmp", self.txid));
             let source = match &step.kind {
                 StepKind::SyncFile { source } => Some(source.clone()),

@@ -235,17 +235,18 @@ pub fn execute(
         }
     }
     let mut hashes: Vec<(PathBuf, Option<String>)> = Vec::new();
+    // Looked up by target, not searched: a sync filling a new mirror has a step per file.
+    let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
+    let last_landed: std::collections::HashMap<&Path, &Landed> =
+        run.landed.iter().map(|l| (l.target.as_path(), l)).collect();
     for step in &plan.steps {
-        if hashes.iter().any(|(t, _)| *t == step.target) {
+        if !seen.insert(step.target.as_path()) {
             continue;
         }
         let path = plan.abs(&step.target);
         // A copied file still as it was right after its rename holds what its copy hashed.
-        let known = run
-            .landed
-            .iter()
-            .rev()
-            .find(|l| l.target == step.target)
+        let known = last_landed
+            .get(step.target.as_path())
             .filter(|l| l.at_rename.is_some() && stamp_and_mode(&path) == l.at_rename)
             .and_then(|l| l.copied.hash.clone());
         if let Some(h) = known {
