@@ -328,10 +328,10 @@ fn change_and_undo(inst: &Install, args: &[&str], what: &str, stride: usize) {
     let base_meta = std::fs::metadata(&base).unwrap();
     let base_ino = (base_meta.ino(), born(&base_meta));
 
-    let before = durable_view(&inst);
+    let before = durable_view(inst);
     let initial = Model::capture(&base);
     let restore = record(inst, args, &base);
-    let after = durable_view(&inst);
+    let after = durable_view(inst);
     assert!(!differences(&before, &after).is_empty());
     let after_model = Model::capture(&base);
     let run = Run {
