@@ -45,6 +45,20 @@ pub struct Inventory {
     /// Which of the profile's candidate locations was found (server folder, program folder).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layout: Vec<crate::profile::LayoutChoice>,
+    /// Days before expiry at which a certificate needs attention (the profile's `expiry_days`),
+    /// so every rendering flags what `CERT_EXPIRING` flags.
+    #[serde(skip_serializing, default)]
+    pub expiry_window: ExpiryWindow,
+}
+
+/// Days before expiry at which a certificate needs attention; 30 unless configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct ExpiryWindow(pub u32);
+
+impl Default for ExpiryWindow {
+    fn default() -> Self {
+        ExpiryWindow(crate::inventory::certificates::EXPIRING_DAYS.unsigned_abs() as u32)
+    }
 }
 
 impl Inventory {
