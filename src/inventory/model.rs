@@ -120,6 +120,23 @@ pub enum DbState {
     Ok,
 }
 
+impl DbState {
+    /// The state as the operator reads it (`corrupt`, `cannot verify`, ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            DbState::Missing => "missing",
+            DbState::Empty => "empty",
+            DbState::Unreadable => "unreadable",
+            DbState::Unverifiable => "cannot verify",
+            DbState::NotSqlite => "not sqlite",
+            DbState::Corrupt => "corrupt",
+            DbState::QuickOk => "quick ok",
+            DbState::Unchecked => "unchecked",
+            DbState::Ok => "ok",
+        }
+    }
+}
+
 /// One database file and what its checks said.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DbFile {
