@@ -130,6 +130,8 @@ pub fn build_undo_plan(
         tx.plan.root.clone(),
     );
     plan.components = tx.plan.components.clone();
+    // What the undone sync kept its stash out of (payloads clients read), its undo does too.
+    plan.stash_outside = tx.plan.stash_outside.clone();
     let mut sources: Vec<PathBuf> = Vec::new();
     for (i, intent) in tx.intents.iter().rev() {
         let Some(step) = tx.plan.steps.get(*i) else {
