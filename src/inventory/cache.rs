@@ -158,8 +158,8 @@ impl CheckCache {
         let file = dir.join("integrity.json");
         let mut map = HashMap::new();
         if read_existing
-            && let Ok(text) = read_trusted(dir, &file)
-            && let Ok(disk) = serde_json::from_str::<OnDisk>(&text)
+            && let Ok(bytes) = read_trusted(dir, &file)
+            && let Ok(disk) = serde_json::from_slice::<OnDisk>(&bytes)
             && disk.version == VERSION
         {
             for e in disk.entries {
@@ -302,39 +302,49 @@ impl CheckCache {
             version: VERSION,
             entries,
         };
-        let dir = file.parent().unwrap_or(Path::new("."));
-        let state = dir.parent().unwrap_or(dir);
-        crate::state_dir::ensure_dir(state, dir).map_err(std::io::Error::other)?;
-        // Temp + fsync + rename + fsync of the folder, like every file drconsole relies on:
-        // a power cut leaves the old cache or the new one, never a torn one.
-        let tmp = dir.join(format!(".integrity.json.{}", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-        }
-        let mut f = opts.open(&tmp)?;
-        std::io::Write::write_all(&mut f, &serde_json::to_vec(&disk)?)?;
-        f.sync_all()?;
-        crate::journal::faults::synced(&tmp);
-        drop(f);
-        std::fs::rename(&tmp, file)?;
-        crate::journal::fsops::fsync_dir(dir)
+        write_trusted(file, &serde_json::to_vec(&disk)?)
     }
 }
 
-/// The cache file's text, if the cache folder and file are ours alone.
-fn read_trusted(dir: &Path, file: &Path) -> std::io::Result<String> {
+/// Write `bytes` to `file` in the state folder atomically and durably, readable by the owner
+/// only: temp file + fsync + rename + fsync of the folder, like every file drconsole relies
+/// on, so a power cut leaves the old file or the new one, never a torn one.
+pub(crate) fn write_trusted(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let state = dir.parent().unwrap_or(dir);
+    crate::state_dir::ensure_dir(state, dir).map_err(std::io::Error::other)?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(
+        ".{}.{}",
+        name.as_deref().unwrap_or("cache"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    let mut f = opts.open(&tmp)?;
+    std::io::Write::write_all(&mut f, bytes)?;
+    f.sync_all()?;
+    crate::journal::faults::synced(&tmp);
+    drop(f);
+    std::fs::rename(&tmp, file)?;
+    crate::journal::fsops::fsync_dir(dir)
+}
+
+/// The bytes of a cache file, if the cache folder and file are ours alone.
+pub(crate) fn read_trusted(dir: &Path, file: &Path) -> std::io::Result<Vec<u8>> {
     crate::state_dir::check(dir, true).map_err(std::io::Error::other)?;
     let mut f = crate::state_dir::open_file(file, std::fs::OpenOptions::new().read(true))
         .map_err(std::io::Error::other)?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut f, &mut text)?;
-    Ok(text)
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut f, &mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
