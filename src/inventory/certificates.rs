@@ -189,8 +189,16 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                 });
                 return SetResult::default();
             }
+            // What is read decides the result as much as how the files are: the set's id
+            // (it labels the result) and which store copies it reads (one appearing, or a
+            // flat set taking a shared copy over, is another reading).
+            let identity = reads.iter().fold(set.id.clone(), |mut acc, (store, path)| {
+                let shown = path.as_ref().map(|p| p.path());
+                acc.push_str(&format!("\n{}={:?}", store.name, shown));
+                acc
+            });
             // The stores of an unchanged set are proven unchanged by their stamps.
-            if let Some(known) = cache.get(&set.path, &set.id) {
+            if let Some(known) = cache.get(&set.path, &identity) {
                 reads.iter().for_each(|(store, _)| {
                     tick(format!("{}:certificates:{}", set.component, store.name))
                 });
@@ -214,7 +222,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
             let files = std::mem::take(&mut scan.files);
             let result = SetResult::of(scan);
             if result.lasting() {
-                cache.put(&set.path, &set.id, &files, started, &result);
+                cache.put(&set.path, &identity, &files, started, &result);
             }
             result
         })

@@ -17,7 +17,8 @@ const MAGIC: &[u8; 8] = b"DRCSETC\x01";
 /// Files whose status changed this close to (or after) the start of their reading are not
 /// remembered: a change within the file system's timestamp granularity could hide behind an
 /// unchanged stamp ("racy" entries, as git calls them).
-const RACY_NS: i64 = 2_000_000_000;
+pub const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+const RACY_NS: i64 = RACY_WINDOW.as_nanos() as i64;
 
 /// What identifies one version of a file or folder without reading it: type and permission
 /// bits, owner, size, modification and status-change times, inode and device. The status
@@ -74,7 +75,8 @@ impl FileStamp {
 /// the path did not exist, and must still not), and the result, encoded.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Entry {
-    /// The set's id when the result was derived (it is part of the result's labels).
+    /// What else identified the derivation (the set's id, which labels the result, and
+    /// whatever the caller adds): another identity is another result.
     id: String,
     files: Vec<(String, Option<FileStamp>)>,
     value: Vec<u8>,
@@ -154,7 +156,7 @@ impl<V: Serialize + DeserializeOwned> SetCache<V> {
         self.note.as_deref()
     }
 
-    /// The remembered result for the set at `set` (id `id`), if every file it was derived
+    /// The remembered result for the set at `set` (identity `id`), if every file it was derived
     /// from still has the same stamp (and every path that was absent still is). Each set is
     /// asked for at most once per run.
     pub fn get(&self, set: &Path, id: &str) -> Option<V> {
