@@ -10,6 +10,13 @@ use std::sync::Mutex;
 /// Bump when the meaning of a cached result changes.
 const VERSION: u32 = 4;
 
+/// The check cache's file in the cache folder: postcard, framed and checksummed (a JSON file
+/// of a long history took longer to parse than the checks it saved).
+const CHECK_CACHE: &str = "integrity.bin";
+
+/// First bytes of the check cache file; the last byte is the format version.
+const MAGIC: &[u8; 8] = b"DRCCHK\x00\x01";
+
 /// What identifies a file's content cheaply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileKey {
@@ -155,11 +162,12 @@ impl CheckCache {
     /// Load the cache file in `dir`; a missing or unreadable cache is simply empty, and so is
     /// one that someone else owns or could have written (its verdicts would not be ours).
     pub fn load(dir: &Path, read_existing: bool) -> Self {
-        let file = dir.join("integrity.json");
+        let file = dir.join(CHECK_CACHE);
         let mut map = HashMap::new();
         if read_existing
             && let Ok(bytes) = read_trusted(dir, &file)
-            && let Ok(disk) = serde_json::from_slice::<OnDisk>(&bytes)
+            && let Ok(body) = unframe(MAGIC, &bytes)
+            && let Ok(disk) = postcard::from_bytes::<OnDisk>(body)
             && disk.version == VERSION
         {
             for e in disk.entries {
@@ -302,7 +310,13 @@ impl CheckCache {
             version: VERSION,
             entries,
         };
-        write_trusted(file, &serde_json::to_vec(&disk)?)
+        let body = postcard::to_stdvec(&disk).map_err(std::io::Error::other)?;
+        write_trusted(file, &frame(MAGIC, &body))?;
+        // The JSON file earlier versions kept is superseded (and only costs room).
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::remove_file(dir.join("integrity.json"));
+        }
+        Ok(())
     }
 }
 
@@ -335,6 +349,34 @@ pub(crate) fn write_trusted(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     drop(f);
     std::fs::rename(&tmp, file)?;
     crate::journal::fsops::fsync_dir(dir)
+}
+
+/// A cache file's bytes: `magic` (whose last byte is the format version), a 128-bit checksum
+/// of `body`, then `body`.
+pub(crate) fn frame(magic: &[u8; 8], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 24);
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_128(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body of a [`frame`]d cache file, or why it cannot be believed (another format or
+/// version, truncated, damaged).
+pub(crate) fn unframe<'a>(magic: &[u8; 8], bytes: &'a [u8]) -> Result<&'a [u8], String> {
+    let rest = bytes
+        .strip_prefix(magic.as_slice())
+        .ok_or("not a cache file of this version")?;
+    if rest.len() < 16 {
+        return Err("truncated".into());
+    }
+    let (sum, body) = rest.split_at(16);
+    let mut want = [0u8; 16];
+    want.copy_from_slice(sum);
+    if xxhash_rust::xxh3::xxh3_128(body) != u128::from_le_bytes(want) {
+        return Err("checksum mismatch: damaged or truncated".into());
+    }
+    Ok(body)
 }
 
 /// The bytes of a cache file, if the cache folder and file are ours alone.
@@ -399,7 +441,7 @@ mod tests {
                 .is_some()
         );
         // Anyone could have written "ok" into it: it answers nothing.
-        let file = dir.join("integrity.json");
+        let file = dir.join(CHECK_CACHE);
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
         assert!(
             CheckCache::load(&dir, true)
@@ -413,6 +455,38 @@ mod tests {
                 .lookup(&f, CheckLevel::Full)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_damaged_truncated_or_foreign_cache_answers_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let dir = t.path().join("cache");
+        let cache = CheckCache::load(&dir, true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        cache.save().unwrap();
+        let file = dir.join(CHECK_CACHE);
+        let good = std::fs::read(&file).unwrap();
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_some()
+        );
+        let mut flipped = good.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x40;
+        for bytes in [flipped, good[..good.len() / 2].to_vec(), b"{}".to_vec()] {
+            std::fs::write(&file, &bytes).unwrap();
+            assert!(
+                CheckCache::load(&dir, true)
+                    .lookup(&f, CheckLevel::Full)
+                    .is_none()
+            );
+        }
     }
 
     #[test]

@@ -246,30 +246,13 @@ impl<V: Serialize + DeserializeOwned> SetCache<V> {
     }
 }
 
-/// Magic, a 128-bit checksum of the rest, then the postcard encoding.
 fn encode(disk: &OnDisk) -> Result<Vec<u8>, postcard::Error> {
-    let body = postcard::to_stdvec(disk)?;
-    let mut out = Vec::with_capacity(body.len() + 24);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_128(&body).to_le_bytes());
-    out.extend_from_slice(&body);
-    Ok(out)
+    Ok(super::cache::frame(MAGIC, &postcard::to_stdvec(disk)?))
 }
 
 fn decode(bytes: &[u8]) -> Result<OnDisk, String> {
-    let rest = bytes
-        .strip_prefix(MAGIC.as_slice())
-        .ok_or("not a set cache of this version")?;
-    if rest.len() < 16 {
-        return Err("truncated".into());
-    }
-    let (sum, body) = rest.split_at(16);
-    let mut want = [0u8; 16];
-    want.copy_from_slice(sum);
-    if xxhash_rust::xxh3::xxh3_128(body) != u128::from_le_bytes(want) {
-        return Err("checksum mismatch: damaged or truncated".into());
-    }
-    postcard::from_bytes(body).map_err(|e| format!("undecodable: {e}"))
+    postcard::from_bytes(super::cache::unframe(MAGIC, bytes)?)
+        .map_err(|e| format!("undecodable: {e}"))
 }
 
 #[cfg(test)]
