@@ -14,6 +14,9 @@ const VERSION: u32 = 4;
 /// of a long history took longer to parse than the checks it saved).
 const CHECK_CACHE: &str = "integrity.bin";
 
+/// The check cache's file before `CHECK_CACHE`: read when that is absent, removed on save.
+const LEGACY_CHECK_CACHE: &str = "integrity.json";
+
 /// First bytes of the check cache file; the last byte is the format version.
 const MAGIC: &[u8; 8] = b"DRCCHK\x00\x01";
 
@@ -164,10 +167,21 @@ impl CheckCache {
     pub fn load(dir: &Path, read_existing: bool) -> Self {
         let file = dir.join(CHECK_CACHE);
         let mut map = HashMap::new();
-        if read_existing
-            && let Ok(bytes) = read_trusted(dir, &file)
-            && let Ok(body) = unframe(MAGIC, &bytes)
-            && let Ok(disk) = postcard::from_bytes::<OnDisk>(body)
+        let mut legacy = false;
+        let disk = read_existing.then(|| match read_trusted(dir, &file) {
+            Ok(bytes) => unframe(MAGIC, &bytes)
+                .ok()
+                .and_then(|body| postcard::from_bytes::<OnDisk>(body).ok()),
+            // The JSON file of earlier versions, read once (and written anew in the new
+            // format at the end of the run) so an upgrade re-checks nothing.
+            Err(_) => {
+                legacy = true;
+                read_trusted(dir, &dir.join(LEGACY_CHECK_CACHE))
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice::<OnDisk>(&bytes).ok())
+            }
+        });
+        if let Some(Some(disk)) = disk
             && disk.version == VERSION
         {
             for e in disk.entries {
@@ -176,8 +190,8 @@ impl CheckCache {
         }
         CheckCache {
             file: Some(file),
+            dirty: Mutex::new(legacy && !map.is_empty()),
             entries: Mutex::new(map),
-            dirty: Mutex::new(false),
         }
     }
 
@@ -314,7 +328,7 @@ impl CheckCache {
         write_trusted(file, &frame(MAGIC, &body))?;
         // The JSON file earlier versions kept is superseded (and only costs room).
         if let Some(dir) = file.parent() {
-            let _ = std::fs::remove_file(dir.join("integrity.json"));
+            let _ = std::fs::remove_file(dir.join(LEGACY_CHECK_CACHE));
         }
         Ok(())
     }
@@ -487,6 +501,43 @@ mod tests {
                     .is_none()
             );
         }
+    }
+
+    #[test]
+    fn the_json_cache_of_earlier_versions_is_read_once_then_replaced() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let dir = t.path().join("cache");
+        let cache = CheckCache::load(&dir, true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        cache.save().unwrap();
+        // What an earlier version left: the same entries as JSON, no binary file.
+        let entries: Vec<Entry> = cache.entries.lock().unwrap().values().cloned().collect();
+        let legacy = dir.join(LEGACY_CHECK_CACHE);
+        std::fs::write(
+            &legacy,
+            serde_json::to_vec(&OnDisk {
+                version: VERSION,
+                entries,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        std::fs::remove_file(dir.join(CHECK_CACHE)).unwrap();
+        let upgraded = CheckCache::load(&dir, true);
+        assert!(upgraded.lookup(&f, CheckLevel::Full).is_some());
+        // Saved in the new format even though nothing new was learnt.
+        upgraded.save().unwrap();
+        assert!(!legacy.exists());
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_some()
+        );
     }
 
     #[test]
