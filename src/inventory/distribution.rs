@@ -171,7 +171,8 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
             .collect();
         let folders: Vec<&Confined> = mirrors.iter().map(|&(_, d)| d).collect();
         let label = format!("dp:{}", points[m].name);
-        let compared = tree::compare_mirrors(master_dir, &folders, depth, &label, progress);
+        let compared =
+            tree::compare_mirrors(master_dir, &folders, depth, SAMPLES, &label, progress);
         let compared = mirrors.iter().map(|&(i, _)| i).zip(compared);
         for (i, c) in compared {
             if summaries[m].is_none() {
@@ -235,11 +236,12 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
                 continue;
             };
             let id = format!("dp:{}", p.name);
-            p.missing = d.missing.len() as u64;
-            p.extra = d.extra.len() as u64;
-            p.changed = d.changed.len() as u64;
+            // Counted in full; only the first few of each kind are listed.
+            p.missing = d.totals.missing;
+            p.extra = d.totals.extra;
+            p.changed = d.totals.changed;
             p.samples = d.samples(SAMPLES);
-            if d.total() > 0 {
+            if p.missing + p.extra + p.changed > 0 {
                 findings.push(
                     Finding::new(
                         Code::DpOutOfSync,

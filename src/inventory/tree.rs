@@ -414,15 +414,40 @@ pub fn compare_summarized(
 /// Compare every folder of `others` with the one `reference`, as [`compare_summarized`] would
 /// one by one, but walking the reference once for all of them and, with `Depth::Content`,
 /// reading and hashing each reference file once however many of them hold it at the same
-/// size. One result per folder of `others`, in their order.
+/// size. At most `listed` entries of each kind (missing, extra, changed, folders missing or
+/// extra) are listed per folder, the first in path order, so memory stays flat however much
+/// differs; the totals count every one. One result per folder of `others`, in their order.
 pub fn compare_mirrors(
     reference: &Confined,
     others: &[&Confined],
     depth: Depth,
+    listed: usize,
     label: &str,
     progress: &dyn ProgressSink,
 ) -> Vec<Compared> {
-    compare_inner(reference, others, depth, label, progress, false)
+    let listing = Listing {
+        keep_same: false,
+        listed,
+    };
+    compare_inner(reference, others, depth, label, progress, listing)
+}
+
+/// What a comparison lists besides the totals.
+#[derive(Debug, Clone, Copy)]
+struct Listing {
+    /// List the regular files judged identical (`FolderDiff::same`).
+    keep_same: bool,
+    /// At most this many entries of each kind of difference.
+    listed: usize,
+}
+
+impl Listing {
+    /// Put `item` on `list` unless it is full: entries come in path order.
+    fn push<T>(self, list: &mut Vec<T>, item: T) {
+        if list.len() < self.listed {
+            list.push(item);
+        }
+    }
 }
 
 fn compare_one(
@@ -433,7 +458,11 @@ fn compare_one(
     progress: &dyn ProgressSink,
     keep_same: bool,
 ) -> Compared {
-    let mut all = compare_inner(reference, &[other], depth, label, progress, keep_same);
+    let listing = Listing {
+        keep_same,
+        listed: usize::MAX,
+    };
+    let mut all = compare_inner(reference, &[other], depth, label, progress, listing);
     // One folder in, one result out.
     all.pop().unwrap_or_else(|| Compared {
         diff: FolderDiff::default(),
@@ -456,7 +485,7 @@ fn compare_inner(
     depth: Depth,
     label: &str,
     progress: &dyn ProgressSink,
-    keep_same: bool,
+    listing: Listing,
 ) -> Vec<Compared> {
     let mut problems = Vec::new();
     let mut a = Side::open(reference, "set", &mut problems);
@@ -482,7 +511,7 @@ fn compare_inner(
         for o in &mut against {
             o.side.walk_in(scope);
         }
-        merge(&mut a, &mut against, depth, label, progress, keep_same);
+        merge(&mut a, &mut against, depth, label, progress, listing);
         // A walk thread still running (the merge stopped early) ends at its next send.
         for o in &mut against {
             o.side.walk = None;
@@ -494,6 +523,7 @@ fn compare_inner(
         .map(|o| {
             let mut diff = o.out;
             diff.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
+            diff.changed.truncate(listing.listed);
             Compared {
                 diff,
                 reference: summary.clone(),
@@ -528,12 +558,9 @@ fn merge(
     depth: Depth,
     label: &str,
     progress: &dyn ProgressSink,
-    keep_same: bool,
+    listing: Listing,
 ) {
-    let mut hashing = Hashing {
-        keep_same,
-        ..Hashing::default()
-    };
+    let mut hashing = Hashing::new(listing);
     let mut seen = FolderDiff::default();
     let mut x = next_reference(a, &mut seen, against);
     for o in against.iter_mut() {
@@ -548,8 +575,8 @@ fn merge(
                     break;
                 }
                 match o.at.take() {
-                    Some(Item::Entry(_, l)) => extra(&mut o.out, l),
-                    Some(Item::Dir(rel)) => o.out.extra_dirs.push(rel),
+                    Some(Item::Entry(_, l)) => extra(&mut o.out, l, listing),
+                    Some(Item::Dir(rel)) => listing.push(&mut o.out.extra_dirs, rel),
                     None => {}
                 }
                 o.at = o.side.next(&mut o.out);
@@ -563,8 +590,8 @@ fn merge(
             paired[i] = o.at.as_ref().is_some_and(|y| y.rel() == xi.rel());
             if !paired[i] {
                 match &xi {
-                    Item::Entry(_, s) => missing(&mut o.out, s.clone()),
-                    Item::Dir(rel) => o.out.missing_dirs.push(rel.clone()),
+                    Item::Entry(_, s) => missing(&mut o.out, s.clone(), listing),
+                    Item::Dir(rel) => listing.push(&mut o.out.missing_dirs, rel.clone()),
                 }
                 continue;
             }
@@ -572,19 +599,19 @@ fn merge(
                 (Item::Entry(rel, s), Some(Item::Entry(_, l))) => {
                     count(&mut o.out.totals, Some(s), Some(&l));
                     match decide(s, &l, depth) {
-                        Some(differs) => settle(rel, s, l, differs, None, &mut o.out, keep_same),
+                        Some(differs) => settle(rel, s, l, differs, None, &mut o.out, listing),
                         None => queued.get_or_insert_with(Vec::new).push((i, l)),
                     }
                 }
                 // A folder on one side and something else on the other: the folder is
                 // missing (or extra) as a folder, the other entry as an entry.
                 (Item::Dir(rel), Some(Item::Entry(_, l))) => {
-                    o.out.missing_dirs.push(rel.clone());
-                    extra(&mut o.out, l);
+                    listing.push(&mut o.out.missing_dirs, rel.clone());
+                    extra(&mut o.out, l, listing);
                 }
                 (Item::Entry(_, s), Some(Item::Dir(rel))) => {
-                    missing(&mut o.out, s.clone());
-                    o.out.extra_dirs.push(rel);
+                    missing(&mut o.out, s.clone(), listing);
+                    listing.push(&mut o.out.extra_dirs, rel);
                 }
                 _ => {}
             }
@@ -605,18 +632,18 @@ fn merge(
     hashing.round(a, against, label, progress);
 }
 
-fn missing(out: &mut FolderDiff, s: Entry) {
+fn missing(out: &mut FolderDiff, s: Entry, listing: Listing) {
     count(&mut out.totals, Some(&s), None);
     out.totals.missing += 1;
     out.totals.missing_bytes += bytes(&s);
-    out.missing.push(s);
+    listing.push(&mut out.missing, s);
 }
 
-fn extra(out: &mut FolderDiff, l: Entry) {
+fn extra(out: &mut FolderDiff, l: Entry, listing: Listing) {
     count(&mut out.totals, None, Some(&l));
     out.totals.extra += 1;
     out.totals.extra_bytes += bytes(&l);
-    out.extra.push(l);
+    listing.push(&mut out.extra, l);
 }
 
 fn count(t: &mut FolderTotals, s: Option<&Entry>, l: Option<&Entry>) {
@@ -652,13 +679,13 @@ fn settle(
     differs: bool,
     hashes: Option<(String, String)>,
     out: &mut FolderDiff,
-    keep_same: bool,
+    listing: Listing,
 ) {
     if !differs {
         if s.kind == EntryKind::File && s.mtime != l.mtime {
             out.totals.touched += 1;
         }
-        if keep_same && s.kind == EntryKind::File {
+        if listing.keep_same && s.kind == EntryKind::File {
             out.same.push(rel.to_path_buf());
         }
         out.totals.identical += 1;
@@ -666,6 +693,11 @@ fn settle(
     }
     let (set_hash, live_hash) = hashes.unzip();
     out.totals.changed += 1;
+    // Settled out of path order (hashed pairs later): a short list keeps its first by path.
+    if out.changed.len() >= listing.listed.saturating_mul(2) {
+        out.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
+        out.changed.truncate(listing.listed);
+    }
     out.changed.push(Changed {
         path: s.path.clone(),
         set: s.clone(),
@@ -686,17 +718,26 @@ struct Queued {
 }
 
 /// Files waiting to be compared by content, and the progress of that work.
-#[derive(Default)]
 struct Hashing {
     queue: Vec<Queued>,
     /// Pairs (reference file, compared file) in the queue.
     pairs: usize,
-    keep_same: bool,
+    listing: Listing,
     done: u64,
     bytes_done: u64,
 }
 
 impl Hashing {
+    fn new(listing: Listing) -> Hashing {
+        Hashing {
+            queue: Vec::new(),
+            pairs: 0,
+            listing,
+            done: 0,
+            bytes_done: 0,
+        }
+    }
+
     fn queue(&mut self, rel: PathBuf, s: Entry, with: Vec<(usize, Entry)>) {
         self.pairs += with.len();
         self.queue.push(Queued { rel, s, with });
@@ -776,7 +817,7 @@ impl Hashing {
                             differs,
                             Some((a.clone(), b)),
                             out,
-                            self.keep_same,
+                            self.listing,
                         );
                     }
                     (a, b) => {
@@ -931,6 +972,15 @@ mod tests {
         std::fs::remove_file(mixed.join("pkg00/f00001")).unwrap();
         std::fs::write(mixed.join("pkg02/zz-extra"), b"x").unwrap();
         std::fs::write(mixed.join("pkg03/f02222"), b"longer than it was").unwrap();
+        // Changed files settled out of path order: by size at once, by content a round later.
+        for i in 10..16 {
+            let body = if i % 2 == 0 {
+                format!("grown {i:05}")
+            } else {
+                format!("CONTENT {i}")
+            };
+            std::fs::write(mixed.join(format!("pkg00/f{i:05}")), body).unwrap();
+        }
         std::fs::remove_file(mixed.join("pkg04/f03000")).unwrap();
         std::fs::create_dir(mixed.join("pkg04/f03000")).unwrap();
         std::fs::remove_dir_all(mixed.join("pkg05")).unwrap();
@@ -940,7 +990,7 @@ mod tests {
         let others: Vec<Confined> = names.iter().map(|n| c(n)).collect();
         let refs: Vec<&Confined> = others.iter().collect();
         for depth in [Depth::SizeAndTime, Depth::Content] {
-            let together = compare_mirrors(&m, &refs, depth, "t", &());
+            let together = compare_mirrors(&m, &refs, depth, usize::MAX, "t", &());
             assert_eq!(together.len(), names.len());
             for ((name, other), got) in names.iter().zip(&others).zip(&together) {
                 let alone = compare_summarized(&m, other, depth, "t", &());
@@ -962,7 +1012,8 @@ mod tests {
             } else {
                 assert!(changed(1).is_empty());
             }
-            assert_eq!(changed(2), ["pkg03/f02222"], "{depth:?}");
+            assert_eq!(changed(2).len(), 7, "{depth:?}");
+            assert_eq!(changed(2)[6], "pkg03/f02222", "{depth:?}");
             let d = &together[2].diff;
             assert_eq!(d.missing.len(), 1 + 1 + 700);
             assert_eq!(d.extra.len(), 2);
@@ -971,6 +1022,22 @@ mod tests {
             // An absent folder: everything is missing from it.
             assert_eq!(together[3].diff.missing.len(), n + 1);
             assert_eq!(together[3].other, None);
+            // A short listing: the same totals, the first of each kind by path.
+            let short = compare_mirrors(&m, &refs, depth, 2, "t", &());
+            for (full, short) in together.iter().zip(&short) {
+                let (f, s) = (&full.diff, &short.diff);
+                assert_eq!(f.totals, s.totals);
+                assert_eq!(full.other, short.other);
+                let first =
+                    |v: &[Entry]| v.iter().take(2).map(|e| e.path.clone()).collect::<Vec<_>>();
+                assert_eq!(first(&f.missing), first(&s.missing));
+                assert_eq!(first(&f.extra), first(&s.extra));
+                assert_eq!(s.missing.len(), f.missing.len().min(2));
+                let changed =
+                    |v: &[Changed]| v.iter().take(2).map(|c| c.path.clone()).collect::<Vec<_>>();
+                assert_eq!(changed(&f.changed), changed(&s.changed));
+                assert_eq!(s.changed.len(), f.changed.len().min(2));
+            }
         }
     }
 }
