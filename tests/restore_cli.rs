@@ -408,3 +408,28 @@ fn a_second_drconsole_waits_then_refuses_while_the_journal_is_locked() {
     drop(lock);
     ok(&inst.run(&["restore", "databases", "--yes"], &[]));
 }
+
+#[test]
+fn undo_dry_run_warns_that_it_would_put_back_a_corrupt_database() {
+    let inst = demo(Scenario::CorruptDb);
+    ok(&inst.run(&["restore", "databases", "--yes"], &[]));
+    let o = inst.run(&["undo", "--dry-run"], &[]);
+    ok(&o);
+    let out = text(&o);
+    assert!(
+        out.contains("ServerDatabase.db would be put back, and it fails its integrity check"),
+        "{out}"
+    );
+    // The JSON plan carries the same warning; a healthy database an undo puts back has none.
+    let o = inst.run(&["undo", "--dry-run", "--json"], &[]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes: Vec<&str> = v["plan"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .filter(|n| n.contains("would be put back"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("ServerDatabase.db"), "{notes:?}");
+}

@@ -32,6 +32,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// sets `expiry_days` (see `Profile::expiry_days`).
 pub const EXPIRING_DAYS: i64 = 30;
 
+/// Whether a certificate valid until `not_after` expires within `days` of `now` (and has not
+/// expired yet): the one rule behind `CERT_EXPIRING`, the report's `!` and the console's colour.
+pub fn expires_within(
+    not_after: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    days: u32,
+) -> bool {
+    not_after >= now && not_after - now <= chrono::Duration::days(i64::from(days))
+}
+
 /// A certificate with what judging needs beside the public model.
 struct CertEntry {
     cert: Certificate,

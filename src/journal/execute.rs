@@ -488,7 +488,8 @@ impl Run<'_> {
         if had.is_some() {
             let stash_dir = stash.parent().unwrap_or(self.journal_dir);
             private_dirs(stash_dir).map_err(io)?;
-            fsops::rename_durable(&target, &stash).map_err(io)?;
+            // A rename, or across file systems (a payload that is its own mount) a durable copy.
+            fsops::move_durable(&target, &stash, &fsops::move_partial(&stash)).map_err(io)?;
             self.stashes.insert(i, stash.clone());
         }
         match &step.kind {
@@ -497,7 +498,7 @@ impl Run<'_> {
             | StepKind::SyncFile { .. }
             | StepKind::WriteFile { .. }
             | StepKind::EditDatabase { .. } => fsops::rename_durable(&temp, &target).map_err(io)?,
-            StepKind::MoveBack { from } => fsops::rename_durable(from, &target).map_err(io)?,
+            StepKind::MoveBack { from } => fsops::move_durable(from, &target, &temp).map_err(io)?,
             StepKind::Stash | StepKind::CreateDir => {}
         }
         if let Some((source, copied)) = copy {

@@ -9,7 +9,7 @@ use crate::findings::{Code, Finding};
 use crate::inventory::compare::comparison_set;
 use crate::inventory::{Certificate, ChainStatus, Inventory, Source};
 use crate::profile::{CertStoreKind, Profile};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -73,7 +73,7 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
                     )
                     .at(&c.file),
                 );
-            } else if end - now <= Duration::days(i64::from(profile.expiry_days)) {
+            } else if super::expires_within(end, now, profile.expiry_days) {
                 out.push(
                     Finding::new(
                         Code::CertExpiring,
