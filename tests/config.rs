@@ -138,6 +138,22 @@ fn expiry_days_in_the_config_widens_the_expiry_window() {
         "{:?}",
         codes(&json)
     );
+    // The text report's live-certificate lines flag what the finding flags: `!`, not `+`.
+    let live_marks = |extra: &[&str]| -> Vec<char> {
+        let out = demo.run(&[extra, &["check"]].concat());
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .filter(|l| l.contains("  until "))
+            .filter_map(|l| l.trim_start().chars().next())
+            .collect()
+    };
+    let before = live_marks(&[]);
+    assert!(
+        !before.is_empty() && before.iter().all(|&c| c == '+'),
+        "{before:?}"
+    );
+    let after = live_marks(&["--config", file.to_str().unwrap()]);
+    assert!(after.contains(&'!'), "{after:?}");
 }
 
 #[test]

@@ -49,7 +49,9 @@ fn key_table() -> String {
                 .collect::<Vec<_>>()
                 .join(", "),
         };
-        let dangerous = if binding.dangerous {
+        let dangerous = if binding.journal_only {
+            "journal only (hidden with `--read-only`)"
+        } else if binding.dangerous {
             "yes (hidden with `--read-only`)"
         } else {
             ""

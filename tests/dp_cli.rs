@@ -323,3 +323,64 @@ fn an_edit_carries_the_wal_content_into_the_new_database() {
         Vec::<std::path::PathBuf>::new()
     );
 }
+
+#[test]
+fn a_mirror_on_its_own_file_system_syncs_and_undoes_byte_for_byte() {
+    let _one = one_at_a_time();
+    let inst = demo_install(drconsole::demo::Scenario::DpFailover, None);
+    let sydney = inst.root.join("srv/dp/mirror-sydney");
+    let _mount = match Mount::tmpfs_keeping(&sydney) {
+        Ok(m) => m,
+        Err(why) => {
+            eprintln!("skipped: a payload folder on its own file system needs a mount ({why})");
+            return;
+        }
+    };
+    // What the master lacks: a file, and a folder with a link in it.
+    std::fs::write(sydney.join("stray.pkg"), vec![5u8; 3000]).unwrap();
+    std::fs::create_dir_all(sydney.join("Retired/Old")).unwrap();
+    std::fs::write(sydney.join("Retired/Old/gone.pkg"), b"an old package").unwrap();
+    std::os::unix::fs::symlink("../stray.pkg", sydney.join("Retired/latest")).unwrap();
+    std::fs::set_permissions(
+        sydney.join("stray.pkg"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let before = snapshot(&sydney, &[]);
+    let before_times = payload(&sydney);
+
+    let out = ok(
+        &inst,
+        &[
+            "dp",
+            "sync",
+            "Mirror Sydney",
+            "--from",
+            "Mirror London",
+            "--yes",
+        ],
+    );
+    assert!(out.contains("is its own file system"), "{out}");
+    assert_eq!(
+        payload(&sydney),
+        payload(&inst.root.join("srv/dp/mirror-london"))
+    );
+    assert!(!sydney.join(".drconsole-stash").exists());
+
+    ok(&inst, &["undo", "--yes"]);
+    let after_undo = snapshot(&sydney, &[]);
+    // Folder times change with their entries; everything else is back as it was.
+    assert_eq!(
+        differences(&before, &after_undo),
+        Vec::<std::path::PathBuf>::new()
+    );
+    assert_eq!(payload(&sydney), before_times);
+    // The undo's own stash (the sync's copies) is outside the payload too.
+    let inside: Vec<_> = walkdir::WalkDir::new(&sydney)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("drconsole"))
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert!(inside.is_empty(), "{inside:?}");
+}

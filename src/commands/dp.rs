@@ -381,6 +381,9 @@ pub fn preview_text(preview: &Preview, plan: Option<&Plan>) -> String {
     }
     if let Some(plan) = plan {
         let _ = plan::write_preconditions(&mut s, plan);
+        for n in &plan.notes {
+            let _ = writeln!(s, "Note: {}", escape(n));
+        }
         let _ = writeln!(
             s,
             "\n{} step(s) in one transaction (`--dry-run --json` lists them); writes {}, moves {} aside (renamed, never deleted; the stash lies outside every payload folder).",

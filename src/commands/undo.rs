@@ -25,6 +25,8 @@ pub fn run(g: &GlobalArgs, args: &UndoArgs) -> anyhow::Result<i32> {
         Err(e) => return Ok(out.refused(None, &e.to_string())),
     };
     let lock = journal::prepare(&ctx, &mut plan, args.dry_run)?;
+    // What the console warns about before an undo, the command line says too.
+    plan.notes.extend(journal::put_back_warnings(&plan));
     let what = match &plan.action {
         crate::plan::Action::Undo { txid } => {
             format!("Undo transaction {}", crate::escape::Shown(txid))

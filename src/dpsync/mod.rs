@@ -258,6 +258,21 @@ pub fn plan_sync(
         };
         plan_target(req, ti, target, &mut plan, &mut tp, progress)?;
         tp.steps = (start, plan.steps.len());
+        let aside: u64 = plan.steps[start..]
+            .iter()
+            .filter_map(|s| s.replaces.as_ref())
+            .map(|e| e.bytes)
+            .sum();
+        let moves_aside = plan.steps[start..].iter().any(|s| s.replaces.is_some());
+        if moves_aside && crate::journal::fsops::is_mount_point(&tp.dir) {
+            // The stash never lies inside a payload, so here it lies on another file system.
+            plan.notes.push(format!(
+                "the payload folder of {} ({}) is its own file system (a mount point): what is moved aside ({}) is copied to the stash outside it, made durable, then removed from the payload; slower than a rename, and it needs that much room there",
+                target.name,
+                tp.dir.display(),
+                crate::plan::format_bytes(aside)
+            ));
+        }
         plan.components.push(target.component.clone());
         plan.stash_outside.push(target.dir.rel.clone());
         preview.targets.push(tp);

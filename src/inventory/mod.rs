@@ -21,6 +21,7 @@ pub mod progress;
 pub mod repositories;
 pub mod safepath;
 mod schedule;
+pub mod setcache;
 pub mod settings;
 pub mod sqlite;
 pub mod sqlsets;
@@ -54,6 +55,7 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
         scanned_at: ctx.clock.now(),
         depth: opts.depth,
         layout: ctx.profile.layout.clone(),
+        expiry_window: ExpiryWindow(ctx.profile.expiry_days),
         ..Inventory::default()
     };
     let discover = tracing::info_span!("phase", name = "discover").entered();

@@ -45,6 +45,20 @@ pub struct Inventory {
     /// Which of the profile's candidate locations was found (server folder, program folder).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layout: Vec<crate::profile::LayoutChoice>,
+    /// Days before expiry at which a certificate needs attention (the profile's `expiry_days`),
+    /// so every rendering flags what `CERT_EXPIRING` flags.
+    #[serde(skip_serializing, default)]
+    pub expiry_window: ExpiryWindow,
+}
+
+/// Days before expiry at which a certificate needs attention; 30 unless configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct ExpiryWindow(pub u32);
+
+impl Default for ExpiryWindow {
+    fn default() -> Self {
+        ExpiryWindow(crate::inventory::certificates::EXPIRING_DAYS.unsigned_abs() as u32)
+    }
 }
 
 impl Inventory {
@@ -104,6 +118,23 @@ pub enum DbState {
     QuickOk,
     /// Passes a full `integrity_check`.
     Ok,
+}
+
+impl DbState {
+    /// The state as the operator reads it (`corrupt`, `cannot verify`, ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            DbState::Missing => "missing",
+            DbState::Empty => "empty",
+            DbState::Unreadable => "unreadable",
+            DbState::Unverifiable => "cannot verify",
+            DbState::NotSqlite => "not sqlite",
+            DbState::Corrupt => "corrupt",
+            DbState::QuickOk => "quick ok",
+            DbState::Unchecked => "unchecked",
+            DbState::Ok => "ok",
+        }
+    }
 }
 
 /// One database file and what its checks said.

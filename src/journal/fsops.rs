@@ -300,7 +300,11 @@ fn copy_open_unsynced(
             h.update(&buf[..n]);
         }
         faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
-        write_chunk(&src, &mut dst, total, &buf[..n]).map_err(|e| annotate(e, "write", temp))?;
+        match faults::garbled(&buf[..n]) {
+            Some(bad) => dst.write_all(&bad),
+            None => write_chunk(&src, &mut dst, total, &buf[..n]),
+        }
+        .map_err(|e| annotate(e, "write", temp))?;
         total += n as u64;
         faults::point();
     }
@@ -587,7 +591,7 @@ pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 /// Whether a folder is a mount point: on another device than its parent.
-fn is_mount_point(p: &Path) -> bool {
+pub fn is_mount_point(p: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -659,6 +663,163 @@ pub fn exists(path: &Path) -> bool {
 /// An I/O error that names the operation and the path.
 pub fn annotate(e: io::Error, op: &str, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("cannot {op} {}: {e}", path.display()))
+}
+
+/// Move `from` to the new name `to` and make it durable: a rename where both lie on one file
+/// system; across file systems (a payload folder that is its own mount, its stash beside it)
+/// an exact copy — content, folders, links, mode, owner, times — made durable under the
+/// temporary name `partial`, renamed to `to`, and only then the original removed. A crash
+/// leaves the original, or both, never neither.
+pub fn move_durable(from: &Path, to: &Path, partial: &Path) -> io::Result<()> {
+    match rename_durable(from, to) {
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
+            // A copy an earlier crash interrupted: ours (a name only the journal gives), and
+            // never the only copy of anything while the original is still in place.
+            remove_durable(partial)?;
+            if let Err(e) = copy_exact(from, partial) {
+                let _ = remove_durable(partial);
+                return Err(e);
+            }
+            rename_durable(partial, to)?;
+            remove_durable(from)
+        }
+        other => other,
+    }
+}
+
+/// The temporary name [`move_durable`] copies to when `to` is on another file system: a hidden
+/// name beside `to`.
+pub fn move_partial(to: &Path) -> PathBuf {
+    let name = to
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    to.with_file_name(format!(".{name}.drconsole-move"))
+}
+
+/// Copy the file, link or folder `from` to the new name `to` exactly (mode, times, and owner
+/// when run as root) and fsync it. Special files are refused: they cannot be copied.
+fn copy_exact(from: &Path, to: &Path) -> io::Result<()> {
+    let meta = std::fs::symlink_metadata(from).map_err(|e| annotate(e, "inspect", from))?;
+    if meta.is_dir() {
+        use crate::fs::{Kind, Root};
+        let confined = |e: crate::fs::FsError| io::Error::other(e.to_string());
+        let root = Root::open(from).map_err(confined)?;
+        create_dir_private(to)?;
+        let mut dirs = vec![(to.to_path_buf(), meta)];
+        for entry in root.walk() {
+            let entry = entry.map_err(confined)?;
+            let dst = to.join(&entry.rel);
+            let src = root.display(&entry.rel);
+            match entry.meta.kind {
+                Kind::Dir => {
+                    create_dir_private(&dst)?;
+                    let m = std::fs::symlink_metadata(&src)
+                        .map_err(|e| annotate(e, "inspect", &src))?;
+                    dirs.push((dst, m));
+                }
+                Kind::File => {
+                    let (file, m) = root.open_file(&entry.rel).map_err(confined)?;
+                    copy_file_exact(file, &src, &dst, &m)?;
+                }
+                Kind::Link => {
+                    let target = root.read_link(&entry.rel).map_err(confined)?;
+                    copy_link_exact(&target, &src, &dst)?;
+                }
+                Kind::Other => return Err(special(&src)),
+            }
+        }
+        // Deepest first, so a folder's final (possibly read-only) mode never blocks its children.
+        for (dir, m) in dirs.iter().rev() {
+            let f = File::open(dir).map_err(|e| annotate(e, "open", dir))?;
+            set_exact(&f, dir, m)?;
+            f.sync_all().map_err(|e| annotate(e, "fsync", dir))?;
+        }
+        fsync_parent(to)
+    } else if meta.is_file() {
+        let file = open_source(from).map_err(|e| annotate(e, "read", from))?;
+        copy_file_exact(file, from, to, &meta)?;
+        fsync_parent(to)
+    } else if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(from).map_err(|e| annotate(e, "read the link", from))?;
+        copy_link_exact(target.as_os_str(), from, to)?;
+        fsync_parent(to)
+    } else {
+        Err(special(from))
+    }
+}
+
+fn special(path: &Path) -> io::Error {
+    io::Error::other(format!(
+        "cannot move {} to another file system: it is a special file (device, socket or pipe), which cannot be copied; move it out of the way by hand, then try again",
+        path.display()
+    ))
+}
+
+/// Copy the open `file` (at `from`) to the new file `to` with `meta`'s mode, times and owner.
+fn copy_file_exact(
+    mut file: File,
+    from: &Path,
+    to: &Path,
+    meta: &std::fs::Metadata,
+) -> io::Result<()> {
+    let mut dst = create_private(to).map_err(|e| annotate(e, "create", to))?;
+    faults::before_write(usize::try_from(meta.len()).unwrap_or(usize::MAX))
+        .map_err(|e| annotate(e, "write", to))?;
+    // `io::copy` between two files uses `copy_file_range` where the system has it.
+    io::copy(&mut file, &mut dst)
+        .map_err(|e| annotate(e, &format!("copy {} to", from.display()), to))?;
+    set_exact(&dst, to, meta)?;
+    dst.sync_all().map_err(|e| annotate(e, "fsync", to))?;
+    faults::synced(to);
+    faults::point();
+    Ok(())
+}
+
+fn copy_link_exact(target: &std::ffi::OsStr, from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(target, to).map_err(|e| annotate(e, "create the link", to))?;
+        if let Ok(m) = std::fs::symlink_metadata(from) {
+            use std::os::unix::fs::MetadataExt;
+            // SAFETY: geteuid has no preconditions.
+            if unsafe { libc::geteuid() } == 0 {
+                std::os::unix::fs::lchown(to, Some(m.uid()), Some(m.gid()))
+                    .map_err(|e| annotate(e, "give the owner of the link to", to))?;
+            }
+            let mtime = filetime::FileTime::from_last_modification_time(&m);
+            let atime = filetime::FileTime::from_last_access_time(&m);
+            let _ = filetime::set_symlink_file_times(to, atime, mtime);
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (target, from);
+        Err(special(to))
+    }
+}
+
+/// Give the open `f` (at `path`) the mode, times and — when run as root — owner of `meta`.
+fn set_exact(f: &File, path: &Path, meta: &std::fs::Metadata) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        // SAFETY: geteuid has no preconditions.
+        let owner = (unsafe { libc::geteuid() } == 0).then(|| (meta.uid(), meta.gid()));
+        set_attrs(
+            f,
+            path,
+            Attrs {
+                mode: meta.permissions().mode() & 0o7777,
+                owner,
+            },
+        )?;
+    }
+    let mtime = filetime::FileTime::from_last_modification_time(meta);
+    let atime = filetime::FileTime::from_last_access_time(meta);
+    filetime::set_file_handle_times(f, Some(atime), Some(mtime))
+        .map_err(|e| annotate(e, "set the times of", path))
 }
 
 #[cfg(all(test, unix))]
@@ -757,5 +918,81 @@ mod tests {
         std::fs::write(&src, b"new").unwrap();
         assert!(copy_file(&src, &temp, None, None, &Modes::default()).is_err());
         assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+    }
+
+    /// A folder in the temporary directory and one on another file system (`/dev/shm`), or
+    /// `None` where this machine has no second file system to move across.
+    fn two_file_systems() -> Option<(tempfile::TempDir, tempfile::TempDir)> {
+        use std::os::unix::fs::MetadataExt;
+        let here = tempfile::tempdir().ok()?;
+        let there = tempfile::tempdir_in("/dev/shm").ok()?;
+        let dev = |p: &Path| std::fs::metadata(p).map(|m| m.dev()).ok();
+        if dev(here.path()) == dev(there.path()) {
+            eprintln!("skipped: /dev/shm is on the same file system as the temporary folder");
+            return None;
+        }
+        Some((here, there))
+    }
+
+    #[test]
+    fn a_move_across_file_systems_is_an_exact_copy_then_the_original_goes() {
+        let Some((here, there)) = two_file_systems() else {
+            return;
+        };
+        let from = here.path().join("Retired");
+        std::fs::create_dir_all(from.join("Old")).unwrap();
+        std::fs::write(from.join("Old/gone.pkg"), b"an old package").unwrap();
+        std::fs::set_permissions(
+            from.join("Old/gone.pkg"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("Old/gone.pkg", from.join("latest")).unwrap();
+        let old = filetime::FileTime::from_unix_time(1_700_000_000, 0);
+        filetime::set_file_mtime(from.join("Old/gone.pkg"), old).unwrap();
+        std::fs::set_permissions(from.join("Old"), std::fs::Permissions::from_mode(0o555)).unwrap();
+        let to = there.path().join("0001-Retired");
+        // A copy a crash left behind is replaced, never mistaken for the moved entry.
+        let partial = move_partial(&to);
+        std::fs::write(&partial, b"half").unwrap();
+
+        move_durable(&from, &to, &partial).unwrap();
+        assert!(!exists(&from) && !exists(&partial));
+        assert_eq!(
+            std::fs::read(to.join("Old/gone.pkg")).unwrap(),
+            b"an old package"
+        );
+        assert_eq!(mode(&to.join("Old/gone.pkg")), 0o640);
+        assert_eq!(mode(&to.join("Old")), 0o555);
+        let m = std::fs::metadata(to.join("Old/gone.pkg")).unwrap();
+        assert_eq!(filetime::FileTime::from_last_modification_time(&m), old);
+        assert_eq!(
+            std::fs::read_link(to.join("latest")).unwrap(),
+            Path::new("Old/gone.pkg")
+        );
+        std::fs::set_permissions(to.join("Old"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[test]
+    fn a_special_file_cannot_move_across_file_systems_and_stays() {
+        let Some((here, there)) = two_file_systems() else {
+            return;
+        };
+        let from = here.path().join("Old");
+        std::fs::create_dir(&from).unwrap();
+        std::fs::write(from.join("a.pkg"), b"a").unwrap();
+        let fifo = std::ffi::CString::new(from.join("pipe").into_os_string().into_encoded_bytes())
+            .unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let to = there.path().join("0001-Old");
+        let partial = move_partial(&to);
+        let err = move_durable(&from, &to, &partial).unwrap_err().to_string();
+        assert!(
+            err.contains("special file") && err.contains("pipe"),
+            "{err}"
+        );
+        assert!(from.join("a.pkg").exists() && from.join("pipe").exists());
+        assert!(!exists(&to) && !exists(&partial));
     }
 }

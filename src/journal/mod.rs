@@ -20,7 +20,9 @@ pub use list::{TxState, TxSummary, findings, list};
 pub use mark::record_mark;
 pub use prune::{PruneReport, prune, prune_preview};
 pub use recover::{RecoveryReport, recover, recover_locked};
-pub use undo::{UndoError, build_undo_plan, default_undo_target, find_undo_target};
+pub use undo::{
+    UndoError, build_undo_plan, default_undo_target, find_undo_target, put_back_warnings,
+};
 
 use crate::context::Context;
 use crate::plan::{EntryKind, Plan};

@@ -197,6 +197,9 @@ fn rollback_step(
     // The temporary copy is ours alone (created exclusively under a name with the
     // transaction's id) and never the only copy of anything.
     fsops::remove_durable(&intent.temp)?;
+    // A copy into the stash across file systems that a crash interrupted (never the only copy:
+    // the original is removed only once the copy is complete under the stash's name).
+    fsops::remove_durable(&fsops::move_partial(&intent.stash))?;
     if matches!(step.kind, StepKind::EditDatabase { .. }) {
         // SQLite's companions of an edited copy interrupted mid-edit.
         for suffix in ["-wal", "-shm", "-journal"] {
@@ -229,7 +232,7 @@ fn rollback_step(
                         // Both names of an unfinished rename survived a power cut.
                         fsops::remove_durable(&target)?;
                     } else {
-                        fsops::rename_durable(&target, from)?;
+                        fsops::move_durable(&target, from, &fsops::move_partial(from))?;
                     }
                 } else {
                     move_aside(intent, &target, out)?;
@@ -278,7 +281,7 @@ fn restore_original(
             // MoveBack leaves nothing here; anything still here is cleared first.
             clear_target(intent, target, ours, out)?;
         }
-        return fsops::rename_durable(&intent.stash, target);
+        return fsops::move_durable(&intent.stash, target, &intent.temp);
     }
     // No stash entry: either the original never moved (it is still in place), or the stash
     // was removed by hand. The hash of what this step wrote tells the two apart.
@@ -353,7 +356,7 @@ fn move_aside(intent: &Intent, target: &Path, out: &mut Outcome) -> std::io::Res
         }
         n += 1;
     };
-    fsops::rename_durable(target, &to)?;
+    fsops::move_durable(target, &to, &fsops::move_partial(&to))?;
     out.moved_aside.push((target.to_path_buf(), to));
     Ok(())
 }

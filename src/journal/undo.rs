@@ -130,6 +130,8 @@ pub fn build_undo_plan(
         tx.plan.root.clone(),
     );
     plan.components = tx.plan.components.clone();
+    // What the undone sync kept its stash out of (payloads clients read), its undo does too.
+    plan.stash_outside = tx.plan.stash_outside.clone();
     let mut sources: Vec<PathBuf> = Vec::new();
     for (i, intent) in tx.intents.iter().rev() {
         let Some(step) = tx.plan.steps.get(*i) else {
@@ -196,4 +198,48 @@ pub fn build_undo_plan(
         }
     }
     Ok(plan)
+}
+
+/// Databases an undo would put back that fail a full integrity check (often the very reason
+/// for the restore being undone), or that cannot be checked: one warning each.
+pub fn put_back_warnings(plan: &Plan) -> Vec<String> {
+    use crate::inventory::{CheckLevel, DbState, sqlite};
+    let mut out = Vec::new();
+    for step in &plan.steps {
+        let StepKind::MoveBack { from } = &step.kind else {
+            continue;
+        };
+        let name = step.target.to_string_lossy();
+        let companion = ["-wal", "-journal", "-shm"]
+            .iter()
+            .any(|s| name.ends_with(s));
+        if !step.component.starts_with("database:") || companion {
+            continue;
+        }
+        let mut file = sqlite::stat(from);
+        if file.state == DbState::Unchecked {
+            // The stash is the journal's own copy that nothing writes: open it frozen, so
+            // checking it never creates a file beside it.
+            sqlite::check(&mut file, CheckLevel::Full, sqlite::Mutability::Frozen);
+        }
+        let what = match file.state {
+            DbState::Ok | DbState::QuickOk => continue,
+            DbState::Corrupt | DbState::NotSqlite | DbState::Empty => {
+                format!("fails its integrity check ({})", file.state.label())
+            }
+            DbState::Missing | DbState::Unreadable | DbState::Unchecked | DbState::Unverifiable => {
+                "cannot be verified: its stashed copy could not be checked".to_string()
+            }
+        };
+        let detail = file
+            .messages
+            .first()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        out.push(format!(
+            "{} would be put back, and it {what}{detail}",
+            step.target.display()
+        ));
+    }
+    out
 }

@@ -55,9 +55,9 @@ fn certificates(inv: &Inventory, out: &mut String) {
         .min(40);
     for c in &live {
         // Expired, expiring, not yet valid or unchained: worth a look.
-        let soon = now + chrono::Duration::days(crate::inventory::certificates::EXPIRING_DAYS);
-        let attention = c.not_after.is_some_and(|t| t < soon)
-            || c.not_before.is_some_and(|t| t > now)
+        let attention = c.not_after.is_some_and(|t| {
+            t < now || crate::inventory::certificates::expires_within(t, now, inv.expiry_window.0)
+        }) || c.not_before.is_some_and(|t| t > now)
             || c.chain == ChainStatus::Broken;
         let glyph = if attention { '!' } else { '+' };
         let _ = writeln!(

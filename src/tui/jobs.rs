@@ -105,6 +105,7 @@ pub fn run(
         Job::Mark { step, mark, note } => Action::Marked(
             id,
             journal::record_mark(ctx, step, *mark, note).map_err(|e| e.to_string()),
+            crate::report::journal_line::journal_state(ctx),
         ),
     }
 }
@@ -139,7 +140,11 @@ pub fn failed(id: u64, job: &Job, why: String, ctx: &Context) -> Action {
         ),
         Job::Journal => Action::JournalListed(id, Err(why)),
         Job::Runbook => Action::RunbookReady(id, Err(why)),
-        Job::Mark { .. } => Action::Marked(id, Err(why)),
+        Job::Mark { .. } => Action::Marked(
+            id,
+            Err(why),
+            crate::report::journal_line::journal_state(ctx),
+        ),
     }
 }
 
@@ -327,57 +332,12 @@ pub fn undo_preview(ctx: &Context) -> Result<Preview, String> {
     let mut plan = journal::build_undo_plan(&journal, &tx, &ctx.root, false, &plan::DiskProbe)
         .map_err(|e| e.to_string())?;
     journal::prepare(ctx, &mut plan, true).map_err(|e| e.to_string())?;
-    let warnings = put_back_warnings(&plan);
+    let warnings = journal::put_back_warnings(&plan);
     Ok(Preview {
         plan,
         summary: Vec::new(),
         warnings,
     })
-}
-
-/// Databases an undo would put back that fail a full integrity check (often the very reason
-/// for the restore being undone), or that cannot be checked: one warning each.
-pub fn put_back_warnings(plan: &Plan) -> Vec<String> {
-    use crate::inventory::{CheckLevel, DbState, sqlite};
-    let mut out = Vec::new();
-    for step in &plan.steps {
-        let plan::StepKind::MoveBack { from } = &step.kind else {
-            continue;
-        };
-        let name = step.target.to_string_lossy();
-        let companion = ["-wal", "-journal", "-shm"]
-            .iter()
-            .any(|s| name.ends_with(s));
-        if !step.component.starts_with("database:") || companion {
-            continue;
-        }
-        let mut file = sqlite::stat(from);
-        if file.state == DbState::Unchecked {
-            // The stash is the journal's own copy that nothing writes: open it frozen, so
-            // checking it never creates a file beside it.
-            sqlite::check(&mut file, CheckLevel::Full, sqlite::Mutability::Frozen);
-        }
-        let what = match file.state {
-            DbState::Ok | DbState::QuickOk => continue,
-            DbState::Corrupt | DbState::NotSqlite | DbState::Empty => format!(
-                "fails its integrity check ({})",
-                crate::tui::widgets::db_state_name(file.state)
-            ),
-            DbState::Missing | DbState::Unreadable | DbState::Unchecked | DbState::Unverifiable => {
-                "cannot be verified: its stashed copy could not be checked".to_string()
-            }
-        };
-        let detail = file
-            .messages
-            .first()
-            .map(|m| format!(": {m}"))
-            .unwrap_or_default();
-        out.push(format!(
-            "{} would be put back, and it {what}{detail}",
-            step.target.display()
-        ));
-    }
-    out
 }
 
 /// Check `plan` again under the journal lock (things may have changed since the preview) and

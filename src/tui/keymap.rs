@@ -19,8 +19,10 @@ pub struct Binding {
     pub command: Command,
     /// Sentence for the help overlay.
     pub description: &'static str,
-    /// Changes files: needs confirmation and is hidden in `--read-only` mode.
+    /// Writes: hidden in `--read-only` mode (file changes also need confirmation).
     pub dangerous: bool,
+    /// Writes only a journal entry (a runbook mark), never the installation's files.
+    pub journal_only: bool,
     /// Panes where it applies; `None` means everywhere.
     pub panes: Option<&'static [PaneId]>,
     /// Word shown in the footer hints, when the binding is worth a hint.
@@ -33,6 +35,7 @@ const fn b(keys: &'static [Key], command: Command, description: &'static str) ->
         command,
         description,
         dangerous: false,
+        journal_only: false,
         panes: None,
         hint: None,
     }
@@ -45,6 +48,12 @@ impl Binding {
     }
     const fn dangerous(mut self) -> Self {
         self.dangerous = true;
+        self
+    }
+    /// Records in the journal only: hidden in read-only mode like a file change.
+    const fn journal_only(mut self) -> Self {
+        self.dangerous = true;
+        self.journal_only = true;
         self
     }
     const fn only(mut self, panes: &'static [PaneId]) -> Self {
@@ -229,7 +238,7 @@ pub const KEYMAP: &[Binding] = &[
         "Mark the selected runbook step done (type a note, Enter records it in the journal)",
     )
     .only(&[Runbook])
-    .dangerous()
+    .journal_only()
     .hint("done"),
     b(
         &[(KeyCode::Char('x'), NONE)],
@@ -237,7 +246,7 @@ pub const KEYMAP: &[Binding] = &[
         "Mark the selected runbook step skipped (type why, Enter records it in the journal)",
     )
     .only(&[Runbook])
-    .dangerous()
+    .journal_only()
     .hint("skip"),
     b(
         &[(KeyCode::Char('M'), NONE)],
@@ -245,7 +254,7 @@ pub const KEYMAP: &[Binding] = &[
         "Clear the mark of the selected runbook step (recorded in the journal)",
     )
     .only(&[Runbook])
-    .dangerous(),
+    .journal_only(),
     b(
         &[(KeyCode::Char('y'), NONE)],
         Command::Copy,

@@ -77,17 +77,7 @@ pub fn db_status(state: DbState) -> Status {
 
 /// How a database state reads in a list.
 pub fn db_state_name(state: DbState) -> &'static str {
-    match state {
-        DbState::Missing => "missing",
-        DbState::Empty => "empty",
-        DbState::Unreadable => "unreadable",
-        DbState::Unverifiable => "cannot verify",
-        DbState::NotSqlite => "not sqlite",
-        DbState::Corrupt => "corrupt",
-        DbState::QuickOk => "quick ok",
-        DbState::Unchecked => "unchecked",
-        DbState::Ok => "ok",
-    }
+    state.label()
 }
 
 /// Status and style role of a backup set's verdict.

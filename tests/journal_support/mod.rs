@@ -296,3 +296,47 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// A tmpfs mounted on a folder while the guard lives: a payload folder that is its own file
+/// system, as a distribution point on a separate volume is.
+pub struct Mount(PathBuf);
+
+impl Mount {
+    /// Mount a tmpfs on `dir`, keeping what `dir` held; `Err` says why it cannot be (not
+    /// root, or no mount permission in this container) so the caller can skip.
+    pub fn tmpfs_keeping(dir: &Path) -> Result<Mount, String> {
+        let held = dir.with_extension("before-mount");
+        std::fs::rename(dir, &held).map_err(|e| e.to_string())?;
+        std::fs::create_dir(dir).map_err(|e| e.to_string())?;
+        let o = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64m", "drconsole-test"])
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("mount: {e}"))?;
+        if !o.status.success() {
+            std::fs::remove_dir(dir).map_err(|e| e.to_string())?;
+            std::fs::rename(&held, dir).map_err(|e| e.to_string())?;
+            return Err(format!(
+                "mount -t tmpfs failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ));
+        }
+        let mount = Mount(dir.to_path_buf());
+        // `cp -a` keeps links, modes and times.
+        let o = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", held.display()))
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("cp: {e}"))?;
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::remove_dir_all(&held).map_err(|e| e.to_string())?;
+        Ok(mount)
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}

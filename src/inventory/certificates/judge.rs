@@ -9,9 +9,9 @@ use crate::findings::{Code, Finding};
 use crate::inventory::compare::comparison_set;
 use crate::inventory::{Certificate, ChainStatus, Inventory, Source};
 use crate::profile::{CertStoreKind, Profile};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -73,7 +73,7 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
                     )
                     .at(&c.file),
                 );
-            } else if end - now <= Duration::days(i64::from(profile.expiry_days)) {
+            } else if super::expires_within(end, now, profile.expiry_days) {
                 out.push(
                     Finding::new(
                         Code::CertExpiring,
@@ -250,9 +250,9 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
 
 /// Notes on a backup set whose certificate store copy could not be read in full (a locked or
 /// unsupported PKCS#12 file, permission denied): its identity is unknown, not absent.
-pub(super) fn set_problems(set_id: &str, scan: &SourceScan) -> Vec<Finding> {
+pub(super) fn set_problems(set_id: &str, problems: &[(String, PathBuf, Problem)]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (store, path, problem) in &scan.problems {
+    for (store, path, problem) in problems {
         let (code, msg) = match problem {
             Problem::Locked(m) => (Code::PfxLocked, m),
             Problem::Unsupported(m) => (Code::PfxUnsupported, m),

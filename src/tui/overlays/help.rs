@@ -18,7 +18,12 @@ pub fn lines(read_only: bool, theme: &Theme) -> Vec<Line<'static>> {
             Span::styled(format!("  {:<16}", b.label()), theme.style(Role::Key)),
             Span::styled(b.description.to_string(), theme.style(Role::Text)),
         ];
-        if b.dangerous {
+        if b.journal_only {
+            spans.push(Span::styled(
+                "  (writes the journal)",
+                theme.style(Role::Muted),
+            ));
+        } else if b.dangerous {
             spans.push(Span::styled(
                 "  (changes files)",
                 theme.style(Role::SeverityWarning),

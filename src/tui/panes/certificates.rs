@@ -2,13 +2,11 @@
 //! the scan time, key pairing and chain; details show subject, issuer, SANs and fingerprint.
 
 use super::{Cell, Column, View};
+use crate::inventory::certificates::expires_within;
 use crate::inventory::{Certificate, ChainStatus, Source};
 use crate::tui::theme::{Role, Theme};
 use crate::tui::widgets::{self, Status, field, heading};
 use ratatui::text::{Line, Span};
-
-/// Certificates expiring sooner than this many days are a warning.
-const EXPIRING_DAYS: i64 = 30;
 
 /// Columns of the list.
 pub const COLUMNS: &[Column] = &[
@@ -32,8 +30,7 @@ fn expiry(v: View, c: &Certificate) -> (Status, String) {
             ),
         ),
         (_, Some(na)) => {
-            let days = (na - now).num_days();
-            let st = if days < EXPIRING_DAYS {
+            let st = if expires_within(na, now, v.inv.expiry_window.0) {
                 Status::Warning
             } else {
                 Status::Ok
@@ -191,4 +188,44 @@ pub fn details(v: View, i: usize, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(field(theme, "Mode", format!("{mode:04o}")));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{ExpiryWindow, Inventory};
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn the_expiry_colour_follows_the_configured_window() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 12, 1, 12, 0, 0)
+            .single()
+            .unwrap();
+        let cert = Certificate {
+            not_before: Some(now - Duration::days(300)),
+            not_after: Some(now + Duration::days(40)),
+            ..Certificate::default()
+        };
+        let marked = Default::default();
+        let status = |window: u32| {
+            let inv = Inventory {
+                scanned_at: now,
+                expiry_window: ExpiryWindow(window),
+                ..Inventory::default()
+            };
+            let v = View {
+                inv: &inv,
+                rpo_hours: 26.0,
+                runbook: None,
+                marked: &marked,
+                written_since: None,
+                demo_folder: None,
+            };
+            expiry(v, &cert).0
+        };
+        // 40 days left: fine with the default 30-day window, a warning with a 45-day one.
+        assert_eq!(status(ExpiryWindow::default().0), Status::Ok);
+        assert_eq!(status(45), Status::Warning);
+    }
 }
