@@ -211,3 +211,83 @@ impl Run<'_> {
         self.log.append_all(&done).map_err(|e| e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Step};
+
+    fn plan(steps: &[(&str, &str, StepKind)]) -> Plan {
+        let mut p = Plan::new(
+            Action::Sync {
+                from: "m".into(),
+                to: vec!["t".into()],
+            },
+            Path::new("/r"),
+        );
+        for (component, target, kind) in steps {
+            p.steps.push(Step {
+                component: component.to_string(),
+                target: PathBuf::from(target),
+                kind: kind.clone(),
+                bytes: 0,
+                replaces: None,
+            });
+        }
+        p
+    }
+
+    fn copy() -> StepKind {
+        StepKind::SyncFile {
+            source: PathBuf::from("/m/x"),
+        }
+    }
+
+    #[test]
+    fn only_independent_payload_steps_share_a_batch() {
+        let p = plan(&[
+            ("dp:t", "t/a/x", copy()),
+            ("dp:t", "t/a/y", StepKind::Stash),
+            ("dp:t", "t/b", copy()),
+            // The same path again: it starts the next batch.
+            ("dp:t", "t/a/x", copy()),
+            // Inside a path of the batch, and holding one: each ends the batch before it.
+            ("dp:t", "t/c", StepKind::Stash),
+            ("dp:t", "t/c/d", copy()),
+            ("dp:t", "t/e/f", copy()),
+            ("dp:t", "t/e", StepKind::Stash),
+            // Never batched: a folder creation, a given write, a database.
+            ("dp:t", "t/g", StepKind::CreateDir),
+            (
+                "dp:t",
+                "t/h",
+                StepKind::WriteFile {
+                    base64: String::new(),
+                },
+            ),
+            ("database:ServerDatabase", "db/a", copy()),
+            ("dp:t", "t/i", copy()),
+            ("dp:t", "t/j", copy()),
+        ]);
+        let ends: Vec<usize> = {
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < p.steps.len() {
+                i = batch_end(&p, i);
+                out.push(i);
+            }
+            out
+        };
+        assert_eq!(ends, vec![3, 5, 7, 8, 9, 10, 11, 13]);
+    }
+
+    #[test]
+    fn a_batch_holds_at_most_max_batch_steps() {
+        let names: Vec<String> = (0..MAX_BATCH + 10).map(|i| format!("t/f{i}")).collect();
+        let steps: Vec<(&str, &str, StepKind)> =
+            names.iter().map(|n| ("dp:t", n.as_str(), copy())).collect();
+        let p = plan(&steps);
+        assert_eq!(batch_end(&p, 0), MAX_BATCH);
+        assert_eq!(batch_end(&p, MAX_BATCH), MAX_BATCH + 10);
+    }
+}
