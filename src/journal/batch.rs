@@ -174,7 +174,16 @@ impl Run<'_> {
         let mut written = vec![0u64; steps.len()];
         for (k, s) in steps.iter().enumerate() {
             if s.had.is_some() {
-                fsops::rename(&s.target, &s.stash).map_err(io)?;
+                match fsops::rename(&s.target, &s.stash) {
+                    // A payload that is its own mount: its stash lies beside it, on another
+                    // file system. The original is copied there and made durable before it is
+                    // removed, exactly as for a step run alone.
+                    Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                        fsops::move_durable(&s.target, &s.stash, &fsops::move_partial(&s.stash))
+                    }
+                    other => other,
+                }
+                .map_err(io)?;
                 super::faults::point();
                 self.stashes.insert(s.i, s.stash.clone());
             }

@@ -245,21 +245,29 @@ pub fn sync_together<T: Send>(
         for _ in 0..THREADS.min(n) {
             s.spawn(|| {
                 loop {
-                    let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                    // A poisoned lock still holds the queue: every item is synced or the
+                    // panic ends the process, never an item silently skipped.
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .next();
                     let Some(item) = next else { break };
-                    if let Err(e) = sync(item)
-                        && let Ok(mut slot) = first_error.lock()
-                    {
-                        slot.get_or_insert(e);
+                    if let Err(e) = sync(item) {
+                        first_error
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .get_or_insert(e);
                     }
                 }
             });
         }
     });
-    match first_error.into_inner() {
-        Ok(Some(e)) => Err(e),
-        Ok(None) => Ok(()),
-        Err(_) => Err(io::Error::other("an fsync thread failed")),
+    match first_error
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 
