@@ -131,6 +131,58 @@ fn same_size_different_content_is_found_only_by_a_full_check() {
     assert_eq!(inv.distribution_points[1].changed, 1);
 }
 
+/// Two mirrors share one read of the master by content: the one whose file differs only in
+/// content (same size, same time) is out of sync, the equal one is not, whichever comes first.
+#[test]
+fn with_two_mirrors_full_check_blames_only_the_one_differing_in_content() {
+    for order in [["dp-equal", "dp-differs"], ["dp-differs", "dp-equal"]] {
+        let dir = tempfile::tempdir().unwrap();
+        define(
+            dir.path(),
+            &[
+                ("dp-master", "dp/master", true),
+                (order[0], &format!("dp/{}", order[0]), false),
+                (order[1], &format!("dp/{}", order[1]), false),
+            ],
+        );
+        payload(dir.path(), "dp/master", FILES);
+        copy_tree(
+            &dir.path().join("dp/master"),
+            &dir.path().join("dp/dp-equal"),
+        );
+        copy_tree(
+            &dir.path().join("dp/master"),
+            &dir.path().join("dp/dp-differs"),
+        );
+        let target = dir.path().join("dp/dp-differs/apps/Tool.pkg");
+        let mtime = fs::metadata(&target).unwrap().modified().unwrap();
+        fs::write(&target, "TOOL").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&target)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert!(run(dir.path(), CheckDepth::Standard).findings.is_empty());
+        let inv = run(dir.path(), CheckDepth::Full);
+        assert_eq!(codes(&inv), vec![Code::DpOutOfSync], "{order:?}");
+        let f = &inv.findings[0];
+        assert_eq!(f.component, "dp:dp-differs", "{order:?}");
+        assert!(f.message.contains("apps/Tool.pkg"), "{}", f.message);
+        let point = |name: &str| {
+            let p = inv
+                .distribution_points
+                .iter()
+                .find(|p| p.name == name)
+                .unwrap();
+            (p.files, p.missing, p.extra, p.changed)
+        };
+        assert_eq!(point("dp-differs"), (2, 0, 0, 1), "{order:?}");
+        assert_eq!(point("dp-equal"), (2, 0, 0, 0), "{order:?}");
+        assert_eq!(point("dp-master"), (2, 0, 0, 0), "{order:?}");
+    }
+}
+
 #[test]
 fn no_master_two_masters_single_point_and_unreachable_points_are_reported() {
     let dir = tempfile::tempdir().unwrap();

@@ -247,6 +247,33 @@ fn a_write_failure_mid_restore_rolls_back_cleanly_with_a_clear_error() {
     );
 }
 
+/// A database copied from bytes a cached full check passed is read back before the commit: a
+/// write path that changed one byte per chunk (a byte `quick_check` does not look at) is
+/// caught and the transaction rolled back.
+#[test]
+fn a_restored_database_that_does_not_read_back_as_copied_is_rolled_back() {
+    let inst = demo(Scenario::CorruptDb);
+    let before = inst.settled();
+    let o = inst.run(
+        &["restore", "database:ServerDatabase", "--yes"],
+        &[("DRCONSOLE_GARBLE_COPIES", "1".into())],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("does not hold the bytes copied into it"),
+        "{err}"
+    );
+    assert!(err.contains("rolled back"), "{err}");
+    assert!(differences(&before, &inst.snapshot()).is_empty());
+    // The same restore with a sound write path commits the set's bytes.
+    ok(&inst.run(&["restore", "database:ServerDatabase", "--yes"], &[]));
+    assert_eq!(
+        std::fs::read(inst.live("ServerDatabase.db")).unwrap(),
+        std::fs::read(inst.set_dir(NEW).join("ServerDatabase.dbbackup")).unwrap()
+    );
+}
+
 #[test]
 fn undo_refuses_a_file_changed_since_the_commit_naming_it_unless_forced() {
     let inst = demo(Scenario::CorruptDb);

@@ -10,7 +10,6 @@ use crate::inventory::{
     CheckDepth, DistributionPoint, Inventory, Progress, ProgressSink, ScanOptions,
 };
 use crate::profile::DistributionPointSource;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Component id of findings about the set of points as a whole.
@@ -163,19 +162,18 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
     if let Some(m) = reference
         && let Some(master_dir) = dirs[m].as_ref()
     {
-        let compared: Vec<(usize, tree::Compared)> = dirs
-            .par_iter()
+        // One walk of the master for all mirrors; by content, each master file is read once.
+        let mirrors: Vec<(usize, &Confined)> = dirs
+            .iter()
             .enumerate()
-            .filter(|&(i, d)| i != m && d.is_some())
-            .filter_map(|(i, d)| {
-                let id = format!("dp:{}", points[i].name);
-                let mirror = d.as_ref()?;
-                Some((
-                    i,
-                    tree::compare_summarized(master_dir, mirror, depth, &id, progress),
-                ))
-            })
+            .filter(|&(i, _)| i != m)
+            .filter_map(|(i, d)| Some((i, d.as_ref()?)))
             .collect();
+        let folders: Vec<&Confined> = mirrors.iter().map(|&(_, d)| d).collect();
+        let label = format!("dp:{}", points[m].name);
+        let compared =
+            tree::compare_mirrors(master_dir, &folders, depth, SAMPLES, &label, progress);
+        let compared = mirrors.iter().map(|&(i, _)| i).zip(compared);
         for (i, c) in compared {
             if summaries[m].is_none() {
                 summaries[m] = c.reference.map(Ok);
@@ -238,11 +236,12 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
                 continue;
             };
             let id = format!("dp:{}", p.name);
-            p.missing = d.missing.len() as u64;
-            p.extra = d.extra.len() as u64;
-            p.changed = d.changed.len() as u64;
+            // Counted in full; only the first few of each kind are listed.
+            p.missing = d.totals.missing;
+            p.extra = d.totals.extra;
+            p.changed = d.totals.changed;
             p.samples = d.samples(SAMPLES);
-            if d.total() > 0 {
+            if p.missing + p.extra + p.changed > 0 {
                 findings.push(
                     Finding::new(
                         Code::DpOutOfSync,

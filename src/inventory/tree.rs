@@ -8,7 +8,6 @@ use crate::inventory::{Progress, ProgressSink};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::cmp::Ordering as PathOrder;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -373,7 +372,7 @@ pub fn compare(
     label: &str,
     progress: &dyn ProgressSink,
 ) -> FolderDiff {
-    compare_inner(reference, other, depth, label, progress, false).diff
+    compare_one(reference, other, depth, label, progress, false).diff
 }
 
 /// [`compare`], also listing the regular files judged identical (`FolderDiff::same`), for a
@@ -385,7 +384,7 @@ pub fn compare_keeping_same(
     label: &str,
     progress: &dyn ProgressSink,
 ) -> FolderDiff {
-    compare_inner(reference, other, depth, label, progress, true).diff
+    compare_one(reference, other, depth, label, progress, true).diff
 }
 
 /// A comparison and, from the same walks, the summary of each side that could be opened.
@@ -409,10 +408,49 @@ pub fn compare_summarized(
     label: &str,
     progress: &dyn ProgressSink,
 ) -> Compared {
-    compare_inner(reference, other, depth, label, progress, false)
+    compare_one(reference, other, depth, label, progress, false)
 }
 
-fn compare_inner(
+/// Compare every folder of `others` with the one `reference`, as [`compare_summarized`] would
+/// one by one, but walking the reference once for all of them and, with `Depth::Content`,
+/// reading and hashing each reference file once however many of them hold it at the same
+/// size. At most `listed` entries of each kind (missing, extra, changed, folders missing or
+/// extra) are listed per folder, the first in path order, so memory stays flat however much
+/// differs; the totals count every one. One result per folder of `others`, in their order.
+pub fn compare_mirrors(
+    reference: &Confined,
+    others: &[&Confined],
+    depth: Depth,
+    listed: usize,
+    label: &str,
+    progress: &dyn ProgressSink,
+) -> Vec<Compared> {
+    let listing = Listing {
+        keep_same: false,
+        listed,
+    };
+    compare_inner(reference, others, depth, label, progress, listing)
+}
+
+/// What a comparison lists besides the totals.
+#[derive(Debug, Clone, Copy)]
+struct Listing {
+    /// List the regular files judged identical (`FolderDiff::same`).
+    keep_same: bool,
+    /// At most this many entries of each kind of difference.
+    listed: usize,
+}
+
+impl Listing {
+    /// Put `item` on `list` unless it is full: entries come in path order.
+    fn push<T>(self, list: &mut Vec<T>, item: T) {
+        if list.len() < self.listed {
+            list.push(item);
+        }
+    }
+}
+
+fn compare_one(
     reference: &Confined,
     other: &Confined,
     depth: Depth,
@@ -420,114 +458,192 @@ fn compare_inner(
     progress: &dyn ProgressSink,
     keep_same: bool,
 ) -> Compared {
-    let mut out = FolderDiff {
-        set_dir: reference.path(),
-        live_dir: other.path(),
-        ..FolderDiff::default()
+    let listing = Listing {
+        keep_same,
+        listed: usize::MAX,
     };
-    let mut problems = Vec::new();
-    let mut a = Side::open(reference, "set", &mut problems);
-    let mut b = Side::open(other, "live", &mut problems);
-    out.problems = problems;
-    std::thread::scope(|scope| {
-        b.walk_in(scope);
-        merge(&mut a, &mut b, depth, label, progress, keep_same, &mut out);
-        // A walk thread still running (the merge stopped early) ends at its next send.
-        b.walk = None;
-    });
-    out.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
-    Compared {
-        diff: out,
-        reference: a.summary(),
-        other: b.summary(),
-    }
+    let mut all = compare_inner(reference, &[other], depth, label, progress, listing);
+    // One folder in, one result out.
+    all.pop().unwrap_or_else(|| Compared {
+        diff: FolderDiff::default(),
+        reference: None,
+        other: None,
+    })
 }
 
-/// Merge the two sides' entries in path order into `out`.
-fn merge(
-    a: &mut Side,
-    b: &mut Side,
+/// A folder being compared with the reference: its walk, the entry its walk stands at, and
+/// its differences so far.
+struct Against {
+    side: Side,
+    at: Option<Item>,
+    out: FolderDiff,
+}
+
+fn compare_inner(
+    reference: &Confined,
+    others: &[&Confined],
     depth: Depth,
     label: &str,
     progress: &dyn ProgressSink,
-    keep_same: bool,
-    out: &mut FolderDiff,
+    listing: Listing,
+) -> Vec<Compared> {
+    let mut problems = Vec::new();
+    let mut a = Side::open(reference, "set", &mut problems);
+    let mut against: Vec<Against> = others
+        .iter()
+        .map(|other| {
+            // What went wrong with the reference is part of every comparison with it.
+            let mut problems = problems.clone();
+            let side = Side::open(other, "live", &mut problems);
+            Against {
+                side,
+                at: None,
+                out: FolderDiff {
+                    set_dir: reference.path(),
+                    live_dir: other.path(),
+                    problems,
+                    ..FolderDiff::default()
+                },
+            }
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for o in &mut against {
+            o.side.walk_in(scope);
+        }
+        merge(&mut a, &mut against, depth, label, progress, listing);
+        // A walk thread still running (the merge stopped early) ends at its next send.
+        for o in &mut against {
+            o.side.walk = None;
+        }
+    });
+    let summary = a.summary();
+    against
+        .into_iter()
+        .map(|o| {
+            let mut diff = o.out;
+            diff.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
+            diff.changed.truncate(listing.listed);
+            Compared {
+                diff,
+                reference: summary.clone(),
+                other: o.side.summary(),
+            }
+        })
+        .collect()
+}
+
+/// The reference's next entry; what its walk met on the way (links, unreadable entries) is
+/// handed to every comparison.
+fn next_reference(a: &mut Side, seen: &mut FolderDiff, against: &mut [Against]) -> Option<Item> {
+    let item = a.next(seen);
+    if !seen.problems.is_empty() || !seen.symlinks.is_empty() {
+        for o in against.iter_mut() {
+            o.out.problems.extend(seen.problems.iter().cloned());
+            o.out.symlinks.extend(seen.symlinks.iter().cloned());
+            o.out.totals.symlinks += seen.totals.symlinks;
+        }
+        seen.problems.clear();
+        seen.symlinks.clear();
+        seen.totals.symlinks = 0;
+    }
+    item
+}
+
+/// Merge the reference's entries in path order with each other folder's. Per folder, its
+/// walk advances exactly as in a merge of the two alone; the reference is walked once.
+fn merge(
+    a: &mut Side,
+    against: &mut [Against],
+    depth: Depth,
+    label: &str,
+    progress: &dyn ProgressSink,
+    listing: Listing,
 ) {
-    let mut hashing = Hashing {
-        keep_same,
-        ..Hashing::default()
-    };
-    let mut x = a.next(out);
-    let mut y = b.next(out);
+    let mut hashing = Hashing::new(listing);
+    let mut seen = FolderDiff::default();
+    let mut x = next_reference(a, &mut seen, against);
+    for o in against.iter_mut() {
+        o.at = o.side.next(&mut o.out);
+    }
+    let mut paired = vec![false; against.len()];
     loop {
-        let order = match (&x, &y) {
-            (None, None) => break,
-            (Some(_), None) => PathOrder::Less,
-            (None, Some(_)) => PathOrder::Greater,
-            (Some(s), Some(l)) => s.rel().cmp(l.rel()),
+        // What a folder holds before the reference's entry (or after its last) is extra there.
+        for o in against.iter_mut() {
+            while let Some(y) = &o.at {
+                if x.as_ref().is_some_and(|x| y.rel() >= x.rel()) {
+                    break;
+                }
+                match o.at.take() {
+                    Some(Item::Entry(_, l)) => extra(&mut o.out, l, listing),
+                    Some(Item::Dir(rel)) => listing.push(&mut o.out.extra_dirs, rel),
+                    None => {}
+                }
+                o.at = o.side.next(&mut o.out);
+            }
+        }
+        let Some(xi) = x.take() else {
+            break;
         };
-        match order {
-            PathOrder::Less => {
-                match x.take() {
-                    Some(Item::Entry(_, s)) => missing(out, s),
-                    Some(Item::Dir(rel)) => out.missing_dirs.push(rel),
-                    None => {}
+        let mut queued = None;
+        for (i, o) in against.iter_mut().enumerate() {
+            paired[i] = o.at.as_ref().is_some_and(|y| y.rel() == xi.rel());
+            if !paired[i] {
+                match &xi {
+                    Item::Entry(_, s) => missing(&mut o.out, s.clone(), listing),
+                    Item::Dir(rel) => listing.push(&mut o.out.missing_dirs, rel.clone()),
                 }
-                x = a.next(out);
+                continue;
             }
-            PathOrder::Greater => {
-                match y.take() {
-                    Some(Item::Entry(_, l)) => extra(out, l),
-                    Some(Item::Dir(rel)) => out.extra_dirs.push(rel),
-                    None => {}
+            match (&xi, o.at.take()) {
+                (Item::Entry(rel, s), Some(Item::Entry(_, l))) => {
+                    count(&mut o.out.totals, Some(s), Some(&l));
+                    match decide(s, &l, depth) {
+                        Some(differs) => settle(rel, s, l, differs, None, &mut o.out, listing),
+                        None => queued.get_or_insert_with(Vec::new).push((i, l)),
+                    }
                 }
-                y = b.next(out);
+                // A folder on one side and something else on the other: the folder is
+                // missing (or extra) as a folder, the other entry as an entry.
+                (Item::Dir(rel), Some(Item::Entry(_, l))) => {
+                    listing.push(&mut o.out.missing_dirs, rel.clone());
+                    extra(&mut o.out, l, listing);
+                }
+                (Item::Entry(_, s), Some(Item::Dir(rel))) => {
+                    missing(&mut o.out, s.clone(), listing);
+                    listing.push(&mut o.out.extra_dirs, rel);
+                }
+                _ => {}
             }
-            PathOrder::Equal => {
-                match (x.take(), y.take()) {
-                    (Some(Item::Entry(rel, s)), Some(Item::Entry(_, l))) => {
-                        count(&mut out.totals, Some(&s), Some(&l));
-                        pair(rel, s, l, depth, out, &mut hashing.queue, keep_same);
-                        if hashing.queue.len() >= HASH_ROUND
-                            && let (Some(ra), Some(rb)) = (&a.root, &b.root)
-                        {
-                            hashing.round(ra, rb, label, progress, out);
-                        }
-                    }
-                    // A folder on one side and something else on the other: the folder is
-                    // missing (or extra) as a folder, the other entry as an entry.
-                    (Some(Item::Dir(rel)), Some(Item::Entry(_, l))) => {
-                        out.missing_dirs.push(rel);
-                        extra(out, l);
-                    }
-                    (Some(Item::Entry(_, s)), Some(Item::Dir(rel))) => {
-                        missing(out, s);
-                        out.extra_dirs.push(rel);
-                    }
-                    _ => {}
-                }
-                x = a.next(out);
-                y = b.next(out);
+        }
+        if let (Some(with), Item::Entry(rel, s)) = (queued, xi) {
+            hashing.queue(rel, s, with);
+            if hashing.pairs >= HASH_ROUND {
+                hashing.round(a, against, label, progress);
+            }
+        }
+        x = next_reference(a, &mut seen, against);
+        for (o, &p) in against.iter_mut().zip(&paired) {
+            if p {
+                o.at = o.side.next(&mut o.out);
             }
         }
     }
-    if let (Some(ra), Some(rb)) = (&a.root, &b.root) {
-        hashing.round(ra, rb, label, progress, out);
-    }
+    hashing.round(a, against, label, progress);
 }
 
-fn missing(out: &mut FolderDiff, s: Entry) {
+fn missing(out: &mut FolderDiff, s: Entry, listing: Listing) {
     count(&mut out.totals, Some(&s), None);
     out.totals.missing += 1;
     out.totals.missing_bytes += bytes(&s);
-    out.missing.push(s);
+    listing.push(&mut out.missing, s);
 }
 
-fn extra(out: &mut FolderDiff, l: Entry) {
+fn extra(out: &mut FolderDiff, l: Entry, listing: Listing) {
     count(&mut out.totals, None, Some(&l));
     out.totals.extra += 1;
     out.totals.extra_bytes += bytes(&l);
-    out.extra.push(l);
+    listing.push(&mut out.extra, l);
 }
 
 fn count(t: &mut FolderTotals, s: Option<&Entry>, l: Option<&Entry>) {
@@ -541,123 +657,174 @@ fn count(t: &mut FolderTotals, s: Option<&Entry>, l: Option<&Entry>) {
     }
 }
 
-/// Decide a pair now, or queue it for hashing (equal-size regular files compared by content).
-fn pair(
-    rel: PathBuf,
-    s: Entry,
-    l: Entry,
-    depth: Depth,
-    out: &mut FolderDiff,
-    to_hash: &mut Vec<(PathBuf, Entry, Entry)>,
-    keep_same: bool,
-) {
-    let differs = if s.kind != l.kind {
-        true
-    } else {
-        match s.kind {
-            EntryKind::Symlink => s.target != l.target,
-            EntryKind::Other => false,
-            EntryKind::File if s.size != l.size => true,
-            EntryKind::File if depth == Depth::Content => {
-                to_hash.push((rel, s, l));
-                return;
-            }
-            EntryKind::File => s.mtime.map(|t| t.timestamp()) != l.mtime.map(|t| t.timestamp()),
-        }
-    };
-    settle(rel, s, l, differs, None, out, keep_same);
+/// Whether a pair differs, or `None` when only their contents can tell (equal-size regular
+/// files compared by content): sizes that differ are a difference without reading a byte.
+fn decide(s: &Entry, l: &Entry, depth: Depth) -> Option<bool> {
+    if s.kind != l.kind {
+        return Some(true);
+    }
+    Some(match s.kind {
+        EntryKind::Symlink => s.target != l.target,
+        EntryKind::Other => false,
+        EntryKind::File if s.size != l.size => true,
+        EntryKind::File if depth == Depth::Content => return None,
+        EntryKind::File => s.mtime.map(|t| t.timestamp()) != l.mtime.map(|t| t.timestamp()),
+    })
 }
 
 fn settle(
-    rel: PathBuf,
-    s: Entry,
+    rel: &Path,
+    s: &Entry,
     l: Entry,
     differs: bool,
     hashes: Option<(String, String)>,
     out: &mut FolderDiff,
-    keep_same: bool,
+    listing: Listing,
 ) {
     if !differs {
         if s.kind == EntryKind::File && s.mtime != l.mtime {
             out.totals.touched += 1;
         }
-        if keep_same && s.kind == EntryKind::File {
-            out.same.push(rel);
+        if listing.keep_same && s.kind == EntryKind::File {
+            out.same.push(rel.to_path_buf());
         }
         out.totals.identical += 1;
         return;
     }
     let (set_hash, live_hash) = hashes.unzip();
     out.totals.changed += 1;
+    // Settled out of path order (hashed pairs later): a short list keeps its first by path.
+    if out.changed.len() >= listing.listed.saturating_mul(2) {
+        out.changed.sort_by(|p, q| p.rel.cmp(&q.rel));
+        out.changed.truncate(listing.listed);
+    }
     out.changed.push(Changed {
         path: s.path.clone(),
-        set: s,
+        set: s.clone(),
         live: l,
         set_hash,
         live_hash,
         unified: None,
-        rel,
+        rel: rel.to_path_buf(),
     });
 }
 
-/// Equal-size pairs waiting to be compared by content, and the progress of that work.
-#[derive(Default)]
+/// A reference file to be compared by content with the equal-size files of the same path in
+/// some of the compared folders (their index, their entry).
+struct Queued {
+    rel: PathBuf,
+    s: Entry,
+    with: Vec<(usize, Entry)>,
+}
+
+/// Files waiting to be compared by content, and the progress of that work.
 struct Hashing {
-    queue: Vec<(PathBuf, Entry, Entry)>,
-    keep_same: bool,
+    queue: Vec<Queued>,
+    /// Pairs (reference file, compared file) in the queue.
+    pairs: usize,
+    listing: Listing,
     done: u64,
     bytes_done: u64,
 }
 
 impl Hashing {
-    /// Hash the queued pairs in parallel; a file that cannot be read is a problem (the pair is
-    /// neither "same" nor "changed": it could not be verified).
+    fn new(listing: Listing) -> Hashing {
+        Hashing {
+            queue: Vec::new(),
+            pairs: 0,
+            listing,
+            done: 0,
+            bytes_done: 0,
+        }
+    }
+
+    fn queue(&mut self, rel: PathBuf, s: Entry, with: Vec<(usize, Entry)>) {
+        self.pairs += with.len();
+        self.queue.push(Queued { rel, s, with });
+    }
+
+    /// Hash the queued files on every core, each reference file once for all the folders
+    /// that hold it at its size; a file that cannot be read is a problem (the pair is neither
+    /// "same" nor "changed": it could not be verified).
     fn round(
         &mut self,
-        ra: &Root,
-        rb: &Root,
+        a: &Side,
+        against: &mut [Against],
         label: &str,
         progress: &dyn ProgressSink,
-        out: &mut FolderDiff,
     ) {
-        if self.queue.is_empty() {
+        let queue = std::mem::take(&mut self.queue);
+        self.pairs = 0;
+        // Pairs exist only where both walks do, so both roots are open.
+        let Some(ra) = &a.root else {
+            return;
+        };
+        if queue.is_empty() {
             return;
         }
-        let pairs = std::mem::take(&mut self.queue);
         // Known so far: the walk is still going, so the totals grow round by round.
-        let total = self.done + pairs.len() as u64;
-        let bytes_total = self.bytes_done + pairs.iter().map(|(_, s, _)| s.size * 2).sum::<u64>();
+        let files = |q: &Queued| 1 + q.with.len() as u64;
+        let size = |q: &Queued| q.s.size * files(q);
+        let total = self.done + queue.iter().map(files).sum::<u64>();
+        let bytes_total = self.bytes_done + queue.iter().map(size).sum::<u64>();
         let done = AtomicU64::new(self.done);
         let bytes_done = AtomicU64::new(self.bytes_done);
-        let hashed: Vec<_> = pairs
+        let roots: Vec<Option<&Root>> = against.iter().map(|o| o.side.root.as_ref()).collect();
+        let hash_with = |q: &Queued| -> Vec<Result<String, FsError>> {
+            q.with
+                .par_iter()
+                .map(|(i, _)| match roots[*i] {
+                    Some(r) => hash(r, &q.rel),
+                    // Not reached: a folder with no open root has no walk, hence no pairs.
+                    None => Err(FsError::NotFound {
+                        path: q.rel.clone(),
+                    }),
+                })
+                .collect()
+        };
+        let hashed: Vec<_> = queue
             .into_par_iter()
-            .map(|(rel, s, l)| {
-                let h = (hash(ra, &rel), hash(rb, &rel));
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                let b = bytes_done.fetch_add(s.size * 2, Ordering::Relaxed) + s.size * 2;
+            .map(|q| {
+                // The reference file and its counterparts side by side: one large file is
+                // read on as many cores as there are copies of it.
+                let (own, theirs) = rayon::join(|| hash(ra, &q.rel), || hash_with(&q));
+                let n = done.fetch_add(files(&q), Ordering::Relaxed) + files(&q);
+                let b = bytes_done.fetch_add(size(&q), Ordering::Relaxed) + size(&q);
                 progress.report(Progress {
                     job: "hashing".into(),
-                    label: format!("{label}: {}", rel.display()),
+                    label: format!("{label}: {}", q.rel.display()),
                     done: n,
                     total,
                     bytes_done: b,
                     bytes_total,
                     finished: n == total,
                 });
-                (rel, s, l, h)
+                (q, own, theirs)
             })
             .collect();
         self.done = done.into_inner();
         self.bytes_done = bytes_done.into_inner();
-        for (rel, s, l, h) in hashed {
-            match h {
-                (Ok(a), Ok(b)) => {
-                    let differs = a != b;
-                    settle(rel, s, l, differs, Some((a, b)), out, self.keep_same);
-                }
-                (a, b) => {
-                    for r in [a, b] {
-                        if let Err(e) = r {
+        for (q, own, theirs) in hashed {
+            for ((i, l), h) in q.with.into_iter().zip(theirs) {
+                let out = &mut against[i].out;
+                match (&own, h) {
+                    (Ok(a), Ok(b)) => {
+                        let differs = *a != b;
+                        settle(
+                            &q.rel,
+                            &q.s,
+                            l,
+                            differs,
+                            Some((a.clone(), b)),
+                            out,
+                            self.listing,
+                        );
+                    }
+                    (a, b) => {
+                        if let Err(e) = a {
+                            out.problems.push(e.to_string());
+                        }
+                        if let Err(e) = b {
                             out.problems.push(e.to_string());
                         }
                     }
@@ -782,5 +949,95 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["pkg02/f01500", "pkg06/f04444"]
         );
+    }
+
+    #[test]
+    fn mirrors_compared_together_get_what_each_gets_compared_alone() {
+        let t = tempfile::tempdir().unwrap();
+        let n = HASH_ROUND + BATCH + 5;
+        grow(&t.path().join("m"), n);
+        std::os::unix::fs::symlink("pkg00", t.path().join("m/link")).unwrap();
+        for name in ["equal", "content", "mixed"] {
+            grow(&t.path().join(name), n);
+            std::os::unix::fs::symlink("pkg00", t.path().join(name).join("link")).unwrap();
+        }
+        // Only in content: same size, same time.
+        let f = t.path().join("content/pkg01/f00900");
+        let old = std::fs::metadata(&f).unwrap();
+        std::fs::write(&f, b"content 9o0").unwrap();
+        filetime::set_file_mtime(&f, filetime::FileTime::from_last_modification_time(&old))
+            .unwrap();
+        // Gone, extra, grown, a folder where a file was, a file where a folder was.
+        let mixed = t.path().join("mixed");
+        std::fs::remove_file(mixed.join("pkg00/f00001")).unwrap();
+        std::fs::write(mixed.join("pkg02/zz-extra"), b"x").unwrap();
+        std::fs::write(mixed.join("pkg03/f02222"), b"longer than it was").unwrap();
+        // Changed files settled out of path order: by size at once, by content a round later.
+        for i in 10..16 {
+            let body = if i % 2 == 0 {
+                format!("grown {i:05}")
+            } else {
+                format!("CONTENT {i}")
+            };
+            std::fs::write(mixed.join(format!("pkg00/f{i:05}")), body).unwrap();
+        }
+        std::fs::remove_file(mixed.join("pkg04/f03000")).unwrap();
+        std::fs::create_dir(mixed.join("pkg04/f03000")).unwrap();
+        std::fs::remove_dir_all(mixed.join("pkg05")).unwrap();
+        std::fs::write(mixed.join("pkg05"), b"not a folder").unwrap();
+        let c = |name: &str| Confined::new(t.path(), name).unwrap();
+        let (m, names) = (c("m"), ["equal", "content", "mixed", "absent"]);
+        let others: Vec<Confined> = names.iter().map(|n| c(n)).collect();
+        let refs: Vec<&Confined> = others.iter().collect();
+        for depth in [Depth::SizeAndTime, Depth::Content] {
+            let together = compare_mirrors(&m, &refs, depth, usize::MAX, "t", &());
+            assert_eq!(together.len(), names.len());
+            for ((name, other), got) in names.iter().zip(&others).zip(&together) {
+                let alone = compare_summarized(&m, other, depth, "t", &());
+                assert_eq!(format!("{got:?}"), format!("{alone:?}"), "{name} {depth:?}");
+            }
+            let changed = |i: usize| -> Vec<&str> {
+                together[i]
+                    .diff
+                    .changed
+                    .iter()
+                    .map(|c| c.path.as_str())
+                    .collect()
+            };
+            assert!(!together[0].diff.differs(), "{depth:?}");
+            assert!(together[0].diff.problems.is_empty());
+            assert_eq!(together[0].diff.totals.symlinks, 2);
+            if depth == Depth::Content {
+                assert_eq!(changed(1), ["pkg01/f00900"]);
+            } else {
+                assert!(changed(1).is_empty());
+            }
+            assert_eq!(changed(2).len(), 7, "{depth:?}");
+            assert_eq!(changed(2)[6], "pkg03/f02222", "{depth:?}");
+            let d = &together[2].diff;
+            assert_eq!(d.missing.len(), 1 + 1 + 700);
+            assert_eq!(d.extra.len(), 2);
+            assert_eq!(d.extra_dirs, [PathBuf::from("pkg04/f03000")]);
+            assert_eq!(d.missing_dirs, [PathBuf::from("pkg05")]);
+            // An absent folder: everything is missing from it.
+            assert_eq!(together[3].diff.missing.len(), n + 1);
+            assert_eq!(together[3].other, None);
+            // A short listing: the same totals, the first of each kind by path.
+            let short = compare_mirrors(&m, &refs, depth, 2, "t", &());
+            for (full, short) in together.iter().zip(&short) {
+                let (f, s) = (&full.diff, &short.diff);
+                assert_eq!(f.totals, s.totals);
+                assert_eq!(full.other, short.other);
+                let first =
+                    |v: &[Entry]| v.iter().take(2).map(|e| e.path.clone()).collect::<Vec<_>>();
+                assert_eq!(first(&f.missing), first(&s.missing));
+                assert_eq!(first(&f.extra), first(&s.extra));
+                assert_eq!(s.missing.len(), f.missing.len().min(2));
+                let changed =
+                    |v: &[Changed]| v.iter().take(2).map(|c| c.path.clone()).collect::<Vec<_>>();
+                assert_eq!(changed(&f.changed), changed(&s.changed));
+                assert_eq!(s.changed.len(), f.changed.len().min(2));
+            }
+        }
     }
 }

@@ -555,9 +555,11 @@ impl Run<'_> {
 /// The check a restored database gets before the commit. A database whose file (and `-wal`,
 /// if one came along) are copies of source versions that passed a full integrity check — the
 /// cache remembers the pass, the copy saw the same version from its first read to its last —
-/// holds bytes already proven: a `quick_check` catches a bad write path. Anything else gets
-/// the full `integrity_check`.
-/// A proven database comes back with what its quick check saw, for [`remember_verified`].
+/// holds bytes already proven: each landed file is read back and must hash to exactly what
+/// its copy hashed (every byte of the write path checked, where a `quick_check` would look at
+/// the b-tree pages only, at several times the cost). Anything else gets the full
+/// `integrity_check`. A proven database comes back with what the source's check found, for
+/// [`remember_verified`].
 fn verify_restored(
     cache: &CheckCache,
     plan: &Plan,
@@ -565,25 +567,69 @@ fn verify_restored(
     db: &Path,
     path: &Path,
 ) -> Result<Option<(DbFile, Option<FileKey>)>, Vec<String>> {
-    if !proven_copy(cache, plan, landed, db) {
+    let Some(copies) = proven_copy(cache, plan, landed, db) else {
         return integrity::full_check(path).map(|()| None);
-    }
+    };
     let key = FileKey::of(path);
-    let mut file = sqlite::stat(path);
-    sqlite::check(&mut file, CheckLevel::Quick, Mutability::Live);
-    match file.state {
-        DbState::QuickOk => Ok(Some((file, key))),
-        DbState::Unverifiable => Err(vec![crate::inventory::databases::unverifiable_message(
-            &file,
-        )]),
-        state if file.messages.is_empty() => Err(vec![format!("state {state:?}").to_lowercase()]),
-        _ => Err(file.messages),
+    for l in &copies {
+        let target = plan.abs(&l.target);
+        match hash::content_hash(&target) {
+            Ok(Some(h)) if l.copied.hash.as_deref() == Some(h.as_str()) => {}
+            Ok(read_back) => {
+                return Err(vec![format!(
+                    "{} does not hold the bytes copied into it (read back: {}; copied: {})",
+                    target.display(),
+                    read_back.as_deref().unwrap_or("nothing"),
+                    l.copied.hash.as_deref().unwrap_or("no hash")
+                )]);
+            }
+            Err(e) => {
+                return Err(vec![format!(
+                    "{} cannot be read back: {e}",
+                    target.display()
+                )]);
+            }
+        }
+    }
+    // The same bytes as the source: its full check's findings (page size and count, the
+    // `-wal` it read) hold for them. Should the source have changed since it was copied, the
+    // cache no longer answers for it, and the restored file gets a quick check of its own.
+    match cache.lookup(&sqlite::stat(&copies[0].source), CheckLevel::Full) {
+        Some(source) if source.state == DbState::Ok && source.level == CheckLevel::Full => {
+            let mut file = sqlite::stat(path);
+            file.page_size = source.page_size;
+            file.page_count = source.page_count;
+            file.wal = source.wal;
+            Ok(Some((file, key)))
+        }
+        _ => {
+            let mut file = sqlite::stat(path);
+            sqlite::check(&mut file, CheckLevel::Quick, Mutability::Live);
+            match file.state {
+                DbState::QuickOk => Ok(Some((file, key))),
+                DbState::Unverifiable => {
+                    Err(vec![crate::inventory::databases::unverifiable_message(
+                        &file,
+                    )])
+                }
+                state if file.messages.is_empty() => {
+                    Err(vec![format!("state {state:?}").to_lowercase()])
+                }
+                _ => Err(file.messages),
+            }
+        }
     }
 }
 
-/// Whether the database at `db` (root-relative) is, with its `-wal`, a byte-proven copy of a
-/// source version that passed a full integrity check, and unchanged since it landed.
-fn proven_copy(cache: &CheckCache, plan: &Plan, landed: &[Landed], db: &Path) -> bool {
+/// The landed copies (the database first, then its `-wal` if one came along) when the
+/// database at `db` (root-relative) is, with its `-wal`, a copy of a source version that
+/// passed a full integrity check, and unchanged since it landed.
+fn proven_copy<'a>(
+    cache: &CheckCache,
+    plan: &Plan,
+    landed: &'a [Landed],
+    db: &Path,
+) -> Option<Vec<&'a Landed>> {
     let abs = plan.abs(db);
     let landed_at = |target: &Path| {
         landed
@@ -594,29 +640,29 @@ fn proven_copy(cache: &CheckCache, plan: &Plan, landed: &[Landed], db: &Path) ->
                 l.at_rename.is_some() && stamp_and_mode(&plan.abs(&l.target)) == l.at_rename
             })
     };
-    let Some(main) = landed_at(db) else {
-        return false;
-    };
-    let Some(passed) = cache.full_pass(&main.source) else {
-        return false;
-    };
-    if main.copied.source != Some(passed.stamp()) {
-        return false;
+    let main = landed_at(db)?;
+    let passed = cache.full_pass(&main.source)?;
+    if main.copied.source != Some(passed.stamp()) || main.copied.hash.is_none() {
+        return None;
     }
     let wal_target = sqlite::sibling(db, "-wal");
     match (landed_at(&wal_target), passed.wal) {
         // The -wal the check read came along, byte for byte.
-        (Some(wal), Some((size, mtime_ns, inode))) => wal.copied.source.is_some_and(|s| {
-            (s.size, s.mtime_ns, s.inode) == (size, mtime_ns, inode)
-                && wal.source == sqlite::sibling(&main.source, "-wal")
-        }),
+        (Some(wal), Some((size, mtime_ns, inode))) => wal
+            .copied
+            .source
+            .is_some_and(|s| {
+                (s.size, s.mtime_ns, s.inode) == (size, mtime_ns, inode)
+                    && wal.source == sqlite::sibling(&main.source, "-wal")
+                    && wal.copied.hash.is_some()
+            })
+            .then(|| vec![main, wal]),
         // No -wal came along: the check must have read none (or an empty one), and none may be
         // beside the restored file now.
-        (None, wal) => {
-            wal.is_none_or(|(size, _, _)| size == 0)
-                && std::fs::symlink_metadata(sqlite::sibling(&abs, "-wal")).is_err()
-        }
-        (Some(_), None) => false,
+        (None, wal) => (wal.is_none_or(|(size, _, _)| size == 0)
+            && std::fs::symlink_metadata(sqlite::sibling(&abs, "-wal")).is_err())
+        .then(|| vec![main]),
+        (Some(_), None) => None,
     }
 }
 

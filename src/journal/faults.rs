@@ -3,7 +3,9 @@
 //! record, fsync, rename, copied chunk); `DRCONSOLE_FAIL_WRITE_AFTER_BYTES=N` makes content
 //! writes fail like a full disk once N bytes were written; `DRCONSOLE_POWERLOSS_LOG=DIR` records
 //! every fsync (a file's bytes, or a folder's entries) so a test can rebuild what a power cut
-//! after any fsync would leave. Unset, they cost one atomic add or one lookup.
+//! after any fsync would leave; `DRCONSOLE_GARBLE_COPIES=1` makes every chunk a copy writes
+//! land with its last byte flipped after it was hashed, as a bad write path would leave it.
+//! Unset, they cost one atomic add or one lookup.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +53,19 @@ pub fn before_write(len: usize) -> std::io::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The bytes to write for `chunk` when the garbling hook is on (its last byte flipped).
+pub fn garbled(chunk: &[u8]) -> Option<Vec<u8>> {
+    static V: OnceLock<bool> = OnceLock::new();
+    if !*V.get_or_init(|| env_u64("DRCONSOLE_GARBLE_COPIES") == Some(1)) {
+        return None;
+    }
+    let mut bad = chunk.to_vec();
+    if let Some(last) = bad.last_mut() {
+        *last ^= 0x01;
+    }
+    Some(bad)
 }
 
 fn powerloss_dir() -> Option<&'static std::path::Path> {

@@ -198,7 +198,11 @@ fn copy_open(
             h.update(&buf[..n]);
         }
         faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
-        write_chunk(&src, &mut dst, total, &buf[..n]).map_err(|e| annotate(e, "write", temp))?;
+        match faults::garbled(&buf[..n]) {
+            Some(bad) => dst.write_all(&bad),
+            None => write_chunk(&src, &mut dst, total, &buf[..n]),
+        }
+        .map_err(|e| annotate(e, "write", temp))?;
         total += n as u64;
         faults::point();
     }

@@ -702,7 +702,7 @@ fn database_plan(f: &Fixture) -> Plan {
 }
 
 #[test]
-fn a_copy_of_the_bytes_a_cached_full_check_passed_is_only_quick_checked_and_remembered() {
+fn a_copy_of_the_bytes_a_cached_full_check_passed_is_read_back_not_checked_again_and_remembered() {
     // The cache's word is taken for the source's version (an index mismatch that only the
     // full check sees is planted to show which check ran on the copy).
     let f = fixture();
