@@ -54,6 +54,57 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<Strin
     Ok(out)
 }
 
+/// Pretty JSON as [`json`] makes it, written to `out` as it is produced (a long history's
+/// report is never held whole in memory).
+pub fn json_to_writer<T: serde::Serialize + ?Sized, W: std::io::Write>(
+    value: &T,
+    out: W,
+) -> std::io::Result<()> {
+    let mut safe = JsonSafe {
+        out: std::io::BufWriter::with_capacity(64 * 1024, out),
+        pending: Vec::new(),
+    };
+    let mut chunks = std::io::BufWriter::with_capacity(64 * 1024, &mut safe);
+    serde_json::to_writer_pretty(&mut chunks, value).map_err(std::io::Error::other)?;
+    std::io::Write::flush(&mut chunks)?;
+    drop(chunks);
+    std::io::Write::write_all(&mut safe.out, &safe.pending)?;
+    std::io::Write::flush(&mut safe.out)
+}
+
+/// A writer that passes serde_json's pretty output on with the characters [`json`] escapes
+/// written as `\uXXXX`; a character split between two writes waits for its end.
+struct JsonSafe<W: std::io::Write> {
+    out: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> std::io::Write for JsonSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let valid = match std::str::from_utf8(&self.pending) {
+            Ok(s) => s.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let text = std::str::from_utf8(&self.pending[..valid]).unwrap_or_default();
+        let mut from = 0;
+        for (i, c) in text.char_indices() {
+            if c >= '\x7f' && needs_escape(c) {
+                self.out.write_all(&text.as_bytes()[from..i])?;
+                write!(self.out, "\\u{:04x}", c as u32)?;
+                from = i + c.len_utf8();
+            }
+        }
+        self.out.write_all(&text.as_bytes()[from..])?;
+        self.pending.drain(..valid);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// `s` as one word for a POSIX shell: unchanged when it is plain, else in single quotes (a
 /// command line the operator copies or reads must mean exactly this name).
 pub fn shell_quote(s: &str) -> String {
@@ -107,6 +158,30 @@ mod tests {
         );
         assert!(matches!(escape("plain – ünïcode ✓"), Cow::Borrowed(_)));
         assert_eq!(format!("[{:<6}]", Shown("a\nb")), "[a\\nb  ]");
+    }
+
+    #[test]
+    fn streamed_json_equals_the_whole_string_even_when_characters_are_split() {
+        let names: Vec<String> = (0..5000)
+            .map(|i| format!("set {i} \u{202e}gpj.exe\u{7f}\u{9b} é€😀"))
+            .collect();
+        let whole = json(&names).unwrap();
+        assert!(whole.contains("\\u202e"));
+        let mut streamed = Vec::new();
+        json_to_writer(&names, &mut streamed).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), whole);
+        // A writer fed one byte at a time splits every multi-byte character.
+        let mut out = Vec::new();
+        let mut safe = JsonSafe {
+            out: &mut out,
+            pending: Vec::new(),
+        };
+        let raw = serde_json::to_string_pretty(&names).unwrap();
+        for b in raw.as_bytes() {
+            std::io::Write::write_all(&mut safe, std::slice::from_ref(b)).unwrap();
+        }
+        assert!(safe.pending.is_empty());
+        assert_eq!(String::from_utf8(out).unwrap(), whole);
     }
 
     #[test]

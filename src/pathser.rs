@@ -16,7 +16,9 @@ pub mod option {
     /// Serialise `Some(path)` lossily, `None` as null.
     pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
         match path {
-            Some(p) => s.serialize_str(&p.to_string_lossy()),
+            // `serialize_some`, not a bare string: the same in JSON, and binary formats
+            // (the set cache's postcard) need the tag.
+            Some(p) => s.serialize_some(&*p.to_string_lossy()),
             None => s.serialize_none(),
         }
     }

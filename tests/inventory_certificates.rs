@@ -685,3 +685,146 @@ fn a_root_left_out_of_the_bundle_is_found_among_the_systems_trusted_roots() {
     // The system roots are only issuers: they are not inventoried.
     assert_eq!(inv.certificates.len(), 4);
 }
+
+/// The cache folder's set cache file: its inode changes on every save (temp + rename).
+fn set_cache_inode(root: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(root.join(".state/cache/certificate-sets.bin"))
+        .unwrap()
+        .ino()
+}
+
+fn set_fingerprints(inv: &Inventory, id: &str, file: &str) -> Vec<String> {
+    inv.certificates
+        .iter()
+        .filter(|c| c.source == Source::Set(id.into()) && c.file.ends_with(file))
+        .map(|c| c.fingerprint_sha256.clone())
+        .collect()
+}
+
+/// `new` padded to `len` bytes (PEM readers skip text between blocks), if it is not longer.
+fn same_size(new: String, len: usize) -> Option<String> {
+    (new.len() <= len).then(|| format!("{new}{}", "\n".repeat(len - new.len())))
+}
+
+#[cfg(unix)]
+#[test]
+fn a_warm_scan_reuses_unchanged_sets_and_sees_every_change() {
+    use std::os::unix::fs::MetadataExt;
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    healthy(root);
+    let ids = [
+        "s-control",
+        "s-inplace",
+        "s-renamed",
+        "s-added",
+        "s-chmod",
+        "s-store",
+    ];
+    let sets: Vec<BackupSet> = ids.iter().map(|id| set(root, id)).collect();
+    for s in &sets {
+        copy_dir(
+            &root.join(SERVER).join("Certificates"),
+            &s.path.join("Certificates"),
+        );
+    }
+    let crt = |id: &str| set(root, id).path.join("Certificates/server.crt");
+    let old_len = fs::read(crt("s-control")).unwrap().len();
+    let old_fp = set_fingerprints(
+        &scan_with(&ctx(root), sets.clone()),
+        "s-control",
+        "server.crt",
+    );
+    // A reading that began within the racy window of a file's last change is not kept.
+    std::thread::sleep(inventory::setcache::RACY_WINDOW + std::time::Duration::from_millis(200));
+    scan_with(&ctx(root), sets.clone());
+    let filled = set_cache_inode(root);
+    // Nothing changed: every set is answered by the cache, which is not written again.
+    let warm = scan_with(&ctx(root), sets.clone());
+    assert_eq!(set_cache_inode(root), filled);
+    assert_eq!(set_fingerprints(&warm, "s-control", "server.crt"), old_fp);
+
+    // Same size, same modification time, other bytes: only the status-change time tells.
+    let other = loop {
+        if let Some(pem) = same_size(self_signed("lanrev.example.com").0, old_len) {
+            break pem;
+        }
+    };
+    let keep_time = |p: &Path, m: &fs::Metadata| {
+        let mtime = filetime::FileTime::from_last_modification_time(m);
+        filetime::set_file_mtime(p, mtime).unwrap();
+    };
+    let p = crt("s-inplace");
+    let m = fs::metadata(&p).unwrap();
+    fs::write(&p, &other).unwrap();
+    keep_time(&p, &m);
+    assert_eq!(fs::metadata(&p).unwrap().len(), m.len());
+    // Another file renamed over it, same size and time: a new inode.
+    let p = crt("s-renamed");
+    let m = fs::metadata(&p).unwrap();
+    let tmp = p.with_extension("tmp-new");
+    fs::write(&tmp, &other).unwrap();
+    keep_time(&tmp, &m);
+    fs::rename(&tmp, &p).unwrap();
+    // A new certificate file in the store folder.
+    let added = set(root, "s-added").path.join("Certificates/extra.crt");
+    fs::write(&added, self_signed("extra.example.com").0).unwrap();
+    // The key's permissions change.
+    let key = set(root, "s-chmod").path.join("Certificates/server.key");
+    chmod(&key, 0o644);
+    // A store copy that was not there appears.
+    let bundle = set(root, "s-store")
+        .path
+        .join("MDM/TrustedCertificates.pem");
+    write(&bundle, self_signed("bundle.example.com").0);
+
+    let after = scan_with(&ctx(root), sets.clone());
+    assert_ne!(
+        set_cache_inode(root),
+        filled,
+        "changed sets are remembered anew"
+    );
+    let new_fp = set_fingerprints(&after, "s-inplace", "server.crt");
+    assert_eq!(new_fp.len(), 1);
+    assert_ne!(new_fp, old_fp, "a same-size, same-time rewrite is seen");
+    assert_eq!(set_fingerprints(&after, "s-renamed", "server.crt"), new_fp);
+    assert_eq!(set_fingerprints(&after, "s-added", "extra.crt").len(), 1);
+    let mode = after
+        .keys
+        .iter()
+        .find(|k| k.source == Source::Set("s-chmod".into()))
+        .and_then(|k| k.mode);
+    assert_eq!(mode.map(|m| m & 0o777), Some(0o644));
+    assert_eq!(
+        set_fingerprints(&after, "s-store", "TrustedCertificates.pem").len(),
+        1
+    );
+    assert_eq!(set_fingerprints(&after, "s-control", "server.crt"), old_fp);
+    assert!(fs::metadata(&key).unwrap().mode() & 0o044 != 0);
+}
+
+#[test]
+fn a_damaged_set_cache_is_ignored_with_a_note_and_the_sets_read_afresh() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    healthy(root);
+    let s = set(root, "s1");
+    copy_dir(
+        &root.join(SERVER).join("Certificates"),
+        &s.path.join("Certificates"),
+    );
+    let cold = scan_with(&ctx(root), vec![s.clone()]);
+    let want = set_fingerprints(&cold, "s1", "server.crt");
+    let file = root.join(".state/cache/certificate-sets.bin");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(&file, b"DRCSETC\x01 truncated").unwrap();
+    chmod(&file, 0o600);
+    let inv = scan_with(&ctx(root), vec![s]);
+    assert!(
+        inv.notes.iter().any(|n| n.contains("was not used")),
+        "{:?}",
+        inv.notes
+    );
+    assert_eq!(set_fingerprints(&inv, "s1", "server.crt"), want);
+}

@@ -31,6 +31,13 @@ pub fn print(ctx: &Context, args: &CheckArgs) -> anyhow::Result<i32> {
     inv.findings
         .extend(crate::journal::findings(&crate::journal::Journal::of(ctx)));
     findings::sort_worst_first(&mut inv.findings);
+    if format == CheckFormat::Json && args.output.is_none() {
+        // Streamed: a long history's report is never held whole in memory.
+        let mut out = std::io::stdout().lock();
+        crate::escape::json_to_writer(&report::json::check(&inv), &mut out)?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+        return Ok(findings::worst(&inv.findings).exit_code());
+    }
     let text = match format {
         CheckFormat::Json => format!(
             "{}\n",

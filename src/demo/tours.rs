@@ -49,6 +49,13 @@ pub const TOURS: &[Tour] = &[
         title: "McAfee ePO after its master repository died: which repository to trust, and why",
         script: include_str!("../../tours/epo-dp-failover.keys"),
     },
+    Tour {
+        name: "itms-broken-backups",
+        scenario: Scenario::BrokenBackups,
+        profile: Some("itms-windows"),
+        title: "Symantec ITMS before its restore: which CMDB backup and keys to trust, and the runbook marked step by step",
+        script: include_str!("../../tours/itms-broken-backups.keys"),
+    },
 ];
 
 /// The tour called `name`.

@@ -9,11 +9,23 @@ use crate::context::Context;
 use crate::findings::{Code, Finding};
 use crate::profile::Profile;
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Files of one flat-layout set: its instant and (database, file) pairs.
-type FlatGroup = (DateTime<Utc>, Vec<(String, PathBuf)>);
+/// A set member as listed: database name, file, and the file's metadata from the listing.
+type Listed = (String, PathBuf, Option<std::fs::Metadata>);
+
+/// Files of one flat-layout set: its instant and its listed members.
+type FlatGroup = (DateTime<Utc>, Vec<Listed>);
+
+/// The metadata a listing already holds for a file entry (not a link: listings yield none).
+fn listed_meta(e: &Entry) -> Option<std::fs::Metadata> {
+    match &e.kind {
+        EntryKind::File(m) if m.file_type().is_file() => Some(m.clone()),
+        _ => None,
+    }
+}
 
 /// Find every backup set under the context's backup roots, newest first (nothing opened yet).
 pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
@@ -75,64 +87,27 @@ fn scan_root(
 ) {
     let profile = &ctx.profile;
     let ext = &profile.backups.extension;
-    // Folder layout: every sub-folder holding database backups is a set.
-    for e in entries {
-        if !matches!(e.kind, EntryKind::Dir) {
-            continue;
-        }
-        let component = format!("backup:{}", e.name_lossy);
-        // A folder link back to the backup root (or above) would list the root as a set.
-        if let Ok(real) = e.path.canonicalize()
-            && root.canonicalize().is_ok_and(|r| r.starts_with(&real))
-        {
-            findings.push(
-                Finding::new(
-                    Code::PathLoop,
-                    &component,
-                    format!(
-                        "{} leads back to {}: skipped",
-                        e.path.display(),
-                        real.display()
-                    ),
-                )
-                .at(&e.path),
-            );
-            continue;
-        }
-        let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
-            Ok(i) => i,
-            Err(f) => {
-                findings.push(f);
-                continue;
-            }
-        };
-        let files: Vec<(&Entry, String)> = inner
-            .iter()
-            .filter(|i| matches!(i.kind, EntryKind::File(_)))
-            .filter_map(|i| member_name(profile, &i.name_lossy, ext).map(|n| (i, n)))
-            .collect();
-        if files.is_empty() {
-            continue;
-        }
-        let extras = extras_of(profile, &e.path, &inner);
-        let stamp = timestamp::find(&e.name_lossy).map(|t| t.at);
-        sets.push(build_set(
-            profile,
-            &e.name_lossy,
-            root,
-            &e.path,
-            SetLayout::Folder,
-            stamp,
-            files.iter().map(|(i, n)| (n.clone(), i.path.clone())),
-            extras,
-            now,
-        ));
+    // Folder layout: every sub-folder holding database backups is a set. The folders are
+    // listed side by side (a long history is thousands of them); sets and findings keep the
+    // listing's order.
+    let folders: Vec<(Option<BackupSet>, Vec<Finding>)> = entries
+        .par_iter()
+        .filter(|e| matches!(e.kind, EntryKind::Dir))
+        .map(|e| {
+            let mut found = Vec::new();
+            let set = folder_set(profile, root, boundary, e, now, &mut found);
+            (set, found)
+        })
+        .collect();
+    for (set, mut found) in folders {
+        findings.append(&mut found);
+        sets.extend(set);
     }
     // Flat layout: time-stamped backups directly in the root, grouped by their timestamp.
     // Un-stamped backups directly in the root mean the root is itself one set (an operator
     // pointing --backups at a single set's folder).
     let mut flat: BTreeMap<String, FlatGroup> = BTreeMap::new();
-    let mut loose: Vec<(String, PathBuf)> = Vec::new();
+    let mut loose: Vec<Listed> = Vec::new();
     for e in entries {
         if !matches!(e.kind, EntryKind::File(_)) {
             continue;
@@ -147,12 +122,12 @@ fn scan_root(
                     flat.entry(t.text(stem).to_string())
                         .or_insert_with(|| (t.at, Vec::new()))
                         .1
-                        .push((name, e.path.clone()));
+                        .push((name, e.path.clone(), listed_meta(e)));
                 }
             }
             None => {
                 if let Some(name) = member_name(profile, &e.name_lossy, ext) {
-                    loose.push((name, e.path.clone()));
+                    loose.push((name, e.path.clone(), listed_meta(e)));
                 }
             }
         }
@@ -191,6 +166,51 @@ fn scan_root(
     }
 }
 
+/// The set a folder of the backup root holds, if it holds database backups.
+fn folder_set(
+    profile: &Profile,
+    root: &Path,
+    boundary: &Path,
+    e: &Entry,
+    now: DateTime<Utc>,
+    findings: &mut Vec<Finding>,
+) -> Option<BackupSet> {
+    let ext = &profile.backups.extension;
+    let component = format!("backup:{}", e.name_lossy);
+    // `list_dir` never yields a link (it reports each one instead), so a folder listed here
+    // lies inside the root and cannot lead back to it: no path resolution needed.
+    let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
+        Ok(i) => i,
+        Err(f) => {
+            findings.push(f);
+            return None;
+        }
+    };
+    let files: Vec<(&Entry, String)> = inner
+        .iter()
+        .filter(|i| matches!(i.kind, EntryKind::File(_)))
+        .filter_map(|i| member_name(profile, &i.name_lossy, ext).map(|n| (i, n)))
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    let extras = extras_of(profile, &e.path, &inner);
+    let stamp = timestamp::find(&e.name_lossy).map(|t| t.at);
+    Some(build_set(
+        profile,
+        &e.name_lossy,
+        root,
+        &e.path,
+        SetLayout::Folder,
+        stamp,
+        files
+            .iter()
+            .map(|(i, n)| (n.clone(), i.path.clone(), listed_meta(i))),
+        extras,
+        now,
+    ))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn build_set(
     profile: &Profile,
@@ -199,22 +219,25 @@ fn build_set(
     path: &Path,
     layout: SetLayout,
     stamp: Option<DateTime<Utc>>,
-    files: impl Iterator<Item = (String, PathBuf)>,
+    files: impl Iterator<Item = Listed>,
     extras: Vec<String>,
     now: DateTime<Utc>,
 ) -> BackupSet {
-    let mut by_db: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for (name, p) in files {
+    let mut by_db: BTreeMap<String, (PathBuf, Option<std::fs::Metadata>)> = BTreeMap::new();
+    for (name, p, meta) in files {
         // `X.dbbackup` and `X.db.dbbackup` both present: the first (sorted) wins.
-        by_db.entry(name).or_insert(p);
+        by_db.entry(name).or_insert((p, meta));
     }
     let mut members = Vec::new();
     let mut missing = Vec::new();
     for spec in &profile.databases {
         match by_db.get(&spec.name) {
-            Some(p) => members.push(BackupMember {
+            Some((p, meta)) => members.push(BackupMember {
                 database: spec.name.clone(),
-                file: sqlite::stat(p),
+                file: match meta {
+                    Some(m) => sqlite::stat_of(p, Ok(m.clone())),
+                    None => sqlite::stat(p),
+                },
                 sql: None,
             }),
             None if spec.required => missing.push(spec.name.clone()),
@@ -563,7 +586,10 @@ fn extras_of(profile: &Profile, dir: &Path, inner: &[Entry]) -> Vec<String> {
             .next()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .unwrap_or_default();
-        let present = inner.iter().any(|e| e.name_lossy == first) && dir.join(&w).exists();
+        // A one-part name is settled by the listing (which holds no links); a longer one
+        // is looked up.
+        let present = inner.iter().any(|e| e.name_lossy == first)
+            && (w.components().count() == 1 || dir.join(&w).exists());
         if present && !out.contains(&first) {
             out.push(first);
         }

@@ -10,6 +10,16 @@ use std::sync::Mutex;
 /// Bump when the meaning of a cached result changes.
 const VERSION: u32 = 4;
 
+/// The check cache's file in the cache folder: postcard, framed and checksummed (a JSON file
+/// of a long history took longer to parse than the checks it saved).
+const CHECK_CACHE: &str = "integrity.bin";
+
+/// The check cache's file before `CHECK_CACHE`: read when that is absent, removed on save.
+const LEGACY_CHECK_CACHE: &str = "integrity.json";
+
+/// First bytes of the check cache file; the last byte is the format version.
+const MAGIC: &[u8; 8] = b"DRCCHK\x00\x01";
+
 /// What identifies a file's content cheaply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileKey {
@@ -155,11 +165,23 @@ impl CheckCache {
     /// Load the cache file in `dir`; a missing or unreadable cache is simply empty, and so is
     /// one that someone else owns or could have written (its verdicts would not be ours).
     pub fn load(dir: &Path, read_existing: bool) -> Self {
-        let file = dir.join("integrity.json");
+        let file = dir.join(CHECK_CACHE);
         let mut map = HashMap::new();
-        if read_existing
-            && let Ok(text) = read_trusted(dir, &file)
-            && let Ok(disk) = serde_json::from_str::<OnDisk>(&text)
+        let mut legacy = false;
+        let disk = read_existing.then(|| match read_trusted(dir, &file) {
+            Ok(bytes) => unframe(MAGIC, &bytes)
+                .ok()
+                .and_then(|body| postcard::from_bytes::<OnDisk>(body).ok()),
+            // The JSON file of earlier versions, read once (and written anew in the new
+            // format at the end of the run) so an upgrade re-checks nothing.
+            Err(_) => {
+                legacy = true;
+                read_trusted(dir, &dir.join(LEGACY_CHECK_CACHE))
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice::<OnDisk>(&bytes).ok())
+            }
+        });
+        if let Some(Some(disk)) = disk
             && disk.version == VERSION
         {
             for e in disk.entries {
@@ -168,8 +190,8 @@ impl CheckCache {
         }
         CheckCache {
             file: Some(file),
+            dirty: Mutex::new(legacy && !map.is_empty()),
             entries: Mutex::new(map),
-            dirty: Mutex::new(false),
         }
     }
 
@@ -302,39 +324,83 @@ impl CheckCache {
             version: VERSION,
             entries,
         };
-        let dir = file.parent().unwrap_or(Path::new("."));
-        let state = dir.parent().unwrap_or(dir);
-        crate::state_dir::ensure_dir(state, dir).map_err(std::io::Error::other)?;
-        // Temp + fsync + rename + fsync of the folder, like every file drconsole relies on:
-        // a power cut leaves the old cache or the new one, never a torn one.
-        let tmp = dir.join(format!(".integrity.json.{}", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+        let body = postcard::to_stdvec(&disk).map_err(std::io::Error::other)?;
+        write_trusted(file, &frame(MAGIC, &body))?;
+        // The JSON file earlier versions kept is superseded (and only costs room).
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::remove_file(dir.join(LEGACY_CHECK_CACHE));
         }
-        let mut f = opts.open(&tmp)?;
-        std::io::Write::write_all(&mut f, &serde_json::to_vec(&disk)?)?;
-        f.sync_all()?;
-        crate::journal::faults::synced(&tmp);
-        drop(f);
-        std::fs::rename(&tmp, file)?;
-        crate::journal::fsops::fsync_dir(dir)
+        Ok(())
     }
 }
 
-/// The cache file's text, if the cache folder and file are ours alone.
-fn read_trusted(dir: &Path, file: &Path) -> std::io::Result<String> {
+/// Write `bytes` to `file` in the state folder atomically and durably, readable by the owner
+/// only: temp file + fsync + rename + fsync of the folder, like every file drconsole relies
+/// on, so a power cut leaves the old file or the new one, never a torn one.
+pub(crate) fn write_trusted(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let state = dir.parent().unwrap_or(dir);
+    crate::state_dir::ensure_dir(state, dir).map_err(std::io::Error::other)?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(
+        ".{}.{}",
+        name.as_deref().unwrap_or("cache"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    let mut f = opts.open(&tmp)?;
+    std::io::Write::write_all(&mut f, bytes)?;
+    f.sync_all()?;
+    crate::journal::faults::synced(&tmp);
+    drop(f);
+    std::fs::rename(&tmp, file)?;
+    crate::journal::fsops::fsync_dir(dir)
+}
+
+/// A cache file's bytes: `magic` (whose last byte is the format version), a 128-bit checksum
+/// of `body`, then `body`.
+pub(crate) fn frame(magic: &[u8; 8], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 24);
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_128(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body of a [`frame`]d cache file, or why it cannot be believed (another format or
+/// version, truncated, damaged).
+pub(crate) fn unframe<'a>(magic: &[u8; 8], bytes: &'a [u8]) -> Result<&'a [u8], String> {
+    let rest = bytes
+        .strip_prefix(magic.as_slice())
+        .ok_or("not a cache file of this version")?;
+    if rest.len() < 16 {
+        return Err("truncated".into());
+    }
+    let (sum, body) = rest.split_at(16);
+    let mut want = [0u8; 16];
+    want.copy_from_slice(sum);
+    if xxhash_rust::xxh3::xxh3_128(body) != u128::from_le_bytes(want) {
+        return Err("checksum mismatch: damaged or truncated".into());
+    }
+    Ok(body)
+}
+
+/// The bytes of a cache file, if the cache folder and file are ours alone.
+pub(crate) fn read_trusted(dir: &Path, file: &Path) -> std::io::Result<Vec<u8>> {
     crate::state_dir::check(dir, true).map_err(std::io::Error::other)?;
     let mut f = crate::state_dir::open_file(file, std::fs::OpenOptions::new().read(true))
         .map_err(std::io::Error::other)?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut f, &mut text)?;
-    Ok(text)
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut f, &mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -389,7 +455,7 @@ mod tests {
                 .is_some()
         );
         // Anyone could have written "ok" into it: it answers nothing.
-        let file = dir.join("integrity.json");
+        let file = dir.join(CHECK_CACHE);
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
         assert!(
             CheckCache::load(&dir, true)
@@ -402,6 +468,75 @@ mod tests {
             CheckCache::load(&dir, true)
                 .lookup(&f, CheckLevel::Full)
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_damaged_truncated_or_foreign_cache_answers_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let dir = t.path().join("cache");
+        let cache = CheckCache::load(&dir, true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        cache.save().unwrap();
+        let file = dir.join(CHECK_CACHE);
+        let good = std::fs::read(&file).unwrap();
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_some()
+        );
+        let mut flipped = good.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x40;
+        for bytes in [flipped, good[..good.len() / 2].to_vec(), b"{}".to_vec()] {
+            std::fs::write(&file, &bytes).unwrap();
+            assert!(
+                CheckCache::load(&dir, true)
+                    .lookup(&f, CheckLevel::Full)
+                    .is_none()
+            );
+        }
+    }
+
+    #[test]
+    fn the_json_cache_of_earlier_versions_is_read_once_then_replaced() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let dir = t.path().join("cache");
+        let cache = CheckCache::load(&dir, true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        cache.save().unwrap();
+        // What an earlier version left: the same entries as JSON, no binary file.
+        let entries: Vec<Entry> = cache.entries.lock().unwrap().values().cloned().collect();
+        let legacy = dir.join(LEGACY_CHECK_CACHE);
+        std::fs::write(
+            &legacy,
+            serde_json::to_vec(&OnDisk {
+                version: VERSION,
+                entries,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        std::fs::remove_file(dir.join(CHECK_CACHE)).unwrap();
+        let upgraded = CheckCache::load(&dir, true);
+        assert!(upgraded.lookup(&f, CheckLevel::Full).is_some());
+        // Saved in the new format even though nothing new was learnt.
+        upgraded.save().unwrap();
+        assert!(!legacy.exists());
+        assert!(
+            CheckCache::load(&dir, true)
+                .lookup(&f, CheckLevel::Full)
+                .is_some()
         );
     }
 

@@ -17,6 +17,7 @@ mod store;
 use crate::component::Component;
 use crate::context::Context;
 use crate::fs::Confined;
+use crate::inventory::setcache::SetCache;
 use crate::inventory::{
     Certificate, Inventory, PrivateKey, Progress, ProgressSink, ScanOptions, Source,
 };
@@ -68,6 +69,60 @@ struct SourceScan {
     present: BTreeSet<String>,
     /// Why each certificate's chain is broken (parallel to `certs`).
     chain_reasons: Vec<String>,
+    /// Every path looked at (stores and what they hold, present or not): what the result
+    /// depends on.
+    files: Vec<PathBuf>,
+}
+
+/// What a backup set's certificate stores yield once paired and chain-verified: all that the
+/// findings and the inventory take from a set, and what the set cache keeps.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct SetResult {
+    certs: Vec<Certificate>,
+    keys: Vec<PrivateKey>,
+    /// Unreadable or locked files, with the store they belong to.
+    problems: Vec<(String, PathBuf, Problem)>,
+}
+
+impl SetResult {
+    fn of(scan: SourceScan) -> SetResult {
+        SetResult {
+            certs: scan.certs.into_iter().map(|c| c.cert).collect(),
+            keys: scan.keys.into_iter().map(|k| k.key).collect(),
+            problems: scan.problems,
+        }
+    }
+
+    /// Whether the result would hold for another run: a file that could not be read now may
+    /// be readable then (permissions, a passing I/O error), so such a result is not kept.
+    fn lasting(&self) -> bool {
+        !self
+            .problems
+            .iter()
+            .any(|(_, _, p)| matches!(p, Problem::Unreadable(m) if m.starts_with("cannot read")))
+    }
+}
+
+/// Name of the set cache file of certificate stores in the cache folder.
+const SET_CACHE: &str = "certificate-sets.bin";
+
+/// Everything besides a set's own files that its certificate result depends on: this
+/// build, the profile's stores, the PKCS#12 password, the trusted anchors and who reads.
+fn set_cache_context(profile: &Profile, password: Option<&str>, anchors: &[Vec<u8>]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut part = |b: &[u8]| {
+        h.update(&(b.len() as u64).to_le_bytes());
+        h.update(b);
+    };
+    part(env!("CARGO_PKG_VERSION").as_bytes());
+    part(format!("{:?}", profile.certificates).as_bytes());
+    part(&[u8::from(password.is_some())]);
+    part(password.unwrap_or_default().as_bytes());
+    part(&crate::state_dir::euid().to_le_bytes());
+    for a in anchors {
+        part(a);
+    }
+    h.digest128()
 }
 
 /// Scan every certificate store, live and in each backup set, into `inv` and judge the live ones.
@@ -92,6 +147,12 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
 
     let anchor_der = pair::system_anchors(&ctx.root);
     let anchors = pair::parse_all(&anchor_der);
+    let cache: SetCache<SetResult> = SetCache::load(
+        &ctx.cache_dir(),
+        SET_CACHE,
+        set_cache_context(profile, password, &anchor_der),
+        !ctx.no_cache,
+    );
     let memo = pair::ChainMemo::default();
     let mut live = SourceScan::default();
     for store in &profile.certificates {
@@ -127,11 +188,33 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                 .collect()
         })
         .collect();
-    let sets: Vec<SourceScan> = inv
+    let sets: Vec<SetResult> = inv
         .backup_sets
         .par_iter()
         .zip(reads)
         .map(|(set, reads)| {
+            if reads.iter().all(|(_, p)| p.is_none()) {
+                reads.iter().for_each(|(store, _)| {
+                    tick(format!("{}:certificates:{}", set.component, store.name))
+                });
+                return SetResult::default();
+            }
+            // What is read decides the result as much as how the files are: the set's id
+            // (it labels the result) and which store copies it reads (one appearing, or a
+            // flat set taking a shared copy over, is another reading).
+            let identity = reads.iter().fold(set.id.clone(), |mut acc, (store, path)| {
+                let shown = path.as_ref().map(|p| p.path());
+                acc.push_str(&format!("\n{}={:?}", store.name, shown));
+                acc
+            });
+            // The stores of an unchanged set are proven unchanged by their stamps.
+            if let Some(known) = cache.get(&set.path, &identity) {
+                reads.iter().for_each(|(store, _)| {
+                    tick(format!("{}:certificates:{}", set.component, store.name))
+                });
+                return known;
+            }
+            let started = std::time::SystemTime::now();
             let mut scan = SourceScan::default();
             for (store, path) in reads {
                 if let Some(path) = path {
@@ -146,21 +229,31 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                 tick(format!("{}:certificates:{}", set.component, store.name));
             }
             pair::finish_source(&mut scan, &anchors, &memo);
-            scan
+            let files = std::mem::take(&mut scan.files);
+            let result = SetResult::of(scan);
+            if result.lasting() {
+                cache.put(&set.path, &identity, &files, started, &result);
+            }
+            result
         })
         .collect();
+    // The cache is an optimisation: a read-only state folder only costs the next run time.
+    let _ = cache.save();
+    if let Some(note) = cache.note() {
+        inv.notes.push(note.to_string());
+    }
 
     let mut findings = judge::judge_live(profile, &live, now);
-    for (set, scan) in inv.backup_sets.iter().zip(&sets) {
-        findings.extend(judge::set_problems(&set.id, scan));
+    for (set, result) in inv.backup_sets.iter().zip(&sets) {
+        findings.extend(judge::set_problems(&set.id, &result.problems));
     }
     findings.extend(judge::mdm_trust(ctx, &live));
 
     let mut all_certs: Vec<Certificate> = live.certs.iter().map(|c| c.cert.clone()).collect();
     let mut all_keys: Vec<PrivateKey> = live.keys.iter().map(|k| k.key.clone()).collect();
-    for s in &sets {
-        all_certs.extend(s.certs.iter().map(|c| c.cert.clone()));
-        all_keys.extend(s.keys.iter().map(|k| k.key.clone()));
+    for s in sets {
+        all_certs.extend(s.certs);
+        all_keys.extend(s.keys);
     }
     inv.certificates.extend(all_certs);
     inv.keys.extend(all_keys);

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod repositories;
 pub mod safepath;
 mod schedule;
+pub mod setcache;
 pub mod settings;
 pub mod sqlite;
 pub mod sqlsets;

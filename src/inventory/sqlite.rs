@@ -55,11 +55,16 @@ pub enum Access {
 
 /// Stat a file into a `DbFile` without opening it as a database.
 pub fn stat(path: &Path) -> DbFile {
+    stat_of(path, std::fs::metadata(path))
+}
+
+/// The file record of `path` from its (link-resolved) metadata, or the error getting it.
+pub fn stat_of(path: &Path, meta: std::io::Result<std::fs::Metadata>) -> DbFile {
     let mut f = DbFile {
         path: path.to_path_buf(),
         ..DbFile::default()
     };
-    match std::fs::metadata(path) {
+    match meta {
         // Something else stands where the database should be: no database is there, which
         // is a fact about the tree, not a failure to read it.
         Ok(m) if !m.is_file() => {

@@ -24,15 +24,26 @@ pub fn summary(inv: &Inventory) -> Value {
     })
 }
 
-/// The whole inventory plus a summary: what `check --json` prints.
-pub fn check(inv: &Inventory) -> Value {
-    let mut v = serde_json::to_value(inv).unwrap_or_else(|_| json!({}));
-    if let Value::Object(map) = &mut v {
-        map.insert("summary".into(), summary(inv));
-        map.insert("version".into(), json!(env!("CARGO_PKG_VERSION")));
-        map.insert("schema_version".into(), json!(SCHEMA_VERSION));
+/// The whole inventory plus a summary: what `check --json` prints. Serialised straight to
+/// its writer: no intermediate JSON value of a long history is ever built.
+pub fn check(inv: &Inventory) -> CheckDocument<'_> {
+    CheckDocument {
+        inv,
+        summary: summary(inv),
+        version: env!("CARGO_PKG_VERSION"),
+        schema_version: SCHEMA_VERSION,
     }
-    v
+}
+
+/// The `check --json` document: the inventory's fields, then `summary`, `version` and
+/// `schema_version`.
+#[derive(Debug, serde::Serialize)]
+pub struct CheckDocument<'a> {
+    #[serde(flatten)]
+    inv: &'a Inventory,
+    summary: Value,
+    version: &'static str,
+    schema_version: u32,
 }
 
 /// The backup sets (newest first) and the recommended id: what `backups --json` prints.

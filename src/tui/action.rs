@@ -175,10 +175,38 @@ pub enum Action {
     JournalListed(u64, Result<Vec<crate::journal::TxSummary>, String>),
     /// The runbook was judged against the inventory and the journal (job id, result).
     RunbookReady(u64, Result<Box<crate::runbook::Runbook>, String>),
-    /// A runbook mark was recorded (job id, its transaction id or why not).
-    Marked(u64, Result<String, String>),
+    /// A runbook mark was recorded (job id, its transaction id or why not, the journal's
+    /// state for the header).
+    Marked(u64, Result<String, String>, String),
     /// A key script's caption for viewers (`None` clears it).
     Caption(Option<String>),
     /// A key script waits for the trainee's Space (`false` when it goes on).
     Paused(bool),
+}
+
+impl Action {
+    /// Whether this is the result that ends a scan or a job started by the console: a key
+    /// script's `wait-for job` counts them. Every result variant must be listed here.
+    pub fn ends_work(&self) -> bool {
+        match self {
+            Action::Scanned(_)
+            | Action::ScanFailed(_)
+            | Action::Diffed(..)
+            | Action::Previewed(..)
+            | Action::Executed(..)
+            | Action::JournalListed(..)
+            | Action::RunbookReady(..)
+            | Action::Marked(..) => true,
+            Action::Key(_)
+            | Action::Mouse(_)
+            | Action::Command(_)
+            | Action::Resize(..)
+            | Action::ScanStarted(_)
+            | Action::Progress(_)
+            | Action::Journal(_)
+            | Action::InputFailed(_)
+            | Action::Caption(_)
+            | Action::Paused(_) => false,
+        }
+    }
 }

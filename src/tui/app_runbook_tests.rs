@@ -84,11 +84,18 @@ fn m_asks_for_a_note_and_enter_hands_the_mark_to_a_worker() {
             assert_eq!(step, "keep-broken-databases");
             assert_eq!(*mark, MarkKind::Done);
             assert_eq!(note, "copied to usb");
-            app.update(Action::Marked(*id, Ok("0004-20261122T080000Z".into())));
+            app.update(Action::Marked(
+                *id,
+                Ok("0004-20261122T080000Z".into()),
+                "last 0004-20261122T080000Z mark".into(),
+            ));
         }
         other => panic!("{other:?}"),
     }
     assert!(app.status().unwrap().contains("0004-20261122T080000Z"));
+    // The header's journal state follows the new transaction.
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("last 0004-20261122T080000Z mark"), "{s}");
     // The runbook is judged again with the new mark.
     assert!(matches!(jobs(&mut app).as_slice(), [(_, Job::Runbook)]));
 }
@@ -214,4 +221,28 @@ fn the_header_says_which_layout_was_found() {
     let app = app_with(inv, (120, 24));
     let s = screen(&app, 120, 24);
     assert!(s.contains("layout XP/2003"), "{s}");
+}
+
+#[test]
+fn a_layout_shared_by_every_variable_is_named_once_and_a_mixed_one_per_variable() {
+    let choice = |var: &str, label: &str| crate::profile::LayoutChoice {
+        var: var.into(),
+        path: format!("{label}/Altiris").into(),
+        label: Some(label.into()),
+        found: true,
+        candidates: Vec::new(),
+    };
+    let mut inv = inventory(3);
+    inv.layout = vec![
+        choice("altiris", "Program Files"),
+        choice("ns", "Program Files"),
+    ];
+    let s = screen(&app_with(inv.clone(), (120, 24)), 120, 24);
+    assert!(s.contains("layout Program Files │"), "{s}");
+    inv.layout[1] = choice("ns", "Program Files (x86)");
+    let s = screen(&app_with(inv, (160, 24)), 160, 24);
+    assert!(
+        s.contains("layout altiris Program Files, ns Program Files (x86)"),
+        "{s}"
+    );
 }

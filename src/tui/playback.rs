@@ -293,15 +293,7 @@ impl<'a> Session<'a> {
             Action::Key(k) => self.person_key(app, k),
             Action::Mouse(_) => {}
             other => {
-                if matches!(
-                    other,
-                    Action::Scanned(_)
-                        | Action::ScanFailed(_)
-                        | Action::Diffed(..)
-                        | Action::Previewed(..)
-                        | Action::Executed(..)
-                        | Action::JournalListed(..)
-                ) {
+                if other.ends_work() {
                     self.pending = self.pending.saturating_sub(1);
                 }
                 app.update(other);

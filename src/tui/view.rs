@@ -278,7 +278,7 @@ impl App {
         // Which candidate layout this disk has, when the profile lists several (Windows XP's
         // All Users folder or ProgramData): the operator must know which files are meant.
         if !self.inv.layout.is_empty() {
-            let words: Vec<String> = self
+            let mut words: Vec<String> = self
                 .inv
                 .layout
                 .iter()
@@ -288,6 +288,17 @@ impl App {
                     (_, false) => format!("{} not found", c.var),
                 })
                 .collect();
+            // Several variables in one layout (`Program Files` for each) say it once; a
+            // mixed one says which variable is where.
+            if words.windows(2).all(|w| w[0] == w[1]) {
+                words.truncate(1);
+            } else {
+                for (w, c) in words.iter_mut().zip(&self.inv.layout) {
+                    if c.found {
+                        *w = format!("{} {w}", c.var);
+                    }
+                }
+            }
             let found = self.inv.layout.iter().all(|c| c.found);
             fixed.push(vec![
                 Span::styled("layout ", label),

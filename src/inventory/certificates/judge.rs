@@ -11,7 +11,7 @@ use crate::inventory::{Certificate, ChainStatus, Inventory, Source};
 use crate::profile::{CertStoreKind, Profile};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -250,9 +250,9 @@ pub(super) fn judge_live(profile: &Profile, live: &SourceScan, now: DateTime<Utc
 
 /// Notes on a backup set whose certificate store copy could not be read in full (a locked or
 /// unsupported PKCS#12 file, permission denied): its identity is unknown, not absent.
-pub(super) fn set_problems(set_id: &str, scan: &SourceScan) -> Vec<Finding> {
+pub(super) fn set_problems(set_id: &str, problems: &[(String, PathBuf, Problem)]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (store, path, problem) in &scan.problems {
+    for (store, path, problem) in problems {
         let (code, msg) = match problem {
             Problem::Locked(m) => (Code::PfxLocked, m),
             Problem::Unsupported(m) => (Code::PfxUnsupported, m),

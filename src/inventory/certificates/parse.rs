@@ -40,7 +40,7 @@ pub struct FileObjects {
 }
 
 /// Why (part of) a file could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Problem {
     /// Not a certificate or key, or damaged.
     Unreadable(String),

@@ -20,6 +20,8 @@ pub(super) fn read_store(
     out: &mut SourceScan,
 ) {
     let display = path.path();
+    // Whatever is looked at, present or not, decides the result (see `SetCache`).
+    out.files.push(display.clone());
     let unreadable = |out: &mut SourceScan, at: PathBuf, e: &dyn std::fmt::Display| {
         out.problems.push((
             store.name.clone(),
@@ -68,6 +70,7 @@ pub(super) fn read_store(
         let Ok(file) = path.join(&entry.rel) else {
             continue;
         };
+        out.files.push(file.path());
         match entry.meta.kind {
             // Links are never followed; the files they name inside the store are read where
             // they are. One that leads out of the store is reported.

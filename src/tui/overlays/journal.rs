@@ -40,15 +40,21 @@ pub fn lines(state: &JournalState, root: &Path, theme: &Theme) -> Vec<Line<'stat
             theme.style(Role::Muted),
         )];
     }
-    let mine = crate::report::journal_line::of_root(list, root).len();
-    let mut head = format!(
-        "{} for this root, newest first · u undoes the newest committed one",
-        widgets::count(mine, "transaction")
-    );
-    if mine < list.len() {
+    // Runbook marks are this root's too, but change no file and are never what `u` undoes.
+    let here = list.iter().filter(|t| t.root == root).count();
+    let changes = crate::report::journal_line::of_root(list, root).len();
+    let mut head = format!("{} for this root", widgets::count(changes, "transaction"));
+    if here > changes {
         head.push_str(&format!(
-            " · {} of other roots marked",
-            widgets::count(list.len() - mine, "transaction")
+            " and {}",
+            widgets::count(here - changes, "runbook mark")
+        ));
+    }
+    head.push_str(", newest first · u undoes the newest committed transaction");
+    if here < list.len() {
+        head.push_str(&format!(
+            " · {} of other roots, flagged below",
+            widgets::count(list.len() - here, "transaction")
         ));
     }
     let mut out = vec![Line::styled(head, theme.style(Role::Muted))];
@@ -93,15 +99,26 @@ pub fn lines(state: &JournalState, root: &Path, theme: &Theme) -> Vec<Line<'stat
             _ if tx.pruned => "stash freed".to_string(),
             _ => format!("{} stashed", widgets::bytes(tx.bytes_stashed)),
         };
-        out.push(Line::styled(
-            format!(
+        let detail = match &tx.mark {
+            // A mark writes no file: its step, what it says and the operator's note.
+            Some(m) => format!(
+                "    {what} {} · {} · {}",
+                m.mark.as_str(),
+                crate::escape::escape(&m.step),
+                if m.note.is_empty() {
+                    "no note".into()
+                } else {
+                    crate::escape::escape(&m.note)
+                }
+            ),
+            None => format!(
                 "    {what} · {} · {} · {} written · {stash}",
                 tx.components.join(", "),
                 widgets::count(tx.steps, "step"),
                 widgets::bytes(tx.bytes_written),
             ),
-            theme.style(Role::Text),
-        ));
+        };
+        out.push(Line::styled(detail, theme.style(Role::Text)));
         if tx.root != root {
             out.push(Line::styled(
                 format!(
@@ -117,4 +134,65 @@ pub fn lines(state: &JournalState, root: &Path, theme: &Theme) -> Vec<Line<'stat
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::MarkSummary;
+    use crate::plan::MarkKind;
+
+    fn tx(id: &str, root: &str, mark: Option<MarkSummary>) -> TxSummary {
+        TxSummary {
+            id: id.into(),
+            at: chrono::DateTime::UNIX_EPOCH,
+            origin: Default::default(),
+            action: if mark.is_some() { "mark" } else { "restore" }.into(),
+            set: mark.is_none().then(|| "2026-11-21 02-00-00".into()),
+            undoes: None,
+            components: vec!["database:ServerDatabase".into()],
+            root: root.into(),
+            state: TxState::Committed,
+            undone_by: None,
+            steps: 3,
+            bytes_written: 0,
+            bytes_stashed: 0,
+            pruned: false,
+            reason: None,
+            damage: None,
+            mark,
+        }
+    }
+
+    #[test]
+    fn a_runbook_mark_counts_for_its_root_and_shows_its_note() {
+        let mark = MarkSummary {
+            profile: "itms-windows".into(),
+            step: "rename-clean-cmdb".into(),
+            mark: MarkKind::Done,
+            note: "renamed in SSMS".into(),
+        };
+        let state = JournalState {
+            job: 1,
+            list: Some(Ok(vec![
+                tx("0003-x", "/srv", Some(mark)),
+                tx("0002-x", "/other", None),
+                tx("0001-x", "/srv", None),
+            ])),
+        };
+        let text: Vec<String> = lines(&state, Path::new("/srv"), &Theme::default_theme())
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert!(
+            text[0].starts_with("1 transaction for this root and 1 runbook mark,"),
+            "{text:?}"
+        );
+        assert!(text[0].contains("1 transaction of other roots"), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|l| l.contains("mark done · rename-clean-cmdb · renamed in SSMS")),
+            "{text:?}"
+        );
+    }
 }
