@@ -9,6 +9,7 @@ use crate::context::Context;
 use crate::findings::{Code, Finding};
 use crate::profile::Profile;
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -86,44 +87,21 @@ fn scan_root(
 ) {
     let profile = &ctx.profile;
     let ext = &profile.backups.extension;
-    // Folder layout: every sub-folder holding database backups is a set.
-    for e in entries {
-        if !matches!(e.kind, EntryKind::Dir) {
-            continue;
-        }
-        let component = format!("backup:{}", e.name_lossy);
-        // `list_dir` never yields a link (it reports each one instead), so a folder listed
-        // here lies inside the root and cannot lead back to it: no path resolution needed.
-        let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
-            Ok(i) => i,
-            Err(f) => {
-                findings.push(f);
-                continue;
-            }
-        };
-        let files: Vec<(&Entry, String)> = inner
-            .iter()
-            .filter(|i| matches!(i.kind, EntryKind::File(_)))
-            .filter_map(|i| member_name(profile, &i.name_lossy, ext).map(|n| (i, n)))
-            .collect();
-        if files.is_empty() {
-            continue;
-        }
-        let extras = extras_of(profile, &e.path, &inner);
-        let stamp = timestamp::find(&e.name_lossy).map(|t| t.at);
-        sets.push(build_set(
-            profile,
-            &e.name_lossy,
-            root,
-            &e.path,
-            SetLayout::Folder,
-            stamp,
-            files
-                .iter()
-                .map(|(i, n)| (n.clone(), i.path.clone(), listed_meta(i))),
-            extras,
-            now,
-        ));
+    // Folder layout: every sub-folder holding database backups is a set. The folders are
+    // listed side by side (a long history is thousands of them); sets and findings keep the
+    // listing's order.
+    let folders: Vec<(Option<BackupSet>, Vec<Finding>)> = entries
+        .par_iter()
+        .filter(|e| matches!(e.kind, EntryKind::Dir))
+        .map(|e| {
+            let mut found = Vec::new();
+            let set = folder_set(profile, root, boundary, e, now, &mut found);
+            (set, found)
+        })
+        .collect();
+    for (set, mut found) in folders {
+        findings.append(&mut found);
+        sets.extend(set);
     }
     // Flat layout: time-stamped backups directly in the root, grouped by their timestamp.
     // Un-stamped backups directly in the root mean the root is itself one set (an operator
@@ -186,6 +164,51 @@ fn scan_root(
             now,
         ));
     }
+}
+
+/// The set a folder of the backup root holds, if it holds database backups.
+fn folder_set(
+    profile: &Profile,
+    root: &Path,
+    boundary: &Path,
+    e: &Entry,
+    now: DateTime<Utc>,
+    findings: &mut Vec<Finding>,
+) -> Option<BackupSet> {
+    let ext = &profile.backups.extension;
+    let component = format!("backup:{}", e.name_lossy);
+    // `list_dir` never yields a link (it reports each one instead), so a folder listed here
+    // lies inside the root and cannot lead back to it: no path resolution needed.
+    let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
+        Ok(i) => i,
+        Err(f) => {
+            findings.push(f);
+            return None;
+        }
+    };
+    let files: Vec<(&Entry, String)> = inner
+        .iter()
+        .filter(|i| matches!(i.kind, EntryKind::File(_)))
+        .filter_map(|i| member_name(profile, &i.name_lossy, ext).map(|n| (i, n)))
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    let extras = extras_of(profile, &e.path, &inner);
+    let stamp = timestamp::find(&e.name_lossy).map(|t| t.at);
+    Some(build_set(
+        profile,
+        &e.name_lossy,
+        root,
+        &e.path,
+        SetLayout::Folder,
+        stamp,
+        files
+            .iter()
+            .map(|(i, n)| (n.clone(), i.path.clone(), listed_meta(i))),
+        extras,
+        now,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]

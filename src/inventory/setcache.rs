@@ -71,8 +71,9 @@ impl FileStamp {
     }
 }
 
-/// One set's remembered result: the files it was derived from with their stamps (`None`:
-/// the path did not exist, and must still not), and the result, encoded.
+/// One set's remembered result: the files it was derived from with their stamps (`None`
+/// would be a path that must still not exist; `put` records only present files), and the
+/// result, encoded.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Entry {
     /// What else identified the derivation (the set's id, which labels the result, and
@@ -193,13 +194,14 @@ impl<V: Serialize + DeserializeOwned> SetCache<V> {
         let mut stamped = Vec::with_capacity(files.len());
         for f in files {
             let Some(path) = f.to_str() else { return };
-            let stamp = FileStamp::of(f);
-            if let Some(s) = stamp
-                && s.ctime_ns.max(s.mtime_ns) >= started_ns.saturating_sub(RACY_NS)
-            {
+            // Gone since it was read: what was read is no longer there to prove anything.
+            let Some(stamp) = FileStamp::of(f) else {
+                return;
+            };
+            if stamp.ctime_ns.max(stamp.mtime_ns) >= started_ns.saturating_sub(RACY_NS) {
                 return;
             }
-            stamped.push((path.to_string(), stamp));
+            stamped.push((path.to_string(), Some(stamp)));
         }
         let Ok(value) = postcard::to_stdvec(value) else {
             return;
@@ -305,6 +307,17 @@ mod tests {
         // The reading began before the file's last change.
         let before = SystemTime::now() - std::time::Duration::from_secs(60);
         c.put(t.path(), "s", std::slice::from_ref(&f), before, &1);
+        c.save().unwrap();
+        let again: SetCache<u8> = SetCache::load(&t.path().join("cache"), "sets.bin", 0, true);
+        assert!(again.get(t.path(), "s").is_none());
+    }
+
+    #[test]
+    fn a_file_gone_since_its_reading_is_not_remembered() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("a.crt");
+        let c: SetCache<u8> = SetCache::load(&t.path().join("cache"), "sets.bin", 0, true);
+        c.put(t.path(), "s", std::slice::from_ref(&f), later(), &1);
         c.save().unwrap();
         let again: SetCache<u8> = SetCache::load(&t.path().join("cache"), "sets.bin", 0, true);
         assert!(again.get(t.path(), "s").is_none());
