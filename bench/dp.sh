@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: `drconsole dp sync` against `rsync -a --delete` bringing the same mirror up to the
 # same master: FILES payload files (default 100,000) in 1,000 folders, 1 % of them changed on
-# the master (half rewritten, a quarter new, a quarter removed). One run each from the same
-# starting copy and a warm page cache; wall time, ratio and peak RSS. drconsole's run is the
-# whole journaled transaction (every change fsynced, the originals stashed, undoable); rsync's
-# is not durable. Not part of `cargo test`. Usage: bench/dp.sh [FILES] [WORK_DIR]
+# the master (half rewritten, a quarter new, a quarter removed). ROUNDS (default 3) pairs of
+# runs, each from the same starting mirror and a warm page cache; per pair wall time, CPU time
+# and their ratios, then the medians and peak RSS. drconsole's run is the whole journaled
+# transaction (every change fsynced, the originals stashed, undoable); rsync's is not durable.
+# Not part of `cargo test`. Usage: [ROUNDS=N] bench/dp.sh [FILES] [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,28 +64,47 @@ PY
   cp -a "$MIRROR" "$WORK/mirror-start"
 fi
 
-reset_mirror() { rm -rf "$MIRROR" "$WORK/state"; cp -a "$WORK/mirror-start" "$MIRROR"; }
+# The starting mirror back (content, times, modes) by rsync: only the 1 % the last run changed
+# is rewritten, where a fresh copy of 100,000 files took minutes on a busy disk. Then `sync`,
+# so neither timed run waits for the other's (or the reset's) writeback.
+reset_mirror() {
+  rm -rf "$WORK/state" "$ROOT/.drconsole-stash"
+  rsync -a --delete "$WORK/mirror-start/" "$MIRROR/"
+  sync
+}
 warm() { find "$MASTER" "$MIRROR" -type f -print0 | xargs -0 cat >/dev/null; }
-timeit() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); python3 -c "print($e-$s)"; }
-# Peak RSS in KiB; time writes it to a file of its own, so the command's output stays away.
-peak() { /usr/bin/time -f "%M" -o "$WORK/peak" "$@" >/dev/null 2>&1; tail -1 "$WORK/peak"; }
+# Wall seconds, CPU seconds (user, system) and peak RSS in KiB of one run; time writes them to a
+# file of its own, so the command's output stays away.
+measure() { /usr/bin/time -f "%e %U %S %M" -o "$WORK/measured" "$@" >/dev/null 2>&1; tail -1 "$WORK/measured"; }
 
-dp_sync() { "$BIN" --root "$ROOT" --state "$WORK/state" --now "$NOW" dp sync "Mirror London" --yes; }
-rsync_sync() { rsync -a --delete "$MASTER/" "$MIRROR/"; }
+DP_SYNC=("$BIN" --root "$ROOT" --state "$WORK/state" --now "$NOW" dp sync "Mirror London" --yes)
+RSYNC=(rsync -a --delete "$MASTER/" "$MIRROR/")
 
-reset_mirror; warm; T_RSYNC=$(timeit rsync_sync)
-reset_mirror; sync; warm; T_DP=$(timeit dp_sync)
-# dp sync leaves the mirror equal to the master (paths, bytes; folder times are not copied).
-rsync -rlc --delete --dry-run --itemize-changes "$MASTER/" "$MIRROR/" | grep -q . \
-  && { echo "dp sync did not leave the mirror equal to the master" >&2; exit 1; }
-reset_mirror; warm; P_RSYNC=$(peak rsync -a --delete "$MASTER/" "$MIRROR/")
-reset_mirror; warm; P_DP=$(peak "$BIN" --root "$ROOT" --state "$WORK/state" --now "$NOW" dp sync "Mirror London" --yes)
+# ROUNDS pairs, rsync then dp sync back to back from the same start: on a shared machine the
+# pair's ratio is the reading, and CPU time (user + system) the fair one under load.
+ROUNDS="${ROUNDS:-3}"
+RESULTS=()
+for _ in $(seq "$ROUNDS"); do
+  reset_mirror; warm; R=$(measure "${RSYNC[@]}")
+  reset_mirror; warm; D=$(measure "${DP_SYNC[@]}")
+  # dp sync leaves the mirror equal to the master (paths, bytes; folder times are not copied).
+  rsync -rlc --delete --dry-run --itemize-changes "$MASTER/" "$MIRROR/" | grep -q . \
+    && { echo "dp sync did not leave the mirror equal to the master" >&2; exit 1; }
+  RESULTS+=("$R|$D|$(cut -d' ' -f1 /proc/loadavg)")
+done
 
-python3 - "$FILES" "$T_RSYNC" "$T_DP" "$P_RSYNC" "$P_DP" <<'PY'
-import os, sys
-n, tr, td, pr, pd = sys.argv[1:]
-tr, td = float(tr), float(td)
-print(f"master and mirror: {int(n):,} files, 1 % changed; machine: {os.cpu_count()} cores")
-print(f"rsync -a --delete            : {tr:8.2f} s   (1.00x)   peak RSS {int(pr)/1024:7.1f} MiB")
-print(f"drconsole dp sync (journaled): {td:8.2f} s   ({tr/td:.2f}x)   peak RSS {int(pd)/1024:7.1f} MiB")
+python3 - "$FILES" "${RESULTS[@]}" <<'PY'
+import os, statistics, sys
+n, runs = int(sys.argv[1]), sys.argv[2:]
+print(f"master and mirror: {n:,} files, 1 % changed; machine: {os.cpu_count()} cores")
+print("round  rsync wall  cpu     dp sync wall  cpu     dp/rsync wall  cpu    load")
+walls, cpus = [], []
+for i, r in enumerate(runs, 1):
+    a, b, load = r.split("|")
+    (rw, ru, rs, rm), (dw, du, ds, dm) = (list(map(float, x.split())) for x in (a, b))
+    rc, dc = ru + rs, du + ds
+    walls.append(dw / rw); cpus.append(dc / rc)
+    print(f"{i:5}  {rw:8.2f} s {rc:5.2f} s  {dw:10.2f} s {dc:5.2f} s  {dw/rw:11.2f}x {dc/rc:5.2f}x  {load}")
+print(f"median dp/rsync: wall {statistics.median(walls):.2f}x, CPU {statistics.median(cpus):.2f}x"
+      f"; peak RSS rsync {rm/1024:.1f} MiB, dp sync {dm/1024:.1f} MiB")
 PY

@@ -290,8 +290,9 @@ fn sync(
             Err(e) => return Ok(out.refused(None, &e.to_string())),
         }
     } else {
-        let inv = points::scan_points(&ctx, false, &progress);
-        match points::sync_request(&ctx, &inv.distribution_points, names, from, full) {
+        // Definitions only: the plan's own walk of each tree is the one comparison.
+        let defined = crate::inventory::distribution::definitions(&ctx);
+        match points::sync_request(&ctx, &defined, names, from, full) {
             Ok(r) => r,
             Err(e @ points::RequestError::Unknown { .. }) => {
                 eprintln!("drconsole: {}", escape(&e.to_string()));

@@ -20,22 +20,10 @@ const SAMPLES: usize = 5;
 
 /// Read and check every distribution point into `inv`.
 pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &dyn ProgressSink) {
-    let Some(source) = &ctx.profile.distribution_points else {
+    let Some((db_path, read)) = load(ctx) else {
         return;
     };
-    let Some(db) = ctx.profile.database(&source.database) else {
-        return;
-    };
-    let db_path = ctx.live(&db.path);
-    // SQLite opens by name and follows links: the name is checked through the layer first.
-    if let Err(e) = crate::fs::checked_file(&ctx.root, &db_path)
-        && !e.is_not_found()
-    {
-        inv.notes
-            .push(format!("distribution points not checked: {e}"));
-        return;
-    }
-    let mut points = match read_definitions(&db_path, source) {
+    let mut points = match read {
         Ok(p) => p,
         Err(DefinitionsError::Table(why)) => {
             // The database opens, but its definitions table is missing or unreadable.
@@ -268,6 +256,32 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
     let findings: Vec<Finding> = about.into_iter().flatten().chain(findings).collect();
     inv.distribution_points = points;
     inv.findings.extend(findings);
+}
+
+/// The definitions database of the profile and what reading its table gave; `None` when the
+/// profile defines no distribution points.
+fn load(ctx: &Context) -> Option<(PathBuf, Result<Vec<DistributionPoint>, DefinitionsError>)> {
+    let source = ctx.profile.distribution_points.as_ref()?;
+    let db = ctx.profile.database(&source.database)?;
+    let db_path = ctx.live(&db.path);
+    // SQLite opens by name and follows links: the name is checked through the layer first.
+    if let Err(e) = crate::fs::checked_file(&ctx.root, &db_path)
+        && !e.is_not_found()
+    {
+        return Some((db_path, Err(DefinitionsError::Database(e.to_string()))));
+    }
+    let read = read_definitions(&db_path, source);
+    Some((db_path, read))
+}
+
+/// The definitions alone, read as [`scan`] reads them, with no payload folder listed or
+/// compared: for a caller that walks the trees itself (`dp sync` plans from one walk of each
+/// tree). Empty when none can be read (the scan's findings say why).
+pub fn definitions(ctx: &Context) -> Vec<DistributionPoint> {
+    match load(ctx) {
+        Some((_, Ok(points))) => points,
+        _ => Vec::new(),
+    }
 }
 
 /// `DP_DUPLICATE` for every name or payload folder that more than one definition holds (paths

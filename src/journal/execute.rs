@@ -160,7 +160,27 @@ pub fn execute(
     let job = plan.action.name();
     let _tx = tracing::info_span!("transaction", txid = %txid, action = job).entered();
     let total_bytes = plan.bytes_written();
-    for (i, step) in plan.steps.iter().enumerate() {
+    let mut i = 0;
+    while i < plan.steps.len() {
+        let end = super::batch::batch_end(plan, i);
+        if end > i + 1 {
+            let _batch = tracing::info_span!("batch", from = i, to = end).entered();
+            progress.report(Progress {
+                job: job.into(),
+                label: plan.steps[i].target.display().to_string(),
+                done: i as u64,
+                total: plan.steps.len() as u64,
+                bytes_done: run.written,
+                bytes_total: total_bytes,
+                finished: false,
+            });
+            if let Err(cause) = run.batch(i..end) {
+                return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
+            }
+            i = end;
+            continue;
+        }
+        let step = &plan.steps[i];
         let _step = tracing::info_span!("step", n = i, target = %crate::escape::path(&step.target))
             .entered();
         progress.report(Progress {
@@ -179,6 +199,7 @@ pub fn execute(
         if let Err(cause) = checked.and_then(|()| run.step(i, step)) {
             return Err(abort(&dir, &mut log, ctx, &txid, cause, None));
         }
+        i = end;
     }
     let cache = CheckCache::load(&ctx.cache_dir(), !ctx.no_cache);
     let mut proven = Vec::new();
@@ -214,17 +235,18 @@ pub fn execute(
         }
     }
     let mut hashes: Vec<(PathBuf, Option<String>)> = Vec::new();
+    // Looked up by target, not searched: a sync filling a new mirror has a step per file.
+    let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
+    let last_landed: std::collections::HashMap<&Path, &Landed> =
+        run.landed.iter().map(|l| (l.target.as_path(), l)).collect();
     for step in &plan.steps {
-        if hashes.iter().any(|(t, _)| *t == step.target) {
+        if !seen.insert(step.target.as_path()) {
             continue;
         }
         let path = plan.abs(&step.target);
         // A copied file still as it was right after its rename holds what its copy hashed.
-        let known = run
-            .landed
-            .iter()
-            .rev()
-            .find(|l| l.target == step.target)
+        let known = last_landed
+            .get(step.target.as_path())
             .filter(|l| l.at_rename.is_some() && stamp_and_mode(&path) == l.at_rename)
             .and_then(|l| l.copied.hash.clone());
         if let Some(h) = known {
@@ -328,34 +350,34 @@ fn abort(
     }
 }
 
-struct Run<'a> {
-    profile: &'a crate::profile::Profile,
-    txid: &'a str,
-    dir: &'a Path,
-    journal_dir: &'a Path,
-    plan: &'a Plan,
-    log: &'a mut Log,
-    skipped: Vec<PathBuf>,
-    written: u64,
-    stashed: u64,
+pub(super) struct Run<'a> {
+    pub(super) profile: &'a crate::profile::Profile,
+    pub(super) txid: &'a str,
+    pub(super) dir: &'a Path,
+    pub(super) journal_dir: &'a Path,
+    pub(super) plan: &'a Plan,
+    pub(super) log: &'a mut Log,
+    pub(super) skipped: Vec<PathBuf>,
+    pub(super) written: u64,
+    pub(super) stashed: u64,
     /// Files copied into place, with what was learnt while copying them.
-    landed: Vec<Landed>,
+    pub(super) landed: Vec<Landed>,
     /// Where each finished step moved its target's old content (for a later step that reads it).
-    stashes: std::collections::BTreeMap<usize, PathBuf>,
+    pub(super) stashes: std::collections::BTreeMap<usize, PathBuf>,
 }
 
 /// A file a step copied into place: its target, what the copy learnt (hash, source version),
 /// and how the target looked right after the rename (so a later look can tell it is unchanged).
-struct Landed {
-    target: PathBuf,
-    source: PathBuf,
-    copied: fsops::Copied,
-    at_rename: Option<(Stamp, u32)>,
+pub(super) struct Landed {
+    pub(super) target: PathBuf,
+    pub(super) source: PathBuf,
+    pub(super) copied: fsops::Copied,
+    pub(super) at_rename: Option<(Stamp, u32)>,
 }
 
 /// Stamp and mode of what is at `path` (not following a link), the two things a file's
 /// content hash depends on besides its bytes.
-fn stamp_and_mode(path: &Path) -> Option<(Stamp, u32)> {
+pub(super) fn stamp_and_mode(path: &Path) -> Option<(Stamp, u32)> {
     let m = std::fs::symlink_metadata(path)
         .ok()
         .filter(|m| m.is_file())?;
@@ -529,7 +551,7 @@ impl Run<'_> {
     /// the target) of that file system.
     /// A payload tree the plan names in `stash_outside` never holds its own stash (clients
     /// would still be served what was moved aside): its stash goes beside the tree instead.
-    fn stash_dir(&self, parent: &Path) -> PathBuf {
+    pub(super) fn stash_dir(&self, parent: &Path) -> PathBuf {
         let dev = |p: &Path| device(p);
         let target_dev = dev(parent);
         if target_dev.is_some() && dev(self.journal_dir) == target_dev {
@@ -684,7 +706,7 @@ fn remember_verified(cache: &CheckCache, proven: Vec<(DbFile, Option<FileKey>)>)
 }
 
 /// Create the stash folder and its missing parents, each private (0700) and durable.
-fn private_dirs(dir: &Path) -> std::io::Result<()> {
+pub(super) fn private_dirs(dir: &Path) -> std::io::Result<()> {
     fsops::create_dirs_durable(dir, 0o700)
 }
 

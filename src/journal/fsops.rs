@@ -163,7 +163,7 @@ pub fn write_new(
 /// [`copy_file_hashed`] from a source already opened (beneath a folder handle); `source` names it.
 /// `keep_time`: the copy gets the source's modification time.
 fn copy_open(
-    mut src: File,
+    src: File,
     source: &Path,
     temp: &Path,
     replaced: Option<Attrs>,
@@ -171,6 +171,116 @@ fn copy_open(
     modes: &Modes,
     keep_time: bool,
 ) -> io::Result<Copied> {
+    let (copied, dst) = copy_open_unsynced(src, source, temp, replaced, owner, modes, keep_time)?;
+    dst.sync()?;
+    Ok(copied)
+}
+
+/// A file written completely under its temporary name (bytes, mode, owner, time) but not yet
+/// durable: [`Unsynced::sync`] makes it so, and nothing may rename it into place before.
+#[derive(Debug)]
+pub struct Unsynced {
+    file: File,
+    path: PathBuf,
+}
+
+impl Unsynced {
+    /// fsync the file: its bytes and attributes survive a power cut from here on.
+    pub fn sync(self) -> io::Result<()> {
+        self.file
+            .sync_all()
+            .map_err(|e| annotate(e, "fsync", &self.path))?;
+        faults::synced(&self.path);
+        faults::point();
+        Ok(())
+    }
+}
+
+/// [`copy_file_hashed`] without the final fsync, for a batch of copies made durable together
+/// (each one still fsynced, by [`Unsynced::sync`], before it is renamed into place). The system
+/// is asked to start writing the copy out at once, so the fsyncs that follow find the bytes
+/// on their way instead of each starting its own write and journal commit.
+pub fn copy_file_unsynced(
+    source: &Path,
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+    keep_time: bool,
+) -> io::Result<(Copied, Unsynced)> {
+    let src = open_source(source).map_err(|e| annotate(e, "read", source))?;
+    let (copied, dst) = copy_open_unsynced(src, source, temp, replaced, owner, modes, keep_time)?;
+    start_writeback(&dst.file);
+    Ok((copied, dst))
+}
+
+/// Ask the system to start writing `f`'s dirty pages now, without waiting (only a hint: the
+/// fsync that follows is what makes them durable, and reports any error).
+fn start_writeback(f: &File) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid open descriptor; the call only schedules writeback of its pages.
+        let _ = unsafe { libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = f;
+}
+
+/// Run `sync` (an fsync) on every item from a few threads at once: a journaling file system
+/// folds fsyncs that arrive together into one commit, where one after another each waits for
+/// a commit of its own. Every item is synced even after a failure; the first error is returned.
+pub fn sync_together<T: Send>(
+    items: Vec<T>,
+    sync: impl Fn(T) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    const THREADS: usize = 8;
+    let n = items.len();
+    if n <= 1 {
+        return items.into_iter().try_for_each(sync);
+    }
+    let queue = std::sync::Mutex::new(items.into_iter());
+    let first_error: std::sync::Mutex<Option<io::Error>> = std::sync::Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..THREADS.min(n) {
+            s.spawn(|| {
+                loop {
+                    // A poisoned lock still holds the queue: every item is synced or the
+                    // panic ends the process, never an item silently skipped.
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .next();
+                    let Some(item) = next else { break };
+                    if let Err(e) = sync(item) {
+                        first_error
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .get_or_insert(e);
+                    }
+                }
+            });
+        }
+    });
+    match first_error
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// [`copy_open`] without the final fsync.
+fn copy_open_unsynced(
+    mut src: File,
+    source: &Path,
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+    keep_time: bool,
+) -> io::Result<(Copied, Unsynced)> {
     let before = Stamp::of_file(&src);
     let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
     let mut buf = vec![0u8; CHUNK];
@@ -218,9 +328,6 @@ fn copy_open(
         filetime::set_file_handle_times(&dst, None, Some(mtime))
             .map_err(|e| annotate(e, "set the time of", temp))?;
     }
-    dst.sync_all().map_err(|e| annotate(e, "fsync", temp))?;
-    faults::synced(temp);
-    faults::point();
     // Unchanged from the first read to the last (and every byte read): what was hashed is
     // what was written, and it is that version of the source.
     let stable = before.is_some() && Stamp::of_file(&src) == before && total == size;
@@ -228,11 +335,17 @@ fn copy_open(
         Some(h) if is_key => h.finish(),
         _ => plain.finish(),
     });
-    Ok(Copied {
-        bytes: total,
-        hash,
-        source: before.filter(|_| stable),
-    })
+    Ok((
+        Copied {
+            bytes: total,
+            hash,
+            source: before.filter(|_| stable),
+        },
+        Unsynced {
+            file: dst,
+            path: temp.to_path_buf(),
+        },
+    ))
 }
 
 /// Write `chunk`, just read from `src` at `offset`, to the end of `dst`: by `copy_file_range`
@@ -451,6 +564,18 @@ fn fsync_parent(path: &Path) -> io::Result<()> {
 
 /// Rename `from` to `to` and fsync both folders.
 pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
+    rename(from, to)?;
+    fsync_parent(to)?;
+    if from.parent() != to.parent() {
+        fsync_parent(from)?;
+    }
+    faults::point();
+    Ok(())
+}
+
+/// Rename `from` to `to`, nothing more: the caller fsyncs both folders before relying on it
+/// (a batch renames many entries, then fsyncs each folder once).
+pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to).map_err(|e| {
         let busy = if e.raw_os_error() == Some(libc::EBUSY) {
             // The kernel's "Device or resource busy" says nothing an operator can act on.
@@ -470,13 +595,7 @@ pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
                 to.display()
             ),
         )
-    })?;
-    fsync_parent(to)?;
-    if from.parent() != to.parent() {
-        fsync_parent(from)?;
-    }
-    faults::point();
-    Ok(())
+    })
 }
 
 /// Whether a folder is a mount point: on another device than its parent.

@@ -2,6 +2,7 @@
 //! Each transaction is a folder in the journal (`<id>/log` plus `<id>/stash/`); the log is
 //! written ahead of every change, so any crash can be rolled back from it at the next start.
 
+mod batch;
 mod dbedit;
 mod execute;
 pub mod faults;

@@ -262,12 +262,21 @@ impl Log {
 
     /// Append one record and make it durable before returning.
     pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
-        let line = encode(record).map_err(|e| JournalError::Encode {
-            path: self.path.clone(),
-            why: e.to_string(),
-        })?;
+        self.append_all(std::slice::from_ref(record))
+    }
+
+    /// Append records in order with one write and one fsync: all of them are durable on
+    /// return (a crash before may leave any prefix of them, the last one possibly torn).
+    pub fn append_all(&mut self, records: &[Record]) -> Result<(), JournalError> {
+        let mut lines = Vec::new();
+        for record in records {
+            lines.extend(encode(record).map_err(|e| JournalError::Encode {
+                path: self.path.clone(),
+                why: e.to_string(),
+            })?);
+        }
         self.file
-            .write_all(&line)
+            .write_all(&lines)
             .map_err(|e| JournalError::io(e, "append to", &self.path))?;
         self.file
             .sync_data()

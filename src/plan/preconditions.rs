@@ -126,7 +126,7 @@ fn evaluate(ctx: &Context, plan: &mut Plan, lock: Result<(), String>, depth: Dep
             // Decided when the plan was built; kept as it is.
             Check::Decided { .. } => continue,
             Check::TargetsInsideRoot => {
-                targets.iter().try_for_each(|t| check_inside_root(&root, t))
+                check_all_inside_root(&root, targets.iter().map(PathBuf::as_path))
             }
             Check::FreeSpace { folder, needed } => {
                 match volume_of(&root, folder) {
@@ -244,6 +244,23 @@ fn databases_not_in_use(plan: &Plan) -> Result<Option<String>, String> {
     Err(format!(
         "a database being replaced is in use: {list}. Stop that process (or close that sqlite3 shell), then try again"
     ))
+}
+
+/// [`check_inside_root`] for every target, the way to each folder looked at once however many
+/// targets it holds (a sync has a step per file).
+pub fn check_all_inside_root<'a>(
+    root: &Path,
+    targets: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), String> {
+    let mut folders: std::collections::HashSet<&Path> = std::collections::HashSet::new();
+    for t in targets {
+        // The way to a target is its folders: one already walked is not walked again.
+        let folder = t.parent().unwrap_or(Path::new(""));
+        if !super::is_plain_relative(t) || folders.insert(folder) {
+            check_inside_root(root, t)?;
+        }
+    }
+    Ok(())
 }
 
 /// `rel` is a plain relative path, and every folder on the way from `root` to it is a real
