@@ -64,3 +64,24 @@ machine() {
   cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')
   echo "$(date -u +%Y-%m-%d) | $(nproc) cores ${cpu:+($cpu)} | $(free -g | awk '/Mem:/{print $2}') GiB RAM | $(uname -sr)"
 }
+
+# bench_payload_master DIR FILES: a distribution-point payload of FILES files, 0-4 KiB each, in
+# packages of 100 files in folders two deep, with fixed times (the same bytes on every run).
+bench_payload_master() {
+  python3 - "$1" "$2" <<'PY'
+import os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+rng = random.Random(7)
+blob = rng.randbytes(1 << 16)
+for i in range(n):
+    d = os.path.join(root, f"pkg{i // 10000:03d}", f"part{(i // 100) % 100:02d}")
+    if i % 100 == 0:
+        os.makedirs(d, exist_ok=True)
+    size = rng.randrange(0, 4096)
+    off = rng.randrange(0, len(blob) - size)
+    p = os.path.join(d, f"file{i:07d}.bin")
+    with open(p, "wb") as f:
+        f.write(blob[off:off + size])
+    os.utime(p, (1700000000 + i, 1700000000 + i))
+PY
+}

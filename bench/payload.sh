@@ -22,22 +22,7 @@ if [ ! -e "$WORK/.generated-$FILES" ]; then
   echo "generating a healthy installation with $FILES-file payloads in $WORK ..." >&2
   "$BIN" demo init "$ROOT" --scenario healthy --seed 7 >/dev/null
   rm -rf "$DP/master" "$DP/mirror-london" "$DP/mirror-sydney"
-  # Packages of 100 files in folders two deep, 0-4 KiB each (deterministic).
-  python3 - "$DP/master" "$FILES" <<'PY'
-import os, random, sys
-root, n = sys.argv[1], int(sys.argv[2])
-rng = random.Random(7)
-blob = rng.randbytes(1 << 16)
-for i in range(n):
-    d = os.path.join(root, f"pkg{i // 10000:03d}", f"part{(i // 100) % 100:02d}")
-    if i % 100 == 0:
-        os.makedirs(d, exist_ok=True)
-    size = rng.randrange(0, 4096)
-    off = rng.randrange(0, len(blob) - size)
-    with open(os.path.join(d, f"file{i:07d}.bin"), "wb") as f:
-        f.write(blob[off:off + size])
-    os.utime(os.path.join(d, f"file{i:07d}.bin"), (1700000000 + i, 1700000000 + i))
-PY
+  bench_payload_master "$DP/master" "$FILES"
   cp -a "$DP/master" "$DP/mirror-london"
   cp -a "$DP/master" "$DP/mirror-sydney"
   # Sydney is a little stale: one file changed in place (same size and time), one missing.

@@ -84,18 +84,11 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
             }
             Err(why) => {
                 let finding = if why.is_link() {
-                    unsafe_path(&p.name, &why)
+                    unsafe_path(&p.name, &why).at(&p.path)
                 } else {
-                    Finding::new(
-                        Code::DpUnreachable,
-                        &id,
-                        format!(
-                            "the payload folder of distribution point {} ({}) cannot be read: {why}",
-                            p.name, p.address
-                        ),
-                    )
+                    unreachable(p, &id, &why)
                 };
-                about[n].push(finding.at(&p.path));
+                about[n].push(finding);
                 dirs.push(None);
             }
         }
@@ -191,17 +184,7 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, inv: &mut Inventory, progress: &d
             // Gone or replaced since it was opened above.
             Some(Err(why)) => {
                 p.reachable = false;
-                about[i].push(
-                    Finding::new(
-                        Code::DpUnreachable,
-                        &id,
-                        format!(
-                            "the payload folder of distribution point {} ({}) cannot be read: {why}",
-                            p.name, p.address
-                        ),
-                    )
-                    .at(&p.path),
-                );
+                about[i].push(unreachable(p, &id, &why));
             }
             None => {}
         }
@@ -340,6 +323,19 @@ fn names(points: &[DistributionPoint], keep: impl Fn(&DistributionPoint) -> bool
         .map(|p| p.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `DP_UNREACHABLE` for a point whose payload folder cannot be opened.
+fn unreachable(p: &DistributionPoint, id: &str, why: &FsError) -> Finding {
+    Finding::new(
+        Code::DpUnreachable,
+        id,
+        format!(
+            "the payload folder of distribution point {} ({}) cannot be read: {why}",
+            p.name, p.address
+        ),
+    )
+    .at(&p.path)
 }
 
 /// The `DP_PATH_UNSAFE` finding for a point whose stored payload path was refused (outside

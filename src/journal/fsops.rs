@@ -448,15 +448,25 @@ pub fn copy_tree(
             Kind::Link | Kind::Other => skipped.push(root.display(&entry.rel)),
         }
     }
-    // Deepest first, so a folder's final (possibly read-only) mode never blocks its children.
+    seal_dirs(&dirs, |f, dir, want| set_attrs(f, dir, *want))?;
+    Ok((total, skipped))
+}
+
+/// Give each folder of a copied tree (listed parents first) its final attributes with `set`
+/// and fsync it — deepest first, so a folder's final (possibly read-only) mode never blocks
+/// its children.
+fn seal_dirs<T>(
+    dirs: &[(PathBuf, T)],
+    set: impl Fn(&File, &Path, &T) -> io::Result<()>,
+) -> io::Result<()> {
     for (dir, want) in dirs.iter().rev() {
         let f = File::open(dir).map_err(|e| annotate(e, "open", dir))?;
-        set_attrs(&f, dir, *want)?;
+        set(&f, dir, want)?;
         f.sync_all().map_err(|e| annotate(e, "fsync", dir))?;
         faults::synced(dir);
         faults::point();
     }
-    Ok((total, skipped))
+    Ok(())
 }
 
 /// Create a folder readable only by its owner until its final mode is set.
@@ -737,12 +747,7 @@ fn copy_exact(from: &Path, to: &Path) -> io::Result<()> {
                 Kind::Other => return Err(special(&src)),
             }
         }
-        // Deepest first, so a folder's final (possibly read-only) mode never blocks its children.
-        for (dir, m) in dirs.iter().rev() {
-            let f = File::open(dir).map_err(|e| annotate(e, "open", dir))?;
-            set_exact(&f, dir, m)?;
-            f.sync_all().map_err(|e| annotate(e, "fsync", dir))?;
-        }
+        seal_dirs(&dirs, set_exact)?;
         fsync_parent(to)
     } else if meta.is_file() {
         let file = open_source(from).map_err(|e| annotate(e, "read", from))?;

@@ -175,9 +175,8 @@ pub enum Action {
     JournalListed(u64, Result<Vec<crate::journal::TxSummary>, String>),
     /// The runbook was judged against the inventory and the journal (job id, result).
     RunbookReady(u64, Result<Box<crate::runbook::Runbook>, String>),
-    /// A runbook mark was recorded (job id, its transaction id or why not, the journal's
-    /// state for the header).
-    Marked(u64, Result<String, String>, String),
+    /// A runbook mark was recorded (job id, its transaction id or why not).
+    Marked(u64, Result<String, String>),
     /// A key script's caption for viewers (`None` clears it).
     Caption(Option<String>),
     /// A key script waits for the trainee's Space (`false` when it goes on).

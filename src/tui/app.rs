@@ -469,10 +469,7 @@ impl App {
                 }
             }
             Action::RunbookReady(id, result) => self.runbook_ready(id, result),
-            Action::Marked(id, result, journal) => {
-                self.journal = journal;
-                self.marked(id, result)
-            }
+            Action::Marked(id, result) => self.marked(id, result),
             Action::Caption(text) => {
                 self.caption = text;
                 self.size = self.console_rect(self.screen);

@@ -105,7 +105,6 @@ pub fn run(
         Job::Mark { step, mark, note } => Action::Marked(
             id,
             journal::record_mark(ctx, step, *mark, note).map_err(|e| e.to_string()),
-            crate::report::journal_line::journal_state(ctx),
         ),
     }
 }
@@ -140,11 +139,7 @@ pub fn failed(id: u64, job: &Job, why: String, ctx: &Context) -> Action {
         ),
         Job::Journal => Action::JournalListed(id, Err(why)),
         Job::Runbook => Action::RunbookReady(id, Err(why)),
-        Job::Mark { .. } => Action::Marked(
-            id,
-            Err(why),
-            crate::report::journal_line::journal_state(ctx),
-        ),
+        Job::Mark { .. } => Action::Marked(id, Err(why)),
     }
 }
 
