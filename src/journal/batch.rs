@@ -196,6 +196,7 @@ impl Run<'_> {
                     source: source.clone(),
                     copied: c,
                     at_rename: stamp_and_mode(&s.target),
+                    read_back: None,
                 });
             }
         }

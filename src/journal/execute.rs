@@ -373,6 +373,8 @@ pub(super) struct Landed {
     pub(super) source: PathBuf,
     pub(super) copied: fsops::Copied,
     pub(super) at_rename: Option<(Stamp, u32)>,
+    /// The copy as read back while it was fsynced, for a database the commit must prove.
+    pub(super) read_back: Option<fsops::ReadBack>,
 }
 
 /// Stamp and mode of what is at `path` (not following a link), the two things a file's
@@ -420,6 +422,7 @@ impl Run<'_> {
         let io = |e: std::io::Error| e.to_string();
         let mut written = 0;
         let mut copy: Option<(PathBuf, fsops::Copied)> = None;
+        let mut read_back = None;
         // Modes by purpose, never the set's own (see `plan::modes`).
         let modes = Modes::for_step(self.profile, &step.component, &step.target);
         // New content is complete and durable under its temporary name before the old one moves.
@@ -444,9 +447,16 @@ impl Run<'_> {
                 // A new file takes the owner of the folder it lands in.
                 let owner = fsops::attrs(&parent).and_then(|a| a.owner);
                 let keep_time = matches!(step.kind, StepKind::SyncFile { .. });
-                let copied =
+                let copied = if !keep_time && self.proves(&step.target) {
+                    let (copied, back) =
+                        fsops::copy_file_read_back(source, &temp, replaced, owner, &modes)
+                            .map_err(io)?;
+                    read_back = back;
+                    copied
+                } else {
                     fsops::copy_file_hashed(source, &temp, replaced, owner, &modes, keep_time)
-                        .map_err(io)?;
+                        .map_err(io)?
+                };
                 written = copied.bytes;
                 copy = Some((source.clone(), copied));
             }
@@ -529,9 +539,19 @@ impl Run<'_> {
                 source,
                 copied,
                 at_rename: stamp_and_mode(&target),
+                read_back,
             });
         }
         self.done(i, before.map_or(0, |e| e.bytes), written)
+    }
+
+    /// Whether `target` is a database (or its `-wal`) the commit verifies: its copy is read
+    /// back while it is made durable (see [`verify_restored`]).
+    fn proves(&self, target: &Path) -> bool {
+        self.plan
+            .verify
+            .iter()
+            .any(|db| db == target || sqlite::sibling(db, "-wal") == target)
     }
 
     fn done(&mut self, i: usize, stashed: u64, written: u64) -> Result<(), String> {
@@ -595,7 +615,15 @@ fn verify_restored(
     let key = FileKey::of(path);
     for l in &copies {
         let target = plan.abs(&l.target);
-        match hash::content_hash(&target) {
+        // Read back while it was fsynced, and the same file, unchanged, landed: that reading
+        // holds. Else the landed file is read now.
+        let back = match &l.read_back {
+            Some(b) if l.at_rename.as_ref().is_some_and(|(at, _)| *at == b.stamp) => {
+                Ok(Some(b.hash.clone()))
+            }
+            _ => hash::content_hash(&target),
+        };
+        match back {
             Ok(Some(h)) if l.copied.hash.as_deref() == Some(h.as_str()) => {}
             Ok(read_back) => {
                 return Err(vec![format!(

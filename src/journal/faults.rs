@@ -55,10 +55,15 @@ pub fn before_write(len: usize) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether the garbling hook is on: copies then write every chunk themselves.
+pub fn garbling() -> bool {
+    static V: OnceLock<bool> = OnceLock::new();
+    *V.get_or_init(|| env_u64("DRCONSOLE_GARBLE_COPIES") == Some(1))
+}
+
 /// The bytes to write for `chunk` when the garbling hook is on (its last byte flipped).
 pub fn garbled(chunk: &[u8]) -> Option<Vec<u8>> {
-    static V: OnceLock<bool> = OnceLock::new();
-    if !*V.get_or_init(|| env_u64("DRCONSOLE_GARBLE_COPIES") == Some(1)) {
+    if !garbling() {
         return None;
     }
     let mut bad = chunk.to_vec();

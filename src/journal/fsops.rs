@@ -116,6 +116,63 @@ pub fn copy_file_hashed(
     copy_open(src, source, temp, replaced, owner, modes, keep_time)
 }
 
+/// A copy read back from the system after it was written: what the bytes hash to there,
+/// and which file (and version) was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBack {
+    /// The copy's content hash as read back (bytes and mode).
+    pub hash: String,
+    /// The copy's identity while it was read; renamed into place, the same file keeps it.
+    pub stamp: Stamp,
+}
+
+/// [`copy_file_hashed`] (modification time not kept) for a copy that must be proven to hold
+/// what was copied: it is read back and hashed while it is fsynced, so the read costs no time
+/// beside the wait for the disk. The read-back is `None` when the temporary file changed or
+/// was replaced meanwhile (the caller reads the landed file instead).
+pub fn copy_file_read_back(
+    source: &Path,
+    temp: &Path,
+    replaced: Option<Attrs>,
+    owner: Option<(u32, u32)>,
+    modes: &Modes,
+) -> io::Result<(Copied, Option<ReadBack>)> {
+    let src = open_source(source).map_err(|e| annotate(e, "read", source))?;
+    let (copied, dst) = copy_open_unsynced(src, source, temp, replaced, owner, modes, false)?;
+    let written = Stamp::of_file(&dst.file);
+    let (synced, back) = std::thread::scope(|s| {
+        let reader = s.spawn(|| read_back(temp, written));
+        let synced = dst.sync();
+        let back = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (synced, back)
+    });
+    synced?;
+    Ok((copied, back?))
+}
+
+/// Hash the file at `temp` as it reads now, if it is still the file `written` describes.
+fn read_back(temp: &Path, written: Option<Stamp>) -> io::Result<Option<ReadBack>> {
+    let mut f = open_source(temp).map_err(|e| annotate(e, "read back", temp))?;
+    let meta = f.metadata().map_err(|e| annotate(e, "read back", temp))?;
+    let stamp = Stamp::of_meta(&meta);
+    if written != Some(stamp) {
+        return Ok(None);
+    }
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o7777
+    };
+    #[cfg(not(unix))]
+    let mode = 0;
+    let hash = crate::plan::hash::open_file_hash(&mut f, mode, meta.len())
+        .map_err(|e| annotate(e, "read back", temp))?;
+    // Changed while it was read: what was hashed proves nothing.
+    Ok((Stamp::of_file(&f) == Some(stamp)).then_some(ReadBack { hash, stamp }))
+}
+
 /// [`copy_file`] that also gives the copy the source's modification time (set before the
 /// fsync, so it is as durable as the bytes): a payload copy compared by size and time must
 /// compare equal to its source afterwards.
@@ -283,40 +340,18 @@ fn copy_open_unsynced(
 ) -> io::Result<(Copied, Unsynced)> {
     let before = Stamp::of_file(&src);
     let mut dst = create_private(temp).map_err(|e| annotate(e, "create", temp))?;
-    let mut buf = vec![0u8; CHUNK];
-    let mut total = 0u64;
-    let mut key = modes.keys.then(KeySniffer::default);
-    // The final mode is part of the hash and, for key material, known only at the end: hash
-    // for both candidate modes (only key stores have two, and they are small).
     let size = before.map_or(0, |s| s.size);
-    let plain_mode = modes.file_mode(replaced.map(|a| a.mode), false);
-    let key_mode = modes.file_mode(replaced.map(|a| a.mode), true);
-    let mut plain = FileHasher::new(plain_mode, size);
-    let mut keyed = (modes.keys && key_mode != plain_mode).then(|| FileHasher::new(key_mode, size));
-    loop {
-        let n = src
-            .read(&mut buf)
-            .map_err(|e| annotate(e, "read", source))?;
-        if n == 0 {
-            break;
-        }
-        if let Some(k) = key.as_mut() {
-            k.feed(&buf[..n]);
-        }
-        plain.update(&buf[..n]);
-        if let Some(h) = keyed.as_mut() {
-            h.update(&buf[..n]);
-        }
-        faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
-        match faults::garbled(&buf[..n]) {
-            Some(bad) => dst.write_all(&bad),
-            None => write_chunk(&src, &mut dst, total, &buf[..n]),
-        }
-        .map_err(|e| annotate(e, "write", temp))?;
-        total += n as u64;
-        faults::point();
-    }
-    let is_key = key.is_some_and(|k| k.found()) || (modes.keys && is_key_name(source));
+    let mut digest = Digest::new(modes, replaced, size);
+    #[cfg(unix)]
+    let total = if size >= HASH_ASIDE_FROM && !faults::garbling() {
+        copy_hashing_aside(&src, source, &mut dst, temp, size, &mut digest)?
+    } else {
+        copy_hashing_inline(&mut src, source, &mut dst, temp, &mut digest)?
+    };
+    #[cfg(not(unix))]
+    let total = copy_hashing_inline(&mut src, source, &mut dst, temp, &mut digest)?;
+    let is_key =
+        digest.key.as_ref().is_some_and(KeySniffer::found) || (modes.keys && is_key_name(source));
     let want = Attrs {
         mode: modes.file_mode(replaced.map(|a| a.mode), is_key),
         owner: replaced.map_or(owner, |a| a.owner),
@@ -328,13 +363,13 @@ fn copy_open_unsynced(
         filetime::set_file_handle_times(&dst, None, Some(mtime))
             .map_err(|e| annotate(e, "set the time of", temp))?;
     }
-    // Unchanged from the first read to the last (and every byte read): what was hashed is
-    // what was written, and it is that version of the source.
-    let stable = before.is_some() && Stamp::of_file(&src) == before && total == size;
-    let hash = stable.then(|| match keyed {
-        Some(h) if is_key => h.finish(),
-        _ => plain.finish(),
-    });
+    // Unchanged from the first read to the last (and every byte read, by the copy and by the
+    // hash): what was hashed is what was written, and it is that version of the source.
+    let stable = before.is_some()
+        && Stamp::of_file(&src) == before
+        && total == size
+        && digest.hashed == size;
+    let hash = stable.then(|| digest.finish(is_key));
     Ok((
         Copied {
             bytes: total,
@@ -348,39 +383,249 @@ fn copy_open_unsynced(
     ))
 }
 
-/// Write `chunk`, just read from `src` at `offset`, to the end of `dst`: by `copy_file_range`
-/// where the system has it (the kernel moves the bytes, or shares them on a file system with
-/// reflinks), else by an ordinary write. A source changed meanwhile is caught by its stamp.
-fn write_chunk(src: &File, dst: &mut File, offset: u64, chunk: &[u8]) -> io::Result<()> {
+/// Files from this size on are hashed on a second thread while this one copies: the hash
+/// then costs no time beside the copy. Smaller ones are not worth a thread.
+#[cfg_attr(not(unix), allow(dead_code))]
+const HASH_ASIDE_FROM: u64 = 8 << 20;
+
+/// What a copy learns of the bytes it copies: their hash (for each final mode the copy may
+/// get) and whether they are private-key material.
+struct Digest {
+    key: Option<KeySniffer>,
+    plain: FileHasher,
+    keyed: Option<FileHasher>,
+    hashed: u64,
+}
+
+impl Digest {
+    fn new(modes: &Modes, replaced: Option<Attrs>, size: u64) -> Digest {
+        // The final mode is part of the hash and, for key material, known only at the end:
+        // hash for both candidate modes (only key stores have two, and they are small).
+        let plain_mode = modes.file_mode(replaced.map(|a| a.mode), false);
+        let key_mode = modes.file_mode(replaced.map(|a| a.mode), true);
+        Digest {
+            key: modes.keys.then(KeySniffer::default),
+            plain: FileHasher::new(plain_mode, size),
+            keyed: (modes.keys && key_mode != plain_mode).then(|| FileHasher::new(key_mode, size)),
+            hashed: 0,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        if let Some(k) = self.key.as_mut() {
+            k.feed(bytes);
+        }
+        self.plain.update(bytes);
+        if let Some(h) = self.keyed.as_mut() {
+            h.update(bytes);
+        }
+        self.hashed += bytes.len() as u64;
+    }
+
+    fn finish(self, is_key: bool) -> String {
+        match self.keyed {
+            Some(h) if is_key => h.finish(),
+            _ => self.plain.finish(),
+        }
+    }
+}
+
+/// Copy chunk by chunk, each chunk read once, hashed, then written (one crash point each).
+fn copy_hashing_inline(
+    src: &mut File,
+    source: &Path,
+    dst: &mut File,
+    temp: &Path,
+    digest: &mut Digest,
+) -> io::Result<u64> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut total = 0u64;
+    loop {
+        let n = src
+            .read(&mut buf)
+            .map_err(|e| annotate(e, "read", source))?;
+        if n == 0 {
+            break;
+        }
+        digest.feed(&buf[..n]);
+        faults::before_write(n).map_err(|e| annotate(e, "write", temp))?;
+        match faults::garbled(&buf[..n]) {
+            Some(bad) => dst.write_all(&bad),
+            None => write_chunk(src, dst, total, &buf[..n]),
+        }
+        .map_err(|e| annotate(e, "write", temp))?;
+        total += n as u64;
+        faults::point();
+    }
+    Ok(total)
+}
+
+/// Copy a large file by the kernel (`copy_file_range`, one chunk and one crash point at a
+/// time) while a second thread reads the source on its own and hashes it. Both read the same
+/// version or the source's stamp tells otherwise (see [`copy_open_unsynced`]).
+#[cfg(unix)]
+fn copy_hashing_aside(
+    src: &File,
+    source: &Path,
+    dst: &mut File,
+    temp: &Path,
+    size: u64,
+    digest: &mut Digest,
+) -> io::Result<u64> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let hasher = s.spawn(|| hash_source(src, source, digest, &stop));
+        let copied = copy_by_range(src, source, dst, temp, size);
+        // A failed copy needs no hash: the hasher stops at its next chunk.
+        stop.store(copied.is_err(), Ordering::Relaxed);
+        let hashed = hasher
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let total = copied?;
+        hashed?;
+        Ok(total)
+    })
+}
+
+/// The hasher's side of [`copy_hashing_aside`]: read `src` from its start by positioned
+/// reads (the copier's offset is its own) and feed every byte to `digest`.
+#[cfg(unix)]
+fn hash_source(
+    src: &File,
+    source: &Path,
+    digest: &mut Digest,
+    stop: &std::sync::atomic::AtomicBool,
+) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; CHUNK];
+    let mut offset = 0u64;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let n = match src.read_at(&mut buf, offset) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(annotate(e, "read", source)),
+        };
+        digest.feed(&buf[..n]);
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// The copier's side of [`copy_hashing_aside`]: chunk after chunk to the end of `src`, the
+/// kernel moving the bytes where it can. Returns the bytes copied.
+#[cfg(unix)]
+fn copy_by_range(
+    src: &File,
+    source: &Path,
+    dst: &mut File,
+    temp: &Path,
+    size: u64,
+) -> io::Result<u64> {
+    let mut spare = Vec::new();
+    let mut total = 0u64;
+    loop {
+        // The chunk the inline copy would read here: the same fault accounting and the same
+        // crash points. Past the expected end only a source that grew has more.
+        let expected = (size - total.min(size)).min(CHUNK as u64) as usize;
+        if expected > 0 {
+            faults::before_write(expected).map_err(|e| annotate(e, "write", temp))?;
+        }
+        let len = if expected > 0 { expected } else { CHUNK };
+        let n = copy_range(src, source, dst, temp, total, len, &mut spare)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        faults::point();
+    }
+    Ok(total)
+}
+
+/// Copy up to `len` bytes of `src` from `offset` to the end of `dst`: by `copy_file_range`
+/// where the system has it, else (or for what it left) by a read into `spare` and a write.
+/// Returns the bytes copied, 0 at the end of the source.
+#[cfg(unix)]
+fn copy_range(
+    src: &File,
+    source: &Path,
+    dst: &mut File,
+    temp: &Path,
+    offset: u64,
+    len: usize,
+    spare: &mut Vec<u8>,
+) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut done = by_kernel(src, dst, offset, len);
+    if done.at_end {
+        return Ok(done.copied);
+    }
+    if done.copied < len {
+        spare.resize(len - done.copied, 0);
+        let mut got = 0;
+        while got < spare.len() {
+            match src.read_at(&mut spare[got..], offset + (done.copied + got) as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(annotate(e, "read", source)),
+            }
+        }
+        dst.write_all(&spare[..got])
+            .map_err(|e| annotate(e, "write", temp))?;
+        done.copied += got;
+    }
+    Ok(done.copied)
+}
+
+/// What [`by_kernel`] managed.
+struct KernelCopy {
+    copied: usize,
+    /// The source ended before `len` bytes.
+    at_end: bool,
+}
+
+/// `copy_file_range` of up to `len` bytes from `offset` of `src` to the end of `dst` (the
+/// kernel moves the bytes, or shares them on a file system with reflinks). Stops short, for
+/// the caller to write the rest, where the system or the file system refuses it.
+fn by_kernel(src: &File, dst: &File, offset: u64, len: usize) -> KernelCopy {
+    let mut done = KernelCopy {
+        copied: 0,
+        at_end: false,
+    };
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         use std::sync::atomic::{AtomicBool, Ordering};
         // Set once the system or a file system refused it: plain writes from then on.
         static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
-        let mut done = 0usize;
-        while done < chunk.len() && !UNSUPPORTED.load(Ordering::Relaxed) {
-            let mut off_in = offset + done as u64;
-            match rustix::fs::copy_file_range(
-                src,
-                Some(&mut off_in),
-                &*dst,
-                None,
-                chunk.len() - done,
-            ) {
-                Ok(0) => break,
-                Ok(n) => done += n,
+        while done.copied < len && !UNSUPPORTED.load(Ordering::Relaxed) {
+            let mut off_in = offset + done.copied as u64;
+            match rustix::fs::copy_file_range(src, Some(&mut off_in), dst, None, len - done.copied)
+            {
+                Ok(0) => {
+                    done.at_end = true;
+                    break;
+                }
+                Ok(n) => done.copied += n,
                 Err(rustix::io::Errno::INTR) => {}
-                Err(_) if done == 0 => UNSUPPORTED.store(true, Ordering::Relaxed),
+                Err(_) if done.copied == 0 => UNSUPPORTED.store(true, Ordering::Relaxed),
                 Err(_) => break,
             }
         }
-        dst.write_all(&chunk[done..])
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = (src, offset);
-        dst.write_all(chunk)
-    }
+    let _ = (src, dst, offset, len);
+    done
+}
+
+/// Write `chunk`, just read from `src` at `offset`, to the end of `dst`: by `copy_file_range`
+/// where the system has it (the kernel moves the bytes, or shares them on a file system with
+/// reflinks), else by an ordinary write. A source changed meanwhile is caught by its stamp.
+fn write_chunk(src: &File, dst: &mut File, offset: u64, chunk: &[u8]) -> io::Result<()> {
+    let done = by_kernel(src, dst, offset, chunk.len());
+    // The source ended early (it shrank): the bytes read before are still what is written.
+    dst.write_all(&chunk[done.copied..])
 }
 
 /// Copy the folder `source` to the new folder `temp`, files and folders only: symbolic links
@@ -867,7 +1112,14 @@ mod tests {
         let big = dir.path().join("big.bin");
         let bytes: Vec<u8> = (0..3_500_000u32).map(|i| (i % 253) as u8).collect();
         std::fs::write(&big, &bytes).unwrap();
-        for (n, src) in [key, big].iter().enumerate() {
+        // And one hashed on a second thread while the kernel copies it, ending mid-chunk.
+        let huge = dir.path().join("huge.bin");
+        let size = HASH_ASIDE_FROM as usize + CHUNK / 2 + 17;
+        let bytes: Vec<u8> = (0..size)
+            .map(|i| (i % 251) as u8 ^ (i >> 20) as u8)
+            .collect();
+        std::fs::write(&huge, &bytes).unwrap();
+        for (n, src) in [key, big, huge].iter().enumerate() {
             let dst = dir.path().join(format!("tmp{n}"));
             let c = copy_file_hashed(src, &dst, None, None, &modes, false).unwrap();
             assert_eq!(c.bytes, std::fs::metadata(src).unwrap().len());
@@ -880,6 +1132,30 @@ mod tests {
             );
             let meta = std::fs::metadata(src).unwrap();
             assert_eq!(c.source, Some(Stamp::of_meta(&meta)));
+        }
+    }
+
+    #[test]
+    fn a_copy_read_back_while_it_is_fsynced_hashes_as_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let modes = Modes::default();
+        for (n, size) in [0usize, 5000, HASH_ASIDE_FROM as usize + 3]
+            .into_iter()
+            .enumerate()
+        {
+            let src = dir.path().join(format!("db{n}"));
+            let bytes: Vec<u8> = (0..size).map(|i| (i % 241) as u8).collect();
+            std::fs::write(&src, &bytes).unwrap();
+            let dst = dir.path().join(format!("tmp{n}"));
+            let (c, back) = copy_file_read_back(&src, &dst, None, None, &modes).unwrap();
+            let back = back.expect("nothing changed the copy while it was read");
+            assert_eq!(c.hash.as_deref(), Some(back.hash.as_str()), "size {size}");
+            assert_eq!(
+                Some(back.hash),
+                crate::plan::hash::content_hash(&dst).unwrap()
+            );
+            assert_eq!(Some(back.stamp), Stamp::of_file(&File::open(&dst).unwrap()));
+            assert_eq!(std::fs::read(&dst).unwrap(), bytes);
         }
     }
 

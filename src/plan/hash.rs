@@ -65,6 +65,27 @@ impl FileHasher {
     }
 }
 
+/// The hash [`content_hash`] gives the regular file open as `f` (read from where it stands to
+/// its end), which has `mode` and `size`.
+pub fn open_file_hash(f: &mut std::fs::File, mode: u32, size: u64) -> std::io::Result<String> {
+    let mut h = Xxh3::new();
+    file_into(&mut h, f, mode, size)?;
+    Ok(format!("xxh3:{:032x}", h.digest128()))
+}
+
+/// A regular file: its header, then every byte.
+fn file_into(h: &mut Xxh3, f: &mut std::fs::File, mode: u32, size: u64) -> std::io::Result<()> {
+    file_header(h, mode, size);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        h.update(&buf[..n]);
+    }
+}
+
 /// What precedes a regular file's bytes in its hash: kind, mode and size.
 fn file_header(h: &mut Xxh3, mode: u32, size: u64) {
     h.update(b"F");
@@ -129,16 +150,8 @@ fn entry_into(
             }
         }
         Kind::File => {
-            file_header(h, meta.mode, meta.size);
             let (mut f, _) = base.open_file(rel).map_err(io)?;
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = f.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                h.update(&buf[..n]);
-            }
+            file_into(h, &mut f, meta.mode, meta.size)?;
         }
         Kind::Dir | Kind::Other => h.update(b"O"),
     }
