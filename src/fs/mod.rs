@@ -103,6 +103,10 @@ pub struct Meta {
     pub mode: u32,
     /// Owner.
     pub uid: u32,
+    /// Inode number.
+    pub inode: u64,
+    /// Device number.
+    pub dev: u64,
 }
 
 impl Meta {

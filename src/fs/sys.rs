@@ -207,5 +207,7 @@ fn meta(st: rustix::fs::Stat) -> Meta {
         mtime_nsec: st.st_mtime_nsec as u32,
         mode: st.st_mode as u32 & 0o7777,
         uid: st.st_uid as u32,
+        inode: st.st_ino as u64,
+        dev: st.st_dev as u64,
     }
 }

@@ -34,7 +34,7 @@ pub fn scan(ctx: &Context, inv: &mut Inventory) {
                 &mut findings,
             ) {
                 let at = match &e.kind {
-                    EntryKind::File(m) => m.modified().ok().map(DateTime::<Utc>::from),
+                    EntryKind::File(m) => m.modified(),
                     // A folder is as new as its newest file (its own time changes only when
                     // entries are added or removed).
                     _ => Confined::within(boundary, &e.path)

@@ -1,30 +1,55 @@
 //! Backup sets: discovery under the backup roots (folder-per-set and flat time-stamped
 //! layouts), verdicts, the recommended set, and their findings.
 
+use super::cache::FileKey;
 use super::model::{BackupMember, BackupSet, DbState, Inventory, SetLayout, TakenFrom, Verdict};
 use super::safepath::{self, Entry, EntryKind};
 use super::sqlite;
 use super::timestamp;
 use crate::context::Context;
 use crate::findings::{Code, Finding};
+use crate::fs::Meta;
 use crate::profile::Profile;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// A set member as listed: database name, file, and the file's metadata from the listing.
-type Listed = (String, PathBuf, Option<std::fs::Metadata>);
+/// A set member as listed: database name, file, and what the listing knows of it.
+type Listed = (String, PathBuf, Option<Known>);
 
 /// Files of one flat-layout set: its instant and its listed members.
 type FlatGroup = (DateTime<Utc>, Vec<Listed>);
 
-/// The metadata a listing already holds for a file entry (not a link: listings yield none).
-fn listed_meta(e: &Entry) -> Option<std::fs::Metadata> {
-    match &e.kind {
-        EntryKind::File(m) if m.file_type().is_file() => Some(m.clone()),
-        _ => None,
-    }
+/// What a folder's listing already says of a member file: its stat, and (when the listing was
+/// clean) the key the check cache knows its content by, so a warm run stats nothing again.
+#[derive(Debug, Clone)]
+struct Known {
+    meta: Meta,
+    key: Option<FileKey>,
+}
+
+/// What the listing `listing` (of the folder holding `e`) knows of the file entry `e`. A key
+/// needs the `-wal` beside it settled by the same listing: only a listing that reported
+/// nothing (no link, no unreadable or odd name that could hide a `-wal`) settles it, and a
+/// `-wal` that is anything but a file leaves it to a fresh stat.
+fn known(e: &Entry, listing: &[Entry], clean: bool) -> Option<Known> {
+    let EntryKind::File(meta) = &e.kind else {
+        return None;
+    };
+    let key = clean
+        .then(|| {
+            let mut wal_name = e.name.clone();
+            wal_name.push("-wal");
+            match listing.iter().find(|x| x.name == wal_name).map(|x| &x.kind) {
+                None => Some(None),
+                Some(EntryKind::File(w)) => Some(Some(*w)),
+                Some(_) => None,
+            }
+        })
+        .flatten()
+        .map(|wal| FileKey::listed(&e.path, meta, wal.as_ref()));
+    Some(Known { meta: *meta, key })
 }
 
 /// Find every backup set under the context's backup roots, newest first (nothing opened yet).
@@ -48,6 +73,7 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
                 continue;
             }
         }
+        let reported = findings.len();
         let entries = match safepath::list_dir(root, &boundary, &component, findings) {
             Ok(e) => e,
             Err(f) => {
@@ -55,7 +81,10 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
                 continue;
             }
         };
-        scan_root(ctx, root, &boundary, &entries, now, &mut sets, findings);
+        let clean = findings.len() == reported;
+        scan_root(
+            ctx, root, &boundary, &entries, clean, now, &mut sets, findings,
+        );
     }
     make_ids_unique(&mut sets);
     sets.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
@@ -76,11 +105,13 @@ pub fn make_ids_unique(sets: &mut [BackupSet]) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn scan_root(
     ctx: &Context,
     root: &Path,
     boundary: &Path,
     entries: &[Entry],
+    clean: bool,
     now: DateTime<Utc>,
     sets: &mut Vec<BackupSet>,
     findings: &mut Vec<Finding>,
@@ -122,12 +153,12 @@ fn scan_root(
                     flat.entry(t.text(stem).to_string())
                         .or_insert_with(|| (t.at, Vec::new()))
                         .1
-                        .push((name, e.path.clone(), listed_meta(e)));
+                        .push((name, e.path.clone(), known(e, entries, clean)));
                 }
             }
             None => {
                 if let Some(name) = member_name(profile, &e.name_lossy, ext) {
-                    loose.push((name, e.path.clone(), listed_meta(e)));
+                    loose.push((name, e.path.clone(), known(e, entries, clean)));
                 }
             }
         }
@@ -179,6 +210,7 @@ fn folder_set(
     let component = format!("backup:{}", e.name_lossy);
     // `list_dir` never yields a link (it reports each one instead), so a folder listed here
     // lies inside the root and cannot lead back to it: no path resolution needed.
+    let reported = findings.len();
     let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
         Ok(i) => i,
         Err(f) => {
@@ -186,6 +218,7 @@ fn folder_set(
             return None;
         }
     };
+    let clean = findings.len() == reported;
     let files: Vec<(&Entry, String)> = inner
         .iter()
         .filter(|i| matches!(i.kind, EntryKind::File(_)))
@@ -205,7 +238,7 @@ fn folder_set(
         stamp,
         files
             .iter()
-            .map(|(i, n)| (n.clone(), i.path.clone(), listed_meta(i))),
+            .map(|(i, n)| (n.clone(), i.path.clone(), known(i, &inner, clean))),
         extras,
         now,
     ))
@@ -223,7 +256,7 @@ fn build_set(
     extras: Vec<String>,
     now: DateTime<Utc>,
 ) -> BackupSet {
-    let mut by_db: BTreeMap<String, (PathBuf, Option<std::fs::Metadata>)> = BTreeMap::new();
+    let mut by_db: BTreeMap<String, (PathBuf, Option<Known>)> = BTreeMap::new();
     for (name, p, meta) in files {
         // `X.dbbackup` and `X.db.dbbackup` both present: the first (sorted) wins.
         by_db.entry(name).or_insert((p, meta));
@@ -235,7 +268,11 @@ fn build_set(
             Some((p, meta)) => members.push(BackupMember {
                 database: spec.name.clone(),
                 file: match meta {
-                    Some(m) => sqlite::stat_of(p, Ok(m.clone())),
+                    Some(k) => {
+                        let mut f = sqlite::stat_listed(p, &k.meta);
+                        f.listed = k.key.clone();
+                        f
+                    }
                     None => sqlite::stat(p),
                 },
                 sql: None,
@@ -601,6 +638,36 @@ fn extras_of(profile: &Profile, dir: &Path, inner: &[Entry]) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::inventory::model::{CheckLevel, DbFile};
+
+    #[test]
+    fn only_a_clean_listing_settles_a_members_cache_key() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path();
+        std::fs::write(dir.join("a.dbbackup"), b"a").unwrap();
+        std::fs::write(dir.join("a.dbbackup-wal"), b"frames").unwrap();
+        std::fs::write(dir.join("b.dbbackup"), b"b").unwrap();
+        std::fs::create_dir(dir.join("b.dbbackup-wal")).unwrap();
+        std::fs::write(dir.join("c.dbbackup"), b"c").unwrap();
+        let mut findings = Vec::new();
+        let listing = safepath::list_dir(dir, dir, "backup:t", &mut findings).unwrap();
+        assert!(findings.is_empty());
+        let entry = |n: &str| listing.iter().find(|e| e.name_lossy == n).unwrap();
+        let a = known(entry("a.dbbackup"), &listing, true).unwrap();
+        assert_eq!(a.key, FileKey::of(&dir.join("a.dbbackup")));
+        assert!(a.key.unwrap().wal.is_some());
+        let c = known(entry("c.dbbackup"), &listing, true).unwrap();
+        assert_eq!(c.key, FileKey::of(&dir.join("c.dbbackup")));
+        // A `-wal` that is not a file, or a listing that reported something (a link could
+        // have hidden a `-wal`), leaves the key to a fresh stat.
+        assert_eq!(
+            known(entry("b.dbbackup"), &listing, true).unwrap().key,
+            None
+        );
+        assert_eq!(
+            known(entry("a.dbbackup"), &listing, false).unwrap().key,
+            None
+        );
+    }
 
     fn set_with(states: &[DbState], missing: &[&str]) -> BackupSet {
         BackupSet {

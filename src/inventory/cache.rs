@@ -55,6 +55,27 @@ impl FileKey {
         })
     }
 
+    /// The key of `path` from a folder listing's stat of it and of the `-wal` beside it (the
+    /// same key [`FileKey::of`] would stat, without the system calls).
+    pub fn listed(path: &Path, file: &crate::fs::Meta, wal: Option<&crate::fs::Meta>) -> FileKey {
+        // As `Stamp::of_meta` reads a time: nanoseconds since the epoch, 0 before it.
+        let ns = |m: &crate::fs::Meta| {
+            if m.mtime_secs < 0 {
+                0
+            } else {
+                i128::from(m.mtime_secs) * 1_000_000_000 + i128::from(m.mtime_nsec)
+            }
+        };
+        FileKey {
+            path: path.to_path_buf(),
+            size: file.size,
+            mtime_ns: ns(file),
+            inode: file.inode,
+            dev: file.dev,
+            wal: wal.map(|w| (w.size, ns(w), w.inode)),
+        }
+    }
+
     /// Size, modification time, inode and device of the file itself (not its `-wal`).
     pub fn stamp(&self) -> Stamp {
         Stamp {
@@ -107,6 +128,24 @@ impl Stamp {
     pub fn of_file(f: &std::fs::File) -> Option<Stamp> {
         f.metadata().ok().map(|m| Stamp::of_meta(&m))
     }
+}
+
+/// Whether this process may read `path` now (its effective ids, as an open would be judged).
+fn readable(path: &Path) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{Access, AtFlags, CWD, accessat};
+        match accessat(CWD, path, Access::READ_OK, AtFlags::EACCESS) {
+            Ok(()) => true,
+            // A system without `faccessat2` cannot ask for the effective ids: open it instead.
+            Err(rustix::io::Errno::NOSYS | rustix::io::Errno::INVAL) => {
+                std::fs::File::open(path).is_ok()
+            }
+            Err(_) => false,
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    std::fs::File::open(path).is_ok()
 }
 
 /// Size, modification time (ns), inode and device of a file.
@@ -200,10 +239,15 @@ impl CheckCache {
     /// check passes the quick one), and a shallow failure answers a deeper one; the answer is
     /// never deeper than asked, so a report shows the same whether the cache is warm or cold.
     pub fn lookup(&self, file: &DbFile, level: CheckLevel) -> Option<DbFile> {
-        let key = FileKey::of(&file.path)?;
+        let key = match &file.listed {
+            Some(k) if k.path == file.path => k.clone(),
+            _ => FileKey::of(&file.path)?,
+        };
         // A verdict on bytes this user cannot read now (another user's run cached it) would
         // promise a restore that then fails: such a file is checked afresh, and says why.
-        std::fs::File::open(&file.path).ok()?;
+        if !readable(&file.path) {
+            return None;
+        }
         let entries = self.entries.lock().ok()?;
         let e = entries.get(&file.path)?;
         if e.key != key {
@@ -406,6 +450,57 @@ pub(crate) fn read_trusted(dir: &Path, file: &Path) -> std::io::Result<Vec<u8>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_from_a_listing_is_the_key_a_stat_gives() {
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = (t.path().join("a.db"), t.path().join("b.db"));
+        std::fs::write(&a, b"plain").unwrap();
+        std::fs::write(&b, b"with a wal").unwrap();
+        std::fs::write(t.path().join("b.db-wal"), b"frames").unwrap();
+        let listing = crate::fs::Root::open(t.path())
+            .unwrap()
+            .list(Path::new(""))
+            .unwrap();
+        let meta = |name: &str| {
+            listing
+                .iter()
+                .find(|e| e.name == name)
+                .map(|e| e.meta)
+                .unwrap()
+        };
+        assert_eq!(
+            FileKey::listed(&a, &meta("a.db"), None),
+            FileKey::of(&a).unwrap()
+        );
+        let listed = FileKey::listed(&b, &meta("b.db"), Some(&meta("b.db-wal")));
+        assert!(listed.wal.is_some());
+        assert_eq!(listed, FileKey::of(&b).unwrap());
+        // A file changed since its listing no longer has the listed key.
+        std::fs::write(&a, b"changed").unwrap();
+        assert_ne!(
+            FileKey::listed(&a, &meta("a.db"), None),
+            FileKey::of(&a).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_listed_key_answers_the_cache_and_a_stale_one_misses() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("a.db");
+        std::fs::write(&p, b"x").unwrap();
+        let cache = CheckCache::load(&t.path().join("cache"), true);
+        let mut f = super::super::sqlite::stat(&p);
+        f.state = DbState::Ok;
+        f.level = CheckLevel::Full;
+        cache.store(&f, FileKey::of(&p));
+        let mut asked = super::super::sqlite::stat(&p);
+        asked.listed = FileKey::of(&p);
+        assert!(cache.lookup(&asked, CheckLevel::Full).is_some());
+        // A listing that saw other bytes (another size) is not answered for these.
+        asked.listed.as_mut().unwrap().size += 1;
+        assert!(cache.lookup(&asked, CheckLevel::Full).is_none());
+    }
 
     #[test]
     fn a_changed_file_misses_the_cache() {

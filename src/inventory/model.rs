@@ -165,6 +165,10 @@ pub struct DbFile {
     /// The write-ahead log the check included, when one was beside the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wal: Option<WalInfo>,
+    /// The content key the folder listing that found the file already settled (this run
+    /// only): the check cache is asked with it instead of stat'ing the file again.
+    #[serde(skip)]
+    pub listed: Option<crate::inventory::cache::FileKey>,
 }
 
 /// Why a database could not be verified: none of these says the file is damaged.

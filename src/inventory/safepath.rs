@@ -3,7 +3,7 @@
 //! panicking on unreadable or non-UTF-8 names. Links become findings.
 
 use crate::findings::{Code, Finding};
-use crate::fs::{Confined, FsError, Kind, Root};
+use crate::fs::{Confined, FsError, Kind, Meta, Root};
 use std::ffi::OsString;
 use std::fs::Metadata;
 use std::path::{Component, Path, PathBuf};
@@ -11,8 +11,8 @@ use std::path::{Component, Path, PathBuf};
 /// What an entry turned out to be after (safely) resolving links.
 #[derive(Debug, Clone)]
 pub enum EntryKind {
-    /// A regular file (or a link to one inside the boundary).
-    File(Metadata),
+    /// A regular file, with what the listing's stat said of it.
+    File(Meta),
     /// A folder (or a link to one inside the boundary).
     Dir,
     /// Anything else (sockets, devices): ignored.
@@ -113,13 +113,7 @@ pub fn list_dir(
         let kind = match item.meta.kind {
             Kind::Dir => EntryKind::Dir,
             Kind::Other => EntryKind::Other,
-            Kind::File => match std::fs::symlink_metadata(&path) {
-                Ok(m) => EntryKind::File(m),
-                Err(e) => {
-                    findings.push(unreadable(&path, component, &e));
-                    continue;
-                }
-            },
+            Kind::File => EntryKind::File(item.meta),
             Kind::Link => {
                 findings.extend(link_finding(&root, &rel.join(&name), component));
                 continue;

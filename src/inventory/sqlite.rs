@@ -58,6 +58,21 @@ pub fn stat(path: &Path) -> DbFile {
     stat_of(path, std::fs::metadata(path))
 }
 
+/// [`stat_of`] from what a folder listing's stat said of a regular file at `path`.
+pub fn stat_listed(path: &Path, meta: &crate::fs::Meta) -> DbFile {
+    DbFile {
+        path: path.to_path_buf(),
+        size: meta.size,
+        modified: meta.modified(),
+        state: if meta.size == 0 {
+            DbState::Empty
+        } else {
+            DbState::Unchecked
+        },
+        ..DbFile::default()
+    }
+}
+
 /// The file record of `path` from its (link-resolved) metadata, or the error getting it.
 pub fn stat_of(path: &Path, meta: std::io::Result<std::fs::Metadata>) -> DbFile {
     let mut f = DbFile {

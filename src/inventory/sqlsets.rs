@@ -53,11 +53,11 @@ fn sets_of_file(
 ) -> Vec<BackupSet> {
     let path = &entry.path;
     let size = match &entry.kind {
-        EntryKind::File(m) => m.len(),
+        EntryKind::File(m) => m.size,
         _ => 0,
     };
     let modified = match &entry.kind {
-        EntryKind::File(m) => m.modified().ok().map(DateTime::<Utc>::from),
+        EntryKind::File(m) => m.modified(),
         _ => None,
     };
     let base = DbFile {
