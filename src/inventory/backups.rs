@@ -82,9 +82,15 @@ pub fn discover(ctx: &Context, findings: &mut Vec<Finding>) -> Vec<BackupSet> {
             }
         };
         let clean = findings.len() == reported;
-        scan_root(
-            ctx, root, &boundary, &entries, clean, now, &mut sets, findings,
-        );
+        // Opened once for every set folder beneath it (the listing above just opened it).
+        let handle = crate::fs::Root::open(&boundary).ok();
+        let listed = Listing {
+            boundary: &boundary,
+            handle: handle.as_ref(),
+            entries: &entries,
+            clean,
+        };
+        scan_root(ctx, root, &listed, now, &mut sets, findings);
     }
     make_ids_unique(&mut sets);
     sets.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then_with(|| a.id.cmp(&b.id)));
@@ -105,17 +111,24 @@ pub fn make_ids_unique(sets: &mut [BackupSet]) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A backup root as listed: its boundary (and a handle on it, when it opened), its entries,
+/// and whether the listing reported nothing.
+struct Listing<'a> {
+    boundary: &'a Path,
+    handle: Option<&'a crate::fs::Root>,
+    entries: &'a [Entry],
+    clean: bool,
+}
+
 fn scan_root(
     ctx: &Context,
     root: &Path,
-    boundary: &Path,
-    entries: &[Entry],
-    clean: bool,
+    listed: &Listing<'_>,
     now: DateTime<Utc>,
     sets: &mut Vec<BackupSet>,
     findings: &mut Vec<Finding>,
 ) {
+    let (boundary, entries, clean) = (listed.boundary, listed.entries, listed.clean);
     let profile = &ctx.profile;
     let ext = &profile.backups.extension;
     // Folder layout: every sub-folder holding database backups is a set. The folders are
@@ -126,7 +139,7 @@ fn scan_root(
         .filter(|e| matches!(e.kind, EntryKind::Dir))
         .map(|e| {
             let mut found = Vec::new();
-            let set = folder_set(profile, root, boundary, e, now, &mut found);
+            let set = folder_set(profile, root, boundary, listed.handle, e, now, &mut found);
             (set, found)
         })
         .collect();
@@ -198,10 +211,12 @@ fn scan_root(
 }
 
 /// The set a folder of the backup root holds, if it holds database backups.
+#[allow(clippy::too_many_arguments)]
 fn folder_set(
     profile: &Profile,
     root: &Path,
     boundary: &Path,
+    handle: Option<&crate::fs::Root>,
     e: &Entry,
     now: DateTime<Utc>,
     findings: &mut Vec<Finding>,
@@ -211,7 +226,11 @@ fn folder_set(
     // `list_dir` never yields a link (it reports each one instead), so a folder listed here
     // lies inside the root and cannot lead back to it: no path resolution needed.
     let reported = findings.len();
-    let inner = match safepath::list_dir(&e.path, boundary, &component, findings) {
+    let inner = match handle {
+        Some(h) => safepath::list_dir_in(h, &e.path, boundary, &component, findings),
+        None => safepath::list_dir(&e.path, boundary, &component, findings),
+    };
+    let inner = match inner {
         Ok(i) => i,
         Err(f) => {
             findings.push(f);

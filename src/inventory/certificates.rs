@@ -169,7 +169,7 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
     // Which store copies each set holds, decided in order (flat sets share one folder: each
     // copy is read once, by the newest set naming it); then the sets are read side by side.
     let mut seen_paths = BTreeSet::new();
-    let reads: Vec<Vec<(&CertificateStore, Option<Confined>)>> = inv
+    let named: Vec<Vec<(&CertificateStore, Option<PathBuf>)>> = inv
         .backup_sets
         .iter()
         .map(|set| {
@@ -180,7 +180,22 @@ pub fn scan(ctx: &Context, _opts: &ScanOptions, inv: &mut Inventory, progress: &
                     let component = Component::Certificates(store.name.clone());
                     let path = component
                         .path_in_set(profile, &set.path)
-                        .filter(|p| seen_paths.insert(p.clone()))
+                        .filter(|p| seen_paths.insert(p.clone()));
+                    (store, path)
+                })
+                .collect()
+        })
+        .collect();
+    // Which of those copies exist: system calls, asked side by side (the order is settled).
+    let reads: Vec<Vec<(&CertificateStore, Option<Confined>)>> = inv
+        .backup_sets
+        .par_iter()
+        .zip(named)
+        .map(|(set, named)| {
+            named
+                .into_iter()
+                .map(|(store, path)| {
+                    let path = path
                         .filter(|p| std::fs::symlink_metadata(p).is_ok())
                         .and_then(|p| Confined::within(&set.path, &p).ok());
                     (store, path)

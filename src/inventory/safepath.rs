@@ -83,10 +83,23 @@ pub fn list_dir(
     component: &str,
     findings: &mut Vec<Finding>,
 ) -> Result<Vec<Entry>, Finding> {
+    Confined::within(boundary, dir).map_err(|e| unsafe_finding(dir, component, &e.to_string()))?;
+    let root = Root::open(boundary).map_err(|e| fs_unreadable(dir, component, &e))?;
+    list_dir_in(&root, dir, boundary, component, findings)
+}
+
+/// [`list_dir`] through `root`, the boundary already opened (a long history lists thousands
+/// of folders beneath one boundary: it is opened once).
+pub fn list_dir_in(
+    root: &Root,
+    dir: &Path,
+    boundary: &Path,
+    component: &str,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<Entry>, Finding> {
     let rel = Confined::within(boundary, dir)
         .map_err(|e| unsafe_finding(dir, component, &e.to_string()))?
         .rel;
-    let root = Root::open(boundary).map_err(|e| fs_unreadable(dir, component, &e))?;
     let listed = root.list(&rel).map_err(|e| match e {
         FsError::Link { .. } => unsafe_finding(dir, component, &e.to_string()),
         e => fs_unreadable(dir, component, &e),
@@ -115,7 +128,7 @@ pub fn list_dir(
             Kind::Other => EntryKind::Other,
             Kind::File => EntryKind::File(item.meta),
             Kind::Link => {
-                findings.extend(link_finding(&root, &rel.join(&name), component));
+                findings.extend(link_finding(root, &rel.join(&name), component));
                 continue;
             }
         };
