@@ -59,11 +59,19 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
         ..Inventory::default()
     };
     let discover = tracing::info_span!("phase", name = "discover").entered();
-    inv.databases = databases::discover(ctx, &mut findings);
-    inv.backup_sets = backups::discover(ctx, &mut findings);
+    // The check cache (one entry per database file ever checked: tens of thousands for a long
+    // history) is read and decoded on a thread of its own while the folders are listed.
+    let (cache_dir, read_cache) = (ctx.cache_dir(), !ctx.no_cache);
+    let cache = std::thread::scope(|s| {
+        let loading = s.spawn(|| CheckCache::load(&cache_dir, read_cache));
+        inv.databases = databases::discover(ctx, &mut findings);
+        inv.backup_sets = backups::discover(ctx, &mut findings);
+        loading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     drop(discover);
 
-    let cache = CheckCache::load(&ctx.cache_dir(), !ctx.no_cache);
     tracing::info_span!("phase", name = "database checks")
         .in_scope(|| schedule::check_databases(&mut inv, opts.depth, &cache, progress));
     // The cache is an optimisation: a read-only state folder only costs the next run time.
