@@ -106,6 +106,9 @@ pub fn request(
     }
     // The source: named, a folder, or the recommended one (which needs every repository
     // verified to be chosen).
+    // Repositories verified while choosing the source: the targets among them are not hashed
+    // a second time below.
+    let mut verified: Vec<Checked> = Vec::new();
     let source: Checked = match from {
         Some(f) if all.iter().any(|t| t.name == f) => {
             let t = all.iter().find(|t| t.name == f).cloned();
@@ -130,7 +133,9 @@ pub fn request(
             let mut checked = repositories::verify_all(all.clone(), progress);
             let (_, best) = repositories::reference(&checked);
             let best = best.ok_or(EpoSyncError::NoSource)?;
-            checked.swap_remove(best)
+            let best = checked.swap_remove(best);
+            verified = checked;
+            best
         }
     };
     let src_report = match &source.report {
@@ -196,7 +201,7 @@ pub fn request(
     }
 
     // Targets: beneath the root, readable, and not already equal to the source.
-    let targets_checked = repositories::verify_all(wanted, progress);
+    let targets_checked = reuse_or_verify(wanted, verified, progress);
     let mut request = Request {
         source: dpsync::Source {
             name: source.target.name.clone(),
@@ -298,6 +303,37 @@ pub fn request(
 }
 
 /// Whether a target already equals the source: verified, Enabled, same version, same content.
+/// The verification of each of `wanted`, in its order: the one this request already made (the
+/// same repository, at the same folder), else a fresh one (those side by side).
+fn reuse_or_verify(
+    wanted: Vec<Target>,
+    mut done: Vec<Checked>,
+    progress: &dyn ProgressSink,
+) -> Vec<Checked> {
+    let mut slots: Vec<Option<Checked>> = Vec::with_capacity(wanted.len());
+    let mut todo: Vec<(usize, Target)> = Vec::new();
+    for (i, t) in wanted.into_iter().enumerate() {
+        let same = done
+            .iter()
+            .position(|c| c.target.name == t.name && c.target.place.path() == t.place.path());
+        match same {
+            Some(k) => slots.push(Some(done.swap_remove(k))),
+            None => {
+                slots.push(None);
+                todo.push((i, t));
+            }
+        }
+    }
+    let (at, targets): (Vec<usize>, Vec<Target>) = todo.into_iter().unzip();
+    for (i, c) in at
+        .into_iter()
+        .zip(repositories::verify_all(targets, progress))
+    {
+        slots[i] = Some(c);
+    }
+    slots.into_iter().flatten().collect()
+}
+
 fn in_step(target: &RepoReport, source: &RepoReport, version: &str) -> bool {
     target.verifies()
         && matches!(&target.sitestat, Some(Ok(s)) if s.status == Status::Enabled && s.catalog_version == version)

@@ -208,3 +208,30 @@ fn healthy_repositories_are_up_to_date_and_full_still_plans_them() {
     run(&f, plan);
     assert!(verified(&f, "Repo-Paris").verifies());
 }
+
+#[test]
+fn targets_verified_while_choosing_the_source_are_not_verified_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("A"), tmp.path().join("B"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let target = |name: &str, dir: &Path| Target {
+        name: name.into(),
+        origin: "--repo",
+        address: dir.display().to_string(),
+        place: Place::Given(dir.to_path_buf()),
+    };
+    let quiet = |_: crate::inventory::Progress| {};
+    let done = repositories::verify_all(vec![target("A", &a)], &quiet);
+    // A changes after its verification: a fresh one would count the new folder.
+    std::fs::create_dir(a.join("new")).unwrap();
+    let folders = |c: &Checked| c.report.as_ref().unwrap().counts.folders;
+    let got = reuse_or_verify(vec![target("B", &b), target("A", &a)], done, &quiet);
+    let names: Vec<&str> = got.iter().map(|c| c.target.name.as_str()).collect();
+    assert_eq!(names, ["B", "A"], "the wanted order is kept");
+    assert_eq!(folders(&got[1]), 1, "A's report is the one already made");
+    // The same name at another folder is another repository: verified afresh.
+    let done = repositories::verify_all(vec![target("A", &b)], &quiet);
+    let got = reuse_or_verify(vec![target("A", &a)], done, &quiet);
+    assert_eq!(folders(&got[0]), 2);
+}
