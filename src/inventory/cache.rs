@@ -484,8 +484,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_listed_key_answers_the_cache_and_a_stale_one_misses() {
+    /// A one-byte file `a.db` in a fresh folder, and a cache remembering a full pass on it.
+    fn passed_once() -> (tempfile::TempDir, PathBuf, CheckCache, DbFile) {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("a.db");
         std::fs::write(&p, b"x").unwrap();
@@ -494,6 +494,12 @@ mod tests {
         f.state = DbState::Ok;
         f.level = CheckLevel::Full;
         cache.store(&f, FileKey::of(&p));
+        (t, p, cache, f)
+    }
+
+    #[test]
+    fn a_listed_key_answers_the_cache_and_a_stale_one_misses() {
+        let (_t, p, cache, _) = passed_once();
         let mut asked = super::super::sqlite::stat(&p);
         asked.listed = FileKey::of(&p);
         assert!(cache.lookup(&asked, CheckLevel::Full).is_some());
@@ -504,14 +510,7 @@ mod tests {
 
     #[test]
     fn a_changed_file_misses_the_cache() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("a.db");
-        std::fs::write(&p, b"x").unwrap();
-        let cache = CheckCache::load(&t.path().join("cache"), true);
-        let mut f = super::super::sqlite::stat(&p);
-        f.state = DbState::Ok;
-        f.level = CheckLevel::Full;
-        cache.store(&f, FileKey::of(&p));
+        let (t, p, cache, f) = passed_once();
         assert!(cache.lookup(&f, CheckLevel::Full).is_some());
         // A full pass answers the quick question, but only as deep as asked.
         let quick = cache.lookup(&f, CheckLevel::Quick).unwrap();
