@@ -286,6 +286,15 @@ impl Root {
         Ok((file, meta))
     }
 
+    /// Open `rel` beneath this folder for reading without the `fstat` [`Root::open_file`]
+    /// makes, for a caller that knows it from a walk as a regular file of some size and checks
+    /// what it reads against that (`inventory::tree::hash_walked`). Opened like every file of
+    /// the layer: non-blocking, following no link.
+    pub fn open_file_walked(&self, rel: &Path) -> Result<File, FsError> {
+        let rel = check_rel(&self.path, rel)?;
+        Ok(File::from(self.open_beneath(&rel, sys::Open::File)?))
+    }
+
     /// Read a whole regular file beneath this folder.
     pub fn read(&self, rel: &Path) -> Result<Vec<u8>, FsError> {
         use std::io::Read;

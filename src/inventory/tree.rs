@@ -773,8 +773,8 @@ impl Hashing {
         let hash_with = |q: &Queued| -> Vec<Result<String, FsError>> {
             q.with
                 .par_iter()
-                .map(|(i, _)| match roots[*i] {
-                    Some(r) => hash(r, &q.rel),
+                .map(|(i, l)| match roots[*i] {
+                    Some(r) => hash_walked(r, &q.rel, l.size),
                     // Not reached: a folder with no open root has no walk, hence no pairs.
                     None => Err(FsError::NotFound {
                         path: q.rel.clone(),
@@ -787,7 +787,8 @@ impl Hashing {
             .map(|q| {
                 // The reference file and its counterparts side by side: one large file is
                 // read on as many cores as there are copies of it.
-                let (own, theirs) = rayon::join(|| hash(ra, &q.rel), || hash_with(&q));
+                let (own, theirs) =
+                    rayon::join(|| hash_walked(ra, &q.rel, q.s.size), || hash_with(&q));
                 let n = done.fetch_add(files(&q), Ordering::Relaxed) + files(&q);
                 let b = bytes_done.fetch_add(size(&q), Ordering::Relaxed) + size(&q);
                 progress.report(Progress {
@@ -836,19 +837,63 @@ impl Hashing {
 
 /// xxh3-64 of a file beneath `root`, as 16 hex digits, streamed in 256 KiB blocks.
 pub fn hash(root: &Root, rel: &Path) -> Result<String, FsError> {
-    thread_local! {
-        // One buffer per thread for every file it hashes: a fresh 256 KiB buffer per file
-        // would be an mmap and a munmap per file on a payload of many small ones.
-        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
-    }
     let (file, meta) = root.open_file(rel)?;
     // As rsync does, the bytes the file had when it was opened: no extra read to meet its end.
     let mut file = file.take(meta.len());
     let mut h = xxhash_rust::xxh3::Xxh3::new();
+    with_buffer(|buf| stream(&mut file, buf, &mut h, root, rel))?;
+    Ok(format!("{:016x}", h.digest()))
+}
+
+/// Run `f` with this thread's read buffer: a fresh 256 KiB buffer per file would be an mmap
+/// and a munmap per file on a payload of many small ones.
+fn with_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
+    }
     BUF.with(|buf| match buf.try_borrow_mut() {
-        Ok(mut buf) => stream(&mut file, &mut buf, &mut h, root, rel),
-        Err(_) => stream(&mut file, &mut vec![0u8; 256 * 1024], &mut h, root, rel),
+        Ok(mut buf) => f(&mut buf),
+        Err(_) => f(&mut vec![0u8; 256 * 1024]),
+    })
+}
+
+/// [`hash`] of a file the walk saw as a regular file of `size` bytes, without asking the
+/// system again what it is (one system call per file fewer, as rsync makes none either): the
+/// bytes read must come to `size` and end there (a regular file's read comes up short only at
+/// its end). A file that ends elsewhere changed since the walk, or is no longer a regular file:
+/// it is looked at again, and only a regular file's bytes are hashed.
+pub fn hash_walked(root: &Root, rel: &Path, size: u64) -> Result<String, FsError> {
+    if size == 0 {
+        return hash(root, rel);
+    }
+    let mut file = root.open_file_walked(rel)?;
+    let io = |e: std::io::Error| FsError::Io {
+        path: root.display(rel),
+        op: "read",
+        source: e,
+    };
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let total = with_buffer(|buf| -> Result<u64, FsError> {
+        let mut total = 0u64;
+        loop {
+            let n = match file.read(buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io(e)),
+            };
+            h.update(&buf[..n]);
+            total += n as u64;
+            if total == size && n < buf.len() {
+                return Ok(total);
+            }
+        }
     })?;
+    if total != size && !file.metadata().map_err(io)?.is_file() {
+        return Err(FsError::NotFile {
+            path: root.display(rel),
+        });
+    }
     Ok(format!("{:016x}", h.digest()))
 }
 
@@ -880,6 +925,46 @@ fn stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_walked_file_hashes_as_a_looked_at_one_and_a_change_since_the_walk_is_seen() {
+        let t = tempfile::tempdir().unwrap();
+        let root = Root::open(t.path()).unwrap();
+        for size in [0usize, 1, 4096, 256 * 1024, 256 * 1024 + 1, 1_000_003] {
+            let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            std::fs::write(t.path().join("f"), &bytes).unwrap();
+            let rel = Path::new("f");
+            assert_eq!(
+                hash_walked(&root, rel, size as u64).unwrap(),
+                hash(&root, rel).unwrap(),
+                "size {size}"
+            );
+            // Grown or shrunk since the walk: what the file holds now is hashed, all of it.
+            if size > 0 {
+                assert_eq!(
+                    hash_walked(&root, rel, size as u64 - 1).unwrap(),
+                    hash(&root, rel).unwrap()
+                );
+                assert_eq!(
+                    hash_walked(&root, rel, size as u64 + 7).unwrap(),
+                    hash(&root, rel).unwrap()
+                );
+            }
+        }
+        // No longer a regular file: a FIFO (which must not block) or a folder is an error.
+        let fifo = t.path().join("p");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert!(hash_walked(&root, Path::new("p"), 5).is_err());
+        std::fs::create_dir(t.path().join("d")).unwrap();
+        assert!(hash_walked(&root, Path::new("d"), 5).is_err());
+    }
 
     /// `n` files spread over folders, each named and filled after its number.
     fn grow(dir: &Path, n: usize) {
