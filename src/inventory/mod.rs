@@ -74,6 +74,15 @@ pub fn scan(ctx: &Context, opts: &ScanOptions, progress: &dyn ProgressSink) -> I
 
     tracing::info_span!("phase", name = "database checks")
         .in_scope(|| schedule::check_databases(&mut inv, opts.depth, &cache, progress));
+    // A listing's key speaks for the moment of this scan only: no later question to the cache
+    // may be answered with it.
+    for m in inv
+        .backup_sets
+        .iter_mut()
+        .flat_map(|s| s.members.iter_mut())
+    {
+        m.file.listed = None;
+    }
     // The cache is an optimisation: a read-only state folder only costs the next run time.
     let _ = cache.save();
     // SQL Server sets are read offline here, after the SQLite checks that must never open them.
@@ -129,4 +138,27 @@ pub fn scan_components(
     phase("repositories").in_scope(|| repositories::scan(ctx, opts, inv, progress));
     phase("backup items").in_scope(|| artifacts::scan(ctx, inv));
     phase("host").in_scope(|| host::scan(ctx, opts, inv, progress));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{self, DemoOptions};
+
+    #[test]
+    fn a_scans_inventory_carries_no_listing_keys_out_of_the_scan() {
+        let tmp = tempfile::tempdir().unwrap();
+        let profile = crate::profile::load("lanrev-macos").unwrap();
+        let inst =
+            demo::generate(&tmp.path().join("root"), &profile, &DemoOptions::default()).unwrap();
+        let mut ctx = Context::new(profile, &inst.root);
+        ctx.state_dir = tmp.path().join("state");
+        // Cold, then warm (answered from the cache by the listings' keys).
+        for _ in 0..2 {
+            let inv = scan(&ctx, &ScanOptions::default(), &());
+            let members: Vec<_> = inv.backup_sets.iter().flat_map(|s| &s.members).collect();
+            assert!(!members.is_empty());
+            assert!(members.iter().all(|m| m.file.listed.is_none()));
+        }
+    }
 }
