@@ -85,3 +85,14 @@ for i in range(n):
     os.utime(p, (1700000000 + i, 1700000000 + i))
 PY
 }
+
+# bench_payload_install ROOT FILES: a healthy demo installation at ROOT (made afresh) whose
+# distribution-point folders are replaced by a master of FILES files (bench_payload_master) at
+# ROOT/srv/dp/master; the caller makes the mirrors it needs.
+bench_payload_install() {
+  local dp="$1/srv/dp"
+  rm -rf "$1"
+  "$BIN" demo init "$1" --scenario healthy --seed 7 >/dev/null
+  rm -rf "$dp/master" "$dp/mirror-london" "$dp/mirror-sydney"
+  bench_payload_master "$dp/master" "$2"
+}

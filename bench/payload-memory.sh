@@ -17,11 +17,8 @@ bench_build
 ROOT="$WORK/root"
 DP="$ROOT/srv/dp"
 if [ ! -e "$WORK/.generated-$FILES" ]; then
-  rm -rf "$ROOT"
   echo "generating a master of $FILES files and two mirrors in $WORK ..." >&2
-  "$BIN" demo init "$ROOT" --scenario healthy --seed 7 >/dev/null
-  rm -rf "$DP/master" "$DP/mirror-london" "$DP/mirror-sydney"
-  bench_payload_master "$DP/master" "$FILES"
+  bench_payload_install "$ROOT" "$FILES"
   cp -al "$DP/master" "$DP/mirror-london"
   mkdir "$DP/mirror-sydney"
   cp -al "$DP/master/pkg000" "$DP/mirror-sydney/pkg000"

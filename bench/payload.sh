@@ -18,11 +18,8 @@ bench_build
 ROOT="$WORK/root"
 DP="$ROOT/srv/dp"
 if [ ! -e "$WORK/.generated-$FILES" ]; then
-  rm -rf "$ROOT"
   echo "generating a healthy installation with $FILES-file payloads in $WORK ..." >&2
-  "$BIN" demo init "$ROOT" --scenario healthy --seed 7 >/dev/null
-  rm -rf "$DP/master" "$DP/mirror-london" "$DP/mirror-sydney"
-  bench_payload_master "$DP/master" "$FILES"
+  bench_payload_install "$ROOT" "$FILES"
   cp -a "$DP/master" "$DP/mirror-london"
   cp -a "$DP/master" "$DP/mirror-sydney"
   # Sydney is a little stale: one file changed in place (same size and time), one missing.

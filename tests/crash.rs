@@ -438,27 +438,17 @@ fn dp_crash_test_on(mut bench: Bench, args: &[&str], stride: u64, min_points: us
 /// The promotion of the healthy second master (`--force`: the stale mirror's stray files are
 /// files the new master lacks).
 const PROMOTE: [&str; 5] = ["dp", "promote", "Mirror London", "--force", "--yes"];
-/// By content: the bench's reset copies files without their times.
-const SYNC: [&str; 7] = [
-    "dp",
-    "sync",
-    "Mirror Sydney",
-    "--from",
-    "Mirror London",
-    "--full",
-    "--yes",
-];
 
 #[test]
 fn a_promotion_and_a_sync_killed_at_any_point_are_all_or_nothing_after_restart() {
     dp_crash_test(&PROMOTE, 3, 8);
-    dp_crash_test(&SYNC, 3, 8);
+    dp_crash_test(&SYNC_SYDNEY_FROM_LONDON, 3, 8);
 }
 
 #[test]
 fn a_sync_moving_aside_across_file_systems_killed_at_any_point_is_all_or_nothing() {
     if let Some(bench) = Bench::dp_mounted() {
-        dp_crash_test_on(bench, &SYNC, 2, 10);
+        dp_crash_test_on(bench, &SYNC_SYDNEY_FROM_LONDON, 2, 10);
     }
 }
 
@@ -466,5 +456,5 @@ fn a_sync_moving_aside_across_file_systems_killed_at_any_point_is_all_or_nothing
 #[ignore = "long: every kill point of a promotion and a sync (cargo test -- --ignored)"]
 fn dp_crash_safety_long_run() {
     dp_crash_test(&PROMOTE, 1, 20);
-    dp_crash_test(&SYNC, 1, 30);
+    dp_crash_test(&SYNC_SYDNEY_FROM_LONDON, 1, 30);
 }

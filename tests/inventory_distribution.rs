@@ -41,6 +41,24 @@ fn payload(root: &Path, rel: &str, files: &[(&str, &str)]) {
     }
 }
 
+/// Give `path` the modification time `t`.
+fn set_time(path: &Path, t: std::time::SystemTime) {
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+/// New content of the same size or not, with the old modification time: only a comparison
+/// by content can tell.
+fn rewrite_keeping_time(path: &Path, body: &str) {
+    let t = fs::metadata(path).unwrap().modified().unwrap();
+    fs::write(path, body).unwrap();
+    set_time(path, t);
+}
+
 fn run(root: &Path, depth: CheckDepth) -> Inventory {
     let mut inv = Inventory::default();
     inventory::distribution::scan(&ctx(root), &ScanOptions { depth }, &mut inv, &());
@@ -116,15 +134,7 @@ fn same_size_different_content_is_found_only_by_a_full_check() {
     );
     payload(dir.path(), "dp/master", FILES);
     copy_tree(&dir.path().join("dp/master"), &dir.path().join("dp/mirror"));
-    let target = dir.path().join("dp/mirror/Office.pkg");
-    let mtime = fs::metadata(&target).unwrap().modified().unwrap();
-    fs::write(&target, "OFFICE PAYLOAD").unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&target)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    rewrite_keeping_time(&dir.path().join("dp/mirror/Office.pkg"), "OFFICE PAYLOAD");
     assert!(run(dir.path(), CheckDepth::Standard).findings.is_empty());
     let inv = run(dir.path(), CheckDepth::Full);
     assert_eq!(codes(&inv), vec![Code::DpOutOfSync]);
@@ -154,15 +164,7 @@ fn with_two_mirrors_full_check_blames_only_the_one_differing_in_content() {
             &dir.path().join("dp/master"),
             &dir.path().join("dp/dp-differs"),
         );
-        let target = dir.path().join("dp/dp-differs/apps/Tool.pkg");
-        let mtime = fs::metadata(&target).unwrap().modified().unwrap();
-        fs::write(&target, "TOOL").unwrap();
-        fs::File::options()
-            .write(true)
-            .open(&target)
-            .unwrap()
-            .set_modified(mtime)
-            .unwrap();
+        rewrite_keeping_time(&dir.path().join("dp/dp-differs/apps/Tool.pkg"), "TOOL");
         assert!(run(dir.path(), CheckDepth::Standard).findings.is_empty());
         let inv = run(dir.path(), CheckDepth::Full);
         assert_eq!(codes(&inv), vec![Code::DpOutOfSync], "{order:?}");
@@ -351,13 +353,7 @@ fn copy_tree(from: &Path, to: &Path) {
             fs::create_dir_all(&dest).unwrap();
         } else {
             fs::copy(e.path(), &dest).unwrap();
-            let m = fs::metadata(e.path()).unwrap().modified().unwrap();
-            fs::File::options()
-                .write(true)
-                .open(&dest)
-                .unwrap()
-                .set_modified(m)
-                .unwrap();
+            set_time(&dest, fs::metadata(e.path()).unwrap().modified().unwrap());
         }
     }
 }

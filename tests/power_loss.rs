@@ -395,14 +395,5 @@ fn a_power_cut_after_any_fsync_of_a_batched_sync_or_its_undo_recovers_to_all_bef
     std::fs::write(london.join("Extra/new.pkg"), vec![5u8; 5000]).unwrap();
     std::fs::write(london.join("Extra/other.pkg"), vec![6u8; 700]).unwrap();
     inst.settled();
-    let sync = [
-        "dp",
-        "sync",
-        "Mirror Sydney",
-        "--from",
-        "Mirror London",
-        "--full",
-        "--yes",
-    ];
-    change_and_undo(&inst, &sync, "sync", 1);
+    change_and_undo(&inst, &SYNC_SYDNEY_FROM_LONDON, "sync", 1);
 }

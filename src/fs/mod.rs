@@ -575,4 +575,4 @@ fn explain_base(path: &Path, e: rustix::io::Errno) -> FsError {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

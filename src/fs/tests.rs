@@ -166,18 +166,22 @@ fn stored_paths_must_stay_strictly_beneath_the_base() {
     );
 }
 
-#[test]
-fn a_fifo_where_a_file_is_expected_does_not_block() {
-    let (_t, root) = tree();
-    let fifo = root.join("pipe");
+/// Make a FIFO at `path` (for tests that plant one where a file is expected).
+pub(crate) fn make_fifo(path: &Path) {
     rustix::fs::mknodat(
         rustix::fs::CWD,
-        &fifo,
+        path,
         rustix::fs::FileType::Fifo,
         rustix::fs::Mode::from_raw_mode(0o600),
         0,
     )
     .unwrap();
+}
+
+#[test]
+fn a_fifo_where_a_file_is_expected_does_not_block() {
+    let (_t, root) = tree();
+    make_fifo(&root.join("pipe"));
     let r = Root::open(&root).unwrap();
     assert!(matches!(
         r.open_file(Path::new("pipe")),

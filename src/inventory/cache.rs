@@ -484,16 +484,27 @@ mod tests {
         );
     }
 
-    /// A one-byte file `a.db` in a fresh folder, and a cache remembering a full pass on it.
-    fn passed_once() -> (tempfile::TempDir, PathBuf, CheckCache, DbFile) {
+    /// A one-byte file `a.db` in a fresh folder, and a cache (folder `cache` beside it, not
+    /// saved yet) remembering a check of `level` that found `state`.
+    fn stored(
+        state: DbState,
+        level: CheckLevel,
+    ) -> (tempfile::TempDir, PathBuf, PathBuf, CheckCache, DbFile) {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("a.db");
         std::fs::write(&p, b"x").unwrap();
-        let cache = CheckCache::load(&t.path().join("cache"), true);
+        let dir = t.path().join("cache");
+        let cache = CheckCache::load(&dir, true);
         let mut f = super::super::sqlite::stat(&p);
-        f.state = DbState::Ok;
-        f.level = CheckLevel::Full;
+        f.state = state;
+        f.level = level;
         cache.store(&f, FileKey::of(&p));
+        (t, p, dir, cache, f)
+    }
+
+    /// [`stored`] of a full pass.
+    fn passed_once() -> (tempfile::TempDir, PathBuf, CheckCache, DbFile) {
+        let (t, p, _, cache, f) = stored(DbState::Ok, CheckLevel::Full);
         (t, p, cache, f)
     }
 
@@ -529,15 +540,7 @@ mod tests {
     #[test]
     fn a_cache_others_can_write_is_not_believed() {
         use std::os::unix::fs::PermissionsExt;
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("a.db");
-        std::fs::write(&p, b"x").unwrap();
-        let dir = t.path().join("cache");
-        let cache = CheckCache::load(&dir, true);
-        let mut f = super::super::sqlite::stat(&p);
-        f.state = DbState::Ok;
-        f.level = CheckLevel::Full;
-        cache.store(&f, FileKey::of(&p));
+        let (_t, _, dir, cache, f) = stored(DbState::Ok, CheckLevel::Full);
         cache.save().unwrap();
         assert_eq!(
             std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
@@ -567,15 +570,7 @@ mod tests {
 
     #[test]
     fn a_damaged_truncated_or_foreign_cache_answers_nothing() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("a.db");
-        std::fs::write(&p, b"x").unwrap();
-        let dir = t.path().join("cache");
-        let cache = CheckCache::load(&dir, true);
-        let mut f = super::super::sqlite::stat(&p);
-        f.state = DbState::Ok;
-        f.level = CheckLevel::Full;
-        cache.store(&f, FileKey::of(&p));
+        let (_t, _, dir, cache, f) = stored(DbState::Ok, CheckLevel::Full);
         cache.save().unwrap();
         let file = dir.join(CHECK_CACHE);
         let good = std::fs::read(&file).unwrap();
@@ -599,15 +594,7 @@ mod tests {
 
     #[test]
     fn the_json_cache_of_earlier_versions_is_read_once_then_replaced() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("a.db");
-        std::fs::write(&p, b"x").unwrap();
-        let dir = t.path().join("cache");
-        let cache = CheckCache::load(&dir, true);
-        let mut f = super::super::sqlite::stat(&p);
-        f.state = DbState::Ok;
-        f.level = CheckLevel::Full;
-        cache.store(&f, FileKey::of(&p));
+        let (_t, _, dir, cache, f) = stored(DbState::Ok, CheckLevel::Full);
         cache.save().unwrap();
         // What an earlier version left: the same entries as JSON, no binary file.
         let entries: Vec<Entry> = cache.entries.lock().unwrap().values().cloned().collect();
@@ -651,14 +638,7 @@ mod tests {
 
     #[test]
     fn a_changed_wal_misses_the_cache() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("a.db");
-        std::fs::write(&p, b"x").unwrap();
-        let cache = CheckCache::load(t.path(), true);
-        let mut f = super::super::sqlite::stat(&p);
-        f.state = DbState::Ok;
-        f.level = CheckLevel::Full;
-        cache.store(&f, FileKey::of(&p));
+        let (_t, p, cache, f) = passed_once();
         assert!(cache.lookup(&f, CheckLevel::Full).is_some());
         // Committed frames appear beside an unchanged main file.
         std::fs::write(super::super::sqlite::sibling(&p, "-wal"), b"frames").unwrap();
@@ -667,14 +647,7 @@ mod tests {
 
     #[test]
     fn a_quick_result_does_not_answer_a_full_question() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("a.db");
-        std::fs::write(&p, b"x").unwrap();
-        let cache = CheckCache::load(t.path(), true);
-        let mut f = super::super::sqlite::stat(&p);
-        f.state = DbState::QuickOk;
-        f.level = CheckLevel::Quick;
-        cache.store(&f, FileKey::of(&p));
+        let (_t, _, _, cache, f) = stored(DbState::QuickOk, CheckLevel::Quick);
         assert!(cache.lookup(&f, CheckLevel::Full).is_none());
         assert!(cache.lookup(&f, CheckLevel::Quick).is_some());
     }

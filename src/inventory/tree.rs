@@ -952,15 +952,7 @@ mod tests {
             }
         }
         // No longer a regular file: a FIFO (which must not block) or a folder is an error.
-        let fifo = t.path().join("p");
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-            0,
-        )
-        .unwrap();
+        crate::fs::tests::make_fifo(&t.path().join("p"));
         assert!(hash_walked(&root, Path::new("p"), 5).is_err());
         std::fs::create_dir(t.path().join("d")).unwrap();
         assert!(hash_walked(&root, Path::new("d"), 5).is_err());

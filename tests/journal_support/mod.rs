@@ -8,6 +8,18 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A distribution-point sync of the `dp-failover` demo, by content: Sydney brought up to
+/// London (content, because a reset copies files without their times).
+pub const SYNC_SYDNEY_FROM_LONDON: [&str; 7] = [
+    "dp",
+    "sync",
+    "Mirror Sydney",
+    "--from",
+    "Mirror London",
+    "--full",
+    "--yes",
+];
+
 /// The LANrev server folder, root-relative.
 pub const SERVER: &str = "Library/Application Support/LANrev Server";
 /// The fixed clock every test uses.

@@ -214,15 +214,7 @@ mod tests {
                 expiry_window: ExpiryWindow(window),
                 ..Inventory::default()
             };
-            let v = View {
-                inv: &inv,
-                rpo_hours: 26.0,
-                runbook: None,
-                marked: &marked,
-                written_since: None,
-                demo_folder: None,
-            };
-            expiry(v, &cert).0
+            expiry(View::plain(&inv, &marked), &cert).0
         };
         // 40 days left: fine with the default 30-day window, a warning with a 45-day one.
         assert_eq!(status(ExpiryWindow::default().0), Status::Ok);

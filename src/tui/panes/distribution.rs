@@ -266,14 +266,7 @@ mod tests {
             ..Inventory::default()
         };
         let marked = Default::default();
-        let v = View {
-            inv: &inv,
-            rpo_hours: 26.0,
-            runbook: None,
-            marked: &marked,
-            written_since: None,
-            demo_folder: None,
-        };
+        let v = View::plain(&inv, &marked);
         let (status, cells) = row(v, 0);
         assert_eq!(status, Status::Warning);
         let texts: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();

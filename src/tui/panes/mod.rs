@@ -108,6 +108,24 @@ pub struct View<'a> {
     pub demo_folder: Option<&'a Path>,
 }
 
+#[cfg(test)]
+impl<'a> View<'a> {
+    /// A view of `inv` as a pane test needs it: a 26-hour RPO, no runbook, not a demo.
+    pub(crate) fn plain(
+        inv: &'a Inventory,
+        marked: &'a std::collections::BTreeSet<String>,
+    ) -> Self {
+        View {
+            inv,
+            rpo_hours: 26.0,
+            runbook: None,
+            marked,
+            written_since: None,
+            demo_folder: None,
+        }
+    }
+}
+
 impl View<'_> {
     /// Whether `modified` is after the check's clock (a file written since `--now`), or after
     /// a demo was built (a file its restore wrote): shown as "new" rather than an age or a
